@@ -1,0 +1,45 @@
+# metaglot — see README.md. Two commands matter: `make serve` and `make test`.
+#
+# The fast kernels use Go 1.27's portable simd package. The go command fetches
+# that toolchain from the module proxy the first time (about 76 MB); a plain
+# Go 1.26 still builds everything through the plain-Go kernels.
+FAST    := GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
+PLAIN   := GOTOOLCHAIN=local GOEXPERIMENT=
+GO      ?= go
+WASMENV := GOOS=js GOARCH=wasm
+# go_js_wasm_exec runs a wasm test binary under node.
+WASMEXEC = $(shell $(FAST) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
+
+# Packages that import ebiten build only for the browser: vet them under
+# GOOS=js GOARCH=wasm and leave them out of the native runs.
+EBITEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep 'hajimehoshi/ebiten' | cut -d' ' -f1)
+NATIVE_PKGS = $(filter-out $(EBITEN_PKGS),$(shell $(GO) list ./...))
+
+.PHONY: all test test-go test-wasm fmt-check vet bench assets pretrain serve dist e2e clean
+
+all: test
+
+test: fmt-check vet test-go test-wasm
+
+fmt-check:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
+
+vet:
+	$(FAST) $(GO) vet $(NATIVE_PKGS)
+	$(PLAIN) $(GO) vet $(NATIVE_PKGS)
+	$(if $(strip $(EBITEN_PKGS)),$(FAST) $(WASMENV) $(GO) vet $(EBITEN_PKGS))
+
+# Native tests, both kernel paths: the simd one (Go 1.27, GOEXPERIMENT=simd)
+# and the plain-Go twin (the local toolchain).
+test-go:
+	$(FAST) $(GO) test -count=1 $(NATIVE_PKGS)
+	$(PLAIN) $(GO) test -count=1 $(NATIVE_PKGS)
+
+# core again under wasm through node, both kernel paths.
+test-wasm:
+	$(FAST) $(WASMENV) $(GO) test -count=1 -exec "$(WASMEXEC)" ./core/...
+	$(PLAIN) $(WASMENV) $(GO) test -count=1 -exec "$$($(PLAIN) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
+
+clean:
+	rm -rf build dist
