@@ -1,0 +1,18 @@
+// Package classify turns the page's classes and a query drawing into one
+// probability per class, the way Prototypical Networks classify (Snell,
+// Swersky and Zemel 2017): embed every example and the query with the
+// Conv4 (BatchNorm in inference mode, using its running statistics), take
+// each class's prototype as the mean of its examples' embeddings, and
+// return the softmax over classes of minus the squared Euclidean distance
+// from the query's embedding to each prototype.
+//
+// Embeddings of examples are cached by the content of their 28×28 image,
+// so after the first query only the query itself goes through the network:
+// drawing a stroke costs one forward pass, whatever the number of classes.
+//
+// Usage:
+//
+//	pn, err := classify.NewProtoNet(classify.NewConv4(params))
+//	res, err := pn.Classify(support, query) // support[c][k] and query are 28×28 ink images
+//	res.Probs[res.Best]
+package classify

@@ -1,0 +1,190 @@
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"unsafe"
+
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// ImageLen is the length of a 28×28 image.
+const ImageLen = nn.ImageSize * nn.ImageSize
+
+// Embedder maps images, N×1×28×28, to embeddings, N×D. The returned tensor
+// may be reused by the next call.
+type Embedder interface {
+	Embed(x *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// Conv4 embeds with metaglot's Conv4 in inference mode.
+type Conv4 struct {
+	net    *nn.Conv4
+	params *tensor.Set
+}
+
+// NewConv4 returns an Embedder running nn.Conv4 with params (named as by
+// nn.Conv4Names) on one thread.
+func NewConv4(params *tensor.Set) *Conv4 {
+	return &Conv4{net: nn.NewConv4(nn.Serial{}), params: params}
+}
+
+// Embed implements Embedder.
+func (c *Conv4) Embed(x *tensor.Tensor) (*tensor.Tensor, error) {
+	return c.net.Forward(c.params, x, false)
+}
+
+// Errors Classify returns when there is nothing to classify; the page shows
+// them as hints.
+var (
+	ErrNoClasses  = errors.New("add a class with at least one example first")
+	ErrEmptyQuery = errors.New("draw a query first")
+)
+
+// Result is the outcome of one classification.
+type Result struct {
+	// Probs has one probability per class, summing to 1 over the classes
+	// with examples; NaN for a class without examples.
+	Probs []float64
+	// Best is the index of the most probable class.
+	Best int
+}
+
+// ProtoNet classifies with prototypes. It is not safe for concurrent use.
+type ProtoNet struct {
+	emb   Embedder
+	cache map[uint64][]float32
+
+	batch []float32
+}
+
+// NewProtoNet returns a ProtoNet embedding with emb.
+func NewProtoNet(emb Embedder) *ProtoNet {
+	return &ProtoNet{emb: emb, cache: map[uint64][]float32{}}
+}
+
+// key hashes an image's bytes.
+func key(img []float32) uint64 {
+	h := fnv.New64a()
+	h.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(img))), len(img)*4))
+	return h.Sum64()
+}
+
+// embed returns the embeddings of imgs, from the cache where it can.
+func (p *ProtoNet) embed(imgs [][]float32, useCache bool) ([][]float32, error) {
+	out := make([][]float32, len(imgs))
+	var todo []int
+	for i, img := range imgs {
+		if len(img) != ImageLen {
+			return nil, fmt.Errorf("classify: image %d has %d values, want %d", i, len(img), ImageLen)
+		}
+		if e, ok := p.cache[key(img)]; ok && useCache {
+			out[i] = e
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return out, nil
+	}
+	p.batch = p.batch[:0]
+	for _, i := range todo {
+		p.batch = append(p.batch, imgs[i]...)
+	}
+	x := tensor.FromData(p.batch, len(todo), 1, nn.ImageSize, nn.ImageSize)
+	e, err := p.emb.Embed(x)
+	if err != nil {
+		return nil, fmt.Errorf("classify: embedding: %w", err)
+	}
+	d := e.Shape[1]
+	for j, i := range todo {
+		v := append([]float32(nil), e.Data[j*d:(j+1)*d]...)
+		out[i] = v
+		if useCache {
+			p.cache[key(imgs[i])] = v
+		}
+	}
+	return out, nil
+}
+
+// Forget empties the embedding cache (for new weights).
+func (p *ProtoNet) Forget() { clear(p.cache) }
+
+// Classify returns the probabilities of query (28×28 ink) under the
+// classes support[c], each a list of 28×28 ink images. A class without
+// examples gets NaN. It returns ErrNoClasses if no class has an example,
+// ErrEmptyQuery if the query has no ink, and an error if an image has the
+// wrong length or the network fails.
+func (p *ProtoNet) Classify(support [][][]float32, query []float32) (Result, error) {
+	var flat [][]float32
+	for _, c := range support {
+		flat = append(flat, c...)
+	}
+	if len(flat) == 0 {
+		return Result{}, ErrNoClasses
+	}
+	if !hasInk(query) {
+		return Result{}, ErrEmptyQuery
+	}
+	if len(p.cache) > 4096 { // bound memory: far more than 20×20 examples
+		p.Forget()
+	}
+	embs, err := p.embed(flat, true)
+	if err != nil {
+		return Result{}, err
+	}
+	q, err := p.embed([][]float32{query}, false)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Probs: make([]float64, len(support)), Best: -1}
+	logits := make([]float64, len(support))
+	k := 0
+	for c, ex := range support {
+		if len(ex) == 0 {
+			res.Probs[c] = math.NaN()
+			continue
+		}
+		proto := make([]float64, len(q[0]))
+		for _, e := range embs[k : k+len(ex)] {
+			for i, v := range e {
+				proto[i] += float64(v)
+			}
+		}
+		k += len(ex)
+		var d float64
+		for i, v := range q[0] {
+			diff := float64(v) - proto[i]/float64(len(ex))
+			d += diff * diff
+		}
+		logits[c] = -d
+		if res.Best < 0 || logits[c] > logits[res.Best] {
+			res.Best = c
+		}
+	}
+	var sum float64
+	for c := range support {
+		if len(support[c]) > 0 {
+			res.Probs[c] = math.Exp(logits[c] - logits[res.Best])
+			sum += res.Probs[c]
+		}
+	}
+	for c := range support {
+		if len(support[c]) > 0 {
+			res.Probs[c] /= sum
+		}
+	}
+	return res, nil
+}
+
+func hasInk(img []float32) bool {
+	for _, v := range img {
+		if v > 0.05 {
+			return true
+		}
+	}
+	return false
+}
