@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestAcceptedEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   []string
+	}{
+		{"", nil},
+		{"identity", nil},
+		{"gzip, deflate, br", []string{"br", "gzip"}},
+		{"gzip, deflate", []string{"gzip"}},
+		{"BR;Q=1, GZIP", []string{"br", "gzip"}},
+		{"br;q=0.2, gzip;q=0.9", []string{"gzip", "br"}},
+		{"br;q=0", nil},
+		{"*", []string{"br", "gzip"}},
+		{"*;q=0.5, gzip", []string{"gzip", "br"}},
+		{"*, gzip;q=0", []string{"br"}},
+		{"br;q=2, gzip", []string{"gzip"}}, // q out of range drops br
+		{" br ; q=0.7 ,gzip;q=0.7", []string{"br", "gzip"}},
+	} {
+		if got := acceptedEncodings(tc.header); !slices.Equal(got, tc.want) {
+			t.Errorf("acceptedEncodings(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"/", ".", true},
+		{"/index.html", "index.html", true},
+		{"//a//b/", "a/b", true},
+		{"/a/./b", "a/b", true},
+		{"/a/../b", "", false},
+		{"/..", "", false},
+		{"/a\\b", "", false},
+		{"/a\x00", "", false},
+		{"a", "", false},
+		{"", "", false},
+		{"*", "", false},
+	} {
+		got, ok := cleanPath(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("cleanPath(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunStartupErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{"-root", filepath.Join(dir, "missing")}, "does not exist", false},
+		{[]string{"-root", file}, "is not a directory", false},
+		{[]string{"-root", dir, "-addr", busy.Addr().String()}, "cannot listen on -addr " + busy.Addr().String(), false},
+		{[]string{"-root", dir, "-addr", "nonsense"}, "cannot listen", false},
+		{[]string{"-root", dir, "-bogus"}, "flag provided but not defined", true},
+		{[]string{"-root", dir, "extra"}, "unexpected argument", true},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), tc.args, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v, want an error containing %q", tc.args, err, tc.want)
+			continue
+		}
+		if got := errors.As(err, new(usageError)); got != tc.usage {
+			t.Errorf("run(%q): usage error %v, want %v", tc.args, got, tc.usage)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("run(%q) printed %q on a failed start", tc.args, stdout.String())
+		}
+	}
+}
+
+func TestRunUnreadableRoot(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: directory permissions do not apply")
+	}
+	dir := filepath.Join(t.TempDir(), "locked")
+	os.Mkdir(dir, 0)
+	err := run(context.Background(), []string{"-root", dir, "-addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "not readable") {
+		t.Errorf("unreadable root: %v, want an error saying so", err)
+	}
+}
+
+// startRun runs the server in-process on a free port and returns its URL,
+// its stderr and a function that stops it and returns run's error.
+func startRun(t *testing.T, root string) (url string, stderr *syncBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-root", root}, pw, stderr)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("no start-up line: %v (stderr %q)", err, stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	_, url, _ = strings.Cut(strings.TrimSpace(line), " on ")
+	return url, stderr, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not return 10 s after its context ended")
+			return nil
+		}
+	}
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	root, _ := fixture(t)
+	url, stderr, stop := startRun(t, root)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.HasSuffix(url, "/") {
+		t.Fatalf("printed URL %q, want http://127.0.0.1:PORT/", url)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != indexHTML {
+		t.Errorf("GET %s: %d %q", url, resp.StatusCode, body)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("run after stop: %v, want nil", err)
+	}
+	if _, err := http.Get(url); err == nil {
+		t.Error("server still answers after stop")
+	}
+	if log := stderr.String(); !strings.Contains(log, "GET / 200 ") || !strings.Contains(log, "stopped") {
+		t.Errorf("stderr %q lacks the request line or the stop line", log)
+	}
+}
+
+func TestServeWaitsForRequestsInFlight(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, ln, h, 10*time.Second) }()
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	<-started
+	cancel() // the "signal" arrives while the request is in flight
+	select {
+	case err := <-served:
+		t.Fatalf("serve returned (%v) before the request in flight finished", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if body := <-got; body != "finished" {
+		t.Errorf("request in flight got %q, want finished", body)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v, want nil", err)
+	}
+}
+
+func TestServeShutdownTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, ln, h, 50*time.Millisecond) }()
+	go http.Get("http://" + ln.Addr().String() + "/")
+	<-started
+	cancel()
+	if err := <-served; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("serve with a stuck request: %v, want the shutdown deadline error", err)
+	}
+}
+
+// buildServer compiles the command into a temporary folder.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command in PATH")
+	}
+	bin := filepath.Join(t.TempDir(), "server")
+	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestBinarySignals(t *testing.T) {
+	bin := buildServer(t)
+	root, _ := fixture(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-root", root)
+		stdout, _ := cmd.StdoutPipe()
+		var stderr syncBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			cmd.Process.Kill()
+			t.Fatalf("no URL printed: %v; stderr %q", err, stderr.String())
+		}
+		_, url, _ := strings.Cut(strings.TrimSpace(line), " on ")
+		resp, err := http.Get(url + hashedWasm)
+		if err != nil {
+			cmd.Process.Kill()
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "application/wasm" {
+			t.Errorf("binary: GET wasm %d %q", resp.StatusCode, ct)
+		}
+		cmd.Process.Signal(sig)
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		select {
+		case err := <-waited:
+			if err != nil {
+				t.Errorf("after %v: %v, want exit status 0; stderr %q", sig, err, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("still running 10 s after %v", sig)
+		}
+		if log := stderr.String(); !strings.Contains(log, "GET /"+hashedWasm+" 200 ") || !strings.Contains(log, "stopped") {
+			t.Errorf("after %v: stderr %q lacks the request or stop line", sig, log)
+		}
+	}
+}
+
+func TestBinaryStartupFailureExitsOne(t *testing.T) {
+	bin := buildServer(t)
+	missing := filepath.Join(t.TempDir(), "nope")
+	out, err := exec.Command(bin, "-addr", "127.0.0.1:0", "-root", missing).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("missing root: %v, want exit status 1", err)
+	}
+	if want := "server: -root " + missing + " does not exist"; !strings.Contains(string(out), want) {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	_, err = exec.Command(bin, "-nope").CombinedOutput()
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("bad flag: %v, want exit status 2", err)
+	}
+}
