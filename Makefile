@@ -41,5 +41,11 @@ test-wasm:
 	$(FAST) $(WASMENV) $(GO) test -count=1 -exec "$(WASMEXEC)" ./core/...
 	$(PLAIN) $(WASMENV) $(GO) test -count=1 -exec "$$($(PLAIN) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
 
+# The Omniglot assets (committed) from the original data beside the repo:
+# one PNG sprite sheet per alphabet, index.json and the licenses. The same
+# bytes every time; a fresh clone needs no ../shared.
+assets:
+	$(GO) run ./cmd/mkassets -src ../shared/data/omniglot -out assets/omniglot
+
 clean:
 	rm -rf build dist
