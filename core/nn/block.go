@@ -1,0 +1,136 @@
+package nn
+
+import "math"
+
+// bnReluPool is BatchNorm → ReLU → 2×2 max-pool fused into one pass over a
+// channel-major batch (C×N×H×W in, C×N×(H/2)×(W/2) out): the normalised,
+// rectified values are never stored. The backward pass needs only the
+// pre-normalisation input z, the pooled output and the index each output
+// was taken from. Work is split among the workers by channel.
+//
+// It computes exactly bnForward, reluForward, maxPoolForward in sequence
+// (tested); where a window's maximum is not positive the recorded index may
+// differ from maxPoolForward's, but the gradient through it is 0 either way.
+type bnReluPool[T Float] struct {
+	e     engine[T]
+	c     int
+	train bool
+	// mean and invstd per channel, saved for the backward pass.
+	mean, invstd []T
+
+	// Arguments of the call in progress.
+	n, h, w                     int
+	z, out, gamma, beta, rm, rv []T
+	arg                         []int32
+	dout, dz, dgamma, dbeta     []T
+	fwd, bwd                    func(worker, lo, hi int)
+}
+
+func newBNReluPool[T Float](e engine[T], c int) *bnReluPool[T] {
+	b := &bnReluPool[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c)}
+	b.fwd = b.forwardRange
+	b.bwd = b.backwardRange
+	return b
+}
+
+// forward reads z (c×n×h×w) and writes out (c×n×(h/2)×(w/2)) and arg (the
+// index within its channel's block of z that each output came from). In
+// training mode it updates the running statistics rm and rv.
+func (b *bnReluPool[T]) forward(out []T, arg []int32, z, gamma, beta, rm, rv []T, n, h, w int, train bool) {
+	b.n, b.h, b.w, b.train = n, h, w, train
+	b.out, b.arg, b.z, b.gamma, b.beta, b.rm, b.rv = out, arg, z, gamma, beta, rm, rv
+	b.e.par.For(b.c, b.fwd)
+	b.out, b.arg, b.z, b.gamma, b.beta, b.rm, b.rv = nil, nil, nil, nil, nil, nil, nil
+}
+
+func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
+	n, h, w := b.n, b.h, b.w
+	m := n * h * w
+	ho, wo := h/2, w/2
+	mo := n * ho * wo
+	for ch := lo; ch < hi; ch++ {
+		zc := b.z[ch*m:][:m]
+		var mu, is float64
+		if b.train {
+			var unb float64
+			mu, is, unb = bnStats(zc)
+			updateRunning(&b.rm[ch], &b.rv[ch], mu, unb)
+		} else {
+			mu, is = float64(b.rm[ch]), 1/math.Sqrt(float64(b.rv[ch])+BNEps)
+		}
+		b.mean[ch], b.invstd[ch] = T(mu), T(is)
+		scale := T(float64(b.gamma[ch]) * is)
+		shift := T(float64(b.beta[ch]) - mu*float64(b.gamma[ch])*is)
+		oc, ac := b.out[ch*mo:][:mo], b.arg[ch*mo:][:mo]
+		o := 0
+		for s := 0; s < n; s++ {
+			for oy := 0; oy < ho; oy++ {
+				i0 := s*h*w + 2*oy*w
+				r0, r1 := zc[i0:i0+2*wo], zc[i0+w:i0+w+2*wo]
+				for ox := 0; ox < wo; ox++ {
+					best, bi := scale*r0[2*ox]+shift, i0+2*ox
+					if v := scale*r0[2*ox+1] + shift; v > best {
+						best, bi = v, i0+2*ox+1
+					}
+					if v := scale*r1[2*ox] + shift; v > best {
+						best, bi = v, i0+w+2*ox
+					}
+					if v := scale*r1[2*ox+1] + shift; v > best {
+						best, bi = v, i0+w+2*ox+1
+					}
+					oc[o], ac[o] = max(best, 0), int32(bi)
+					o++
+				}
+			}
+		}
+	}
+}
+
+// backward writes dz, dgamma and dbeta given dout, the gradient with
+// respect to the pooled output, after a forward call with the same z, out
+// and arg.
+func (b *bnReluPool[T]) backward(dz, dgamma, dbeta, dout, out []T, arg []int32, z, gamma []T, n, h, w int) {
+	b.n, b.h, b.w = n, h, w
+	b.dz, b.dgamma, b.dbeta, b.dout, b.out, b.arg, b.z, b.gamma = dz, dgamma, dbeta, dout, out, arg, z, gamma
+	b.e.par.For(b.c, b.bwd)
+	b.dz, b.dgamma, b.dbeta, b.dout, b.out, b.arg, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil, nil
+}
+
+func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
+	m := b.n * b.h * b.w
+	mo := b.n * (b.h / 2) * (b.w / 2)
+	for ch := lo; ch < hi; ch++ {
+		zc, dzc := b.z[ch*m:][:m], b.dz[ch*m:][:m]
+		oc, ac, doc := b.out[ch*mo:][:mo], b.arg[ch*mo:][:mo], b.dout[ch*mo:][:mo]
+		mu, is := float64(b.mean[ch]), float64(b.invstd[ch])
+		// dy, the gradient at the BatchNorm output, is dout at the
+		// positions the pool took a positive value from and 0 elsewhere.
+		var sdy, sdyx float64
+		for o, d := range doc {
+			if oc[o] > 0 {
+				sdy += float64(d)
+				sdyx += float64(d) * (float64(zc[ac[o]]) - mu) * is
+			}
+		}
+		b.dgamma[ch], b.dbeta[ch] = T(sdyx), T(sdy)
+		k := float64(b.gamma[ch]) * is
+		if b.train {
+			// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): an affine function of z
+			// everywhere, plus k·dy at the pooled positions.
+			c0 := T(-k / float64(m) * sdy)
+			c1 := T(-k / float64(m) * sdyx * is)
+			muT := T(mu)
+			for i, v := range zc {
+				dzc[i] = c0 + c1*(v-muT)
+			}
+		} else {
+			clear(dzc)
+		}
+		kT := T(k)
+		for o, d := range doc {
+			if oc[o] > 0 {
+				dzc[ac[o]] += kT * d
+			}
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package nn
+
+// conv3x3 is a 3×3 convolution, stride 1, padding 1, over a channel-major
+// batch: activations are stored C×N×H×W (each channel's N·H·W values
+// contiguous), so the whole layer is one matrix product
+//
+//	Z[Cout × N·H·W] = W[Cout × Cin·9] · col[Cin·9 × N·H·W] + b
+//
+// where col is the im2col unfolding of the input. The product is computed
+// chunk by chunk (a few samples at a time) so that each worker unfolds into
+// its own small buffer instead of materialising the whole col matrix.
+// Weights are PyTorch's [Cout, Cin, 3, 3], which read row-major is exactly
+// the Cout × Cin·9 matrix above.
+//
+// A conv3x3 owns its working buffers and reuses them between calls; it is
+// not safe for concurrent use.
+type conv3x3[T Float] struct {
+	e         engine[T]
+	cin, cout int
+
+	// chunk is the number of samples unfolded at once.
+	chunk int
+	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·H·W.
+	col [][]T
+	// dw[w] is worker w's partial weight gradient, Cout × Cin·9.
+	dw [][]T
+
+	// Arguments of the call in progress, read by the worker functions.
+	n, h, w     int
+	x, wt, b, z []T
+	dz, dx      []T
+	fwd, bwd    func(worker, lo, hi int)
+	bias        func(worker, lo, hi int)
+	db          []T
+}
+
+// colTarget is the number of im2col columns (output pixels) a worker
+// unfolds at once: large enough for an efficient matrix product, small
+// enough that the unfolded chunk stays in cache.
+const colTarget = 1024
+
+func newConv3x3[T Float](e engine[T], cin, cout int) *conv3x3[T] {
+	l := &conv3x3[T]{e: e, cin: cin, cout: cout}
+	l.fwd = l.forwardRange
+	l.bwd = l.backwardRange
+	l.bias = l.biasGradRange
+	return l
+}
+
+// reserve sizes the per-worker buffers for n samples of h×w.
+func (l *conv3x3[T]) reserve(h, w int) {
+	hw := h * w
+	l.chunk = max(1, colTarget/hw)
+	k := l.cin * 9
+	threads := l.e.par.Threads()
+	for len(l.col) < threads {
+		l.col = append(l.col, nil)
+		l.dw = append(l.dw, make([]T, l.cout*k))
+	}
+	need := k * l.chunk * hw
+	for i := range l.col {
+		if len(l.col[i]) < need {
+			l.col[i] = make([]T, need)
+		}
+	}
+}
+
+// forward computes z = conv(x, wt) + b. x is Cin×n×h×w, z is Cout×n×h×w
+// (channel-major), wt is Cout×Cin×3×3 and b has Cout elements.
+func (l *conv3x3[T]) forward(z, x, wt, b []T, n, h, w int) {
+	l.reserve(h, w)
+	l.n, l.h, l.w = n, h, w
+	l.x, l.wt, l.b, l.z = x, wt, b, z
+	l.e.par.For(n, l.fwd)
+	l.x, l.wt, l.b, l.z = nil, nil, nil, nil
+}
+
+func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
+	col := l.col[worker]
+	hw := l.h * l.w
+	nhw := l.n * hw
+	k := l.cin * 9
+	for s0 := lo; s0 < hi; s0 += l.chunk {
+		s1 := min(hi, s0+l.chunk)
+		cols := (s1 - s0) * hw
+		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		for co := 0; co < l.cout; co++ {
+			row := l.z[co*nhw+s0*hw:][:cols]
+			bv := l.b[co]
+			for i := range row {
+				row[i] = bv
+			}
+		}
+		l.e.gemm(false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 1, l.z[s0*hw:], nhw)
+	}
+}
+
+// backward computes the gradients of the loss with respect to the weights,
+// the bias and (if dx is not nil) the input, given dz, its gradient with
+// respect to the output, and the x and wt of the forward call. It writes
+// (does not accumulate into) dwt, db and dx.
+func (l *conv3x3[T]) backward(dx, dwt, db, dz, x, wt []T, n, h, w int) {
+	l.reserve(h, w)
+	l.n, l.h, l.w = n, h, w
+	l.x, l.wt, l.dz, l.dx, l.db = x, wt, dz, dx, db
+	threads := l.e.par.Threads()
+	for i := 0; i < threads; i++ {
+		clear(l.dw[i])
+	}
+	l.e.par.For(n, l.bwd)
+	copy(dwt, l.dw[0])
+	for i := 1; i < threads; i++ {
+		for j, v := range l.dw[i] {
+			dwt[j] += v
+		}
+	}
+	l.e.par.For(l.cout, l.bias)
+	l.x, l.wt, l.dz, l.dx, l.db = nil, nil, nil, nil, nil
+}
+
+func (l *conv3x3[T]) backwardRange(worker, lo, hi int) {
+	col := l.col[worker]
+	dw := l.dw[worker]
+	hw := l.h * l.w
+	nhw := l.n * hw
+	k := l.cin * 9
+	for s0 := lo; s0 < hi; s0 += l.chunk {
+		s1 := min(hi, s0+l.chunk)
+		cols := (s1 - s0) * hw
+		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		// dW += dZ[:, chunk] · colᵀ
+		l.e.gemm(false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
+		if l.dx != nil {
+			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
+			l.e.gemm(true, false, k, cols, l.cout, 1, l.wt, k, l.dz[s0*hw:], nhw, 0, col, cols)
+			col2im(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
+		}
+	}
+}
+
+func (l *conv3x3[T]) biasGradRange(_, lo, hi int) {
+	nhw := l.n * l.h * l.w
+	for co := lo; co < hi; co++ {
+		var s float64
+		for _, v := range l.dz[co*nhw:][:nhw] {
+			s += float64(v)
+		}
+		l.db[co] = T(s)
+	}
+}
+
+// im2col unfolds samples [s0, s1) of the channel-major input x (cin×n×h×w)
+// into col, a (cin·9) × ((s1-s0)·h·w) matrix: row (ci·3+kh)·3+kw, column
+// (s-s0)·h·w + y·w + x holds x[ci, s, y+kh-1, x+kw-1], or 0 outside the
+// image.
+func im2col[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	cols := (s1 - s0) * hw
+	for ci := 0; ci < cin; ci++ {
+		xc := x[ci*n*hw:]
+		for kh := 0; kh < 3; kh++ {
+			for kw := 0; kw < 3; kw++ {
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				dx := kw - 1
+				x0, x1 := max(0, -dx), min(w, w-dx)
+				for s := s0; s < s1; s++ {
+					for y := 0; y < h; y++ {
+						dst := row[(s-s0)*hw+y*w:][:w]
+						sy := y + kh - 1
+						if sy < 0 || sy >= h {
+							clear(dst)
+							continue
+						}
+						src := xc[s*hw+sy*w:]
+						copy(dst[x0:x1], src[x0+dx:x1+dx])
+						if x0 > 0 {
+							dst[0] = 0
+						}
+						if x1 < w {
+							dst[w-1] = 0
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it sets samples [s0, s1) of dx
+// (cin×n×h×w, channel-major) to the sum of the col entries that im2col
+// copied from each position.
+func col2im[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	cols := (s1 - s0) * hw
+	for ci := 0; ci < cin; ci++ {
+		dc := dx[ci*n*hw:]
+		clear(dc[s0*hw : s1*hw])
+		for kh := 0; kh < 3; kh++ {
+			for kw := 0; kw < 3; kw++ {
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				dxo := kw - 1
+				x0, x1 := max(0, -dxo), min(w, w-dxo)
+				for s := s0; s < s1; s++ {
+					for y := 0; y < h; y++ {
+						sy := y + kh - 1
+						if sy < 0 || sy >= h {
+							continue
+						}
+						src := row[(s-s0)*hw+y*w:][x0:x1]
+						dst := dc[s*hw+sy*w:][x0+dxo : x1+dxo]
+						for i, v := range src {
+							dst[i] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}

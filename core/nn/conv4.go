@@ -1,0 +1,245 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"metaglot/core/gemm"
+	"metaglot/core/tensor"
+)
+
+// Conv4Names returns the names of Conv4's parameters in PyTorch's
+// state_dict order: for each block i, "encoder.{i}.0.weight" and
+// "encoder.{i}.0.bias" (the convolution), then "encoder.{i}.1.weight",
+// "encoder.{i}.1.bias" (trainable) and "encoder.{i}.1.running_mean",
+// "encoder.{i}.1.running_var" (buffers) of the BatchNorm.
+func Conv4Names() []string {
+	var names []string
+	for i := range Blocks {
+		b := blockNames(i)
+		names = append(names, b[:]...)
+	}
+	return names
+}
+
+// blockNames returns the six parameter names of block i in the order of the
+// BlockParams fields.
+func blockNames(i int) [6]string {
+	p := fmt.Sprintf("encoder.%d.", i)
+	return [6]string{p + "0.weight", p + "0.bias", p + "1.weight", p + "1.bias", p + "1.running_mean", p + "1.running_var"}
+}
+
+// IsBuffer reports whether name is a Conv4 buffer (a BatchNorm running
+// statistic), which training updates but no optimizer should.
+func IsBuffer(name string) bool {
+	return strings.HasSuffix(name, ".running_mean") || strings.HasSuffix(name, ".running_var")
+}
+
+// conv4Shapes returns a set with Conv4's names and shapes whose tensors
+// have no data: the specification that parameters are checked against.
+func conv4Shapes() *tensor.Set {
+	s := &tensor.Set{}
+	for i := range Blocks {
+		names := blockNames(i)
+		shapes := [6][]int{{Filters, blockIn(i), 3, 3}, {Filters}, {Filters}, {Filters}, {Filters}, {Filters}}
+		for j, n := range names {
+			s.Add(n, &tensor.Tensor{Shape: shapes[j]})
+		}
+	}
+	return s
+}
+
+// NewConv4Params returns freshly initialised Conv4 parameters, drawn from
+// rng as PyTorch initialises nn.Conv2d and nn.BatchNorm2d: convolution
+// weights and biases uniform in ±1/√fan_in (kaiming_uniform with a=√5),
+// fan_in = Cin·9; BatchNorm weight 1, bias 0, running mean 0, running
+// variance 1.
+func NewConv4Params(rng *rand.Rand) *tensor.Set {
+	p := &tensor.Set{}
+	for i := range Blocks {
+		names := blockNames(i)
+		cin := blockIn(i)
+		bound := 1 / math.Sqrt(float64(cin*9))
+		w := tensor.New(Filters, cin, 3, 3)
+		b := tensor.New(Filters)
+		uniform(rng, w.Data, bound)
+		uniform(rng, b.Data, bound)
+		gamma, beta, rm, rv := tensor.New(Filters), tensor.New(Filters), tensor.New(Filters), tensor.New(Filters)
+		for c := range Filters {
+			gamma.Data[c], rv.Data[c] = 1, 1
+		}
+		for j, t := range []*tensor.Tensor{w, b, gamma, beta, rm, rv} {
+			p.Add(names[j], t)
+		}
+	}
+	return p
+}
+
+func uniform(rng *rand.Rand, x []float32, bound float64) {
+	for i := range x {
+		x[i] = float32((2*rng.Float64() - 1) * bound)
+	}
+}
+
+// Trainable returns the subset of p that an optimizer updates: every
+// tensor whose name is not a buffer (see IsBuffer). The tensors are shared
+// with p, not copied.
+func Trainable(p *tensor.Set) *tensor.Set {
+	t := &tensor.Set{}
+	for i := range p.Len() {
+		n, x := p.At(i)
+		if !IsBuffer(n) {
+			t.Add(n, x)
+		}
+	}
+	return t
+}
+
+// Conv4 is the standard few-shot backbone (Vinyals et al. 2016, Snell et
+// al. 2017): four blocks of [3×3 convolution, 64 filters, padding 1 →
+// BatchNorm → ReLU → 2×2 max-pool], mapping a 1×28×28 image to a 64-d
+// embedding (28→14→7→3→1). See the package documentation.
+//
+// Conv4 holds no parameters: Forward and Backward take them as a
+// *tensor.Set named as by Conv4Names. It holds the activations of the last
+// Forward (for Backward) and its working buffers, sized by the batch and
+// reused, so a training step allocates nothing once the batch size is
+// stable. It is not safe for concurrent use.
+type Conv4 struct {
+	core  *Conv4Of[float32]
+	shape *tensor.Set
+	names [Blocks][6]string
+	p     [Blocks]BlockParams[float32]
+	g     [Blocks]BlockGrads[float32]
+	emb   tensor.Tensor
+	n     int // batch of the last successful Forward
+}
+
+// NewConv4 returns a Conv4 that spreads its work over par (a *gemm.Pool,
+// or Serial{}; nil means Serial{}).
+func NewConv4(par Parallel) *Conv4 {
+	m := &Conv4{core: NewConv4Of(gemm.Sgemm, par), shape: conv4Shapes()}
+	for i := range Blocks {
+		m.names[i] = blockNames(i)
+	}
+	return m
+}
+
+// bind checks p against Conv4's specification and points m.p at its data.
+// Names outside "encoder." (a classifier head, say) are ignored; unknown
+// names inside it are an error.
+func (m *Conv4) bind(p *tensor.Set) error {
+	if p == nil {
+		return fmt.Errorf("conv4: nil parameter set")
+	}
+	if err := p.Covers(m.shape); err != nil {
+		return fmt.Errorf("conv4 parameters: %w", err)
+	}
+	for _, n := range p.Names() {
+		if strings.HasPrefix(n, "encoder.") && !m.shape.Has(n) {
+			return fmt.Errorf("conv4 parameters: unexpected tensor %q", n)
+		}
+	}
+	for i := range Blocks {
+		nm := &m.names[i]
+		m.p[i] = BlockParams[float32]{
+			Weight: p.Get(nm[0]).Data, Bias: p.Get(nm[1]).Data,
+			BNWeight: p.Get(nm[2]).Data, BNBias: p.Get(nm[3]).Data,
+			RunningMean: p.Get(nm[4]).Data, RunningVar: p.Get(nm[5]).Data,
+		}
+	}
+	return nil
+}
+
+// Forward embeds the images x (N×1×28×28, N ≥ 1) with parameters p and
+// returns the N×64 embeddings. The returned tensor is owned by m and
+// overwritten by the next Forward. With train set, BatchNorm normalises
+// with the batch's statistics and updates the running statistics in p
+// (momentum 0.1, unbiased variance, as PyTorch); otherwise it uses them.
+//
+// It returns an error, and changes nothing, if x has another shape or holds
+// a NaN or Inf, or if p lacks a Conv4 parameter, has one with the wrong
+// shape, has an unknown "encoder." name, or holds a NaN or Inf. p may hold
+// other tensors (a head) besides.
+func (m *Conv4) Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	m.n = 0
+	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != ImageSize || x.Shape[3] != ImageSize {
+		var s []int
+		if x != nil {
+			s = x.Shape
+		}
+		return nil, fmt.Errorf("conv4: input has shape %v, want [N 1 %d %d] with N ≥ 1", tensor.ShapeString(s), ImageSize, ImageSize)
+	}
+	if err := x.CheckFinite("conv4 input"); err != nil {
+		return nil, err
+	}
+	if err := m.bind(p); err != nil {
+		return nil, err
+	}
+	for i := range Blocks {
+		for _, nm := range m.names[i] {
+			if err := p.Get(nm).CheckFinite(nm); err != nil {
+				return nil, fmt.Errorf("conv4 parameters: %w", err)
+			}
+		}
+	}
+	n := x.Shape[0]
+	emb := m.core.Forward(&m.p, x.Data, n, train)
+	m.n = n
+	m.emb.Data = emb
+	m.emb.Shape = append(m.emb.Shape[:0], n, EmbeddingDim)
+	return &m.emb, nil
+}
+
+// Backward writes into grads the gradients of the loss with respect to
+// Conv4's trainable parameters (the weights and biases named by
+// Conv4Names, not the running statistics), given dEmb (N×64), the gradient
+// of the loss with respect to the embeddings returned by the last Forward,
+// which must have been called with the same p, unchanged since. It
+// overwrites the gradient tensors; it does not accumulate. Other tensors of
+// grads are left alone.
+//
+// It returns an error, and writes nothing, if no Forward succeeded before,
+// if dEmb's shape is not [N 64] for that Forward's N or it holds a NaN or
+// Inf, or if grads lacks a trainable name or has it with another shape.
+func (m *Conv4) Backward(p *tensor.Set, dEmb *tensor.Tensor, grads *tensor.Set) error {
+	if m.n == 0 {
+		return fmt.Errorf("conv4: Backward without a successful Forward")
+	}
+	if dEmb == nil || !tensor.SameShape(dEmb.Shape, []int{m.n, EmbeddingDim}) {
+		var s []int
+		if dEmb != nil {
+			s = dEmb.Shape
+		}
+		return fmt.Errorf("conv4: embedding gradient has shape %v, want [%d %d] as the last Forward", tensor.ShapeString(s), m.n, EmbeddingDim)
+	}
+	if err := dEmb.CheckFinite("conv4 embedding gradient"); err != nil {
+		return err
+	}
+	if err := m.bind(p); err != nil {
+		return err
+	}
+	if grads == nil {
+		return fmt.Errorf("conv4: nil gradient set")
+	}
+	for i := range Blocks {
+		for _, nm := range m.names[i][:4] {
+			g := grads.Get(nm)
+			if g == nil {
+				return fmt.Errorf("conv4 gradients: missing tensor %q", nm)
+			}
+			if want := m.shape.Get(nm).Shape; !tensor.SameShape(g.Shape, want) {
+				return fmt.Errorf("conv4 gradients: tensor %q has shape %v, want %v", nm, tensor.ShapeString(g.Shape), tensor.ShapeString(want))
+			}
+		}
+		nm := &m.names[i]
+		m.g[i] = BlockGrads[float32]{
+			Weight: grads.Get(nm[0]).Data, Bias: grads.Get(nm[1]).Data,
+			BNWeight: grads.Get(nm[2]).Data, BNBias: grads.Get(nm[3]).Data,
+		}
+	}
+	m.core.Backward(&m.p, dEmb.Data, &m.g)
+	return nil
+}

@@ -1,0 +1,155 @@
+package nn
+
+// Shape of the Conv4 backbone.
+const (
+	// Blocks is the number of [conv → BN → ReLU → pool] blocks.
+	Blocks = 4
+	// Filters is the number of channels of every convolution.
+	Filters = 64
+	// ImageSize is the height and width of an input image (one channel).
+	ImageSize = 28
+	// EmbeddingDim is the length of an embedding: Filters channels of 1×1.
+	EmbeddingDim = Filters
+)
+
+// blockSize returns the height (= width) of block i's input: 28, 14, 7, 3;
+// blockSize(Blocks) = 1 is the size of the output.
+func blockSize(i int) int {
+	h := ImageSize
+	for ; i > 0; i-- {
+		h /= 2
+	}
+	return h
+}
+
+// blockIn returns the number of input channels of block i.
+func blockIn(i int) int {
+	if i == 0 {
+		return 1
+	}
+	return Filters
+}
+
+// BlockParams holds the parameters of one Conv4 block as plain slices:
+// Weight Filters×Cin×3×3 and Bias Filters for the convolution, BNWeight,
+// BNBias, RunningMean and RunningVar (Filters each) for the BatchNorm.
+type BlockParams[T Float] struct {
+	Weight, Bias, BNWeight, BNBias, RunningMean, RunningVar []T
+}
+
+// BlockGrads holds the gradients of one block's trainable parameters,
+// shaped like the matching BlockParams fields.
+type BlockGrads[T Float] struct {
+	Weight, Bias, BNWeight, BNBias []T
+}
+
+// Conv4Of is the Conv4 computation for element type T on plain slices,
+// without any checking: Conv4 (float32, named tensor sets, validated) is
+// the type to use; Conv4Of[float64] exists so that the gradient checks can
+// run the very same code in double precision.
+//
+// It owns its activations and working buffers, sized by the batch of the
+// last Forward and reused; it is not safe for concurrent use.
+type Conv4Of[T Float] struct {
+	conv [Blocks]*conv3x3[T]
+	bn   [Blocks]*bnReluPool[T]
+
+	n     int // batch of the last Forward; 0 before the first
+	train bool
+	in    [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
+	z     [Blocks][]T     // convolution outputs
+	arg   [Blocks][]int32 // pooling indices
+	emb   []T             // n×EmbeddingDim
+	dz    []T
+	d     [2][]T // ping-pong gradients of block inputs/outputs
+}
+
+// NewConv4Of returns a Conv4Of that multiplies matrices with gemm (called
+// from one worker at a time, each on its own output) and spreads loops over
+// par (Serial if nil).
+func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
+	if par == nil {
+		par = Serial{}
+	}
+	e := engine[T]{gemm: gemm, par: par}
+	m := &Conv4Of[T]{}
+	for i := range Blocks {
+		m.conv[i] = newConv3x3(e, blockIn(i), Filters)
+		m.bn[i] = newBNReluPool(e, Filters)
+	}
+	return m
+}
+
+func grow[E any](buf []E, n int) []E {
+	if cap(buf) < n {
+		return make([]E, n)
+	}
+	return buf[:n]
+}
+
+func (m *Conv4Of[T]) reserve(n int) {
+	for i := range Blocks {
+		h, ho := blockSize(i), blockSize(i+1)
+		m.in[i] = grow(m.in[i], blockIn(i)*n*h*h)
+		m.z[i] = grow(m.z[i], Filters*n*h*h)
+		m.arg[i] = grow(m.arg[i], Filters*n*ho*ho)
+	}
+	m.in[Blocks] = grow(m.in[Blocks], Filters*n)
+	m.emb = grow(m.emb, n*EmbeddingDim)
+	m.dz = grow(m.dz, Filters*n*ImageSize*ImageSize)
+	h1 := blockSize(1)
+	m.d[0] = grow(m.d[0], Filters*n*h1*h1)
+	m.d[1] = grow(m.d[1], Filters*n*h1*h1)
+}
+
+// Forward embeds the n images x (n×1×28×28) and returns the n×64
+// embeddings, a slice owned by m that the next Forward overwrites. In
+// training mode BatchNorm uses the batch's statistics and updates the
+// running statistics in p; in inference mode it uses them. x is copied, so
+// the caller may reuse it before Backward.
+func (m *Conv4Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool) []T {
+	m.reserve(n)
+	m.n, m.train = n, train
+	copy(m.in[0], x)
+	for i := range Blocks {
+		h := blockSize(i)
+		bp := &p[i]
+		m.conv[i].forward(m.z[i], m.in[i], bp.Weight, bp.Bias, n, h, h)
+		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
+	}
+	// The last block's output is channel-major 64×n: transpose.
+	out := m.in[Blocks]
+	for c := 0; c < Filters; c++ {
+		for s := 0; s < n; s++ {
+			m.emb[s*EmbeddingDim+c] = out[c*n+s]
+		}
+	}
+	return m.emb
+}
+
+// Backward writes into g the gradients of the loss with respect to the
+// trainable parameters, given dEmb (n×64), the gradient of the loss with
+// respect to the embeddings of the last Forward, which must have been
+// called with the same p. It overwrites g; it does not accumulate.
+func (m *Conv4Of[T]) Backward(p *[Blocks]BlockParams[T], dEmb []T, g *[Blocks]BlockGrads[T]) {
+	n := m.n
+	dout := m.d[0][:Filters*n]
+	for s := 0; s < n; s++ {
+		for c := 0; c < Filters; c++ {
+			dout[c*n+s] = dEmb[s*EmbeddingDim+c]
+		}
+	}
+	next := 1
+	for i := Blocks - 1; i >= 0; i-- {
+		h := blockSize(i)
+		bp, bg := &p[i], &g[i]
+		dz := m.dz[:Filters*n*h*h]
+		m.bn[i].backward(dz, bg.BNWeight, bg.BNBias, dout, m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, n, h, h)
+		var dx []T
+		if i > 0 {
+			dx = m.d[next][:blockIn(i)*n*h*h]
+		}
+		m.conv[i].backward(dx, bg.Weight, bg.Bias, dz, m.in[i], bp.Weight, n, h, h)
+		dout, next = dx, 1-next
+	}
+}

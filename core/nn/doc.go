@@ -1,0 +1,81 @@
+// Package nn holds the layers of metaglot's network, Conv4, with their
+// forward and backward passes.
+//
+// # Conv4
+//
+// Conv4 is the standard backbone of few-shot learning (Vinyals et al.
+// 2016; Snell et al. 2017; Finn et al. 2017): four identical blocks
+//
+//	3×3 convolution, 64 filters, stride 1, padding 1
+//	→ BatchNorm → ReLU → 2×2 max-pool, stride 2
+//
+// that map a 1×28×28 image to 64×1×1, a 64-d embedding. The spatial size
+// halves at every block, rounding down: 28 → 14 → 7 → 3 → 1. It is the
+// PyTorch module
+//
+//	encoder = nn.Sequential(*[nn.Sequential(nn.Conv2d(cin, 64, 3, padding=1),
+//	    nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2)) for cin in (1, 64, 64, 64)])
+//
+// held in an attribute named encoder, and its parameters carry the names of
+// that module's state_dict: encoder.{i}.0.weight [64 Cin 3 3] and
+// encoder.{i}.0.bias [64] (convolution), encoder.{i}.1.weight,
+// encoder.{i}.1.bias, encoder.{i}.1.running_mean, encoder.{i}.1.running_var
+// [64] (BatchNorm). PyTorch's state_dict also holds
+// encoder.{i}.1.num_batches_tracked, which metaglot does not keep: load a
+// metaglot set into PyTorch with load_state_dict(sd, strict=False).
+//
+// # Explicit parameters
+//
+// A Conv4 value holds no weights. Forward and Backward take them as a
+// *tensor.Set, and Backward writes gradients into a Set with the same
+// names:
+//
+//	p := nn.NewConv4Params(rng)          // encoder.* weights and buffers
+//	m := nn.NewConv4(pool)               // workspace only
+//	emb, err := m.Forward(p, x, true)    // x N×1×28×28 → emb N×64
+//	...                                  // loss and dEmb from emb
+//	err = m.Backward(p, dEmb, grads)     // grads: nn.Trainable(p).ZerosLike()
+//
+// This is what first-order MAML needs: the inner loop runs the same Conv4
+// on "fast weights" (a clone of p updated by a few SGD steps) without
+// building a second model. Trainable(p) is the subset an optimizer updates
+// (weights and biases); the running statistics are buffers, updated by the
+// forward pass itself. Linear, the classifier head MAML puts on top, works
+// the same way with the names head.weight and head.bias.
+//
+// # BatchNorm's two modes
+//
+// In training mode (Forward with train=true) BatchNorm normalises each
+// channel with the mean and the biased variance of the batch, so each
+// image's embedding depends on the rest of the batch — for ProtoNet, on the
+// whole episode — and the backward pass differentiates through those
+// statistics. It also updates the running statistics as PyTorch does:
+// running = 0.9·running + 0.1·batch, with the unbiased variance. In
+// inference mode (train=false) it normalises with the running statistics,
+// so an image's embedding depends on it alone. eps is 1e-5.
+//
+// # Layout and speed
+//
+// Inputs and embeddings are NCHW/row-major as in PyTorch. Inside, Conv4
+// keeps its activations channel-major (C×N×H×W), which turns each
+// convolution into a single matrix product over the whole batch (im2col +
+// GEMM, unfolded a few samples at a time into per-worker buffers) and makes
+// each BatchNorm channel contiguous. BatchNorm, ReLU and max-pool are fused
+// into one pass that never stores the normalised values. Work is spread
+// over a Parallel (gemm.Pool natively; Serial under wasm) and every buffer
+// is sized by the batch and reused, so a training step allocates nothing.
+//
+// # Precision and proof
+//
+// The kernels are generic over Float (float32 or float64). Production runs
+// them in float32 with the fast gemm.Sgemm; the tests run the same code in
+// float64 against central finite differences, and the float32 Conv4
+// against PyTorch (testdata/gen_golden.py).
+//
+// # Errors
+//
+// Conv4, Linear and CrossEntropy return errors, never panic, on what a user
+// can get wrong: input and parameter shapes, missing or unknown parameter
+// names, NaN or Inf in inputs, labels out of range. The unexported kernels
+// trust their callers.
+package nn
