@@ -1,0 +1,86 @@
+package checkpoint
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"metaglot/core/tensor"
+)
+
+// Write saves tensors and meta to the file path in the safetensors format
+// (see Encode). It writes atomically: the bytes go to a temporary file in
+// the same directory, which is synced and then renamed over path, and the
+// directory is synced. Whatever fails, path is left either as it was or
+// complete, never partial, and the temporary file is removed.
+//
+// Errors name path. Tensors that Encode refuses (a NaN, data that does not
+// match the shape) are reported before any file is created.
+func Write(path string, tensors *tensor.Set, meta map[string]string) error {
+	if _, err := encodeHeader(tensors, meta); err != nil {
+		return fmt.Errorf("checkpoint: write %s: %w", path, err)
+	}
+	return writeAtomic(path, func(w io.Writer) error { return Encode(w, tensors, meta) })
+}
+
+// writeAtomic replaces path by what write writes, atomically.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("checkpoint: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	closed := false
+	defer func() {
+		if err != nil {
+			if !closed {
+				f.Close()
+			}
+			os.Remove(tmp)
+			err = fmt.Errorf("checkpoint: write %s: %w", path, err)
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	// CreateTemp makes the file readable by its owner only; a checkpoint is
+	// meant to be shared (served to the browser, loaded by PyTorch).
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	closed = true
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// The rename is durable only once the directory is synced.
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("written, but cannot sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("written, but cannot sync directory: %w", err)
+	}
+	return nil
+}
+
+// Read loads the safetensors file at path (see Decode). Errors name path.
+func Read(path string) (*tensor.Set, map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	s, meta, err := Decode(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return s, meta, nil
+}
