@@ -1,0 +1,226 @@
+package app
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"metaglot/core/nn"
+	"metaglot/core/omniglot"
+	"metaglot/wasm/classify"
+	"metaglot/wasm/pad"
+)
+
+// clock advances 3 ms per reading.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { c.t = c.t.Add(3 * time.Millisecond); return c.t }
+
+func newState(t *testing.T) *State {
+	t.Helper()
+	s := New((&clock{}).now)
+	params := nn.NewConv4Params(rand.New(rand.NewPCG(7, 7)))
+	s.Classifiers["protonet"] = classify.NewProtoNet(classify.NewConv4(params))
+	return s
+}
+
+// stroke draws a polyline on pad p through the State, as the page does.
+func stroke(s *State, p Pad, pts ...pad.Point) {
+	s.PenDown(p, pts[0])
+	for _, q := range pts[1:] {
+		s.PenMove(p, q)
+	}
+	s.PenUp(p)
+}
+
+func circle(s *State, p Pad, r float32) {
+	var pts []pad.Point
+	for i := 0; i <= 40; i++ {
+		a := float64(i) / 40 * 2 * math.Pi
+		pts = append(pts, pad.Point{X: 52 + r*float32(math.Cos(a)), Y: 52 + r*float32(math.Sin(a))})
+	}
+	stroke(s, p, pts...)
+}
+
+func cross(s *State, p Pad, r float32) {
+	stroke(s, p, pad.Point{X: 52 - r, Y: 52 - r}, pad.Point{X: 52, Y: 52}, pad.Point{X: 52 + r, Y: 52 + r})
+	stroke(s, p, pad.Point{X: 52 + r, Y: 52 - r}, pad.Point{X: 52, Y: 52}, pad.Point{X: 52 - r, Y: 52 + r})
+}
+
+func bar(s *State, p Pad, r float32) {
+	stroke(s, p, pad.Point{X: 52, Y: 52 - r}, pad.Point{X: 52, Y: 52}, pad.Point{X: 52, Y: 52 + r})
+}
+
+func TestDrawAndClassify(t *testing.T) {
+	s := newState(t)
+	s.Reclassify()
+	if !strings.Contains(s.Hint, "No classes") || s.HaveResult {
+		t.Fatalf("hint with no classes: %q", s.Hint)
+	}
+	shapes := []func(*State, Pad, float32){circle, cross, bar}
+	for _, draw := range shapes {
+		s.AddClass()
+		for _, r := range []float32{30, 26} {
+			draw(s, DrawPad, r)
+			s.AddExample()
+		}
+	}
+	if s.Classes.Len() != 3 || s.Classes.Examples() != 6 || !s.Draw.Empty() {
+		t.Fatalf("%d classes, %d examples", s.Classes.Len(), s.Classes.Examples())
+	}
+	if !strings.Contains(s.Hint, "query") {
+		t.Fatalf("hint with no query: %q", s.Hint)
+	}
+	for c, draw := range shapes {
+		s.Clear(QueryPad)
+		draw(s, QueryPad, 28)
+		if !s.HaveResult {
+			t.Fatalf("no result after the query stroke; hint %q, message %q", s.Hint, s.Message)
+		}
+		if s.Result.Best != c {
+			t.Errorf("query like class %d classified as %d: %v", c, s.Result.Best, s.Result.Probs)
+		}
+	}
+	if s.ClassifyTime != 3*time.Millisecond {
+		t.Errorf("ClassifyTime = %v, want one clock tick", s.ClassifyTime)
+	}
+	n := s.Classifications
+	s.Undo(QueryPad) // the bar is one stroke: empty again
+	if s.HaveResult || s.Classifications != n {
+		t.Error("undoing the only query stroke should leave nothing to classify")
+	}
+}
+
+func TestUnavailableAlgorithm(t *testing.T) {
+	s := newState(t)
+	s.SetAlgorithm("fomaml")
+	if s.Algorithm != "fomaml" || !strings.Contains(s.Hint, "not available yet") {
+		t.Fatalf("algorithm %q, hint %q", s.Algorithm, s.Hint)
+	}
+	s.SetAlgorithm("nonsense")
+	if s.Algorithm != "fomaml" || s.Message == "" {
+		t.Fatal("unknown algorithm accepted")
+	}
+}
+
+func TestEditsAndKeys(t *testing.T) {
+	s := newState(t)
+	s.AddExample()
+	if !strings.Contains(s.Message, "Draw something") {
+		t.Fatalf("empty pad: %q", s.Message)
+	}
+	bar(s, DrawPad, 30)
+	s.AddExample() // creates Class 1
+	if s.Classes.Len() != 1 || s.Selected != 0 {
+		t.Fatal("AddExample without a class should create one")
+	}
+	s.AddClass()
+	if !s.RenameClass(1, "cross") || s.RenameClass(1, "") || s.Classes.Class(1).Name != "cross" {
+		t.Fatal("rename")
+	}
+	if !s.Key("1", false, DrawPad) || s.Selected != 0 {
+		t.Fatal("key 1 should select class 1")
+	}
+	if !s.Key("9", false, DrawPad) || !strings.Contains(s.Message, "no class 9") {
+		t.Fatalf("key 9: %q", s.Message)
+	}
+	bar(s, DrawPad, 20)
+	cross(s, DrawPad, 20)
+	if !s.Key("z", true, DrawPad) || len(s.Draw.Strokes()) != 2 { // 1 + 2 strokes, one undone
+		t.Fatal("Ctrl+Z should undo one stroke")
+	}
+	if !s.Key("Backspace", false, DrawPad) || !s.Draw.Empty() {
+		t.Fatal("Backspace should clear the pad")
+	}
+	if s.Key("x", false, DrawPad) || s.Key("c", true, DrawPad) {
+		t.Fatal("x and Ctrl+C are not shortcuts")
+	}
+	v := s.Version
+	s.DeleteExample(0, 0)
+	s.DeleteExample(0, 5)
+	if s.Classes.Class(0).Examples != nil && len(s.Classes.Class(0).Examples) != 0 || s.Version == v {
+		t.Fatal("DeleteExample")
+	}
+	s.Select(1)
+	s.DeleteClass(0)
+	if s.Classes.Len() != 1 || s.Selected != 0 || s.Classes.Class(0).Name != "cross" {
+		t.Fatalf("after delete: %d classes, selected %d", s.Classes.Len(), s.Selected)
+	}
+}
+
+func TestPersistenceAndImport(t *testing.T) {
+	s := newState(t)
+	s.AddClass()
+	circle(s, DrawPad, 30)
+	s.AddExample()
+	saved := s.Saved()
+
+	r := newState(t)
+	if err := r.Restore(saved); err != nil || r.Classes.Len() != 1 || r.Classes.Examples() != 1 {
+		t.Fatalf("restore: %v", err)
+	}
+	for _, bad := range []string{`{"format":"metaglot-classes","version":1,"classes":[{"name":""}]}`, `{"hello":1}`, `not json`} {
+		if err := r.Import("bad.json", []byte(bad)); err == nil {
+			t.Fatalf("imported %s", bad)
+		}
+		if r.Classes.Len() != 1 || !strings.Contains(r.Message, "unchanged") {
+			t.Fatalf("bad import changed classes or said %q", r.Message)
+		}
+	}
+	if err := r.Restore([]byte("{broken")); err == nil || r.Classes.Len() != 1 {
+		t.Fatal("a broken stored document must change nothing")
+	}
+	r.StorageFailed(errors.New("QuotaExceededError"))
+	if !strings.Contains(r.Message, "Export JSON") {
+		t.Fatalf("storage failure message: %q", r.Message)
+	}
+}
+
+func TestTryOmniglot(t *testing.T) {
+	dir := filepath.Join("..", "..", "assets", "omniglot")
+	ixData, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Skipf("assets not built: %v", err)
+	}
+	ix, err := omniglot.ParseIndex(ixData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	plan, err := PlanTry(ix, 5, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range plan.Chars {
+		if c.Vinyals != "test" {
+			t.Fatalf("%s %s is not a test character", plan.Alphabet, c.Name)
+		}
+	}
+	sheet, err := os.ReadFile(filepath.Join(dir, plan.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := omniglot.New(ix)
+	if err := ds.AddAlphabetSheet(plan.Alphabet, sheet); err != nil {
+		t.Fatal(err)
+	}
+	s := newState(t)
+	if err := s.Try(ds, plan, 3, rng); err != nil {
+		t.Fatal(err)
+	}
+	if s.Classes.Len() != 5 || s.Classes.Examples() != 15 || len(s.Omniglot) != 5 {
+		t.Fatalf("%d classes, %d examples, %d held out", s.Classes.Len(), s.Classes.Examples(), len(s.Omniglot))
+	}
+	s.PickHeldOut(2)
+	if !s.HaveResult || s.QueryLabel == "" {
+		t.Fatalf("picking a held-out drawing should classify it: %q", s.Hint)
+	}
+	if _, err := PlanTry(ix, 99, rng); err == nil {
+		t.Error("99 classes accepted")
+	}
+}

@@ -1,0 +1,21 @@
+// Package app is the state of the draw-and-classify page and every action
+// the page offers, in plain Go: the browser layer (package main under
+// wasm/, with ebiten for the canvases and syscall/js for the HTML
+// controls) only forwards pointer, keyboard and button events here and
+// shows what State holds. Everything the page does can therefore be tested
+// natively: add, rename and delete classes, draw and add examples, undo and
+// clear, classify after every query stroke, keyboard shortcuts, persistence
+// and import with their error messages, and the "Try Omniglot" filling.
+//
+// # Pads
+//
+// There are two drawing pads: Draw, whose drawing becomes an example of
+// the selected class, and Query, whose drawing is classified after every
+// stroke. Both work in the 105×105 frame of package pad.
+//
+// # Messages
+//
+// Hint is guidance (nothing to classify yet); Message is the outcome of the
+// last action (an import refused, storage full); both are plain text for
+// the page to show in live regions.
+package app

@@ -1,0 +1,344 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"metaglot/core/preprocess"
+	"metaglot/wasm/classes"
+	"metaglot/wasm/classify"
+	"metaglot/wasm/pad"
+)
+
+// Pad names one of the two drawing pads.
+type Pad int
+
+const (
+	// DrawPad collects examples for the selected class.
+	DrawPad Pad = iota
+	// QueryPad holds the drawing to classify.
+	QueryPad
+)
+
+// String returns "draw" or "query".
+func (p Pad) String() string {
+	if p == QueryPad {
+		return "query"
+	}
+	return "draw"
+}
+
+// Algorithms lists the algorithms the page offers, in menu order.
+func Algorithms() []string { return []string{"protonet", "fomaml", "reptile"} }
+
+// AlgorithmLabel returns the menu label of an algorithm.
+func AlgorithmLabel(a string) string {
+	switch a {
+	case "protonet":
+		return "Prototypical Networks"
+	case "fomaml":
+		return "First-order MAML"
+	case "reptile":
+		return "Reptile"
+	}
+	return a
+}
+
+// Classifier is what State classifies with: the ProtoNet of package
+// classify, or (later) an adapted FOMAML/Reptile learner.
+type Classifier interface {
+	Classify(support [][][]float32, query []float32) (classify.Result, error)
+}
+
+// State is everything the page shows. The zero value is not usable: use New.
+type State struct {
+	Classes  classes.List
+	Selected int // selected class, −1 for none
+
+	Draw, Query pad.Drawing
+	// QueryImage, when not nil, is a real 28×28 drawing chosen as the query
+	// (it is dropped as soon as the user draws on the query pad).
+	QueryImage []float32
+	// QueryLabel names the real drawing chosen as the query.
+	QueryLabel string
+
+	Algorithm string
+	// Classifiers maps an algorithm to its classifier; a missing one is
+	// "not available yet".
+	Classifiers map[string]Classifier
+	// WeightsNote says which weights the classifier uses, for the page.
+	WeightsNote string
+
+	Result     classify.Result
+	HaveResult bool
+	// ClassifyTime is how long the last classification took.
+	ClassifyTime time.Duration
+	// Classifications counts successful classifications.
+	Classifications int
+
+	Hint    string
+	Message string
+
+	// Version grows whenever the classes change (to redraw the list and
+	// save them).
+	Version int
+
+	Pen pad.Pen
+	// Omniglot holds the real held-out drawings of the last "Try
+	// Omniglot", one per class, to pick as queries.
+	Omniglot []HeldOut
+
+	now func() time.Time
+	// support caches the 28×28 images of the examples for supportVersion.
+	support        [][][]float32
+	supportVersion int
+}
+
+// HeldOut is a real drawing not among a class's examples.
+type HeldOut struct {
+	Class int
+	Label string
+	Image []float32
+}
+
+// New returns an empty State with the calibrated pen and ProtoNet selected.
+// now is the clock used to time classifications (time.Now in the page).
+func New(now func() time.Time) *State {
+	return &State{Selected: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Pen: pad.DefaultPen(), now: now,
+		Hint: "Add a class, draw examples of it, then draw a query."}
+}
+
+func (s *State) changed() { s.Version++ }
+
+// Pad returns the drawing of pad p.
+func (s *State) Pad(p Pad) *pad.Drawing {
+	if p == QueryPad {
+		return &s.Query
+	}
+	return &s.Draw
+}
+
+// Preview writes the 28×28 network input of pad p into dst (784 values).
+func (s *State) Preview(p Pad, dst []float32) {
+	if p == QueryPad && s.QueryImage != nil {
+		copy(dst, s.QueryImage)
+		return
+	}
+	classes.Render28(s.Pen, s.Pad(p).Strokes(), dst)
+}
+
+// AddClass adds a class with the next free name and selects it.
+func (s *State) AddClass() {
+	i, err := s.Classes.Add(s.Classes.NextName())
+	if err != nil {
+		s.Message = err.Error()
+		return
+	}
+	s.Selected = i
+	s.Message = fmt.Sprintf("Added %s. Draw an example and press “Add to class”.", s.Classes.Class(i).Name)
+	s.changed()
+	s.reclassify()
+}
+
+// RenameClass renames class i; a refused name leaves it and says why.
+func (s *State) RenameClass(i int, name string) bool {
+	if err := s.Classes.Rename(i, name); err != nil {
+		s.Message = "Not renamed: " + err.Error()
+		s.changed() // the page restores the old name in its field
+		return false
+	}
+	s.changed()
+	s.reclassify()
+	return true
+}
+
+// DeleteClass removes class i.
+func (s *State) DeleteClass(i int) {
+	if i < 0 || i >= s.Classes.Len() {
+		return
+	}
+	name := s.Classes.Class(i).Name
+	_ = s.Classes.Delete(i)
+	switch {
+	case s.Selected == i:
+		s.Selected = min(i, s.Classes.Len()-1)
+	case s.Selected > i:
+		s.Selected--
+	}
+	s.Omniglot = nil
+	s.Message = "Deleted " + name + "."
+	s.changed()
+	s.reclassify()
+}
+
+// Select makes class i the one examples are added to; out-of-range i is
+// ignored.
+func (s *State) Select(i int) {
+	if i >= 0 && i < s.Classes.Len() {
+		s.Selected = i
+		s.changed()
+	}
+}
+
+// AddExample adds the draw pad's drawing to the selected class (creating a
+// class if there is none) and clears the pad.
+func (s *State) AddExample() {
+	if s.Draw.Empty() {
+		s.Message = "Draw something on the drawing pad first."
+		return
+	}
+	if s.Selected < 0 {
+		s.AddClass()
+		if s.Selected < 0 {
+			return
+		}
+	}
+	if err := s.Classes.AddExample(s.Selected, classes.Example{Strokes: s.Draw.Strokes()}); err != nil {
+		s.Message = err.Error()
+		return
+	}
+	c := s.Classes.Class(s.Selected)
+	s.Message = fmt.Sprintf("%s has %d example(s).", c.Name, len(c.Examples))
+	s.Draw.Clear()
+	s.changed()
+	s.reclassify()
+}
+
+// DeleteExample removes example j of class i.
+func (s *State) DeleteExample(i, j int) {
+	if err := s.Classes.DeleteExample(i, j); err != nil {
+		s.Message = err.Error()
+		return
+	}
+	s.Message = fmt.Sprintf("Deleted example %d of %s.", j+1, s.Classes.Class(i).Name)
+	s.changed()
+	s.reclassify()
+}
+
+// PenDown, PenMove and PenUp forward the pointer on pad p (frame
+// coordinates). PenUp classifies after a query stroke.
+func (s *State) PenDown(p Pad, pt pad.Point) {
+	if p == QueryPad && s.QueryImage != nil {
+		s.QueryImage, s.QueryLabel = nil, ""
+	}
+	s.Pad(p).Begin(pt)
+}
+
+// PenMove extends the open stroke of pad p.
+func (s *State) PenMove(p Pad, pt pad.Point) { s.Pad(p).Extend(pt) }
+
+// PenUp ends the stroke of pad p; after a query stroke it classifies.
+func (s *State) PenUp(p Pad) {
+	if s.Pad(p).End() && p == QueryPad {
+		s.reclassify()
+	}
+}
+
+// Undo removes the last stroke of pad p.
+func (s *State) Undo(p Pad) {
+	if s.Pad(p).Undo() && p == QueryPad {
+		s.reclassify()
+	}
+}
+
+// Clear empties pad p.
+func (s *State) Clear(p Pad) {
+	s.Pad(p).Clear()
+	if p == QueryPad {
+		s.QueryImage, s.QueryLabel = nil, ""
+		s.reclassify()
+	}
+}
+
+// PickHeldOut makes held-out drawing i (of the last Try Omniglot) the query.
+func (s *State) PickHeldOut(i int) {
+	if i < 0 || i >= len(s.Omniglot) {
+		return
+	}
+	h := s.Omniglot[i]
+	s.Query.Clear()
+	s.QueryImage = append([]float32(nil), h.Image...)
+	s.QueryLabel = h.Label
+	s.reclassify()
+}
+
+// SetAlgorithm selects the algorithm to classify with.
+func (s *State) SetAlgorithm(a string) {
+	for _, x := range Algorithms() {
+		if x == a {
+			s.Algorithm = a
+			s.reclassify()
+			return
+		}
+	}
+	s.Message = fmt.Sprintf("Unknown algorithm %q.", a)
+}
+
+// Reclassify classifies again (after new weights, say).
+func (s *State) Reclassify() { s.reclassify() }
+
+// reclassify runs the classifier on the current query, or sets the hint
+// that says what is missing.
+func (s *State) reclassify() {
+	s.HaveResult = false
+	c, ok := s.Classifiers[s.Algorithm]
+	if !ok {
+		s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: its trained weights are not in this build. Choose Prototypical Networks."
+		return
+	}
+	support := s.supportImages()
+	start := s.now()
+	query := make([]float32, preprocess.Size*preprocess.Size)
+	s.Preview(QueryPad, query)
+	res, err := c.Classify(support, query)
+	elapsed := s.now().Sub(start)
+	switch {
+	case errors.Is(err, classify.ErrNoClasses):
+		if s.Classes.Len() == 0 {
+			s.Hint = "No classes yet: add a class and draw a few examples of it."
+		} else {
+			s.Hint = "No examples yet: draw on the drawing pad and press “Add to class”."
+		}
+		return
+	case errors.Is(err, classify.ErrEmptyQuery):
+		s.Hint = "Draw a query on the query pad to classify it."
+		return
+	case err != nil:
+		s.Hint = ""
+		s.Message = "Classification failed: " + err.Error()
+		return
+	}
+	s.Hint = ""
+	s.Result, s.HaveResult = res, true
+	s.ClassifyTime = elapsed
+	s.Classifications++
+}
+
+// supportImages returns the 28×28 images of every class's examples,
+// rendered again only when the classes changed.
+func (s *State) supportImages() [][][]float32 {
+	if s.support != nil && s.supportVersion == s.Version {
+		return s.support
+	}
+	support := make([][][]float32, s.Classes.Len())
+	for i := range support {
+		for _, e := range s.Classes.Class(i).Examples {
+			img := make([]float32, preprocess.Size*preprocess.Size)
+			e.Image28(s.Pen, img)
+			support[i] = append(support[i], img)
+		}
+	}
+	s.support, s.supportVersion = support, s.Version
+	return support
+}
+
+// ExampleImage returns the 28×28 image of example j of class i (for
+// thumbnails), from the same cache as classification.
+func (s *State) ExampleImage(i, j int) []float32 {
+	sup := s.supportImages()
+	if i < 0 || i >= len(sup) || j < 0 || j >= len(sup[i]) {
+		return nil
+	}
+	return sup[i][j]
+}
