@@ -1,0 +1,104 @@
+package gemm
+
+// scale carries alpha and beta to a micro-kernel through memory rather than
+// float registers: on amd64 a float argument spilled with a legacy SSE move
+// inside AVX code costs a state-transition penalty on every iteration.
+type scale struct {
+	alpha, beta float32
+	// betaZero reports beta == 0: C is overwritten, never read, so NaN or
+	// Inf garbage in C does not leak into the result.
+	betaZero bool
+}
+
+// microKernel computes the mr×nr tile
+//
+//	C = s.alpha*Ã*B̃ + s.beta*C
+//
+// where Ã is a packed mr×kc micro-panel of A (kc groups of mr values, one
+// column of the panel after another) and B̃ a packed kc×nr micro-panel of B
+// (kc rows of nr values). C's rows start ldc apart. len(a) >= mr*kc,
+// len(b) >= kc*nr and len(c) >= (mr-1)*ldc+nr.
+type microKernel func(kc int, a, b, c []float32, ldc int, s *scale)
+
+// kernel is one implementation of the inner loops: a register-tile
+// micro-kernel and the cache-block sizes that suit it.
+type kernel struct {
+	name   string
+	mr, nr int // register tile: rows of A, columns of B per micro-kernel call
+	mc     int // rows of A per packed block (multiple of mr)
+	kc     int // depth of a packed block
+	nc     int // columns of B per packed panel (multiple of nr)
+	micro  microKernel
+}
+
+// kernels returns the kernels this CPU can run, fastest first. The last one
+// is always the plain-Go kernel.
+func kernels() []kernel {
+	return append(archKernels(), plainKernel())
+}
+
+// bestKernel returns the fastest kernel this CPU can run.
+func bestKernel() kernel {
+	if ks := archKernels(); len(ks) > 0 {
+		return ks[0]
+	}
+	return plainKernel()
+}
+
+// plainKernel is the portable kernel in plain Go: a 4×4 register tile of
+// scalar accumulators.
+func plainKernel() kernel {
+	return kernel{name: "plain", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, micro: microPlain4x4}
+}
+
+// microPlain4x4 is the plain-Go micro-kernel: sixteen scalar accumulators,
+// four loads of A and four of B per step of k.
+func microPlain4x4(kc int, a, b, c []float32, ldc int, s *scale) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	var c20, c21, c22, c23 float32
+	var c30, c31, c32, c33 float32
+	a = a[:4*kc]
+	b = b[:4*kc]
+	for len(a) >= 4 && len(b) >= 4 {
+		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+		a = a[4:]
+		b = b[4:]
+	}
+	storeRow4(c[0:4], c00, c01, c02, c03, s)
+	storeRow4(c[ldc:ldc+4], c10, c11, c12, c13, s)
+	storeRow4(c[2*ldc:2*ldc+4], c20, c21, c22, c23, s)
+	storeRow4(c[3*ldc:3*ldc+4], c30, c31, c32, c33, s)
+}
+
+// storeRow4 sets r = alpha*v + beta*r for one row of a 4-wide tile.
+func storeRow4(r []float32, v0, v1, v2, v3 float32, s *scale) {
+	r = r[:4]
+	al := s.alpha
+	if s.betaZero {
+		r[0], r[1], r[2], r[3] = al*v0, al*v1, al*v2, al*v3
+		return
+	}
+	bt := s.beta
+	r[0] = al*v0 + bt*r[0]
+	r[1] = al*v1 + bt*r[1]
+	r[2] = al*v2 + bt*r[2]
+	r[3] = al*v3 + bt*r[3]
+}

@@ -1,0 +1,140 @@
+//go:build goexperiment.simd && amd64
+
+package gemm
+
+import "simd/archsimd"
+
+// archKernels returns the vector kernels this amd64 CPU can run, fastest
+// first, chosen at run time from the CPU's feature flags: AVX-512 (16
+// lanes), then AVX2 with FMA (8 lanes).
+//
+// Both tiles have four rows and eight accumulator registers. Larger tiles
+// would do more arithmetic per load, but with Go 1.27's register allocator
+// they spill accumulators inside the loop (and a spilled 128-bit value is
+// moved with legacy SSE instructions, whose AVX-SSE transition penalty on
+// this kind of CPU makes the kernel some 100 times slower); these two
+// shapes compile without a single spill.
+func archKernels() []kernel {
+	var ks []kernel
+	if archsimd.X86.AVX512() {
+		ks = append(ks, kernel{name: "avx512", mr: 4, nr: 32, mc: 128, kc: 256, nc: 1024, micro: microAVX512x4x32})
+	}
+	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
+		ks = append(ks, kernel{name: "avx2", mr: 4, nr: 16, mc: 128, kc: 256, nc: 1024, micro: microAVX2x4x16})
+	}
+	return ks
+}
+
+// microAVX512x4x32 is the AVX-512 micro-kernel: a 4×32 tile held in eight
+// 16-lane registers; each step of k loads two vectors of B, broadcasts four
+// values of A and does eight fused multiply-adds.
+func microAVX512x4x32(kc int, a, b, c []float32, ldc int, s *scale) {
+	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x16
+	a = a[:4*kc]
+	b = b[:32*kc]
+	for len(a) >= 4 && len(b) >= 32 {
+		b0 := archsimd.LoadFloat32x16Array((*[16]float32)(b[0:16]))
+		b1 := archsimd.LoadFloat32x16Array((*[16]float32)(b[16:32]))
+		x := archsimd.BroadcastFloat32x16(a[0])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = archsimd.BroadcastFloat32x16(a[1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = archsimd.BroadcastFloat32x16(a[2])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = archsimd.BroadcastFloat32x16(a[3])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		a = a[4:]
+		b = b[32:]
+	}
+	al := archsimd.BroadcastFloat32x16(s.alpha)
+	if s.betaZero {
+		storeZ(c[0:32], c00.Mul(al), c01.Mul(al))
+		storeZ(c[ldc:ldc+32], c10.Mul(al), c11.Mul(al))
+		storeZ(c[2*ldc:2*ldc+32], c20.Mul(al), c21.Mul(al))
+		storeZ(c[3*ldc:3*ldc+32], c30.Mul(al), c31.Mul(al))
+	} else {
+		bt := archsimd.BroadcastFloat32x16(s.beta)
+		updateZ(c[0:32], c00, c01, al, bt)
+		updateZ(c[ldc:ldc+32], c10, c11, al, bt)
+		updateZ(c[2*ldc:2*ldc+32], c20, c21, al, bt)
+		updateZ(c[3*ldc:3*ldc+32], c30, c31, al, bt)
+	}
+	// Back to SSE-clean state before returning to scalar Go code.
+	archsimd.ClearAVXUpperBits()
+}
+
+// storeZ stores two 16-lane vectors into r[0:32].
+func storeZ(r []float32, v0, v1 archsimd.Float32x16) {
+	r = r[:32]
+	v0.StoreArray((*[16]float32)(r[0:16]))
+	v1.StoreArray((*[16]float32)(r[16:32]))
+}
+
+// updateZ sets r[0:32] = al*[v0 v1] + bt*r[0:32].
+func updateZ(r []float32, v0, v1, al, bt archsimd.Float32x16) {
+	r = r[:32]
+	p0 := (*[16]float32)(r[0:16])
+	p1 := (*[16]float32)(r[16:32])
+	v0.MulAdd(al, archsimd.LoadFloat32x16Array(p0).Mul(bt)).StoreArray(p0)
+	v1.MulAdd(al, archsimd.LoadFloat32x16Array(p1).Mul(bt)).StoreArray(p1)
+}
+
+// microAVX2x4x16 is the AVX2+FMA micro-kernel: a 4×16 tile held in eight
+// 8-lane registers, the same schedule as the AVX-512 kernel at half width.
+func microAVX2x4x16(kc int, a, b, c []float32, ldc int, s *scale) {
+	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x8
+	a = a[:4*kc]
+	b = b[:16*kc]
+	for len(a) >= 4 && len(b) >= 16 {
+		b0 := archsimd.LoadFloat32x8Array((*[8]float32)(b[0:8]))
+		b1 := archsimd.LoadFloat32x8Array((*[8]float32)(b[8:16]))
+		x := archsimd.BroadcastFloat32x8(a[0])
+		c00 = x.MulAdd(b0, c00)
+		c01 = x.MulAdd(b1, c01)
+		x = archsimd.BroadcastFloat32x8(a[1])
+		c10 = x.MulAdd(b0, c10)
+		c11 = x.MulAdd(b1, c11)
+		x = archsimd.BroadcastFloat32x8(a[2])
+		c20 = x.MulAdd(b0, c20)
+		c21 = x.MulAdd(b1, c21)
+		x = archsimd.BroadcastFloat32x8(a[3])
+		c30 = x.MulAdd(b0, c30)
+		c31 = x.MulAdd(b1, c31)
+		a = a[4:]
+		b = b[16:]
+	}
+	al := archsimd.BroadcastFloat32x8(s.alpha)
+	if s.betaZero {
+		storeY(c[0:16], c00.Mul(al), c01.Mul(al))
+		storeY(c[ldc:ldc+16], c10.Mul(al), c11.Mul(al))
+		storeY(c[2*ldc:2*ldc+16], c20.Mul(al), c21.Mul(al))
+		storeY(c[3*ldc:3*ldc+16], c30.Mul(al), c31.Mul(al))
+	} else {
+		bt := archsimd.BroadcastFloat32x8(s.beta)
+		updateY(c[0:16], c00, c01, al, bt)
+		updateY(c[ldc:ldc+16], c10, c11, al, bt)
+		updateY(c[2*ldc:2*ldc+16], c20, c21, al, bt)
+		updateY(c[3*ldc:3*ldc+16], c30, c31, al, bt)
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// storeY stores two 8-lane vectors into r[0:16].
+func storeY(r []float32, v0, v1 archsimd.Float32x8) {
+	r = r[:16]
+	v0.StoreArray((*[8]float32)(r[0:8]))
+	v1.StoreArray((*[8]float32)(r[8:16]))
+}
+
+// updateY sets r[0:16] = al*[v0 v1] + bt*r[0:16].
+func updateY(r []float32, v0, v1, al, bt archsimd.Float32x8) {
+	r = r[:16]
+	p0 := (*[8]float32)(r[0:8])
+	p1 := (*[8]float32)(r[8:16])
+	v0.MulAdd(al, archsimd.LoadFloat32x8Array(p0).Mul(bt)).StoreArray(p0)
+	v1.MulAdd(al, archsimd.LoadFloat32x8Array(p1).Mul(bt)).StoreArray(p1)
+}
