@@ -1,0 +1,49 @@
+// Package episode samples the few-shot tasks that meta-learning trains and
+// tests on.
+//
+// An N-way K-shot episode with Q queries picks N classes of a split and,
+// for each class, K+Q different drawings of it: K labelled "support"
+// images the learner may look at, and Q "query" images it must classify
+// into one of the N classes. Accuracy is the fraction of queries it gets
+// right; averaged over many random test episodes, with a 95% confidence
+// interval, that is how few-shot results are reported (Vinyals et al.
+// 2016; Snell, Swersky and Zemel 2017, "Prototypical Networks for Few-shot
+// Learning").
+//
+// # Sampling
+//
+// Two separate steps, as in the Prototypical Networks code:
+//
+//  1. Classes: N distinct classes of the split, uniformly without
+//     replacement. With Config.OneAlphabet (the Lake protocol) an alphabet
+//     is drawn first, uniformly among the split's alphabets that have at
+//     least N classes, and the N classes come from it; Config.Alphabet
+//     fixes the alphabet.
+//  2. Images: for each class, K+Q distinct drawers of its character,
+//     uniformly without replacement: the first K give the support, the next
+//     Q the queries, so support and queries never share a drawing.
+//
+// The order in which the classes are drawn is random, and the class drawn
+// i-th gets label i: labels are 0..N−1 in a random order, carrying nothing
+// of the class's identity.
+//
+// # Layout
+//
+// Episode.Images is an (N·(K+Q))×1×28×28 tensor, class-major: the K
+// support images of class 0, of class 1, …, of class N−1, then the Q
+// queries of class 0, …, of class N−1 — the order the ProtoNet loss expects
+// (support reshaped N×K, queries N×Q). Labels gives the label of every
+// image in that order; Classes[l] is the class labelled l.
+//
+// # Randomness
+//
+// A Sampler draws from the *rand.Rand it is given; the same seed gives the
+// same episodes on every platform, natively and under WebAssembly:
+//
+//	rng := rand.New(rand.NewPCG(seed, 0))
+//	s, err := episode.NewSampler(ds, split, episode.Config{Way: 5, Shot: 1, Query: 15}, rng)
+//	ep := s.Sample()
+//
+// A Sampler reuses its buffers; SampleInto refills an Episode without
+// allocating.
+package episode

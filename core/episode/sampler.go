@@ -1,0 +1,213 @@
+package episode
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"metaglot/core/omniglot"
+	"metaglot/core/tensor"
+)
+
+// Config says what episodes to draw. Way and Shot must be at least 1 and
+// Query at least 0, with Shot+Query at most 20 (the drawers of a character).
+type Config struct {
+	Way, Shot, Query int
+	// OneAlphabet draws all classes of an episode from one alphabet (the
+	// Lake protocol), chosen uniformly among the split's alphabets with at
+	// least Way classes.
+	OneAlphabet bool
+	// Alphabet, if not empty, draws every episode from this alphabet's
+	// classes in the split (and implies OneAlphabet).
+	Alphabet string
+}
+
+// Sampler draws episodes from a split of a dataset. It is not safe for
+// concurrent use.
+type Sampler struct {
+	ds    *omniglot.Dataset
+	split *omniglot.Split
+	cfg   Config
+	rng   *rand.Rand
+
+	// groups holds, per alphabet an episode may come from, positions in
+	// split.Classes; one group of every class unless OneAlphabet. Each is
+	// permuted in place by the partial shuffles of successive episodes.
+	groups  [][]int
+	drawers [omniglot.Drawers]int
+}
+
+// NewSampler returns a Sampler of episodes cfg from split, a split of ds,
+// drawing from rng. It returns an error naming the problem if the request
+// is impossible (too many classes or images per class, an unknown
+// alphabet) or if an alphabet the split needs is not loaded.
+func NewSampler(ds *omniglot.Dataset, split *omniglot.Split, cfg Config, rng *rand.Rand) (*Sampler, error) {
+	if err := cfg.check(ds, split); err != nil {
+		return nil, err
+	}
+	if cfg.Alphabet != "" {
+		cfg.OneAlphabet = true
+	}
+	s := &Sampler{ds: ds, split: split, cfg: cfg, rng: rng}
+	if cfg.OneAlphabet {
+		byAlphabet := map[int][]int{}
+		for i, c := range split.Classes {
+			a := ds.AlphabetOf(c.Char)
+			if cfg.Alphabet == "" || ds.Index().Alphabets[a].Name == cfg.Alphabet {
+				byAlphabet[a] = append(byAlphabet[a], i)
+			}
+		}
+		for a := range len(ds.Index().Alphabets) { // index order: deterministic
+			if g := byAlphabet[a]; len(g) >= cfg.Way {
+				s.groups = append(s.groups, g)
+			}
+		}
+	} else {
+		all := make([]int, len(split.Classes))
+		for i := range all {
+			all[i] = i
+		}
+		s.groups = [][]int{all}
+	}
+	// Every alphabet the sampler may draw from must be loaded.
+	missing := make([]bool, len(ds.Index().Alphabets))
+	for _, g := range s.groups {
+		for _, i := range g {
+			a := ds.AlphabetOf(split.Classes[i].Char)
+			missing[a] = !ds.Loaded(ds.Index().Alphabets[a].Name)
+		}
+	}
+	var names []string
+	for a, m := range missing {
+		if m {
+			names = append(names, ds.Index().Alphabets[a].Name)
+		}
+	}
+	if len(names) > 0 {
+		return nil, fmt.Errorf("episode: split %s needs alphabets that are not loaded: %s", split.Name, strings.Join(names, ", "))
+	}
+	for i := range s.drawers {
+		s.drawers[i] = i
+	}
+	return s, nil
+}
+
+// check returns an error saying why cfg cannot be drawn from split.
+func (cfg Config) check(ds *omniglot.Dataset, split *omniglot.Split) error {
+	switch {
+	case cfg.Way < 1:
+		return fmt.Errorf("episode: way %d: an episode needs at least 1 class", cfg.Way)
+	case cfg.Shot < 1:
+		return fmt.Errorf("episode: shot %d: each class needs at least 1 support image", cfg.Shot)
+	case cfg.Query < 0:
+		return fmt.Errorf("episode: query %d is negative", cfg.Query)
+	case cfg.Shot+cfg.Query > omniglot.Drawers:
+		return fmt.Errorf("episode: shot %d + query %d = %d images per class, but a character has only %d drawings",
+			cfg.Shot, cfg.Query, cfg.Shot+cfg.Query, omniglot.Drawers)
+	case len(split.Classes) == 0:
+		return fmt.Errorf("episode: split %s has no classes", split.Name)
+	case cfg.Way > len(split.Classes):
+		return fmt.Errorf("episode: way %d exceeds the %d classes of split %s", cfg.Way, len(split.Classes), split.Name)
+	}
+	if !cfg.OneAlphabet && cfg.Alphabet == "" {
+		return nil
+	}
+	count := map[string]int{}
+	for _, c := range split.Classes {
+		count[ds.Character(c.Char).Alphabet]++
+	}
+	if cfg.Alphabet != "" {
+		n, ok := count[cfg.Alphabet]
+		switch {
+		case !ok:
+			return fmt.Errorf("episode: alphabet %q has no classes in split %s", cfg.Alphabet, split.Name)
+		case cfg.Way > n:
+			return fmt.Errorf("episode: way %d exceeds the %d classes of alphabet %s in split %s", cfg.Way, n, cfg.Alphabet, split.Name)
+		}
+		return nil
+	}
+	largest, size := "", 0
+	for a, n := range count {
+		if n > size || n == size && a < largest {
+			largest, size = a, n
+		}
+	}
+	if cfg.Way > size {
+		return fmt.Errorf("episode: way %d within one alphabet, but the largest alphabet of split %s (%s) has %d classes",
+			cfg.Way, split.Name, largest, size)
+	}
+	return nil
+}
+
+// Dataset returns the sampler's dataset (to name classes, for example).
+func (s *Sampler) Dataset() *omniglot.Dataset { return s.ds }
+
+// Config returns the sampler's configuration.
+func (s *Sampler) Config() Config { return s.cfg }
+
+// Sample returns a new episode.
+func (s *Sampler) Sample() *Episode {
+	ep := &Episode{}
+	s.SampleInto(ep)
+	return ep
+}
+
+// SampleInto draws an episode into ep, reusing its buffers when they are
+// large enough (no allocation once ep has held an episode of this size).
+// Any previous content of ep is overwritten; tensors previously returned by
+// ep.Support or ep.Queries then hold the new images.
+func (s *Sampler) SampleInto(ep *Episode) {
+	way, shot, query := s.cfg.Way, s.cfg.Shot, s.cfg.Query
+	per := shot + query
+	n := way * per
+	ep.Way, ep.Shot, ep.Query = way, shot, query
+	if ep.Images == nil || cap(ep.Images.Data) < n*imageLen {
+		ep.Images = tensor.New(n, 1, omniglot.ImageSize, omniglot.ImageSize)
+	} else {
+		ep.Images.Data = ep.Images.Data[:n*imageLen]
+		ep.Images.Shape = append(ep.Images.Shape[:0], n, 1, omniglot.ImageSize, omniglot.ImageSize)
+	}
+	ep.Labels = resize(ep.Labels, n)
+	ep.Drawers = resize(ep.Drawers, n)
+	ep.Classes = slices.Grow(ep.Classes[:0], way)[:way]
+
+	// Step 1: the classes, in a random order; label = position.
+	g := s.groups[0]
+	if len(s.groups) > 1 {
+		g = s.groups[s.rng.IntN(len(s.groups))]
+	}
+	shuffleFirst(s.rng, g, way)
+	for l := range way {
+		ep.Classes[l] = s.split.Classes[g[l]]
+	}
+	// Step 2: per class, shot+query distinct drawers.
+	for l, c := range ep.Classes {
+		shuffleFirst(s.rng, s.drawers[:], per)
+		for j := range per {
+			i := l*shot + j // support: class-major
+			if j >= shot {
+				i = way*shot + l*query + j - shot // then the queries
+			}
+			ep.Labels[i] = l
+			ep.Drawers[i] = s.drawers[j]
+			s.ds.WriteImage(ep.Images.Data[i*imageLen:(i+1)*imageLen], c.Char, s.drawers[j], c.Rot)
+		}
+	}
+}
+
+// shuffleFirst puts a uniform random choice of k of p's elements, in a
+// uniform random order, into p[:k] (a partial Fisher–Yates shuffle).
+func shuffleFirst(rng *rand.Rand, p []int, k int) {
+	for i := range k {
+		j := i + rng.IntN(len(p)-i)
+		p[i], p[j] = p[j], p[i]
+	}
+}
+
+func resize(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
