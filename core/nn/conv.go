@@ -91,7 +91,7 @@ func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
 				row[i] = bv
 			}
 		}
-		l.e.gemm(false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 1, l.z[s0*hw:], nhw)
+		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 1, l.z[s0*hw:], nhw)
 	}
 }
 
@@ -129,10 +129,10 @@ func (l *conv3x3[T]) backwardRange(worker, lo, hi int) {
 		cols := (s1 - s0) * hw
 		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
 		// dW += dZ[:, chunk] · colᵀ
-		l.e.gemm(false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
+		l.e.gemm(worker, false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
 		if l.dx != nil {
 			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
-			l.e.gemm(true, false, k, cols, l.cout, 1, l.wt, k, l.dz[s0*hw:], nhw, 0, col, cols)
+			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, l.dz[s0*hw:], nhw, 0, col, cols)
 			col2im(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
 		}
 	}

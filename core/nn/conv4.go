@@ -117,10 +117,28 @@ type Conv4 struct {
 	n     int // batch of the last successful Forward
 }
 
-// NewConv4 returns a Conv4 that spreads its work over par (a *gemm.Pool,
-// or Serial{}; nil means Serial{}).
+// NewConv4 returns a Conv4 that spreads its work over the workers of par:
+// a *gemm.Pool (whose per-worker Workspaces then do the matrix products),
+// Serial{}, or nil, which means Serial{}. The caller keeps ownership of
+// par: Conv4 never closes it.
 func NewConv4(par Parallel) *Conv4 {
-	m := &Conv4{core: NewConv4Of(gemm.Sgemm, par), shape: conv4Shapes()}
+	if par == nil {
+		par = Serial{}
+	}
+	var ws func(w int) *gemm.Workspace
+	if pool, ok := par.(*gemm.Pool); ok {
+		ws = pool.Workspace
+	} else {
+		own := make([]*gemm.Workspace, par.Threads())
+		for i := range own {
+			own[i] = gemm.NewWorkspace()
+		}
+		ws = func(w int) *gemm.Workspace { return own[w] }
+	}
+	mm := func(w int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	m := &Conv4{core: NewConv4Of(mm, par), shape: conv4Shapes()}
 	for i := range Blocks {
 		m.names[i] = blockNames(i)
 	}

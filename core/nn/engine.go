@@ -6,9 +6,12 @@ package nn
 type Float interface{ ~float32 | ~float64 }
 
 // Gemm is a row-major BLAS gemm for element type T:
-// C = alpha*op(A)*op(B) + beta*C, op(A) m×k, op(B) k×n, C m×n.
-// gemm.Sgemm is a Gemm[float32].
-type Gemm[T Float] func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+// C = alpha*op(A)*op(B) + beta*C, op(A) m×k, op(B) k×n, C m×n. worker is
+// the id of the calling worker of a Parallel loop, so that an
+// implementation can keep one buffer per worker (as gemm.Pool's
+// Workspaces). The layers call it from inside their loops, each worker on
+// its own output.
+type Gemm[T Float] func(worker int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
 
 // Parallel runs loops split among a fixed number of workers. *gemm.Pool
 // satisfies it; Serial is the one-worker implementation.
@@ -43,10 +46,10 @@ type engine[T Float] struct {
 	par  Parallel
 }
 
-// NaiveGemm is a plain-loop Gemm for any Float type: the float64 path of
-// the gradient checks, and a reference. It is slow; float32 production code
-// uses gemm.Sgemm.
-func NaiveGemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+// NaiveGemm is a plain-loop Gemm for any Float type (it ignores worker):
+// the float64 path of the gradient checks. It is slow; float32 production
+// code uses gemm's kernels.
+func NaiveGemm[T Float](_ int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	for i := 0; i < m; i++ {
 		ci := c[i*ldc : i*ldc+n]
 		if beta == 0 {
