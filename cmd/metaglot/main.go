@@ -31,6 +31,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		// Each command lives in its own file, named for it.
+		episodeCommand(),
 	}
 }
 
