@@ -1,0 +1,25 @@
+// page.js starts metaglot's WebAssembly program (wasm/, built as main.wasm).
+// It is a file of its own because the page's Content-Security-Policy
+// allows no inline script. wasm_exec.js (Go's glue) is loaded before it.
+"use strict";
+(async () => {
+  const status = document.getElementById("status");
+  if (!("WebAssembly" in window)) {
+    status.textContent = "This browser cannot run WebAssembly, which the page needs.";
+    return;
+  }
+  try {
+    const go = new Go();
+    const resp = fetch("main.wasm");
+    const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject)
+      .catch(async () => {
+        // A server without the application/wasm type: compile from bytes.
+        const bytes = await (await fetch("main.wasm")).arrayBuffer();
+        return WebAssembly.instantiate(bytes, go.importObject);
+      });
+    await go.run(instance);
+    status.textContent = "The program stopped. Reload the page to start it again.";
+  } catch (err) {
+    status.textContent = "The program could not start: " + err;
+  }
+})();

@@ -1,0 +1,20 @@
+// Command wasm is metaglot's page: draw new characters, give a few
+// examples of each, and watch a meta-learned network classify a query
+// after every stroke. It builds only for the browser
+// (GOOS=js GOARCH=wasm).
+//
+// The page is three layers:
+//
+//   - index.html lays out HTML controls (buttons, selects, text fields:
+//     accessible and keyboard-reachable) and empty "slots" where pictures go;
+//   - ebiten draws every picture — the drawing pads, the 28×28 "what the
+//     network sees" previews, the thumbnails of examples and the real
+//     held-out drawings — on one full-window canvas beneath the HTML, into
+//     the rectangles of the slots, and reads the pen (mouse, touch, stylus)
+//     on the pads;
+//   - package app holds the state and every action in plain Go; Game and
+//     the DOM code (dom_js.go) only forward events to it and show it.
+//
+// window.metaglot is a read-only view of the state for tests (see
+// metaglot_js.go).
+package main

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"math"
+	"syscall/js"
+)
+
+// exposeState defines window.metaglot, a frozen object whose getters read
+// the state at the moment they are called:
+//
+//	ready            weights loaded and a frame drawn after
+//	readyMs          performance.now() when it became ready
+//	frames           frames drawn
+//	lastDrawMs       performance.now() of the last frame
+//	classes          [{name, examples}]
+//	selected         index of the selected class (−1 for none)
+//	probabilities    [{name, p}] of the last classification (p null for a
+//	                 class without examples), or null
+//	best             name of the winning class, or null
+//	algorithm        "protonet", "fomaml" or "reptile"
+//	classifyMs       duration of the last classification (Go's time.Now)
+//	classifications  number of classifications so far
+//	hint, message    the texts the page shows
+//	weights          what weights classify
+//	strokes          {draw, query}: strokes on each pad
+//	heldOut          number of real held-out drawings to pick from
+//	scale            device scale factor the canvas renders at
+//
+// It offers no way to change anything: tests act through the page.
+func exposeState(g *Game) {
+	obj := js.Global().Get("Object").New()
+	define := func(name string, get func() any) {
+		fn := js.FuncOf(func(this js.Value, args []js.Value) any { return get() })
+		g.dom.funcs = append(g.dom.funcs, fn)
+		js.Global().Get("Object").Call("defineProperty", obj, name, map[string]any{"get": fn, "enumerable": true})
+	}
+	st := g.st
+	define("ready", func() any { return g.dom.ready })
+	define("readyMs", func() any { return g.dom.readyMs })
+	define("frames", func() any { return g.frames })
+	define("lastDrawMs", func() any { return g.dom.lastDrawMs })
+	define("classes", func() any {
+		out := make([]any, st.Classes.Len())
+		for i := range out {
+			c := st.Classes.Class(i)
+			out[i] = map[string]any{"name": c.Name, "examples": len(c.Examples)}
+		}
+		return out
+	})
+	define("selected", func() any { return st.Selected })
+	define("probabilities", func() any {
+		if !st.HaveResult {
+			return nil
+		}
+		out := make([]any, len(st.Result.Probs))
+		for i, p := range st.Result.Probs {
+			var v any = p
+			if math.IsNaN(p) {
+				v = nil
+			}
+			out[i] = map[string]any{"name": st.Classes.Class(i).Name, "p": v}
+		}
+		return out
+	})
+	define("best", func() any {
+		if !st.HaveResult {
+			return nil
+		}
+		return st.Classes.Class(st.Result.Best).Name
+	})
+	define("algorithm", func() any { return st.Algorithm })
+	define("classifyMs", func() any { return float64(st.ClassifyTime.Nanoseconds()) / 1e6 })
+	define("classifications", func() any { return st.Classifications })
+	define("hint", func() any { return st.Hint })
+	define("message", func() any { return st.Message })
+	define("weights", func() any { return st.WeightsNote })
+	define("strokes", func() any {
+		return map[string]any{"draw": len(st.Draw.Strokes()), "query": len(st.Query.Strokes())}
+	})
+	define("heldOut", func() any { return len(st.Omniglot) })
+	define("scale", func() any { return g.scale })
+	js.Global().Get("Object").Call("freeze", obj)
+	js.Global().Get("Object").Call("defineProperty", js.Global(), "metaglot", map[string]any{"value": obj, "enumerable": true})
+}
