@@ -120,7 +120,18 @@ func (w *Workspace) gemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 		nb := min(kn.nc, n-jc)
 		for pc := 0; pc < k; pc += kn.kc {
 			kb := min(kn.kc, k-pc)
-			packB(transB, b, ldb, pc, jc, kb, nb, nr, w.pb)
+			// A full-width strip of B that is not transposed already has
+			// the micro-kernel's layout (kb rows of nr contiguous values,
+			// ldb apart), so it is read in place; only transposed B and a
+			// narrow last strip are packed. With Conv4's m = 64, packing
+			// all of B would cost about as much as the multiply itself.
+			var bIn []float32
+			packFrom := 0
+			if !transB {
+				bIn = b[pc*ldb+jc:]
+				packFrom = nb / nr * nr
+			}
+			packB(transB, b, ldb, pc, jc+packFrom, kb, nb-packFrom, nr, w.pb)
 			// The first block of k applies beta; later ones accumulate.
 			w.s = scale{alpha: alpha, beta: beta, betaZero: beta == 0}
 			if pc > 0 {
@@ -129,34 +140,41 @@ func (w *Workspace) gemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 			for ic := 0; ic < m; ic += kn.mc {
 				mb := min(kn.mc, m-ic)
 				packA(transA, a, lda, ic, pc, mb, kb, mr, w.pa)
-				w.macro(mb, nb, kb, c[ic*ldc+jc:], ldc)
+				w.macro(mb, nb, kb, bIn, packFrom, ldb, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
 }
 
-// macro multiplies the packed mb×kb block of A by the packed kb×nb panel
-// of B into the mb×nb block of C that starts at c[0], one mr×nr register
-// tile at a time. The B micro-panel stays in L1 cache while the loop over
-// i walks down the A block.
-func (w *Workspace) macro(mb, nb, kb int, c []float32, ldc int) {
+// macro multiplies the packed mb×kb block of A by the kb×nb panel of B
+// into the mb×nb block of C that starts at c[0], one mr×nr register tile at
+// a time. Columns [0, packFrom) of the panel are read in place from bIn
+// (row stride ldb), the rest from the packed buffer. The B micro-panel
+// stays in L1 cache while the loop over i walks down the A block.
+func (w *Workspace) macro(mb, nb, kb int, bIn []float32, packFrom, ldb int, c []float32, ldc int) {
 	kn := w.k
 	s := &w.s
 	w.unit = scale{alpha: 1, betaZero: true}
 	mr, nr := kn.mr, kn.nr
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
-		bp := w.pb[jr*kb : (jr+nr)*kb]
+		var bp []float32
+		bs := nr
+		if jr < packFrom {
+			bp, bs = bIn[jr:], ldb
+		} else {
+			bp = w.pb[(jr-packFrom)*kb : (jr-packFrom+nr)*kb]
+		}
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
 			ap := w.pa[ir*kb : (ir+mr)*kb]
 			if rows == mr && cols == nr {
-				kn.micro(kb, ap, bp, c[ir*ldc+jr:], ldc, s)
+				kn.micro(kb, ap, bp, bs, c[ir*ldc+jr:], ldc, s)
 				continue
 			}
 			// Edge tile: compute the full padded tile into scratch, then
 			// merge the part that lies inside C.
-			kn.micro(kb, ap, bp, w.tile, nr, &w.unit)
+			kn.micro(kb, ap, bp, bs, w.tile, nr, &w.unit)
 			for i := 0; i < rows; i++ {
 				ci := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+cols]
 				ti := w.tile[i*nr : i*nr+cols]

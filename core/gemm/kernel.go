@@ -18,7 +18,7 @@ type scale struct {
 // column of the panel after another) and B̃ a packed kc×nr micro-panel of B
 // (kc rows of nr values). C's rows start ldc apart. len(a) >= mr*kc,
 // len(b) >= kc*nr and len(c) >= (mr-1)*ldc+nr.
-type microKernel func(kc int, a, b, c []float32, ldc int, s *scale)
+type microKernel func(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale)
 
 // kernel is one implementation of the inner loops: a register-tile
 // micro-kernel and the cache-block sizes that suit it.
@@ -53,14 +53,15 @@ func plainKernel() kernel {
 
 // microPlain4x4 is the plain-Go micro-kernel: sixteen scalar accumulators,
 // four loads of A and four of B per step of k.
-func microPlain4x4(kc int, a, b, c []float32, ldc int, s *scale) {
+func microPlain4x4(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
 	a = a[:4*kc]
-	b = b[:4*kc]
-	for len(a) >= 4 && len(b) >= 4 {
+	for p := 0; p < kc; p++ {
+		a := a[4*p : 4*p+4]
+		b := b[p*ldb : p*ldb+4]
 		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += a0 * b0
@@ -79,8 +80,6 @@ func microPlain4x4(kc int, a, b, c []float32, ldc int, s *scale) {
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
-		a = a[4:]
-		b = b[4:]
 	}
 	storeRow4(c[0:4], c00, c01, c02, c03, s)
 	storeRow4(c[ldc:ldc+4], c10, c11, c12, c13, s)

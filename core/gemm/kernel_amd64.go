@@ -28,11 +28,12 @@ func archKernels() []kernel {
 // microAVX512x4x32 is the AVX-512 micro-kernel: a 4×32 tile held in eight
 // 16-lane registers; each step of k loads two vectors of B, broadcasts four
 // values of A and does eight fused multiply-adds.
-func microAVX512x4x32(kc int, a, b, c []float32, ldc int, s *scale) {
+func microAVX512x4x32(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x16
 	a = a[:4*kc]
-	b = b[:32*kc]
-	for len(a) >= 4 && len(b) >= 32 {
+	for p := 0; p < kc; p++ {
+		a := a[4*p : 4*p+4]
+		b := b[p*ldb : p*ldb+32]
 		b0 := archsimd.LoadFloat32x16Array((*[16]float32)(b[0:16]))
 		b1 := archsimd.LoadFloat32x16Array((*[16]float32)(b[16:32]))
 		x := archsimd.BroadcastFloat32x16(a[0])
@@ -47,8 +48,6 @@ func microAVX512x4x32(kc int, a, b, c []float32, ldc int, s *scale) {
 		x = archsimd.BroadcastFloat32x16(a[3])
 		c30 = x.MulAdd(b0, c30)
 		c31 = x.MulAdd(b1, c31)
-		a = a[4:]
-		b = b[32:]
 	}
 	al := archsimd.BroadcastFloat32x16(s.alpha)
 	if s.betaZero {
@@ -85,11 +84,12 @@ func updateZ(r []float32, v0, v1, al, bt archsimd.Float32x16) {
 
 // microAVX2x4x16 is the AVX2+FMA micro-kernel: a 4×16 tile held in eight
 // 8-lane registers, the same schedule as the AVX-512 kernel at half width.
-func microAVX2x4x16(kc int, a, b, c []float32, ldc int, s *scale) {
+func microAVX2x4x16(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x8
 	a = a[:4*kc]
-	b = b[:16*kc]
-	for len(a) >= 4 && len(b) >= 16 {
+	for p := 0; p < kc; p++ {
+		a := a[4*p : 4*p+4]
+		b := b[p*ldb : p*ldb+16]
 		b0 := archsimd.LoadFloat32x8Array((*[8]float32)(b[0:8]))
 		b1 := archsimd.LoadFloat32x8Array((*[8]float32)(b[8:16]))
 		x := archsimd.BroadcastFloat32x8(a[0])
@@ -104,8 +104,6 @@ func microAVX2x4x16(kc int, a, b, c []float32, ldc int, s *scale) {
 		x = archsimd.BroadcastFloat32x8(a[3])
 		c30 = x.MulAdd(b0, c30)
 		c31 = x.MulAdd(b1, c31)
-		a = a[4:]
-		b = b[16:]
 	}
 	al := archsimd.BroadcastFloat32x8(s.alpha)
 	if s.betaZero {

@@ -14,11 +14,12 @@ func archKernels() []kernel {
 
 // microSIMD128x4x8 is the wasm micro-kernel: a 4×8 tile held in eight
 // 4-lane vectors.
-func microSIMD128x4x8(kc int, a, b, c []float32, ldc int, s *scale) {
+func microSIMD128x4x8(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x4
 	a = a[:4*kc]
-	b = b[:8*kc]
-	for len(a) >= 4 && len(b) >= 8 {
+	for p := 0; p < kc; p++ {
+		a := a[4*p : 4*p+4]
+		b := b[p*ldb : p*ldb+8]
 		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[0:4]))
 		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[4:8]))
 		x := archsimd.BroadcastFloat32x4(a[0])
@@ -33,8 +34,6 @@ func microSIMD128x4x8(kc int, a, b, c []float32, ldc int, s *scale) {
 		x = archsimd.BroadcastFloat32x4(a[3])
 		c30 = x.MulAdd(b0, c30)
 		c31 = x.MulAdd(b1, c31)
-		a = a[4:]
-		b = b[8:]
 	}
 	al := archsimd.BroadcastFloat32x4(s.alpha)
 	if s.betaZero {

@@ -1,0 +1,109 @@
+// Package gemm multiplies float32 matrices: the BLAS routine sgemm,
+//
+//	C = alpha*op(A)*op(B) + beta*C,
+//
+// for row-major matrices, where op(X) is X or its transpose. It is the
+// inner loop of metaglot's convolutions, which become matrix products
+// after im2col: Conv4's second layer on a batch of 50 images is a 64×576
+// by 576×9800 product forward, and two more products of the same size
+// backward (one with op(B) = Bᵀ, one with op(A) = Aᵀ).
+//
+// # Usage
+//
+//	gemm.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) // C = A·B, one-off
+//
+//	w := gemm.NewWorkspace()                 // single-threaded, reused buffers
+//	w.Sgemm(false, true, m, n, k, 1, a, k, b, k, 1, c, n) // C += A·Bᵀ
+//
+//	p := gemm.NewPool(0)                     // one worker per GOMAXPROCS
+//	defer p.Close()
+//	p.Sgemm(...)                             // the same product on all cores
+//	p.For(batch, l.perImage)                 // a parallel loop over images
+//
+// Sgemm allocates its packing buffers on each call; a Workspace keeps them,
+// so repeated calls allocate nothing; a Pool owns one Workspace per worker
+// and splits each product between its workers. Pool.For is the loop
+// runner the convolution layers use for im2col and elementwise work; inside
+// a loop body, Pool.Workspace(worker) gives that worker an allocation-free
+// single-threaded Sgemm.
+//
+// # What a blocked GEMM is
+//
+// The textbook triple loop does 2·m·n·k flops but streams a whole row of A
+// and column of B from memory for every element of C: it runs at the speed
+// of memory, not of the arithmetic units. A fast GEMM (Goto and van de
+// Geijn, "Anatomy of high-performance matrix multiplication", 2008; the
+// BLIS framework) reorganises the loops so that nearly every operand comes
+// from a register or the L1 cache:
+//
+//   - The micro-kernel keeps an mr×nr tile of C in vector registers (here
+//     4 rows × 2 vectors: 4×32 with AVX-512, 4×16 with AVX2, 4×8 with wasm
+//     SIMD, 4×4 scalars in plain Go). Each step of k loads nr values of B
+//     as vectors, broadcasts mr values of A and does mr·nr/lanes fused
+//     multiply-adds into the tile: 8 FMAs for 6 loads. C is read and
+//     written once per kc steps, not once per step.
+//   - Packing copies a kc×nr sliver of B and an mr×kc sliver of A into
+//     contiguous buffers laid out exactly in the order the micro-kernel
+//     reads them, so its loads are unit-stride, whatever the transposes
+//     and strides of the inputs. Packing also zero-pads the edges, so the
+//     micro-kernel always works on full tiles; a tile that sticks out of C
+//     is computed into scratch and the part inside C is merged.
+//   - Cache blocking chooses which slivers to pack together: a kc×nc panel
+//     of B (kc=256, nc=1024) and an mc×kc block of A (mc=128) sized for the
+//     L2 cache, and loops so that a kc×nr micro-panel of B stays in L1 while
+//     the micro-kernel runs down all the A block against it.
+//
+// The loops, outermost first: columns of C in steps of nc; k in steps of kc
+// (pack B); rows in steps of mc (pack A); then nr-wide and mr-tall tiles.
+// The first step of k applies beta to C, later steps accumulate with
+// beta = 1. When beta is 0, C is written without being read, so NaN in C
+// does not leak into the result, as BLAS requires.
+//
+// One deviation from textbook packing: a full-width strip of B that is not
+// transposed already has the micro-kernel's layout (kc rows of nr
+// contiguous values, one row stride apart), so it is read in place. With
+// Conv4's m = 64 each element of B is used in only 64 multiply-adds, and
+// copying B would cost about as much as using it.
+//
+// # Kernels and how one is chosen
+//
+// Four micro-kernels exist; bestKernel picks the first the machine can run:
+//
+//   - avx512 (amd64, GOEXPERIMENT=simd, CPU with AVX-512F/CD/BW/DQ/VL):
+//     16-lane vectors from simd/archsimd.
+//   - avx2 (amd64, GOEXPERIMENT=simd, CPU with AVX2 and FMA): 8 lanes.
+//   - simd128 (GOOS=js GOARCH=wasm, GOEXPERIMENT=simd): WebAssembly's
+//     128-bit SIMD, 4 lanes, multiply then add (wasm has no FMA).
+//   - plain: portable Go, the only kernel without GOEXPERIMENT=simd
+//     (kernel_noarch.go) and the fallback on any CPU.
+//
+// The CPU is asked at run time (archsimd.X86.AVX512() and friends); AVX-512
+// is never assumed. The vector kernels are written with Go 1.27's
+// experimental simd/archsimd package, in files built only with
+// GOEXPERIMENT=simd; the plain kernel is always compiled, so a plain
+// toolchain builds the package and the tests run it next to the vector
+// kernels. All kernels compute the same sums in the same order except for
+// rounding: the FMA kernels round once per multiply-add, the others twice.
+//
+// The tiles are small (eight accumulators) on purpose. Larger tiles would
+// load less per flop, but Go 1.27's register allocator spills their
+// accumulators inside the loop, and on amd64 it spills 128-bit values with
+// legacy SSE moves; mixing those with AVX code costs a transition penalty
+// on every iteration that made such kernels about 100 times slower. For
+// the same reason the kernels take alpha and beta through memory and call
+// archsimd.ClearAVXUpperBits before returning to scalar code.
+//
+// # Threads
+//
+// A Pool splits a product along n in whole nr-wide tiles when C has more
+// tile columns than tile rows, else along m. Every element of C is still
+// computed by one worker in the same order, so a Pool's result is bitwise
+// identical to a single Workspace's with the same kernel. Products too
+// small to pay for the hand-off run on the calling goroutine.
+//
+// # Errors
+//
+// Malformed arguments (negative dimensions, strides smaller than a row,
+// slices too short for their shape) are programmer errors and panic with a
+// message prefixed "gemm: ".
+package gemm
