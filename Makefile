@@ -44,6 +44,20 @@ test-wasm:
 # The Omniglot assets (committed) from the original data beside the repo:
 # one PNG sprite sheet per alphabet, index.json and the licenses. The same
 # bytes every time; a fresh clone needs no ../shared.
+# Benchmark workloads A and B (see core/workload): natively with 1 and 2
+# threads, then under wasm through node (one thread). One JSON line per run
+# into bench/results.jsonl, which the README's table quotes.
+BENCH_OUT := bench/results.jsonl
+bench:
+	mkdir -p bench build
+	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
+	$(FAST) $(WASMENV) $(GO) build -o build/metaglot.wasm ./cmd/metaglot
+	{ build/metaglot bench -threads 1 -json && \
+	  build/metaglot bench -threads 2 -json && \
+	  "$(WASMEXEC)" build/metaglot.wasm bench -json; } > $(BENCH_OUT).tmp
+	mv $(BENCH_OUT).tmp $(BENCH_OUT)
+	cat $(BENCH_OUT)
+
 assets:
 	$(GO) run ./cmd/mkassets -src ../shared/data/omniglot -out assets/omniglot
 

@@ -23,6 +23,12 @@ import (
 // srcSize is the side of the original images.
 const srcSize = 105
 
+// pngToolchain is the Go release whose image/png and compress/flate wrote
+// the committed sheets. Their pixels are the same under any Go release, but
+// the compressed bytes are not (Go 1.27 compresses differently from 1.26),
+// so "make assets" pins this toolchain; keep the two in step.
+const pngToolchain = "go1.26.8"
+
 // alphabetRow is one line of alphabets.tsv.
 type alphabetRow struct {
 	name, set     string

@@ -10,7 +10,9 @@
 //
 // Every image goes through preprocess.Resize28, the path the browser and
 // "metaglot classify" use. The output is deterministic: running mkassets
-// twice writes identical bytes. Run it with "make assets".
+// twice writes identical bytes, given the same Go release (image/png's
+// compressed bytes change between releases; see pngToolchain). Run it with
+// "make assets", which pins that release.
 //
 // Usage:
 //
@@ -21,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 )
 
@@ -32,6 +35,10 @@ func main() {
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "mkassets: unexpected argument %q\n", flag.Arg(0))
 		os.Exit(2)
+	}
+	if v := runtime.Version(); v != pngToolchain {
+		fmt.Fprintf(os.Stderr, "mkassets: warning: built with %s; the committed sheets were compressed by %s "+
+			"(same pixels, other bytes). Run it as \"make assets\", which pins that toolchain.\n", v, pngToolchain)
 	}
 	var names []string
 	if *only != "" {
