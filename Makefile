@@ -41,9 +41,6 @@ test-wasm:
 	$(FAST) $(WASMENV) $(GO) test -count=1 -exec "$(WASMEXEC)" ./core/...
 	$(PLAIN) $(WASMENV) $(GO) test -count=1 -exec "$$($(PLAIN) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/...
 
-# The Omniglot assets (committed) from the original data beside the repo:
-# one PNG sprite sheet per alphabet, index.json and the licenses. The same
-# bytes every time; a fresh clone needs no ../shared.
 # Benchmark workloads A and B (see core/workload): natively with 1 and 2
 # threads, then under wasm through node (one thread). One JSON line per run
 # into bench/results.jsonl, which the README's table quotes.
@@ -58,8 +55,13 @@ bench:
 	mv $(BENCH_OUT).tmp $(BENCH_OUT)
 	cat $(BENCH_OUT)
 
+# The Omniglot assets (committed) from the original data beside the repo:
+# one PNG sprite sheet per alphabet, index.json and the licenses. The same
+# bytes every time; a fresh clone needs no ../shared. The Go release is
+# pinned because compress/flate's output differs between releases (the
+# pixels do not); see pngToolchain in cmd/mkassets.
 assets:
-	$(GO) run ./cmd/mkassets -src ../shared/data/omniglot -out assets/omniglot
+	GOTOOLCHAIN=go1.26.8 $(GO) run ./cmd/mkassets -src ../shared/data/omniglot -out assets/omniglot
 
 clean:
 	rm -rf build dist
