@@ -77,39 +77,71 @@ func (d *Dataset) Loaded(alphabet string) bool {
 }
 
 // AddAlphabetSheet decodes the PNG sprite sheet of the named alphabet (the
-// bytes of the file Index names for it) and keeps its pixels. The sheet must
-// be 8-bit greyscale, 20×28 pixels wide and 28 pixels high per character.
-// Adding an alphabet again replaces its pixels.
+// bytes of the file Index names for it), which must be 8-bit greyscale, and
+// keeps its pixels as AddAlphabetImage. Adding an alphabet again replaces its pixels.
 func (d *Dataset) AddAlphabetSheet(name string, pngBytes []byte) error {
 	a, ok := d.byName[name]
 	if !ok {
 		return fmt.Errorf("omniglot: no alphabet %q in the index", name)
 	}
-	al := &d.index.Alphabets[a]
 	img, err := png.Decode(bytes.NewReader(pngBytes))
 	if err != nil {
-		return fmt.Errorf("omniglot: sheet %s of %s: %w", al.File, name, err)
+		return fmt.Errorf("omniglot: sheet %s of %s: %w", d.index.Alphabets[a].File, name, err)
 	}
-	g, ok := img.(*image.Gray)
+	if _, ok := img.(*image.Gray); !ok {
+		return fmt.Errorf("omniglot: sheet %s of %s: %T, want 8-bit greyscale", d.index.Alphabets[a].File, name, img)
+	}
+	return d.AddAlphabetImage(name, img)
+}
+
+// AddAlphabetImage keeps the pixels of the named alphabet's sheet, already
+// decoded: an *image.Gray (what image/png gives), or an *image.RGBA or
+// *image.NRGBA whose red channel is taken (what a browser canvas's
+// getImageData gives for the greyscale sheet, which the browser decodes
+// faster than Go under WebAssembly). The sheet must be 20×28 pixels wide and
+// 28 pixels high per character. The pixels are copied.
+func (d *Dataset) AddAlphabetImage(name string, img image.Image) error {
+	a, ok := d.byName[name]
 	if !ok {
+		return fmt.Errorf("omniglot: no alphabet %q in the index", name)
+	}
+	al := &d.index.Alphabets[a]
+	var pix []uint8
+	var stride, step int
+	switch m := img.(type) {
+	case *image.Gray:
+		pix, stride, step = m.Pix, m.Stride, 1
+	case *image.RGBA:
+		pix, stride, step = m.Pix, m.Stride, 4
+	case *image.NRGBA:
+		pix, stride, step = m.Pix, m.Stride, 4
+	default:
 		return fmt.Errorf("omniglot: sheet %s of %s: %T, want 8-bit greyscale", al.File, name, img)
 	}
 	n := len(al.Characters)
-	if w, h := g.Rect.Dx(), g.Rect.Dy(); w != Drawers*ImageSize || h != n*ImageSize {
+	b := img.Bounds()
+	if w, h := b.Dx(), b.Dy(); w != Drawers*ImageSize || h != n*ImageSize {
 		return fmt.Errorf("omniglot: sheet %s of %s is %dx%d, want %dx%d (%d characters × %d drawers)",
 			al.File, name, w, h, Drawers*ImageSize, n*ImageSize, n, Drawers)
 	}
-	pix := make([]uint8, n*Drawers*cell)
+	out := make([]uint8, n*Drawers*cell)
 	for c := range n {
 		for dr := range Drawers {
-			dst := pix[(c*Drawers+dr)*cell:]
+			dst := out[(c*Drawers+dr)*cell:]
 			for y := range ImageSize {
-				src := g.Pix[(c*ImageSize+y)*g.Stride+dr*ImageSize:]
-				copy(dst[y*ImageSize:(y+1)*ImageSize], src[:ImageSize])
+				src := pix[(c*ImageSize+y)*stride+dr*ImageSize*step:]
+				row := dst[y*ImageSize : (y+1)*ImageSize]
+				if step == 1 {
+					copy(row, src[:ImageSize])
+					continue
+				}
+				for x := range row {
+					row[x] = src[x*step]
+				}
 			}
 		}
 	}
-	d.pix[a] = pix
+	d.pix[a] = out
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"os"
 	"strings"
@@ -284,5 +285,44 @@ func BenchmarkLoadVinyalsTest(b *testing.B) {
 		if _, err := LoadDir(assetDir, "vinyals-test"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestAddAlphabetImageRGBA feeds the sheet as a canvas would (RGBA, grey
+// values in every colour channel) and expects the same pixels as the PNG.
+func TestAddAlphabetImageRGBA(t *testing.T) {
+	ix := committedIndex(t)
+	b, err := os.ReadFile(assetDir + "/Keble.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromPNG, fromRGBA := New(ix), New(ix)
+	if err := fromPNG.AddAlphabetSheet("Keble", b); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, image.Point{}, draw.Src)
+	if err := fromRGBA.AddAlphabetImage("Keble", rgba); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := fromPNG.Split("lake-evaluation")
+	n := 0
+	for _, c := range s.Classes {
+		if fromPNG.Character(c.Char).Alphabet != "Keble" {
+			continue
+		}
+		for dr := range Drawers {
+			if !bytes.Equal(fromPNG.Pixels(c.Char, dr), fromRGBA.Pixels(c.Char, dr)) {
+				t.Fatalf("%s drawer %d differs between PNG and RGBA", fromPNG.ClassName(c), dr)
+			}
+			n++
+		}
+	}
+	if n != 26*Drawers {
+		t.Errorf("compared %d Keble images, want %d", n, 26*Drawers)
 	}
 }
