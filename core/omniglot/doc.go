@@ -43,4 +43,9 @@
 // like PIL's Image.rotate used by the reference code: a class with Rot = 1
 // shows the character turned 90° to the left, so its top-right corner
 // becomes its top-left. See WriteImage.
+//
+// Row 0 of every image is the top of the drawing, as in the original files.
+// (The Prototypical Networks code also transposes each image as it converts
+// it to a tensor; metaglot does not, so weights trained there see Omniglot
+// mirrored along the diagonal compared with here.)
 package omniglot
