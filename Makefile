@@ -19,7 +19,8 @@ NATIVE_PKGS = $(filter-out $(EBITEN_PKGS),$(shell $(GO) list ./...))
 
 all: test
 
-test: fmt-check vet test-go test-wasm
+# e2e last: it needs the page built (dist) and a browser.
+test: fmt-check vet test-go test-wasm e2e
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -62,6 +63,49 @@ bench:
 # pixels do not); see pngToolchain in cmd/mkassets.
 assets:
 	GOTOOLCHAIN=go1.26.8 $(GO) run ./cmd/mkassets -src ../shared/data/omniglot -out assets/omniglot
+
+# The page, served. `make dist` assembles build/dist, the folder any static
+# host can serve (cmd/mkdist: wasm/ built as main.wasm with the FAST
+# toolchain, its wasm_exec.js, index.html and page.js, assets/, hashed names,
+# .gz/.br siblings). `make serve` serves it with ./server on $(ADDR).
+# Brotli at quality 11 takes minutes for a large wasm; the results are kept in
+# build/cache/compress, keyed by content (`make dist BROTLI=5` is quicker).
+ADDR    ?= 127.0.0.1:8080
+DIST    := build/dist
+BROTLI  ?= 11
+SERVER  := build/bin/server
+.PHONY: server-bin e2e-deps
+
+dist:
+	$(FAST) $(GO) run ./cmd/mkdist -out $(DIST) -index index.html \
+		$(foreach f,$(wildcard page.js),-js $(f)) -wasm main=./wasm \
+		-assets assets -brotli $(BROTLI) -cache build/cache/compress
+
+server-bin:
+	$(FAST) $(GO) build -o $(SERVER) ./server
+
+serve: dist server-bin
+	$(SERVER) -addr $(ADDR) -root $(DIST)
+
+# End-to-end tests in Debian's chromium (e2e/, node --test, playwright-core).
+e2e: dist server-bin e2e-deps
+	cd e2e && npm ci --no-audit --no-fund && node --test *.test.mjs
+
+# node >= 20 and npm must be there; chromium is installed when missing and
+# make runs as root (as in CI), and named as missing otherwise.
+e2e-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+		{ echo "e2e needs node (>= 20) and npm, which are missing: apt-get install -y nodejs npm"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "e2e needs node >= 20, this is $$(node --version)"; exit 1; }
+	@if [ ! -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "e2e: installing Debian's chromium"; \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+		else \
+			echo "e2e needs chromium at $${CHROMIUM:-/usr/bin/chromium}, which is missing: sudo apt-get install -y chromium (or set CHROMIUM=/path/to/it)"; exit 1; \
+		fi; \
+	fi
 
 clean:
 	rm -rf build dist
