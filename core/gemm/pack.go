@@ -19,8 +19,20 @@ func packA(transA bool, a []float32, lda, i0, p0, mb, kb, mr int, dst []float32)
 			}
 			continue
 		}
-		// op(A)[i][p] = a[i*lda+p]: rows are contiguous, scatter them.
-		for i := 0; i < rows; i++ {
+		// op(A)[i][p] = a[i*lda+p]: rows are contiguous; interleave them,
+		// four at a time where possible.
+		i := 0
+		for ; i+4 <= rows; i += 4 {
+			r0 := a[(i0+s+i)*lda+p0:][:kb]
+			r1 := a[(i0+s+i+1)*lda+p0:][:kb]
+			r2 := a[(i0+s+i+2)*lda+p0:][:kb]
+			r3 := a[(i0+s+i+3)*lda+p0:][:kb]
+			for p := range r0 {
+				q := d[p*mr+i : p*mr+i+4]
+				q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+			}
+		}
+		for ; i < rows; i++ {
 			src := a[(i0+s+i)*lda+p0:]
 			src = src[:kb]
 			for p, v := range src {
@@ -53,10 +65,37 @@ func packB(transB bool, b []float32, ldb, p0, j0, kb, nb, nr int, dst []float32)
 			}
 			continue
 		}
-		// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous.
-		for j := 0; j < cols; j++ {
-			src := b[(j0+t+j)*ldb+p0:]
-			src = src[:kb]
+		// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous. Eight
+		// of them (then four) are interleaved at a time, so that each step
+		// writes eight adjacent values instead of one.
+		j := 0
+		for ; j+8 <= cols; j += 8 {
+			r0 := b[(j0+t+j)*ldb+p0:][:kb]
+			r1 := b[(j0+t+j+1)*ldb+p0:][:kb]
+			r2 := b[(j0+t+j+2)*ldb+p0:][:kb]
+			r3 := b[(j0+t+j+3)*ldb+p0:][:kb]
+			r4 := b[(j0+t+j+4)*ldb+p0:][:kb]
+			r5 := b[(j0+t+j+5)*ldb+p0:][:kb]
+			r6 := b[(j0+t+j+6)*ldb+p0:][:kb]
+			r7 := b[(j0+t+j+7)*ldb+p0:][:kb]
+			for p := range r0 {
+				q := d[p*nr+j : p*nr+j+8]
+				q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+				q[4], q[5], q[6], q[7] = r4[p], r5[p], r6[p], r7[p]
+			}
+		}
+		for ; j+4 <= cols; j += 4 {
+			r0 := b[(j0+t+j)*ldb+p0:][:kb]
+			r1 := b[(j0+t+j+1)*ldb+p0:][:kb]
+			r2 := b[(j0+t+j+2)*ldb+p0:][:kb]
+			r3 := b[(j0+t+j+3)*ldb+p0:][:kb]
+			for p := range r0 {
+				q := d[p*nr+j : p*nr+j+4]
+				q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+			}
+		}
+		for ; j < cols; j++ {
+			src := b[(j0+t+j)*ldb+p0:][:kb]
 			for p, v := range src {
 				d[p*nr+j] = v
 			}
