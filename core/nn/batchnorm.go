@@ -15,12 +15,19 @@ const (
 // x, and returns the unbiased variance for the running statistics. Sums are
 // taken in float64, so float32 batches of any size lose no precision here.
 func bnStats[T Float](x []T) (mean, invstd, unbiased float64) {
-	var s, ss float64
-	for _, v := range x {
-		f := float64(v)
-		s += f
-		ss += f * f
+	// Four independent pairs of accumulators, so the additions pipeline.
+	var s0, s1, s2, s3, q0, q1, q2, q3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		a, b, c, d := float64(x[i]), float64(x[i+1]), float64(x[i+2]), float64(x[i+3])
+		s0, s1, s2, s3 = s0+a, s1+b, s2+c, s3+d
+		q0, q1, q2, q3 = q0+a*a, q1+b*b, q2+c*c, q3+d*d
 	}
+	for ; i < len(x); i++ {
+		a := float64(x[i])
+		s0, q0 = s0+a, q0+a*a
+	}
+	s, ss := (s0+s1)+(s2+s3), (q0+q1)+(q2+q3)
 	m := float64(len(x))
 	mean = s / m
 	v := max(ss/m-mean*mean, 0)

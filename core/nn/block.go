@@ -15,19 +15,22 @@ type bnReluPool[T Float] struct {
 	e     engine[T]
 	c     int
 	train bool
-	// mean and invstd per channel, saved for the backward pass.
+	// mean and invstd per channel, saved for the backward pass; mean64 is
+	// the mean before rounding to T.
 	mean, invstd []T
+	mean64       []float64
 
 	// Arguments of the call in progress.
-	n, h, w                     int
-	z, out, gamma, beta, rm, rv []T
-	arg                         []int32
-	dout, dz, dgamma, dbeta     []T
-	fwd, bwd                    func(worker, lo, hi int)
+	n, h, w                      int
+	z, out, gamma, beta, rm, rv  []T
+	bias                         []T
+	arg                          []int32
+	dout, dz, dgamma, dbeta, dz1 []T
+	fwd, bwd                     func(worker, lo, hi int)
 }
 
 func newBNReluPool[T Float](e engine[T], c int) *bnReluPool[T] {
-	b := &bnReluPool[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c)}
+	b := &bnReluPool[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c), mean64: make([]float64, c)}
 	b.fwd = b.forwardRange
 	b.bwd = b.backwardRange
 	return b
@@ -36,11 +39,17 @@ func newBNReluPool[T Float](e engine[T], c int) *bnReluPool[T] {
 // forward reads z (c×n×h×w) and writes out (c×n×(h/2)×(w/2)) and arg (the
 // index within its channel's block of z that each output came from). In
 // training mode it updates the running statistics rm and rv.
-func (b *bnReluPool[T]) forward(out []T, arg []int32, z, gamma, beta, rm, rv []T, n, h, w int, train bool) {
+//
+// If bias is not nil, the input is z + bias[channel]: the convolution's
+// bias, which the convolution then need not add. In training mode the
+// bias cancels out of the normalisation and only shifts the running mean;
+// in inference mode it shifts the running mean the other way. Everything
+// saved for the backward pass is relative to z.
+func (b *bnReluPool[T]) forward(out []T, arg []int32, z, bias, gamma, beta, rm, rv []T, n, h, w int, train bool) {
 	b.n, b.h, b.w, b.train = n, h, w, train
-	b.out, b.arg, b.z, b.gamma, b.beta, b.rm, b.rv = out, arg, z, gamma, beta, rm, rv
+	b.out, b.arg, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = out, arg, z, bias, gamma, beta, rm, rv
 	b.e.par.For(b.c, b.fwd)
-	b.out, b.arg, b.z, b.gamma, b.beta, b.rm, b.rv = nil, nil, nil, nil, nil, nil, nil
+	b.out, b.arg, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = nil, nil, nil, nil, nil, nil, nil, nil
 }
 
 func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
@@ -50,15 +59,20 @@ func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
 	mo := n * ho * wo
 	for ch := lo; ch < hi; ch++ {
 		zc := b.z[ch*m:][:m]
+		var bias float64
+		if b.bias != nil {
+			bias = float64(b.bias[ch])
+		}
+		// mu is the mean in z's terms: the input's mean minus the bias.
 		var mu, is float64
 		if b.train {
 			var unb float64
 			mu, is, unb = bnStats(zc)
-			updateRunning(&b.rm[ch], &b.rv[ch], mu, unb)
+			updateRunning(&b.rm[ch], &b.rv[ch], mu+bias, unb)
 		} else {
-			mu, is = float64(b.rm[ch]), 1/math.Sqrt(float64(b.rv[ch])+BNEps)
+			mu, is = float64(b.rm[ch])-bias, 1/math.Sqrt(float64(b.rv[ch])+BNEps)
 		}
-		b.mean[ch], b.invstd[ch] = T(mu), T(is)
+		b.mean[ch], b.invstd[ch], b.mean64[ch] = T(mu), T(is), mu
 		scale := T(float64(b.gamma[ch]) * is)
 		shift := T(float64(b.beta[ch]) - mu*float64(b.gamma[ch])*is)
 		oc, ac := b.out[ch*mo:][:mo], b.arg[ch*mo:][:mo]
@@ -68,17 +82,23 @@ func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
 				i0 := s*h*w + 2*oy*w
 				r0, r1 := zc[i0:i0+2*wo], zc[i0+w:i0+w+2*wo]
 				for ox := 0; ox < wo; ox++ {
-					best, bi := scale*r0[2*ox]+shift, i0+2*ox
-					if v := scale*r0[2*ox+1] + shift; v > best {
-						best, bi = v, i0+2*ox+1
-					}
-					if v := scale*r1[2*ox] + shift; v > best {
-						best, bi = v, i0+w+2*ox
-					}
-					if v := scale*r1[2*ox+1] + shift; v > best {
-						best, bi = v, i0+w+2*ox+1
-					}
-					oc[o], ac[o] = max(best, 0), int32(bi)
+					// Branch-free arg-max of the four rectified values: the
+					// bits of a non-negative float order like the float, so
+					// each key is its value's bits with the low two bits
+					// replaced by 3−k (the first maximum wins ties), and
+					// the largest key gives both the maximum and its
+					// position. Negative values become +0 (ReLU) by the
+					// integer max with 0. The low bits of a float64
+					// converted from a float32 are zero, so for float32 the
+					// value is exact; for float64 it moves by at most 3 ulp.
+					k0 := max(int64(math.Float64bits(float64(scale*r0[2*ox]+shift))), 0)&^3 | 3
+					k1 := max(int64(math.Float64bits(float64(scale*r0[2*ox+1]+shift))), 0)&^3 | 2
+					k2 := max(int64(math.Float64bits(float64(scale*r1[2*ox]+shift))), 0)&^3 | 1
+					k3 := max(int64(math.Float64bits(float64(scale*r1[2*ox+1]+shift))), 0) &^ 3
+					best := max(max(k0, k1), max(k2, k3))
+					pos := 3 - int(best&3)
+					oc[o] = T(math.Float64frombits(uint64(best &^ 3)))
+					ac[o] = int32(i0 + 2*ox + pos&1 + (pos>>1)*w)
 					o++
 				}
 			}
@@ -88,12 +108,14 @@ func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
 
 // backward writes dz, dgamma and dbeta given dout, the gradient with
 // respect to the pooled output, after a forward call with the same z, out
-// and arg.
-func (b *bnReluPool[T]) backward(dz, dgamma, dbeta, dout, out []T, arg []int32, z, gamma []T, n, h, w int) {
+// and arg. If dzSum is not nil it also writes the sum of dz over each
+// channel — the gradient of the convolution's bias — computed from the
+// closed form of dz rather than by another pass over it.
+func (b *bnReluPool[T]) backward(dz, dgamma, dbeta, dzSum, dout, out []T, arg []int32, z, gamma []T, n, h, w int) {
 	b.n, b.h, b.w = n, h, w
-	b.dz, b.dgamma, b.dbeta, b.dout, b.out, b.arg, b.z, b.gamma = dz, dgamma, dbeta, dout, out, arg, z, gamma
+	b.dz, b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = dz, dgamma, dbeta, dzSum, dout, out, arg, z, gamma
 	b.e.par.For(b.c, b.bwd)
-	b.dz, b.dgamma, b.dbeta, b.dout, b.out, b.arg, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil, nil
+	b.dz, b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil, nil, nil
 }
 
 func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
@@ -114,12 +136,12 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 		}
 		b.dgamma[ch], b.dbeta[ch] = T(sdyx), T(sdy)
 		k := float64(b.gamma[ch]) * is
+		// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): an affine function of z
+		// everywhere, plus k·dy at the pooled positions.
+		c0 := T(-k / float64(m) * sdy)
+		c1 := T(-k / float64(m) * sdyx * is)
+		muT := T(mu)
 		if b.train {
-			// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): an affine function of z
-			// everywhere, plus k·dy at the pooled positions.
-			c0 := T(-k / float64(m) * sdy)
-			c1 := T(-k / float64(m) * sdyx * is)
-			muT := T(mu)
 			for i, v := range zc {
 				dzc[i] = c0 + c1*(v-muT)
 			}
@@ -131,6 +153,16 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 			if oc[o] > 0 {
 				dzc[ac[o]] += kT * d
 			}
+		}
+		if b.dz1 != nil {
+			// Σ dz = Σ k·dy + Σ (c0 + c1·(z − mean)); the last sum is
+			// m·c0 + c1·m·(mean − mean rounded to T).
+			s := float64(kT) * sdy
+			if b.train {
+				fm := float64(m)
+				s += fm*float64(c0) + float64(c1)*fm*(b.mean64[ch]-float64(muT))
+			}
+			b.dz1[ch] = T(s)
 		}
 	}
 }

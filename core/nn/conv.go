@@ -66,7 +66,8 @@ func (l *conv3x3[T]) reserve(h, w int) {
 }
 
 // forward computes z = conv(x, wt) + b. x is Cin×n×h×w, z is Cout×n×h×w
-// (channel-major), wt is Cout×Cin×3×3 and b has Cout elements.
+// (channel-major), wt is Cout×Cin×3×3 and b has Cout elements, or is nil
+// for no bias.
 func (l *conv3x3[T]) forward(z, x, wt, b []T, n, h, w int) {
 	l.reserve(h, w)
 	l.n, l.h, l.w = n, h, w
@@ -84,19 +85,23 @@ func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * hw
 		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
-		for co := 0; co < l.cout; co++ {
-			row := l.z[co*nhw+s0*hw:][:cols]
-			bv := l.b[co]
-			for i := range row {
-				row[i] = bv
+		var beta T
+		if l.b != nil {
+			beta = 1
+			for co := 0; co < l.cout; co++ {
+				row := l.z[co*nhw+s0*hw:][:cols]
+				bv := l.b[co]
+				for i := range row {
+					row[i] = bv
+				}
 			}
 		}
-		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 1, l.z[s0*hw:], nhw)
+		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, beta, l.z[s0*hw:], nhw)
 	}
 }
 
 // backward computes the gradients of the loss with respect to the weights,
-// the bias and (if dx is not nil) the input, given dz, its gradient with
+// the bias (if db is not nil) and the input (if dx is not nil), given dz, its gradient with
 // respect to the output, and the x and wt of the forward call. It writes
 // (does not accumulate into) dwt, db and dx.
 func (l *conv3x3[T]) backward(dx, dwt, db, dz, x, wt []T, n, h, w int) {
@@ -114,7 +119,9 @@ func (l *conv3x3[T]) backward(dx, dwt, db, dz, x, wt []T, n, h, w int) {
 			dwt[j] += v
 		}
 	}
-	l.e.par.For(l.cout, l.bias)
+	if db != nil {
+		l.e.par.For(l.cout, l.bias)
+	}
 	l.x, l.wt, l.dz, l.dx, l.db = nil, nil, nil, nil, nil
 }
 

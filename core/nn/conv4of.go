@@ -114,8 +114,10 @@ func (m *Conv4Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool
 	for i := range Blocks {
 		h := blockSize(i)
 		bp := &p[i]
-		m.conv[i].forward(m.z[i], m.in[i], bp.Weight, bp.Bias, n, h, h)
-		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
+		// The BatchNorm pass adds the convolution's bias (z holds the
+		// convolution without it), saving a pass over z.
+		m.conv[i].forward(m.z[i], m.in[i], bp.Weight, nil, n, h, h)
+		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
 	}
 	// The last block's output is channel-major 64×n: transpose.
 	out := m.in[Blocks]
@@ -144,12 +146,13 @@ func (m *Conv4Of[T]) Backward(p *[Blocks]BlockParams[T], dEmb []T, g *[Blocks]Bl
 		h := blockSize(i)
 		bp, bg := &p[i], &g[i]
 		dz := m.dz[:Filters*n*h*h]
-		m.bn[i].backward(dz, bg.BNWeight, bg.BNBias, dout, m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, n, h, h)
+		// The BatchNorm pass also sums dz: the convolution's bias gradient.
+		m.bn[i].backward(dz, bg.BNWeight, bg.BNBias, bg.Bias, dout, m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, n, h, h)
 		var dx []T
 		if i > 0 {
 			dx = m.d[next][:blockIn(i)*n*h*h]
 		}
-		m.conv[i].backward(dx, bg.Weight, bg.Bias, dz, m.in[i], bp.Weight, n, h, h)
+		m.conv[i].backward(dx, bg.Weight, nil, dz, m.in[i], bp.Weight, n, h, h)
 		dout, next = dx, 1-next
 	}
 }

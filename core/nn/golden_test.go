@@ -196,7 +196,7 @@ func TestGoldenPyTorch(t *testing.T) {
 		embScale := maxAbs(ref.Emb)
 
 		for _, prec := range []struct {
-			name string
+			name     string
 			rel, abs float64
 			run      func(p *tensor.Set) (emb []float64, m protonet.Metrics, grads, running map[string][]float64)
 		}{

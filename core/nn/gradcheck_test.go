@@ -321,7 +321,8 @@ func TestSqDistancesGradient(t *testing.T) {
 // max-pool kernel Conv4 uses computes what the three separate layers do,
 // forward (including the running statistics) and backward, in both modes.
 func TestFusedBlockMatchesLayers(t *testing.T) {
-	for _, train := range []bool{true, false} {
+	for _, mode := range []struct{ train, bias bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+		train := mode.train
 		rng := rand.New(rand.NewPCG(15, 16))
 		const c, n, h, w = 3, 2, 7, 6
 		m, ho, wo := n*h*w, h/2, w/2
@@ -333,10 +334,19 @@ func TestFusedBlockMatchesLayers(t *testing.T) {
 		}
 		rm2, rv2 := append([]float64(nil), rm...), append([]float64(nil), rv...)
 		dout := randSlice(rng, c*n*ho*wo)
+		// With a bias, the layers see z + bias and the fused kernel z.
+		var bias []float64
+		zb := append([]float64(nil), z...)
+		if mode.bias {
+			bias = randSlice(rng, c)
+			for i := range zb {
+				zb[i] += bias[i/m]
+			}
+		}
 
 		// Separate layers. Pooling planes are (channel, sample) pairs.
 		y, mean, invstd := make([]float64, c*m), make([]float64, c), make([]float64, c)
-		bnForward(y, z, gamma, beta, rm, rv, mean, invstd, c, m, train)
+		bnForward(y, zb, gamma, beta, rm, rv, mean, invstd, c, m, train)
 		reluForward(y, y)
 		want, warg := make([]float64, c*n*ho*wo), make([]int32, c*n*ho*wo)
 		maxPoolForward(want, warg, y, c*n, h, w)
@@ -344,24 +354,30 @@ func TestFusedBlockMatchesLayers(t *testing.T) {
 		maxPoolBackward(dy, dout, warg)
 		reluBackward(dy, dy, y)
 		wantDz, wantDg, wantDb := make([]float64, c*m), make([]float64, c), make([]float64, c)
-		bnBackward(wantDz, wantDg, wantDb, dy, z, gamma, mean, invstd, c, m, train)
+		bnBackward(wantDz, wantDg, wantDb, dy, zb, gamma, mean, invstd, c, m, train)
 
 		f := newBNReluPool(testEngine(2), c)
 		got, arg := make([]float64, len(want)), make([]int32, len(want))
-		f.forward(got, arg, z, gamma, beta, rm2, rv2, n, h, w, train)
-		dz, dg, db := make([]float64, c*m), make([]float64, c), make([]float64, c)
-		f.backward(dz, dg, db, dout, got, arg, z, gamma, n, h, w)
+		f.forward(got, arg, z, bias, gamma, beta, rm2, rv2, n, h, w, train)
+		dz, dg, db, dzSum := make([]float64, c*m), make([]float64, c), make([]float64, c), make([]float64, c)
+		f.backward(dz, dg, db, dzSum, dout, got, arg, z, gamma, n, h, w)
+		wantSum := make([]float64, c)
+		for ch := range c {
+			for _, v := range wantDz[ch*m : (ch+1)*m] {
+				wantSum[ch] += v
+			}
+		}
 
 		for _, cmp := range []struct {
 			name      string
 			got, want []float64
 		}{
 			{"output", got, want}, {"running mean", rm2, rm}, {"running var", rv2, rv},
-			{"dz", dz, wantDz}, {"dgamma", dg, wantDg}, {"dbeta", db, wantDb},
+			{"dz", dz, wantDz}, {"dgamma", dg, wantDg}, {"dbeta", db, wantDb}, {"Σdz", dzSum, wantSum},
 		} {
 			for i := range cmp.want {
 				if math.Abs(cmp.got[i]-cmp.want[i]) > 1e-12*(1+math.Abs(cmp.want[i])) {
-					t.Errorf("train=%v %s[%d] = %g, want %g", train, cmp.name, i, cmp.got[i], cmp.want[i])
+					t.Errorf("%+v %s[%d] = %g, want %g", mode, cmp.name, i, cmp.got[i], cmp.want[i])
 					break
 				}
 			}
