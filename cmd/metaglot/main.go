@@ -32,9 +32,6 @@ func commands() []command {
 	return []command{
 		// Each command lives in its own file, named for it.
 		episodeCommand(),
-		trainCommand(),
-		evalCommand(),
-		classifyCommand(),
 		benchCommand(),
 	}
 }
