@@ -168,24 +168,31 @@ func im2col[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
 		for kh := 0; kh < 3; kh++ {
 			for kw := 0; kw < 3; kw++ {
 				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
-				dx := kw - 1
-				x0, x1 := max(0, -dx), min(w, w-dx)
+				// In flat terms, dst[i] = src[i+off]: one block copy per
+				// sample, then zeros where the tap falls outside the image
+				// (a top or bottom row, the left or right column).
+				off := (kh-1)*w + (kw - 1)
+				lo, hi := max(0, -off), min(hw, hw-off)
 				for s := s0; s < s1; s++ {
-					for y := 0; y < h; y++ {
-						dst := row[(s-s0)*hw+y*w:][:w]
-						sy := y + kh - 1
-						if sy < 0 || sy >= h {
-							clear(dst)
-							continue
+					dst := row[(s-s0)*hw:][:hw]
+					src := xc[s*hw : (s+1)*hw]
+					copy(dst[lo:hi], src[lo+off:hi+off])
+					clear(dst[:lo])
+					clear(dst[hi:])
+					switch kw {
+					case 0:
+						for y := 0; y < h; y++ {
+							dst[y*w] = 0
 						}
-						src := xc[s*hw+sy*w:]
-						copy(dst[x0:x1], src[x0+dx:x1+dx])
-						if x0 > 0 {
-							dst[0] = 0
+					case 2:
+						for y := 0; y < h; y++ {
+							dst[y*w+w-1] = 0
 						}
-						if x1 < w {
-							dst[w-1] = 0
-						}
+					}
+					if kh == 0 {
+						clear(dst[:w])
+					} else if kh == 2 {
+						clear(dst[hw-w:])
 					}
 				}
 			}
@@ -207,16 +214,17 @@ func col2im[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
 				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
 				dxo := kw - 1
 				x0, x1 := max(0, -dxo), min(w, w-dxo)
+				y0, y1 := max(0, 1-kh), min(h, h+1-kh)
 				for s := s0; s < s1; s++ {
-					for y := 0; y < h; y++ {
+					src := row[(s-s0)*hw:][:hw]
+					dst := dc[s*hw : (s+1)*hw]
+					for y := y0; y < y1; y++ {
 						sy := y + kh - 1
-						if sy < 0 || sy >= h {
-							continue
-						}
-						src := row[(s-s0)*hw+y*w:][x0:x1]
-						dst := dc[s*hw+sy*w:][x0+dxo : x1+dxo]
-						for i, v := range src {
-							dst[i] += v
+						a := src[y*w+x0 : y*w+x1]
+						b := dst[sy*w+x0+dxo : sy*w+x1+dxo]
+						b = b[:len(a)]
+						for i, v := range a {
+							b[i] += v
 						}
 					}
 				}
