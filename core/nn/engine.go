@@ -59,26 +59,42 @@ func NaiveGemm[T Float](_ int, transA, transB bool, m, n, k int, alpha T, a []T,
 				ci[j] *= beta
 			}
 		}
-		for p := 0; p < k; p++ {
-			var av T
+		if transB {
+			// C[i, j] += alpha·Σ_p op(A)[i, p]·B[j, p]: dot products.
+			for j := range ci {
+				bj := b[j*ldb : j*ldb+k]
+				var s T
+				for p, bv := range bj {
+					if transA {
+						s += a[p*lda+i] * bv
+					} else {
+						s += a[i*lda+p] * bv
+					}
+				}
+				ci[j] += alpha * s
+			}
+			continue
+		}
+		// C[i, :] += alpha·op(A)[i, p]·B[p, :], four rows of B at a time.
+		p := 0
+		at := func(p int) T {
 			if transA {
-				av = a[p*lda+i]
-			} else {
-				av = a[i*lda+p]
+				return alpha * a[p*lda+i]
 			}
-			av *= alpha
-			if av == 0 {
-				continue
+			return alpha * a[i*lda+p]
+		}
+		for ; p+4 <= k; p += 4 {
+			a0, a1, a2, a3 := at(p), at(p+1), at(p+2), at(p+3)
+			b0, b1 := b[p*ldb:p*ldb+n], b[(p+1)*ldb:(p+1)*ldb+n]
+			b2, b3 := b[(p+2)*ldb:(p+2)*ldb+n], b[(p+3)*ldb:(p+3)*ldb+n]
+			for j := range ci {
+				ci[j] += a0*b0[j] + a1*b1[j] + a2*b2[j] + a3*b3[j]
 			}
-			if transB {
-				for j := range ci {
-					ci[j] += av * b[j*ldb+p]
-				}
-			} else {
-				bp := b[p*ldb : p*ldb+n]
-				for j, bv := range bp {
-					ci[j] += av * bv
-				}
+		}
+		for ; p < k; p++ {
+			av := at(p)
+			for j, bv := range b[p*ldb : p*ldb+n] {
+				ci[j] += av * bv
 			}
 		}
 	}

@@ -384,3 +384,43 @@ func TestFusedBlockMatchesLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestNaiveGemm checks the float64 matrix product the gradient checks rely
+// on against the definition, for every transposition.
+func TestNaiveGemm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	const m, n, k = 5, 7, 6
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			c := randSlice(rng, m*n)
+			c0 := append([]float64(nil), c...)
+			lda, ldb := k, n
+			if ta {
+				lda = m
+			}
+			if tb {
+				ldb = k
+			}
+			NaiveGemm(0, ta, tb, m, n, k, 2, a, lda, b, ldb, 0.5, c, n)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					want := 0.5 * c0[i*n+j]
+					for p := 0; p < k; p++ {
+						av, bv := a[i*lda+p], b[p*ldb+j]
+						if ta {
+							av = a[p*lda+i]
+						}
+						if tb {
+							bv = b[j*ldb+p]
+						}
+						want += 2 * av * bv
+					}
+					if math.Abs(c[i*n+j]-want) > 1e-12 {
+						t.Fatalf("transA=%v transB=%v: c[%d,%d] = %g, want %g", ta, tb, i, j, c[i*n+j], want)
+					}
+				}
+			}
+		}
+	}
+}
