@@ -36,12 +36,12 @@
 // BLIS framework) reorganises the loops so that nearly every operand comes
 // from a register or the L1 cache:
 //
-//   - The micro-kernel keeps an mr×nr tile of C in vector registers (here
-//     4 rows × 2 vectors: 4×32 with AVX-512, 4×16 with AVX2, 4×8 with wasm
-//     SIMD, 4×4 scalars in plain Go). Each step of k loads nr values of B
-//     as vectors, broadcasts mr values of A and does mr·nr/lanes fused
-//     multiply-adds into the tile: 8 FMAs for 6 loads. C is read and
-//     written once per kc steps, not once per step.
+//   - The micro-kernel keeps an mr×nr tile of C in registers: 4×32 with
+//     AVX-512 and 4×16 with AVX2 (4 rows × 2 vectors), 4×12 with wasm SIMD
+//     (4 × 3 vectors), 2×4 scalars in plain Go. Each step of k loads nr
+//     values of B as vectors, broadcasts mr values of A and does
+//     mr·nr/lanes multiply-adds into the tile (8 for 6 loads with AVX).
+//     C is read and written once per kc steps, not once per step.
 //   - Packing copies a kc×nr sliver of B and an mr×kc sliver of A into
 //     contiguous buffers laid out exactly in the order the micro-kernel
 //     reads them, so its loads are unit-stride, whatever the transposes
@@ -85,7 +85,7 @@
 // kernels. All kernels compute the same sums in the same order except for
 // rounding: the FMA kernels round once per multiply-add, the others twice.
 //
-// The tiles are small (eight accumulators) on purpose. Larger tiles would
+// The amd64 tiles are small (eight accumulators) on purpose. Larger tiles would
 // load less per flop, but Go 1.27's register allocator spills their
 // accumulators inside the loop, and on amd64 it spills 128-bit values with
 // legacy SSE moves; mixing those with AVX code costs a transition penalty
