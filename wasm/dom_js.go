@@ -170,25 +170,90 @@ func (d *dom) bind() {
 		}
 	})
 
-	// Keyboard shortcuts: decided now (to prevent the default) but applied
-	// in Update like every action.
-	keys := js.FuncOf(func(this js.Value, args []js.Value) any {
-		e := args[0]
-		tag := e.Get("target").Get("tagName").String()
-		key := e.Get("key").String()
-		if tag == "INPUT" || tag == "SELECT" || tag == "TEXTAREA" || (tag == "BUTTON" && (key == "Enter" || key == " ")) {
-			return nil
+	d.guardCanvas()
+}
+
+// guardCanvas sits between the browser and ebiten's canvas listeners.
+// ebiten prevents the default action of every key, wheel and touch event
+// on its canvas; here the canvas lies under the whole page, so that would
+// stop scrolling and trap the Tab key. Capture-phase listeners on window
+// therefore keep from ebiten the wheel, the keys (handling the page's
+// shortcuts themselves) and the touches that do not start on a pad.
+func (d *dom) guardCanvas() {
+	canvas := d.doc.Call("querySelector", "body > canvas")
+	if canvas.Truthy() {
+		canvas.Call("setAttribute", "tabindex", "-1")
+		canvas.Call("setAttribute", "aria-hidden", "true")
+		canvas.Set("id", "ebiten-canvas")
+	}
+	listen := func(event string, f func(e js.Value)) {
+		fn := js.FuncOf(func(this js.Value, args []js.Value) any { f(args[0]); return nil })
+		d.funcs = append(d.funcs, fn)
+		d.win.Call("addEventListener", event, fn, map[string]any{"capture": true, "passive": false})
+	}
+	onCanvas := func(e js.Value) bool { return canvas.Truthy() && e.Get("target").Equal(canvas) }
+	listen("wheel", func(e js.Value) {
+		if onCanvas(e) {
+			e.Call("stopPropagation")
 		}
-		ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
-		if e.Get("altKey").Bool() || !isShortcut(key, ctrl) {
-			return nil
-		}
-		e.Call("preventDefault")
-		d.do(func(g *Game) { g.st.Key(key, ctrl, g.last) })
-		return nil
 	})
-	d.funcs = append(d.funcs, keys)
-	d.doc.Call("addEventListener", "keydown", keys)
+	listen("keydown", func(e js.Value) {
+		if onCanvas(e) {
+			e.Call("stopPropagation")
+		}
+		d.shortcut(e)
+	})
+	listen("keyup", func(e js.Value) {
+		if onCanvas(e) {
+			e.Call("stopPropagation")
+		}
+	})
+	active := map[int]bool{} // touches that started on a pad
+	for _, ev := range []string{"touchstart", "touchmove", "touchend", "touchcancel"} {
+		listen(ev, func(e js.Value) {
+			if !onCanvas(e) {
+				return
+			}
+			touches := e.Get("changedTouches")
+			pass := false
+			for i := range touches.Length() {
+				t := touches.Index(i)
+				id := t.Get("identifier").Int()
+				switch ev {
+				case "touchstart":
+					x, y := t.Get("clientX").Float(), t.Get("clientY").Float()
+					if d.rectOf(d.el["slot-draw"]).contains(x, y) || d.rectOf(d.el["slot-query"]).contains(x, y) {
+						active[id] = true
+					}
+					pass = pass || active[id]
+				case "touchmove":
+					pass = pass || active[id]
+				default:
+					pass = pass || active[id]
+					delete(active, id)
+				}
+			}
+			if !pass {
+				e.Call("stopPropagation") // the browser scrolls; ebiten never knows
+			}
+		})
+	}
+}
+
+// shortcut applies the page's keyboard shortcuts (see app.State.Key),
+// except while the user types in a field or presses a button.
+func (d *dom) shortcut(e js.Value) {
+	tag := e.Get("target").Get("tagName").String()
+	key := e.Get("key").String()
+	if tag == "INPUT" || tag == "SELECT" || tag == "TEXTAREA" || (tag == "BUTTON" && (key == "Enter" || key == " ")) {
+		return
+	}
+	ctrl := e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()
+	if e.Get("altKey").Bool() || !isShortcut(key, ctrl) {
+		return
+	}
+	e.Call("preventDefault")
+	d.do(func(g *Game) { g.st.Key(key, ctrl, g.last) })
 }
 
 // isShortcut mirrors app.State.Key's table, to prevent only those keys'

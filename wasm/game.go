@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image/color"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -65,6 +66,11 @@ type Game struct {
 	pen    pointer
 	last   app.Pad // pad drawn on last, for keyboard shortcuts
 	frames int
+
+	// drawnKey describes what the screen shows; Draw redraws only when it
+	// changes (the screen is not cleared between frames).
+	drawnKey  viewKey
+	previewOK [2]viewKey
 
 	th       theme
 	white    *ebiten.Image
@@ -164,8 +170,43 @@ func (g *Game) updatePen() {
 	}
 }
 
-// Draw renders the pads, previews and thumbnails into their slots.
+// viewKey sums up what a frame shows: when it is unchanged the previous
+// frame is still right.
+type viewKey struct {
+	version    int
+	strokes    [2]int
+	points     [2]int
+	queryLabel string
+	queryImage bool
+	scale      float64
+	w, h       int
+	lay        string
+}
+
+func (g *Game) viewKey(screen *ebiten.Image) viewKey {
+	k := viewKey{version: g.st.Version, queryLabel: g.st.QueryLabel, queryImage: g.st.QueryImage != nil, scale: g.scale,
+		w: screen.Bounds().Dx(), h: screen.Bounds().Dy()}
+	for _, p := range []app.Pad{app.DrawPad, app.QueryPad} {
+		s := g.st.Pad(p).Strokes()
+		k.strokes[p] = len(s)
+		if len(s) > 0 {
+			k.points[p] = len(s[len(s)-1])
+		}
+	}
+	k.lay = fmt.Sprint(g.lay)
+	return k
+}
+
+// Draw renders the pads, previews and thumbnails into their slots, when
+// anything changed since the last frame.
 func (g *Game) Draw(screen *ebiten.Image) {
+	g.frames++
+	key := g.viewKey(screen)
+	if key == g.drawnKey {
+		g.dom.drawn(g)
+		return
+	}
+	g.drawnKey = key
 	screen.Fill(g.th.bg)
 	for _, p := range []app.Pad{app.DrawPad, app.QueryPad} {
 		g.drawPad(screen, p)
@@ -181,7 +222,6 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	for _, t := range g.lay.thumbs {
 		g.drawThumb(screen, t)
 	}
-	g.frames++
 	g.dom.drawn(g)
 }
 
@@ -237,8 +277,11 @@ func (g *Game) drawPreview(screen *ebiten.Image, p app.Pad) {
 	if r.W <= 0 {
 		return
 	}
-	g.st.Preview(p, g.buf28)
-	g.fill(g.previews[p], g.buf28)
+	if k := g.drawnKey; g.previewOK[p] != k {
+		g.previewOK[p] = k
+		g.st.Preview(p, g.buf28)
+		g.fill(g.previews[p], g.buf28)
+	}
 	x, y, w, h := g.px(r)
 	op := &ebiten.DrawImageOptions{}
 	op.GeoM.Scale(float64(w)/preprocess.Size, float64(h)/preprocess.Size)

@@ -33,7 +33,7 @@ func main() {
 	go loadWeights(d)
 
 	ebiten.SetRunnableOnUnfocused(true)
-	ebiten.SetScreenClearedEveryFrame(true)
+	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetWindowTitle("metaglot")
 	// The canvas sits under the HTML: index.html's stylesheet places it
 	// (canvas#ebiten-canvas is the only canvas of the page).

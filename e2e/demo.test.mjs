@@ -1,0 +1,276 @@
+// End-to-end test of the draw-and-classify page: real pointer events on the
+// canvas, the state read back through window.metaglot, screenshots in
+// e2e/out/. Run by `make e2e` (node --test) against a freshly built dist.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startPage } from "./lib/browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "out");
+mkdirSync(out, { recursive: true });
+
+let ctx; // { browser, page, url, close } from the harness
+
+before(async () => {
+  // Tall enough that the whole page fits: the canvas covers the viewport.
+  ctx = await startPage({ viewport: { width: 1280, height: 1100 } });
+});
+after(async () => {
+  await ctx?.close();
+});
+
+// state returns a snapshot of window.metaglot.
+const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
+
+// frames waits until the page has drawn n more frames: ebiten reads input
+// once per tick, so every pointer event needs its own frame.
+async function frames(page, n = 1) {
+  const f0 = await page.evaluate(() => window.metaglot.frames);
+  await page.waitForFunction((f) => window.metaglot.frames >= f, f0 + n);
+}
+
+async function ready(page) {
+  await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+}
+
+// stroke draws one stroke on the pad with the given slot id through points
+// in the pad's 105×105 frame.
+async function stroke(page, slot, pts) {
+  const box = await page.locator("#" + slot).boundingBox();
+  const at = ([x, y]) => [box.x + (x / 105) * box.width, box.y + (y / 105) * box.height];
+  await page.mouse.move(...at(pts[0]));
+  await frames(page);
+  await page.mouse.down();
+  await frames(page);
+  for (const p of pts.slice(1)) {
+    await page.mouse.move(...at(p));
+    await frames(page);
+  }
+  await page.mouse.up();
+  await frames(page, 2);
+}
+
+// Shapes in the pad frame; s varies their size, dx their position.
+const circle = (s = 30, dx = 0) => [Array.from({ length: 25 }, (_, i) => {
+  const a = (i / 24) * 2 * Math.PI;
+  return [52 + dx + s * Math.cos(a), 52 + s * Math.sin(a)];
+})];
+const cross = (s = 30, dx = 0) => [
+  [[52 + dx - s, 52 - s], [52 + dx, 52], [52 + dx + s, 52 + s]],
+  [[52 + dx + s, 52 - s], [52 + dx, 52], [52 + dx - s, 52 + s]],
+];
+const bar = (s = 30, dx = 0) => [[[52 + dx, 52 - s], [52 + dx, 52], [52 + dx, 52 + s]]];
+
+async function draw(page, slot, strokes) {
+  for (const s of strokes) await stroke(page, slot, s);
+}
+
+async function shot(page, name) {
+  await frames(page, 2);
+  await page.screenshot({ path: path.join(out, name) });
+}
+
+test("draw three classes, classify a query, keep them across a reload", async () => {
+  const { page } = ctx;
+  await ready(page);
+
+  // Nothing to classify yet: a hint, not an error.
+  await stroke(page, "slot-query", bar()[0]);
+  let st = await state(page);
+  assert.equal(st.probabilities, null);
+  assert.match(await page.locator("#hint").textContent(), /add a class/i);
+  await page.getByRole("button", { name: "Clear" }).nth(1).click();
+
+  const shapes = { circle, cross, bar };
+  for (const [name, shape] of Object.entries(shapes)) {
+    await page.getByRole("button", { name: "Add class" }).click();
+    await frames(page, 2);
+    const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
+    await field.fill(name);
+    await field.press("Enter");
+    await frames(page, 2);
+    for (const [s, dx] of [[30, 0], [24, 4]]) {
+      await draw(page, "slot-draw", shape(s, dx));
+      await page.getByRole("button", { name: "Add to class" }).click();
+      await frames(page, 2);
+    }
+  }
+  st = await state(page);
+  assert.deepEqual(st.classes, [
+    { name: "circle", examples: 2 },
+    { name: "cross", examples: 2 },
+    { name: "bar", examples: 2 },
+  ]);
+
+  // An empty query: a hint.
+  assert.equal(st.probabilities, null);
+  assert.match(st.hint, /query/i);
+
+  for (const [name, shape] of Object.entries(shapes)) {
+    await page.getByRole("button", { name: "Clear" }).nth(1).click();
+    await frames(page, 2);
+    await draw(page, "slot-query", shape(27, -3));
+    st = await state(page);
+    assert.ok(st.probabilities, `no probabilities for a ${name} query (hint: ${st.hint})`);
+    assert.equal(st.best, name, `a ${name} query was classified as ${st.best}: ${JSON.stringify(st.probabilities)}`);
+    const sum = st.probabilities.reduce((a, p) => a + p.p, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-6, `probabilities sum to ${sum}`);
+    // The highlighted bar is the winner.
+    assert.equal(await page.locator("#bars .best .bar-name").textContent(), name);
+    if (name === "cross") await shot(page, "demo-classified.png");
+  }
+  assert.equal(st.algorithm, "protonet");
+
+  await page.reload();
+  await ready(page);
+  st = await state(page);
+  assert.deepEqual(st.classes.map((c) => [c.name, c.examples]), [["circle", 2], ["cross", 2], ["bar", 2]]);
+  await shot(page, "demo-reloaded.png");
+});
+
+test("keyboard: undo, clear and select by number", async () => {
+  const { page } = ctx;
+  await ready(page);
+  await draw(page, "slot-draw", cross());
+  assert.equal((await state(page)).strokes.draw, 2);
+  await page.locator("h1").click(); // focus out of any field
+  await page.keyboard.press("Control+z");
+  await frames(page, 2);
+  assert.equal((await state(page)).strokes.draw, 1);
+  await page.keyboard.press("Delete");
+  await frames(page, 2);
+  assert.equal((await state(page)).strokes.draw, 0);
+  await page.keyboard.press("2");
+  await frames(page, 2);
+  assert.equal((await state(page)).selected, 1);
+});
+
+test("bad input: broken and foreign JSON imports keep the classes", async () => {
+  const { page } = ctx;
+  await ready(page);
+  const before = (await state(page)).classes;
+  assert.ok(before.length > 0);
+  const cases = {
+    "broken.json": "{\"format\": \"metaglot-classes\", \"classes\": [",
+    "foreign.json": JSON.stringify({ type: "FeatureCollection", features: [] }),
+    "too-many.json": JSON.stringify({ format: "metaglot-classes", version: 1, classes: Array.from({ length: 21 }, (_, i) => ({ name: "c" + i })) }),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    await page.locator("#import-file").setInputFiles({ name, mimeType: "application/json", buffer: Buffer.from(text) });
+    await page.waitForFunction((n) => window.metaglot.message.includes(n), name);
+    const st = await state(page);
+    assert.match(st.message, /failed.*unchanged/i, st.message);
+    assert.deepEqual(st.classes, before);
+  }
+  assert.match(await page.locator("#message").textContent(), /unchanged/);
+  await shot(page, "demo-bad-import.png");
+
+  // A good file round-trips through export and import.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export JSON" }).click()]);
+  const file = path.join(out, "exported-classes.json");
+  await download.saveAs(file);
+  await page.locator("#import-file").setInputFiles(file);
+  await page.waitForFunction(() => window.metaglot.message.startsWith("Imported"));
+  assert.deepEqual((await state(page)).classes, before);
+});
+
+test("PNG export of a drawing", async () => {
+  const { page } = ctx;
+  await ready(page);
+  await draw(page, "slot-query", circle());
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Save PNG" }).nth(1).click()]);
+  const file = path.join(out, "query.png");
+  await download.saveAs(file);
+  const { readFileSync } = await import("node:fs");
+  const png = readFileSync(file);
+  assert.equal(png.subarray(1, 4).toString(), "PNG");
+  assert.equal(png.readUInt32BE(16), 105); // width: the Omniglot frame
+  assert.equal(png.readUInt32BE(20), 105);
+});
+
+test("Try Omniglot: classify a real held-out drawing", async () => {
+  const { page } = ctx;
+  await ready(page);
+  await page.locator("#try-n").selectOption("5");
+  await page.locator("#try-k").selectOption("5");
+  await page.getByRole("button", { name: "Try Omniglot" }).click();
+  await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 20000 });
+  let st = await state(page);
+  assert.equal(st.classes.length, 5);
+  assert.ok(st.classes.every((c) => c.examples === 5));
+  const held = page.getByRole("button", { name: /^Classify the real drawing/ });
+  assert.equal(await held.count(), 5);
+  let right = 0;
+  for (let i = 0; i < 5; i++) {
+    await held.nth(i).click();
+    await frames(page, 2);
+    st = await state(page);
+    assert.ok(st.probabilities, "no probabilities for a real drawing");
+    const label = await held.nth(i).getAttribute("title");
+    if (label.startsWith(st.best + ",")) right++;
+  }
+  // Reported, not asserted: with untrained weights accuracy is near chance.
+  console.log(`Try Omniglot: ${right}/5 held-out drawings classified right (${st.weights})`);
+  await shot(page, "demo-omniglot.png");
+
+  // The user's classes are still in storage: "Back to my classes".
+  await page.getByRole("button", { name: "Back to my classes" }).click();
+  await page.waitForFunction(() => window.metaglot.heldOut === 0);
+  assert.deepEqual((await state(page)).classes.map((c) => c.name), ["circle", "cross", "bar"]);
+});
+
+test("bad input: no classes, then an empty query, give hints", async () => {
+  const { page } = ctx;
+  await ready(page);
+  for (let n = (await state(page)).classes.length; n > 0; n--) {
+    await page.getByRole("button", { name: /^Delete class/ }).first().click();
+    await frames(page, 2);
+  }
+  await draw(page, "slot-query", bar());
+  let st = await state(page);
+  assert.equal(st.probabilities, null);
+  assert.match(st.hint, /no classes/i);
+  await page.getByRole("button", { name: "Clear" }).nth(1).click();
+  await frames(page, 2);
+  await page.getByRole("button", { name: "Add class" }).click();
+  await draw(page, "slot-draw", bar());
+  await page.getByRole("button", { name: "Add to class" }).click();
+  await frames(page, 2);
+  st = await state(page);
+  assert.equal(st.probabilities, null);
+  assert.match(st.hint, /draw a query/i);
+  await shot(page, "demo-hint.png");
+});
+
+test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
+  const phone = await startPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  try {
+    const { page } = phone;
+    await ready(page);
+    const st = await state(page);
+    assert.equal(st.scale, 2);
+    const canvas = await page.evaluate(() => {
+      const c = document.querySelector("canvas");
+      return { w: c.width, h: c.height, cssW: c.getBoundingClientRect().width, scrollW: document.documentElement.scrollWidth };
+    });
+    assert.equal(canvas.w, 2 * canvas.cssW, "the canvas renders at device pixels");
+    assert.ok(canvas.scrollW <= 390, `the page is ${canvas.scrollW} px wide at a 390 px viewport`);
+    await draw(page, "slot-draw", cross());
+    assert.equal((await state(page)).strokes.draw, 2);
+    await shot(page, "demo-phone-dpr2.png");
+  } finally {
+    await phone.close();
+  }
+});
+
+test("timing figures (reported)", async () => {
+  const { page } = ctx;
+  await ready(page);
+  const st = await state(page);
+  const figures = { readyMs: st.readyMs, classifyMs: st.classifyMs, scale: st.scale };
+  writeFileSync(path.join(out, "demo-figures.json"), JSON.stringify(figures, null, 2));
+  console.log("figures", figures);
+});
