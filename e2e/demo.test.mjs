@@ -266,11 +266,57 @@ test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
   }
 });
 
-test("timing figures (reported)", async () => {
-  const { page } = ctx;
-  await ready(page);
-  const st = await state(page);
-  const figures = { readyMs: st.readyMs, classifyMs: st.classifyMs, scale: st.scale };
-  writeFileSync(path.join(out, "demo-figures.json"), JSON.stringify(figures, null, 2));
-  console.log("figures", figures);
+// twentyClasses returns a classes document with 20 classes of two drawn
+// examples each: polygons with 3..22 corners, and a rotated copy.
+function twentyClasses() {
+  const classes = [];
+  for (let c = 0; c < 20; c++) {
+    const corners = c + 3;
+    const examples = [0, 0.3].map((turn) => ({
+      strokes: [Array.from({ length: corners + 1 }, (_, i) => {
+        const a = (i / corners + turn / corners) * 2 * Math.PI;
+        return [Math.round((52 + 30 * Math.cos(a)) * 100) / 100, Math.round((52 + 30 * Math.sin(a)) * 100) / 100];
+      })],
+    }));
+    classes.push({ name: `polygon ${corners}`, examples });
+  }
+  return { format: "metaglot-classes", version: 1, classes };
+}
+
+test("timing figures with 20 classes (reported; targets in the README)", async () => {
+  const fresh = await startPage({ viewport: { width: 1280, height: 1100 } });
+  try {
+    const { page } = fresh;
+    await ready(page);
+    const st0 = await state(page);
+    const nav = await page.evaluate(() => {
+      const entries = [performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource")];
+      return entries.map((e) => ({ name: e.name.replace(location.origin, ""), transfer: e.transferSize, encoded: e.encodedBodySize, decoded: e.decodedBodySize }));
+    });
+    const transfer = nav.reduce((a, e) => a + e.transfer, 0);
+
+    await page.locator("#import-file").setInputFiles({ name: "twenty.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(twentyClasses())) });
+    await page.waitForFunction(() => window.metaglot.classes.length === 20);
+    const times = [];
+    for (const s of [bar(20, -20), bar(20, 0), bar(20, 20), cross(10)].flat()) {
+      const n = (await state(page)).classifications;
+      await stroke(page, "slot-query", s);
+      await page.waitForFunction((k) => window.metaglot.classifications > k, n);
+      times.push((await state(page)).classifyMs);
+    }
+    const st = await state(page);
+    assert.equal(st.probabilities.length, 20);
+    await shot(page, "demo-twenty-classes.png");
+    const figures = {
+      readyMs: st0.readyMs,
+      firstViewTransferBytes: transfer,
+      firstViewResources: nav,
+      classifyMsPerStroke20Classes: times,
+      weights: st0.weights,
+    };
+    writeFileSync(path.join(out, "demo-figures.json"), JSON.stringify(figures, null, 2));
+    console.log("figures", JSON.stringify({ readyMs: figures.readyMs, transfer, classifyMs: times }));
+  } finally {
+    await fresh.close();
+  }
 });

@@ -101,6 +101,9 @@ func (g *Game) Update() error {
 	g.dom.runActions(g)
 	g.lay = g.dom.readLayout()
 	g.updatePen()
+	if !g.pen.down {
+		g.st.Warm(2) // embed new examples ahead of the next query, 2 per frame
+	}
 	g.dom.render(g)
 	return nil
 }

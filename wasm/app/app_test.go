@@ -224,3 +224,33 @@ func TestTryOmniglot(t *testing.T) {
 		t.Error("99 classes accepted")
 	}
 }
+
+// countingClassifier counts the images it is asked to warm.
+type countingClassifier struct{ warmed int }
+
+func (c *countingClassifier) Classify(support [][][]float32, query []float32) (classify.Result, error) {
+	return classify.Result{}, classify.ErrEmptyQuery
+}
+
+func (c *countingClassifier) Warm(images [][]float32, max int) (int, error) {
+	n := min(max, len(images)-c.warmed)
+	c.warmed += n
+	return len(images) - c.warmed, nil
+}
+
+func TestWarm(t *testing.T) {
+	s := New((&clock{}).now)
+	c := &countingClassifier{}
+	s.Classifiers["protonet"] = c
+	s.AddClass()
+	for range 3 {
+		bar(s, DrawPad, 30)
+		s.AddExample()
+	}
+	if !s.Warm(2) || s.Warm(2) || s.Warm(2) {
+		t.Fatal("3 examples warm in two calls of 2, then nothing is left")
+	}
+	if c.warmed != 3 {
+		t.Fatalf("warmed %d", c.warmed)
+	}
+}

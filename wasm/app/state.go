@@ -93,6 +93,7 @@ type State struct {
 	// support caches the 28×28 images of the examples for supportVersion.
 	support        [][][]float32
 	supportVersion int
+	warmVersion    int
 }
 
 // HeldOut is a real drawing not among a class's examples.
@@ -105,7 +106,7 @@ type HeldOut struct {
 // New returns an empty State with the calibrated pen and ProtoNet selected.
 // now is the clock used to time classifications (time.Now in the page).
 func New(now func() time.Time) *State {
-	return &State{Selected: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Pen: pad.DefaultPen(), now: now,
+	return &State{Selected: -1, warmVersion: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Pen: pad.DefaultPen(), now: now,
 		Hint: "Add a class, draw examples of it, then draw a query."}
 }
 
@@ -273,6 +274,35 @@ func (s *State) SetAlgorithm(a string) {
 		}
 	}
 	s.Message = fmt.Sprintf("Unknown algorithm %q.", a)
+}
+
+// Warmer is a Classifier that can embed support images ahead of a query
+// (classify.ProtoNet).
+type Warmer interface {
+	Warm(images [][]float32, max int) (int, error)
+}
+
+// Warm lets the current classifier prepare up to max support images; the
+// page calls it every frame so that the first query stroke after the
+// classes change costs no more than the next ones. It reports whether
+// work is left.
+func (s *State) Warm(max int) bool {
+	if s.warmVersion == s.Version {
+		return false
+	}
+	w, ok := s.Classifiers[s.Algorithm].(Warmer)
+	if !ok {
+		return false
+	}
+	var flat [][]float32
+	for _, c := range s.supportImages() {
+		flat = append(flat, c...)
+	}
+	left, err := w.Warm(flat, max)
+	if err != nil || left == 0 {
+		s.warmVersion = s.Version
+	}
+	return left > 0
 }
 
 // Reclassify classifies again (after new weights, say).

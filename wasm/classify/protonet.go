@@ -110,6 +110,38 @@ func (p *ProtoNet) embed(imgs [][]float32, useCache bool) ([][]float32, error) {
 	return out, nil
 }
 
+// Warm embeds up to max of the images not yet in the cache, so that a
+// later Classify with them as support embeds only its query. It returns
+// how many images are still to embed (0 when all are cached). The page
+// calls it once per frame while the classes change, which keeps every
+// frame short.
+func (p *ProtoNet) Warm(images [][]float32, max int) (int, error) {
+	var todo [][]float32
+	seen := map[uint64]bool{}
+	left := 0
+	for _, img := range images {
+		if len(img) != ImageLen {
+			return 0, fmt.Errorf("classify: image has %d values, want %d", len(img), ImageLen)
+		}
+		k := key(img)
+		if _, ok := p.cache[k]; ok || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if len(todo) < max {
+			todo = append(todo, img)
+		} else {
+			left++
+		}
+	}
+	if len(todo) > 0 {
+		if _, err := p.embed(todo, true); err != nil {
+			return 0, err
+		}
+	}
+	return left, nil
+}
+
 // Forget empties the embedding cache (for new weights).
 func (p *ProtoNet) Forget() { clear(p.cache) }
 

@@ -68,6 +68,27 @@ func TestClassifyByHand(t *testing.T) {
 	}
 }
 
+func TestWarm(t *testing.T) {
+	m := &meanEmbedder{}
+	p := NewProtoNet(m)
+	imgs := [][]float32{half(0, 1), half(0, 0.5), half(1, 1), half(0, 1)} // one repeat
+	for _, want := range []int{1, 0, 0} {
+		left, err := p.Warm(imgs, 2)
+		if err != nil || left != want {
+			t.Fatalf("Warm left %d (%v), want %d", left, err, want)
+		}
+	}
+	if m.images != 3 {
+		t.Fatalf("embedded %d images, want the 3 distinct ones", m.images)
+	}
+	if _, err := p.Classify([][][]float32{imgs[:2], imgs[2:3]}, half(1, 0.2)); err != nil {
+		t.Fatal(err)
+	}
+	if m.images != 4 {
+		t.Errorf("after Warm, Classify embedded %d images, want only the query", m.images-3)
+	}
+}
+
 func TestClassifyHints(t *testing.T) {
 	p := NewProtoNet(&meanEmbedder{})
 	if _, err := p.Classify(nil, half(0, 1)); !errors.Is(err, ErrNoClasses) {
