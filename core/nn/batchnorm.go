@@ -11,10 +11,16 @@ const (
 	BNMomentum = 0.1
 )
 
-// bnStats sets mean and invstd (1/√(var+eps), var biased) of the m values
-// x, and returns the unbiased variance for the running statistics. Sums are
-// taken in float64, so float32 batches of any size lose no precision here.
+// bnStats returns the mean and invstd (1/√(var+eps), var biased) of the m
+// values x, and the unbiased variance for the running statistics.
 func bnStats[T Float](x []T) (mean, invstd, unbiased float64) {
+	s, ss := sums(x)
+	return statsFromSums(s, ss, len(x))
+}
+
+// sums returns Σx and Σx² in float64, so float32 batches of any size lose
+// no precision here.
+func sums[T Float](x []T) (s, ss float64) {
 	// Four independent pairs of accumulators, so the additions pipeline.
 	var s0, s1, s2, s3, q0, q1, q2, q3 float64
 	i := 0
@@ -27,13 +33,17 @@ func bnStats[T Float](x []T) (mean, invstd, unbiased float64) {
 		a := float64(x[i])
 		s0, q0 = s0+a, q0+a*a
 	}
-	s, ss := (s0+s1)+(s2+s3), (q0+q1)+(q2+q3)
-	m := float64(len(x))
-	mean = s / m
-	v := max(ss/m-mean*mean, 0)
+	return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
+}
+
+// statsFromSums is bnStats given Σx and Σx² over m values.
+func statsFromSums(s, ss float64, m int) (mean, invstd, unbiased float64) {
+	fm := float64(m)
+	mean = s / fm
+	v := max(ss/fm-mean*mean, 0)
 	invstd = 1 / math.Sqrt(v+BNEps)
-	if len(x) > 1 {
-		unbiased = v * m / (m - 1)
+	if m > 1 {
+		unbiased = v * fm / (fm - 1)
 	}
 	return mean, invstd, unbiased
 }

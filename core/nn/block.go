@@ -24,6 +24,7 @@ type bnReluPool[T Float] struct {
 	n, h, w                      int
 	z, out, gamma, beta, rm, rv  []T
 	bias                         []T
+	sum, sq                      []float64
 	arg                          []int32
 	dout, dz, dgamma, dbeta, dz1 []T
 	fwd, bwd                     func(worker, lo, hi int)
@@ -45,11 +46,17 @@ func newBNReluPool[T Float](e engine[T], c int) *bnReluPool[T] {
 // bias cancels out of the normalisation and only shifts the running mean;
 // in inference mode it shifts the running mean the other way. Everything
 // saved for the backward pass is relative to z.
-func (b *bnReluPool[T]) forward(out []T, arg []int32, z, bias, gamma, beta, rm, rv []T, n, h, w int, train bool) {
+//
+// If sum and sq are not nil they hold each channel's Σz and Σz² (as
+// conv3x3 computes them with stats set), which training mode then need not
+// compute.
+func (b *bnReluPool[T]) forward(out []T, arg []int32, z, bias []T, sum, sq []float64, gamma, beta, rm, rv []T, n, h, w int, train bool) {
 	b.n, b.h, b.w, b.train = n, h, w, train
 	b.out, b.arg, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = out, arg, z, bias, gamma, beta, rm, rv
+	b.sum, b.sq = sum, sq
 	b.e.par.For(b.c, b.fwd)
 	b.out, b.arg, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = nil, nil, nil, nil, nil, nil, nil, nil
+	b.sum, b.sq = nil, nil
 }
 
 func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
@@ -67,7 +74,11 @@ func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
 		var mu, is float64
 		if b.train {
 			var unb float64
-			mu, is, unb = bnStats(zc)
+			if b.sum != nil {
+				mu, is, unb = statsFromSums(b.sum[ch], b.sq[ch], m)
+			} else {
+				mu, is, unb = bnStats(zc)
+			}
 			updateRunning(&b.rm[ch], &b.rv[ch], mu+bias, unb)
 		} else {
 			mu, is = float64(b.rm[ch])-bias, 1/math.Sqrt(float64(b.rv[ch])+BNEps)

@@ -24,6 +24,12 @@ type conv3x3[T Float] struct {
 	col [][]T
 	// dw[w] is worker w's partial weight gradient, Cout × Cin·9.
 	dw [][]T
+	// With stats set, forward also sums each output channel and its
+	// squares (while each chunk is in cache): per worker in psum, psq, then
+	// in sum, sq.
+	stats     bool
+	psum, psq [][]float64
+	sum, sq   []float64
 
 	// Arguments of the call in progress, read by the worker functions.
 	n, h, w     int
@@ -56,6 +62,11 @@ func (l *conv3x3[T]) reserve(h, w int) {
 	for len(l.col) < threads {
 		l.col = append(l.col, nil)
 		l.dw = append(l.dw, make([]T, l.cout*k))
+		l.psum = append(l.psum, make([]float64, l.cout))
+		l.psq = append(l.psq, make([]float64, l.cout))
+	}
+	if l.sum == nil {
+		l.sum, l.sq = make([]float64, l.cout), make([]float64, l.cout)
 	}
 	need := k * l.chunk * hw
 	for i := range l.col {
@@ -72,7 +83,24 @@ func (l *conv3x3[T]) forward(z, x, wt, b []T, n, h, w int) {
 	l.reserve(h, w)
 	l.n, l.h, l.w = n, h, w
 	l.x, l.wt, l.b, l.z = x, wt, b, z
+	threads := l.e.par.Threads()
+	if l.stats {
+		for i := 0; i < threads; i++ {
+			clear(l.psum[i])
+			clear(l.psq[i])
+		}
+	}
 	l.e.par.For(n, l.fwd)
+	if l.stats {
+		copy(l.sum, l.psum[0])
+		copy(l.sq, l.psq[0])
+		for i := 1; i < threads; i++ {
+			for c := range l.sum {
+				l.sum[c] += l.psum[i][c]
+				l.sq[c] += l.psq[i][c]
+			}
+		}
+	}
 	l.x, l.wt, l.b, l.z = nil, nil, nil, nil
 }
 
@@ -97,6 +125,14 @@ func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
 			}
 		}
 		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, beta, l.z[s0*hw:], nhw)
+		if l.stats {
+			ps, pq := l.psum[worker], l.psq[worker]
+			for co := 0; co < l.cout; co++ {
+				s, ss := sums(l.z[co*nhw+s0*hw:][:cols])
+				ps[co] += s
+				pq[co] += ss
+			}
+		}
 	}
 }
 

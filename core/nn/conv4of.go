@@ -116,8 +116,16 @@ func (m *Conv4Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool
 		bp := &p[i]
 		// The BatchNorm pass adds the convolution's bias (z holds the
 		// convolution without it), saving a pass over z.
-		m.conv[i].forward(m.z[i], m.in[i], bp.Weight, nil, n, h, h)
-		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
+		// In training mode the convolution also sums each channel for
+		// the batch statistics, while its output is in cache.
+		c := m.conv[i]
+		c.stats = train
+		c.forward(m.z[i], m.in[i], bp.Weight, nil, n, h, h)
+		var sum, sq []float64
+		if train {
+			sum, sq = c.sum, c.sq
+		}
+		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.Bias, sum, sq, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
 	}
 	// The last block's output is channel-major 64×n: transpose.
 	out := m.in[Blocks]

@@ -89,12 +89,23 @@ func TestConvGradient(t *testing.T) {
 	l := newConv3x3(testEngine(2), cin, cout)
 	l.reserve(h, w)
 	l.chunk = 2 // several chunks per worker
+	l.stats = true
 	z := make([]float64, cout*n*h*w)
 	loss := func() float64 {
 		l.forward(z, x, wt, b, n, h, w)
 		return dot(z, r)
 	}
 	loss()
+	// The channel sums computed on the fly.
+	for co := 0; co < cout; co++ {
+		var s, ss float64
+		for _, v := range z[co*n*h*w : (co+1)*n*h*w] {
+			s, ss = s+v, ss+v*v
+		}
+		if math.Abs(l.sum[co]-s) > 1e-12*(1+math.Abs(s)) || math.Abs(l.sq[co]-ss) > 1e-12*(1+ss) {
+			t.Errorf("channel %d sums %g, %g; want %g, %g", co, l.sum[co], l.sq[co], s, ss)
+		}
+	}
 	// The forward pass against the definition of a convolution.
 	for co := 0; co < cout; co++ {
 		for s := 0; s < n; s++ {
@@ -358,7 +369,7 @@ func TestFusedBlockMatchesLayers(t *testing.T) {
 
 		f := newBNReluPool(testEngine(2), c)
 		got, arg := make([]float64, len(want)), make([]int32, len(want))
-		f.forward(got, arg, z, bias, gamma, beta, rm2, rv2, n, h, w, train)
+		f.forward(got, arg, z, bias, nil, nil, gamma, beta, rm2, rv2, n, h, w, train)
 		dz, dg, db, dzSum := make([]float64, c*m), make([]float64, c), make([]float64, c), make([]float64, c)
 		f.backward(dz, dg, db, dzSum, dout, got, arg, z, gamma, n, h, w)
 		wantSum := make([]float64, c)
