@@ -32,6 +32,9 @@ func commands() []command {
 	return []command{
 		// Each command lives in its own file, named for it.
 		episodeCommand(),
+		trainCommand(),
+		evalCommand(),
+		classifyCommand(),
 		benchCommand(),
 	}
 }

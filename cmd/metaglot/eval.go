@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"metaglot/core/episode"
+	"metaglot/core/gemm"
+	"metaglot/core/learner"
+	"metaglot/core/omniglot"
+)
+
+func evalCommand() command {
+	return command{name: "eval", summary: "few-shot accuracy of a trained model on held-out classes, with a 95% CI", run: runEval}
+}
+
+// evalResult is eval's JSON output. Accuracy and CI95 are in percent.
+type evalResult struct {
+	Algo     string  `json:"algo"`
+	Way      int     `json:"way"`
+	Shot     int     `json:"shot"`
+	Query    int     `json:"query"`
+	Episodes int     `json:"episodes"`
+	Accuracy float64 `json:"accuracy"`
+	CI95     float64 `json:"ci95"`
+}
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", "-algo protonet|fomaml|reptile [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-seed S] [-json]", stderr)
+	mf := addModelFlags(fs)
+	way := fs.Int("way", 5, "classes per test episode")
+	shot := fs.Int("shot", 1, "support images per class")
+	query := fs.Int("query", 15, "query images per class")
+	episodes := fs.Int("episodes", 1000, "test episodes; the accuracy is their mean, the CI 1.96·std/√episodes")
+	split := fs.String("split", "vinyals", "protocol: vinyals (episodes from the 1692 test classes) or lake (episodes within one evaluation alphabet; default model <algo>-background)")
+	seed := fs.Uint64("seed", 1, "random seed of the test episodes")
+	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","accuracy","ci95"} (accuracy and ci95 in percent)`)
+	progress := fs.Bool("progress", false, "show a progress bar on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *split != "vinyals" && *split != "lake":
+		return usagef("-split %q: want vinyals or lake", *split)
+	case *way < 2:
+		return usagef("-way %d: want at least 2", *way)
+	case *shot < 1 || *query < 1 || *shot+*query > omniglot.Drawers:
+		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", *shot, *query, omniglot.Drawers)
+	case *episodes < 1:
+		return usagef("-episodes %d: want at least 1", *episodes)
+	case *mf.threads < 0:
+		return usagef("-threads %d: want ≥ 0", *mf.threads)
+	}
+	par := gemm.NewPool(*mf.threads)
+	defer par.Close()
+	l, m, _, err := mf.load(*split, par)
+	if err != nil {
+		return err
+	}
+	dir, err := omniglotDir(*mf.assets)
+	if err != nil {
+		return err
+	}
+	_, testSplit, oneAlphabet := splitsOf(*split)
+	ds, err := omniglot.LoadDir(dir, testSplit)
+	if err != nil {
+		return err
+	}
+	s, err := ds.Split(testSplit)
+	if err != nil {
+		return err
+	}
+	sampler, err := episode.NewSampler(ds, s, episode.Config{Way: *way, Shot: *shot, Query: *query, OneAlphabet: oneAlphabet}, rand.New(rand.NewPCG(*seed, 0)))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if m.Config.hasHead() && m.Config.Way != *way {
+		return usagef("-way %d: the model's head has %d classes (use -way %d, or -proto-head)", *way, m.Config.Way, m.Config.Way)
+	}
+	bar := progressbar.NewOptions(*episodes, progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("episodes"), progressbar.OptionThrottle(500*time.Millisecond))
+	accs := make([]float64, *episodes)
+	var ep episode.Episode
+	for i := range accs {
+		sampler.SampleInto(&ep)
+		if accs[i], err = learner.Accuracy(l, taskOf(&ep)); err != nil {
+			return fmt.Errorf("episode %d: %w", i, err)
+		}
+		bar.Add(1)
+	}
+	bar.Finish()
+	mean, ci := learner.MeanCI95(accs)
+	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Accuracy: 100 * mean, CI95: 100 * ci}
+	if *asJSON {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split): %.2f%% ± %.2f%%\n",
+		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, r.Accuracy, r.CI95)
+	return err
+}

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"metaglot/core/checkpoint"
+	"metaglot/core/episode"
+	"metaglot/core/learner"
+	"metaglot/core/maml"
+	"metaglot/core/nn"
+	"metaglot/core/omniglot"
+	"metaglot/core/protonet"
+	"metaglot/core/reptile"
+	"metaglot/core/tensor"
+)
+
+// algoNames lists the learners, in the order help texts name them.
+func algoNames() []string { return []string{"protonet", "fomaml", "reptile"} }
+
+// runConfig is everything that defines a training run. It is stored as
+// JSON in every checkpoint and model file, so a run resumes with exactly
+// its settings and a model says how it was trained.
+type runConfig struct {
+	Algo            string  `json:"algo"`
+	Split           string  `json:"split"` // vinyals or lake
+	Way             int     `json:"way"`
+	Shot            int     `json:"shot"`
+	Query           int     `json:"query"`
+	Episodes        int     `json:"episodes"` // planned training episodes
+	LR              float64 `json:"lr"`       // outer learning rate (Reptile: ε₀)
+	LRHalve         int     `json:"lr_halve_every"`
+	InnerSteps      int     `json:"inner_steps"`
+	InnerLR         float64 `json:"inner_lr"`
+	AdaptSteps      int     `json:"adapt_steps"`
+	MetaBatch       int     `json:"meta_batch"`
+	ProtoHead       bool    `json:"proto_head"`
+	Seed            uint64  `json:"seed"`
+	CheckpointEvery int     `json:"checkpoint_every"`
+	ValEvery        int     `json:"val_every"`
+	ValEpisodes     int     `json:"val_episodes"`
+}
+
+// defaultConfig returns the reference settings of algo (see the packages'
+// documentation): ProtoNet's 60-way 5-shot 5-query episodes with Adam 1e-3
+// halved every 2000 episodes (Snell et al.); FOMAML's 5-way 1-shot tasks,
+// inner lr 0.4, one inner step (ten at test time), meta-batch 32 (Finn et
+// al.); Reptile's 5-way tasks with 5 inner steps and ε annealed from 1 to 0
+// (Nichol et al., with SGD inner steps).
+func defaultConfig(algo string) runConfig {
+	c := runConfig{Algo: algo, Split: "vinyals", Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}
+	switch algo {
+	case "protonet":
+		c.Way, c.Shot, c.Query = 60, 5, 5
+		c.Episodes, c.LR, c.LRHalve, c.MetaBatch = 20000, 1e-3, 2000, 1
+	case "fomaml":
+		c.Way, c.Shot, c.Query = 5, 1, 15
+		c.Episodes, c.LR, c.MetaBatch = 60000, 1e-3, 32
+		c.InnerSteps, c.InnerLR, c.AdaptSteps = 1, 0.4, 10
+	case "reptile":
+		c.Way, c.Shot, c.Query = 5, 5, 5
+		c.Episodes, c.LR, c.MetaBatch = 60000, 1, 5
+		c.InnerSteps, c.InnerLR, c.AdaptSteps = 5, 0.1, 10
+	}
+	return c
+}
+
+// check returns a usage error for an impossible configuration.
+func (c runConfig) check() error {
+	switch {
+	case !containsString(algoNames(), c.Algo):
+		return usagef("-algo %q: want one of %s", c.Algo, strings.Join(algoNames(), ", "))
+	case c.Split != "vinyals" && c.Split != "lake":
+		return usagef("-split %q: want vinyals or lake", c.Split)
+	case c.Way < 2:
+		return usagef("-way %d: want at least 2", c.Way)
+	case c.Shot < 1 || c.Query < 1 || c.Shot+c.Query > omniglot.Drawers:
+		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", c.Shot, c.Query, omniglot.Drawers)
+	case c.Episodes < 1:
+		return usagef("-episodes %d: want at least 1", c.Episodes)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return usagef("-lr %v: want a positive number", c.LR)
+	case c.LRHalve < 0:
+		return usagef("-lr-halve-every %d: want ≥ 0", c.LRHalve)
+	case c.MetaBatch < 1:
+		return usagef("-meta-batch %d: want at least 1", c.MetaBatch)
+	case c.Algo != "protonet" && (c.InnerSteps < 1 || c.AdaptSteps < 1):
+		return usagef("-inner-steps %d -adapt-steps %d: want at least 1", c.InnerSteps, c.AdaptSteps)
+	case c.Algo != "protonet" && !(c.InnerLR > 0):
+		return usagef("-inner-lr %v: want a positive number", c.InnerLR)
+	case c.CheckpointEvery < 1:
+		return usagef("-checkpoint-every %d: want at least 1", c.CheckpointEvery)
+	case c.ValEvery < 0 || c.ValEpisodes < 1:
+		return usagef("-val-every %d -val-episodes %d: want ≥ 0 and ≥ 1", c.ValEvery, c.ValEpisodes)
+	}
+	return nil
+}
+
+// hasHead reports whether c's model meta-learns a linear head (FOMAML and
+// Reptile without the prototype head), which fixes its number of classes.
+func (c runConfig) hasHead() bool { return c.Algo != "protonet" && !c.ProtoHead }
+
+// lrAt returns the outer learning rate for the step that starts after ep
+// episodes: halved every LRHalve episodes (ProtoNet, FOMAML), or for
+// Reptile annealed linearly from LR to 0 over the planned episodes.
+func (c runConfig) lrAt(ep int) float64 {
+	if c.Algo == "reptile" {
+		return c.LR * max(0, 1-float64(ep)/float64(c.Episodes))
+	}
+	if c.LRHalve == 0 {
+		return c.LR
+	}
+	return c.LR * math.Pow(0.5, float64(ep/c.LRHalve))
+}
+
+// splits returns the names of the training split and the held-out split of
+// c's protocol, and whether held-out episodes come from one alphabet.
+func splitsOf(protocol string) (train, test string, oneAlphabet bool) {
+	if protocol == "lake" {
+		return "lake-background", "lake-evaluation", true
+	}
+	return "vinyals-trainval", "vinyals-test", false
+}
+
+// newParams returns fresh parameters for c's model, drawn from a stream of
+// its seed reserved for initialization.
+func newParams(c runConfig) *tensor.Set {
+	rng := rand.New(rand.NewPCG(c.Seed, math.MaxUint64))
+	if c.hasHead() {
+		return learner.NewHeadNetParams(rng, c.Way)
+	}
+	return nn.NewConv4Params(rng)
+}
+
+// newLearner builds c's learner around params (trained in place).
+func newLearner(c runConfig, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
+	switch c.Algo {
+	case "protonet":
+		return protonet.New(params, protonet.Config{LR: c.LR, Par: par})
+	case "fomaml":
+		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, Par: par})
+	case "reptile":
+		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, Par: par})
+	}
+	return nil, fmt.Errorf("unknown algorithm %q", c.Algo)
+}
+
+// taskOf returns the learner's view of an episode (sharing its data).
+func taskOf(ep *episode.Episode) *learner.Task {
+	ns := ep.NumSupport()
+	return &learner.Task{
+		Way:     ep.Way,
+		Support: ep.Support(), SupportLabels: ep.Labels[:ns],
+		Query: ep.Queries(), QueryLabels: ep.QueryLabels(),
+	}
+}
+
+// Model files. A model (assets/models/<name>.safetensors, DIR/model.safetensors)
+// holds the parameters only, with PyTorch's names, and metadata:
+// "metaglot" = "model", "algo", "config" (the runConfig as JSON),
+// "episodes" (trained), "wall_seconds" (training time). A checkpoint
+// (DIR/checkpoint.safetensors) holds the parameters, the optimizer state
+// under "optim." names, and "metaglot" = "checkpoint" with the same
+// metadata: the episodes trained are the position to resume from.
+const (
+	kindModel      = "model"
+	kindCheckpoint = "checkpoint"
+	optimPrefix    = "optim."
+)
+
+// runMeta is the metadata of a model or checkpoint.
+type runMeta struct {
+	Kind     string
+	Config   runConfig
+	Episodes int
+	Seconds  float64
+}
+
+func (m runMeta) encode() map[string]string {
+	cfg, _ := json.Marshal(m.Config) // a struct of numbers and strings: cannot fail
+	return map[string]string{
+		"metaglot":     m.Kind,
+		"algo":         m.Config.Algo,
+		"config":       string(cfg),
+		"episodes":     strconv.Itoa(m.Episodes),
+		"wall_seconds": strconv.FormatFloat(m.Seconds, 'f', 1, 64),
+	}
+}
+
+func decodeMeta(path string, meta map[string]string) (runMeta, error) {
+	var m runMeta
+	m.Kind = meta["metaglot"]
+	if m.Kind != kindModel && m.Kind != kindCheckpoint {
+		return m, fmt.Errorf("%s: not a metaglot model or checkpoint (no \"metaglot\" metadata)", path)
+	}
+	if err := json.Unmarshal([]byte(meta["config"]), &m.Config); err != nil {
+		return m, fmt.Errorf("%s: bad \"config\" metadata: %v", path, err)
+	}
+	var err error
+	if m.Episodes, err = strconv.Atoi(meta["episodes"]); err != nil || m.Episodes < 0 {
+		return m, fmt.Errorf("%s: bad \"episodes\" metadata %q", path, meta["episodes"])
+	}
+	if m.Seconds, err = strconv.ParseFloat(meta["wall_seconds"], 64); err != nil {
+		return m, fmt.Errorf("%s: bad \"wall_seconds\" metadata %q", path, meta["wall_seconds"])
+	}
+	if meta["algo"] != m.Config.Algo || !containsString(algoNames(), m.Config.Algo) {
+		return m, fmt.Errorf("%s: unknown algorithm %q", path, meta["algo"])
+	}
+	return m, nil
+}
+
+// writeModel saves l's parameters as an inference-ready model file.
+func writeModel(path string, l learner.Learner, m runMeta) error {
+	m.Kind = kindModel
+	return checkpoint.Write(path, l.Params(), m.encode())
+}
+
+// writeCheckpoint saves l's parameters and optimizer state at the
+// position in m, atomically.
+func writeCheckpoint(path string, l learner.Learner, m runMeta) error {
+	s := &tensor.Set{}
+	p := l.Params()
+	for i := range p.Len() {
+		n, t := p.At(i)
+		s.Add(n, t)
+	}
+	o := l.OptimState()
+	for i := range o.Len() {
+		n, t := o.At(i)
+		s.Add(optimPrefix+n, t)
+	}
+	m.Kind = kindCheckpoint
+	return checkpoint.Write(path, s, m.encode())
+}
+
+// loadModel reads a model or checkpoint file and returns its parameters,
+// checked against the architecture its metadata names, its metadata, and
+// for a checkpoint the optimizer state. A file of the wrong architecture,
+// with missing or extra tensors, or with bad metadata is an error naming
+// the file; nothing is returned half-loaded.
+func loadModel(path string) (params, optim *tensor.Set, m runMeta, err error) {
+	tensors, meta, err := checkpoint.Read(path)
+	if err != nil {
+		return nil, nil, m, err
+	}
+	if m, err = decodeMeta(path, meta); err != nil {
+		return nil, nil, m, err
+	}
+	if err := m.Config.check(); err != nil {
+		return nil, nil, m, fmt.Errorf("%s: %v", path, err)
+	}
+	raw := &tensor.Set{}
+	optim = &tensor.Set{}
+	for i := range tensors.Len() {
+		n, t := tensors.At(i)
+		if rest, ok := strings.CutPrefix(n, optimPrefix); ok {
+			optim.Add(rest, t)
+		} else {
+			raw.Add(n, t)
+		}
+	}
+	params = newParams(m.Config)
+	if err := checkpoint.LoadInto(params, raw); err != nil {
+		return nil, nil, m, fmt.Errorf("%s: %w", path, err)
+	}
+	return params, optim, m, nil
+}
+
+// loadCheckpoint returns a learner that continues the run saved in the
+// checkpoint at path.
+func loadCheckpoint(path string, par nn.Parallel) (learner.Learner, runMeta, error) {
+	params, optim, m, err := loadModel(path)
+	if err != nil {
+		return nil, m, err
+	}
+	if m.Kind != kindCheckpoint {
+		return nil, m, fmt.Errorf("%s is a model, not a checkpoint", path)
+	}
+	l, err := newLearner(m.Config, params, par)
+	if err != nil {
+		return nil, m, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := l.LoadOptimState(optim); err != nil {
+		return nil, m, fmt.Errorf("%s: optimizer state: %w", path, err)
+	}
+	return l, m, nil
+}

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"metaglot/core/episode"
+	"metaglot/core/gemm"
+	"metaglot/core/learner"
+	"metaglot/core/omniglot"
+)
+
+// Files of a training run's output directory.
+const (
+	checkpointFile = "checkpoint.safetensors"
+	modelFile      = "model.safetensors"
+)
+
+func trainCommand() command {
+	return command{name: "train", summary: "meta-train ProtoNet, first-order MAML or Reptile on Omniglot", run: runTrain}
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", "-algo protonet|fomaml|reptile -out DIR [-resume] [flags]", stderr)
+	algo := fs.String("algo", "", "learner: protonet, fomaml or reptile (required); the other flags default to its reference settings")
+	out := fs.String("out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
+	resume := fs.Bool("resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
+	split := fs.String("split", "", "protocol: vinyals (train on trainval) or lake (train on the background alphabets) (default vinyals)")
+	way := fs.Int("way", 0, "classes per training episode (default protonet 60, fomaml/reptile 5)")
+	shot := fs.Int("shot", 0, "support images per class (default protonet 5, fomaml 1, reptile 5)")
+	query := fs.Int("query", 0, "query images per class (default protonet 5, fomaml 15, reptile 5)")
+	episodes := fs.Int("episodes", 0, "training episodes in all, counting every task of a meta-batch (default protonet 20000, fomaml/reptile 60000)")
+	lr := fs.Float64("lr", 0, "outer learning rate: Adam's (protonet, fomaml; default 1e-3), or Reptile's initial step size ε (default 1, annealed linearly to 0)")
+	lrHalve := fs.Int("lr-halve-every", 0, "halve the Adam learning rate every this many episodes, 0 = never (default protonet 2000, fomaml 0)")
+	innerSteps := fs.Int("inner-steps", 0, "fomaml/reptile: SGD steps on the support set in training (default fomaml 1, reptile 5)")
+	innerLR := fs.Float64("inner-lr", 0, "fomaml/reptile: inner SGD learning rate (default fomaml 0.4, reptile 0.1)")
+	adaptSteps := fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
+	metaBatch := fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
+	protoHead := fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
+	seed := fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
+	ckptEvery := fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
+	valEvery := fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
+	valEpisodes := fs.Int("val-episodes", 0, "episodes per held-out measurement (default 100)")
+	threads := fs.Int("threads", 0, "worker threads for the convolutions (default: all CPUs)")
+	progress := fs.Bool("progress", true, "show a progress bar on stderr")
+	assets := fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("-out is required")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	ckptPath := filepath.Join(*out, checkpointFile)
+	var cfg runConfig
+	var start int
+	var seconds float64
+	par := gemm.NewPool(*threads)
+	defer par.Close()
+	var l learner.Learner
+
+	if *resume {
+		if _, err := os.Stat(ckptPath); err != nil {
+			return fmt.Errorf("-resume: no checkpoint in %s: %w", *out, err)
+		}
+		var m runMeta
+		var err error
+		if l, m, err = loadCheckpoint(ckptPath, par); err != nil {
+			return err
+		}
+		cfg, start, seconds = m.Config, m.Episodes, m.Seconds
+		if *algo != "" && *algo != cfg.Algo {
+			return usagef("-algo %s: the run in %s is %s", *algo, *out, cfg.Algo)
+		}
+		// Flags given with -resume must agree with the run, except
+		// -episodes, which may extend it, and the run-time-only ones.
+		want := cfg
+		applyFlags(&want, set, *split, *way, *shot, *query, *episodes, *lr, *lrHalve, *innerSteps, *innerLR, *adaptSteps, *metaBatch, *protoHead, *seed, *ckptEvery, *valEvery, *valEpisodes)
+		cfg.Episodes = want.Episodes
+		cfg.CheckpointEvery, cfg.ValEvery, cfg.ValEpisodes = want.CheckpointEvery, want.ValEvery, want.ValEpisodes
+		if d := configDiff(cfg, want); d != "" {
+			return usagef("%s differs from the run in %s (%s); leave it out to resume", d, *out, configDiff(want, cfg))
+		}
+		if err := cfg.check(); err != nil {
+			return err
+		}
+		if err := truncateMetrics(*out, start); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d\n", cfg.Algo, *out, start, cfg.Episodes)
+	} else {
+		if *algo == "" {
+			return usagef("-algo is required (protonet, fomaml or reptile)")
+		}
+		if !containsString(algoNames(), *algo) {
+			return usagef("-algo %q: want one of protonet, fomaml, reptile", *algo)
+		}
+		cfg = defaultConfig(*algo)
+		applyFlags(&cfg, set, *split, *way, *shot, *query, *episodes, *lr, *lrHalve, *innerSteps, *innerLR, *adaptSteps, *metaBatch, *protoHead, *seed, *ckptEvery, *valEvery, *valEpisodes)
+		if err := cfg.check(); err != nil {
+			return err
+		}
+		if _, err := os.Stat(ckptPath); err == nil {
+			return usagef("-out %s already holds a run (use -resume to continue it, or another -out)", *out)
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		if err := truncateMetrics(*out, 0); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		var err error
+		if l, err = newLearner(cfg, newParams(cfg), par); err != nil {
+			return err
+		}
+	}
+
+	dir, err := omniglotDir(*assets)
+	if err != nil {
+		return err
+	}
+	trainSplit, testSplit, oneAlphabet := splitsOf(cfg.Split)
+	splitNames := []string{trainSplit}
+	if cfg.ValEvery > 0 {
+		splitNames = append(splitNames, testSplit)
+	}
+	ds, err := omniglot.LoadDir(dir, splitNames...)
+	if err != nil {
+		return err
+	}
+	tr, err := ds.Split(trainSplit)
+	if err != nil {
+		return err
+	}
+	ecfg := episode.Config{Way: cfg.Way, Shot: cfg.Shot, Query: cfg.Query}
+	if _, err := episode.NewSampler(ds, tr, ecfg, rand.New(rand.NewPCG(0, 0))); err != nil {
+		return usagef("%v", err)
+	}
+	var val *validator
+	if cfg.ValEvery > 0 {
+		if val, err = newValidator(ds, testSplit, oneAlphabet, cfg); err != nil {
+			return err
+		}
+	}
+
+	log, err := openMetrics(*out)
+	if err != nil {
+		return err
+	}
+	defer log.close()
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+
+	bar := progressbar.NewOptions(cfg.Episodes-start,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetVisibility(*progress),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("episodes"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(500*time.Millisecond),
+		progressbar.OptionFullWidth(),
+	)
+	t0 := time.Now()
+	elapsed := func() float64 { return seconds + time.Since(t0).Seconds() }
+	save := func(ep int) error {
+		m := runMeta{Config: cfg, Episodes: ep, Seconds: elapsed()}
+		if err := writeCheckpoint(ckptPath, l, m); err != nil {
+			return err
+		}
+		if err := writeModel(filepath.Join(*out, modelFile), l, m); err != nil {
+			return err
+		}
+		ms, err := readMetrics(*out)
+		if err != nil {
+			return err
+		}
+		return writeChart(*out, fmt.Sprintf("%s, %d-way %d-shot, %s split", cfg.Algo, cfg.Way, cfg.Shot, cfg.Split), ms)
+	}
+
+	eps := make([]episode.Episode, cfg.MetaBatch)
+	tasks := make([]*learner.Task, cfg.MetaBatch)
+	ep := start
+	for ep < cfg.Episodes {
+		select {
+		case sig := <-stop:
+			bar.Exit()
+			if err := save(ep); err != nil {
+				return fmt.Errorf("interrupted by %v, and the checkpoint failed: %w", sig, err)
+			}
+			fmt.Fprintf(stderr, "\ninterrupted by %v: checkpoint at episode %d saved in %s; continue with: metaglot train -out %s -resume\n", sig, ep, *out, *out)
+			return nil
+		default:
+		}
+		// Each step draws its episodes from its own stream of the seed,
+		// so a resumed run draws exactly what the original would have.
+		step := ep / cfg.MetaBatch
+		s, err := episode.NewSampler(ds, tr, ecfg, rand.New(rand.NewPCG(cfg.Seed, uint64(step))))
+		if err != nil {
+			return err
+		}
+		for i := range eps {
+			s.SampleInto(&eps[i])
+			tasks[i] = taskOf(&eps[i])
+		}
+		rate := cfg.lrAt(ep)
+		l.SetLR(rate)
+		m, err := l.Step(tasks)
+		if err != nil {
+			bar.Exit()
+			return fmt.Errorf("episode %d: %w; the last checkpoint in %s is intact", ep, err, *out)
+		}
+		ep += cfg.MetaBatch
+		rec := metric{Episode: ep, Loss: m.Loss, Acc: m.Acc, LR: rate, Seconds: elapsed()}
+		if val != nil && ep%cfg.ValEvery < cfg.MetaBatch {
+			if rec.ValAcc, rec.ValCI95, err = val.accuracy(l); err != nil {
+				return fmt.Errorf("validation at episode %d: %w", ep, err)
+			}
+		}
+		if err := log.write(rec); err != nil {
+			return err
+		}
+		bar.Describe(fmt.Sprintf("ep %d loss %.3f acc %.1f%%", ep, m.Loss, 100*m.Acc))
+		bar.Add(cfg.MetaBatch)
+		if ep%cfg.CheckpointEvery < cfg.MetaBatch || ep >= cfg.Episodes {
+			if err := save(ep); err != nil {
+				return err
+			}
+		}
+	}
+	bar.Finish()
+	fmt.Fprintf(stdout, "trained %s for %d episodes in %.0f s; model in %s\n", cfg.Algo, ep, elapsed(), filepath.Join(*out, modelFile))
+	return nil
+}
+
+// applyFlags overrides c's fields with the flags that were set.
+func applyFlags(c *runConfig, set map[string]bool, split string, way, shot, query, episodes int, lr float64, lrHalve, innerSteps int, innerLR float64, adaptSteps, metaBatch int, protoHead bool, seed uint64, ckptEvery, valEvery, valEpisodes int) {
+	if set["split"] {
+		c.Split = split
+	}
+	if set["way"] {
+		c.Way = way
+	}
+	if set["shot"] {
+		c.Shot = shot
+	}
+	if set["query"] {
+		c.Query = query
+	}
+	if set["episodes"] {
+		c.Episodes = episodes
+	}
+	if set["lr"] {
+		c.LR = lr
+	}
+	if set["lr-halve-every"] {
+		c.LRHalve = lrHalve
+	}
+	if set["inner-steps"] {
+		c.InnerSteps = innerSteps
+	}
+	if set["inner-lr"] {
+		c.InnerLR = innerLR
+	}
+	if set["adapt-steps"] {
+		c.AdaptSteps = adaptSteps
+	}
+	if set["meta-batch"] {
+		c.MetaBatch = metaBatch
+	}
+	if set["proto-head"] {
+		c.ProtoHead = protoHead
+	}
+	if set["seed"] {
+		c.Seed = seed
+	}
+	if set["checkpoint-every"] {
+		c.CheckpointEvery = ckptEvery
+	}
+	if set["val-every"] {
+		c.ValEvery = valEvery
+	}
+	if set["val-episodes"] {
+		c.ValEpisodes = valEpisodes
+	}
+}
+
+// validator measures held-out accuracy on a fixed set of episodes: the
+// same ones at every measurement, so the curve shows the model change, not
+// the episodes.
+type validator struct {
+	ds    *omniglot.Dataset
+	split *omniglot.Split
+	cfg   episode.Config
+	n     int
+	seed  uint64
+}
+
+// newValidator draws from the held-out split with 1-shot 5-query episodes
+// of the training way (at most 20) — one alphabet at a time for the Lake
+// protocol.
+func newValidator(ds *omniglot.Dataset, split string, oneAlphabet bool, c runConfig) (*validator, error) {
+	s, err := ds.Split(split)
+	if err != nil {
+		return nil, err
+	}
+	way := min(c.Way, 20)
+	cfg := episode.Config{Way: way, Shot: 1, Query: 5, OneAlphabet: oneAlphabet}
+	if _, err := episode.NewSampler(ds, s, cfg, rand.New(rand.NewPCG(0, 0))); err != nil {
+		return nil, err
+	}
+	return &validator{ds: ds, split: s, cfg: cfg, n: c.ValEpisodes, seed: c.Seed}, nil
+}
+
+func (v *validator) accuracy(l learner.Learner) (mean, ci95 float64, err error) {
+	s, err := episode.NewSampler(v.ds, v.split, v.cfg, rand.New(rand.NewPCG(v.seed, 1<<62)))
+	if err != nil {
+		return 0, 0, err
+	}
+	accs := make([]float64, v.n)
+	var ep episode.Episode
+	for i := range accs {
+		s.SampleInto(&ep)
+		if accs[i], err = learner.Accuracy(l, taskOf(&ep)); err != nil {
+			return 0, 0, err
+		}
+	}
+	mean, ci95 = learner.MeanCI95(accs)
+	return mean, ci95, nil
+}
+
+// configDiff returns "-flag value" for the first setting of b that differs
+// from a, or "" if they agree.
+func configDiff(a, b runConfig) string {
+	for _, d := range []struct {
+		flag string
+		a, b any
+	}{
+		{"-split", a.Split, b.Split}, {"-way", a.Way, b.Way}, {"-shot", a.Shot, b.Shot},
+		{"-query", a.Query, b.Query}, {"-episodes", a.Episodes, b.Episodes}, {"-lr", a.LR, b.LR},
+		{"-lr-halve-every", a.LRHalve, b.LRHalve}, {"-inner-steps", a.InnerSteps, b.InnerSteps},
+		{"-inner-lr", a.InnerLR, b.InnerLR}, {"-adapt-steps", a.AdaptSteps, b.AdaptSteps},
+		{"-meta-batch", a.MetaBatch, b.MetaBatch}, {"-proto-head", a.ProtoHead, b.ProtoHead},
+		{"-seed", a.Seed, b.Seed}, {"-checkpoint-every", a.CheckpointEvery, b.CheckpointEvery},
+		{"-val-every", a.ValEvery, b.ValEvery}, {"-val-episodes", a.ValEpisodes, b.ValEpisodes},
+	} {
+		if d.a != d.b {
+			return fmt.Sprintf("%s %v", d.flag, d.b)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"metaglot/core/checkpoint"
+)
+
+const testAssets = "../../assets"
+
+// runCLI runs metaglot in-process and returns its exit status and output.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// tinyTrain is a training run small enough for tests: 5-way 1-shot
+// ProtoNet episodes of 10 images.
+func tinyTrain(out string, extra ...string) []string {
+	args := []string{"train", "-algo", "protonet", "-way", "5", "-shot", "1", "-query", "1",
+		"-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+	return append(args, extra...)
+}
+
+func TestTrainUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"train", "-h"}, 0, "-inner-lr"},
+		{[]string{"train", "-out", dir}, 2, "-algo is required"},
+		{[]string{"train", "-algo", "protonet"}, 2, "-out is required"},
+		{[]string{"train", "-algo", "svm", "-out", dir}, 2, `-algo "svm"`},
+		{[]string{"train", "-algo", "protonet", "-way", "1", "-out", dir}, 2, "-way 1"},
+		{[]string{"train", "-algo", "protonet", "-shot", "15", "-query", "10", "-out", dir}, 2, "shot+query"},
+		{[]string{"train", "-algo", "fomaml", "-inner-lr", "-1", "-out", dir}, 2, "-inner-lr"},
+		{[]string{"train", "-algo", "protonet", "-bogus", "-out", dir}, 2, "bogus"},
+		{[]string{"train", "-algo", "protonet", "-out", dir, "extra"}, 2, "unexpected argument"},
+		{[]string{"train", "-out", filepath.Join(dir, "none"), "-resume"}, 1, "no checkpoint"},
+		{[]string{"train", "-algo", "protonet", "-way", "5000", "-assets", testAssets, "-out", filepath.Join(dir, "big")}, 2, "5000"},
+	} {
+		code, _, stderr := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, stderr, tc.code, tc.msg)
+		}
+		if tc.code != 0 && tc.msg != "bogus" && strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: error message is not one line: %q", tc.args, stderr)
+		}
+	}
+}
+
+// TestTrainWritesRun trains a few episodes and checks every output: the
+// checkpoint, the model, the metrics lines, the chart.
+func TestTrainWritesRun(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(tinyTrain(out, "-episodes", "6", "-checkpoint-every", "4", "-val-every", "3", "-val-episodes", "2")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "trained protonet for 6 episodes") {
+		t.Errorf("stdout %q", stdout)
+	}
+	ms, err := readMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 6 {
+		t.Fatalf("%d metric lines, want 6", len(ms))
+	}
+	for i, m := range ms {
+		if m.Episode != i+1 || m.LR != 1e-3 || m.Loss <= 0 {
+			t.Errorf("metric %d: %+v", i, m)
+		}
+		if (m.ValAcc > 0) != (m.Episode%3 == 0) {
+			t.Errorf("metric %d: validation accuracy %v at episode %d (want one every 3)", i, m.ValAcc, m.Episode)
+		}
+	}
+	_, meta, err := checkpoint.Read(filepath.Join(out, checkpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["episodes"] != "6" || meta["metaglot"] != kindCheckpoint {
+		t.Errorf("checkpoint metadata %v", meta)
+	}
+	params, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != kindModel || m.Episodes != 6 || params.Has("optim.adam.step") {
+		t.Errorf("model: kind %s, %d episodes", m.Kind, m.Episodes)
+	}
+	if st, err := os.Stat(filepath.Join(out, chartFile)); err != nil || st.Size() < 1000 {
+		t.Errorf("chart: %v", err)
+	}
+	// A second run into the same directory must not clobber it.
+	code, _, stderr = runCLI(tinyTrain(out, "-episodes", "6")...)
+	if code != 2 || !strings.Contains(stderr, "already holds a run") {
+		t.Errorf("second run: exit %d, %q", code, stderr)
+	}
+	// -resume with a contradicting flag is a usage error naming it.
+	code, _, stderr = runCLI("train", "-out", out, "-resume", "-way", "7", "-assets", testAssets)
+	if code != 2 || !strings.Contains(stderr, "-way") {
+		t.Errorf("resume with -way: exit %d, %q", code, stderr)
+	}
+}
+
+// TestCorruptCheckpoint: a truncated or altered checkpoint gives a one-line
+// error naming it, and nothing is trained.
+func TestCorruptCheckpoint(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(tinyTrain(out, "-episodes", "2", "-checkpoint-every", "1")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	path := filepath.Join(out, checkpointFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"truncated": b[:len(b)-100],
+		"header":    append([]byte{0xff, 0xff, 0xff, 0xff}, b[4:]...),
+		"empty":     nil,
+	} {
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCLI("train", "-out", out, "-resume", "-episodes", "4", "-assets", testAssets, "-progress=false")
+		if code != 1 || !strings.Contains(stderr, path) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%s checkpoint: exit %d, stderr %q", name, code, stderr)
+		}
+	}
+}
+
+// buildBinary compiles metaglot into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "metaglot")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// checkpointEpisodes returns the episode count of the checkpoint in dir,
+// or -1 if there is none yet.
+func checkpointEpisodes(t *testing.T, dir string) int {
+	_, meta, err := checkpoint.Read(filepath.Join(dir, checkpointFile))
+	if err != nil {
+		return -1
+	}
+	var m runMeta
+	if m, err = decodeMeta(dir, meta); err != nil {
+		t.Fatal(err)
+	}
+	return m.Episodes
+}
+
+// startUntilCheckpoint starts a long training run of the binary and waits
+// until its checkpoint reaches at least min episodes.
+func startUntilCheckpoint(t *testing.T, bin, out string, min int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, tinyTrain(out, "-episodes", "100000", "-checkpoint-every", "2")...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for checkpointEpisodes(t, out) < min {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no checkpoint of %d episodes after 2 minutes; stderr: %s", min, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return cmd
+}
+
+// TestKillResume kills a training run with SIGKILL and resumes it: the
+// episode count continues from the last checkpoint, the metrics file is cut
+// back to it, and the resumed run ends with exactly the parameters of a run
+// that was never interrupted.
+func TestKillResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	out := t.TempDir()
+	cmd := startUntilCheckpoint(t, bin, out, 4)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	at := checkpointEpisodes(t, out)
+	end := at + 4
+	// The same thread count as the original: how the convolutions split
+	// their sums changes the last bits of the results.
+	code, _, stderr := runCLI("train", "-out", out, "-resume", "-episodes", itoa(end), "-assets", testAssets, "-progress=false", "-threads", "1")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "resuming protonet") || !strings.Contains(stderr, "at episode "+itoa(at)) {
+		t.Errorf("resume stderr %q", stderr)
+	}
+	if got := checkpointEpisodes(t, out); got != end {
+		t.Errorf("checkpoint at %d episodes after resuming to %d", got, end)
+	}
+	ms, err := readMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if m.Episode != i+1 {
+			t.Fatalf("metrics line %d is episode %d: the log was not cut back to the checkpoint", i, m.Episode)
+		}
+	}
+	if len(ms) != end {
+		t.Errorf("%d metric lines, want %d", len(ms), end)
+	}
+
+	// The same run without interruption.
+	ref := t.TempDir()
+	if code, _, stderr := runCLI(tinyTrain(ref, "-episodes", itoa(end), "-checkpoint-every", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	got, _, _, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, err := loadModel(filepath.Join(ref, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Len() {
+		n, w := want.At(i)
+		g := got.Get(n)
+		for j := range w.Data {
+			if g.Data[j] != w.Data[j] {
+				t.Fatalf("%s[%d] = %v after kill and resume, %v uninterrupted", n, j, g.Data[j], w.Data[j])
+			}
+		}
+	}
+}
+
+// TestInterruptSaves: SIGINT (Ctrl-C) makes training save a checkpoint at
+// the episode it reached and exit cleanly.
+func TestInterruptSaves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	out := t.TempDir()
+	cmd := startUntilCheckpoint(t, bin, out, 2)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	ms, err := readMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at := checkpointEpisodes(t, out); at != len(ms) || at < 2 {
+		t.Errorf("checkpoint at episode %d, metrics up to %d", at, len(ms))
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -1,0 +1,111 @@
+package learner
+
+import (
+	"fmt"
+
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// FineTune adapts the fast weights fast (a HeadNet parameter set) to a
+// support set: steps plain gradient-descent steps of learning rate lr on
+// the mean cross-entropy of the images x (labels in [0, way)), each on the
+// whole support set with BatchNorm in training mode, then SupportStats, so
+// that fast classifies queries one at a time with the statistics the
+// support was adapted under. grads is working memory holding
+// nn.Trainable(fast)'s names and shapes. It returns the support loss before
+// the first step (0 if steps is 0), or an error if a loss is NaN or Inf.
+//
+// fast is an explicit copy of the meta-parameters (tensor.Set.CopyFrom), so
+// the meta-parameters are never touched: MAML's "fast weights".
+func (n *HeadNet) FineTune(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, steps int, lr float32) (float64, error) {
+	var first float64
+	for s := range steps {
+		loss, _, err := n.Loss(fast, x, labels, true, grads)
+		if err != nil {
+			return 0, fmt.Errorf("inner step %d: %w", s, err)
+		}
+		if s == 0 {
+			first = loss
+		}
+		SGDStep(fast, grads, lr)
+	}
+	if err := n.SupportStats(fast, x); err != nil {
+		return 0, err
+	}
+	return first, nil
+}
+
+// HeadClassifier classifies with a HeadNet under adapted weights whose
+// running statistics are the support's (see FineTune). It implements
+// Classifier.
+type HeadClassifier struct {
+	net    *HeadNet
+	params *tensor.Set
+	way    int
+}
+
+// NewHeadClassifier returns a classifier that uses params (not copied).
+func NewHeadClassifier(par nn.Parallel, params *tensor.Set) (*HeadClassifier, error) {
+	way, err := HeadWay(params)
+	if err != nil {
+		return nil, err
+	}
+	return &HeadClassifier{net: NewHeadNet(par), params: params, way: way}, nil
+}
+
+// Way returns the number of classes.
+func (c *HeadClassifier) Way() int { return c.way }
+
+// Probs returns the M×way softmax of the logits of x (M×1×28×28) with
+// BatchNorm in inference mode: row i depends only on image i.
+func (c *HeadClassifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
+	logits, err := c.net.Logits(c.params, x, false)
+	if err != nil {
+		return nil, err
+	}
+	p := logits.Clone()
+	Softmax(p.Data, p.Data, p.Shape[0], p.Shape[1])
+	return p, nil
+}
+
+// FastWeights returns a new parameter set for adapting to a way-way task:
+// copies of meta's Conv4 tensors and, if meta has a head with way rows, of
+// its head; otherwise a zero head with way rows (to be set by ProtoHead).
+// It returns an error if meta has a head with another number of rows: a
+// meta-learned head fixes the number of classes.
+func FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) {
+	fast := &tensor.Set{}
+	for i := range meta.Len() {
+		n, t := meta.At(i)
+		if n != HeadName+".weight" && n != HeadName+".bias" {
+			fast.Add(n, t.Clone())
+		}
+	}
+	if hw, err := HeadWay(meta); err == nil {
+		if hw != way {
+			return nil, fmt.Errorf("the model's head has %d classes, the task %d (train a %d-way model, or use the prototype head)", hw, way, way)
+		}
+		fast.Add(HeadName+".weight", meta.Get(HeadName+".weight").Clone())
+		fast.Add(HeadName+".bias", meta.Get(HeadName+".bias").Clone())
+		return fast, nil
+	}
+	fast.Add(HeadName+".weight", tensor.New(way, nn.EmbeddingDim))
+	fast.Add(HeadName+".bias", tensor.New(way))
+	return fast, nil
+}
+
+// ResetFast copies every tensor of meta into the tensor of the same name in
+// fast (made by FastWeights), leaving fast's other tensors (a prototype
+// head) alone. It returns an error if fast lacks a name of meta or has it
+// with another shape.
+func ResetFast(fast, meta *tensor.Set) error {
+	if err := fast.Covers(meta); err != nil {
+		return fmt.Errorf("fast weights: %w", err)
+	}
+	for i := range meta.Len() {
+		n, t := meta.At(i)
+		copy(fast.Get(n).Data, t.Data)
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package learner
+
+import (
+	"fmt"
+	"math"
+
+	"metaglot/core/tensor"
+)
+
+// Task is one few-shot episode as a learner sees it: a support set of
+// labelled images of Way classes and a query set of labelled images of the
+// same classes. Labels are in [0, Way). Images are 1×28×28, 1 = ink.
+type Task struct {
+	Way           int
+	Support       *tensor.Tensor // S×1×28×28
+	SupportLabels []int          // S labels
+	Query         *tensor.Tensor // Q×1×28×28
+	QueryLabels   []int          // Q labels
+}
+
+// Check returns an error naming the problem if t's shapes or labels are
+// inconsistent, or if a class has no support image.
+func (t *Task) Check() error {
+	if t.Way < 1 {
+		return fmt.Errorf("task: way %d < 1", t.Way)
+	}
+	if err := checkImages("support", t.Support, t.SupportLabels, t.Way); err != nil {
+		return err
+	}
+	seen := make([]bool, t.Way)
+	for _, y := range t.SupportLabels {
+		seen[y] = true
+	}
+	for k, ok := range seen {
+		if !ok {
+			return fmt.Errorf("task: class %d has no support image", k)
+		}
+	}
+	if t.Query != nil || t.QueryLabels != nil {
+		return checkImages("query", t.Query, t.QueryLabels, t.Way)
+	}
+	return nil
+}
+
+func checkImages(what string, x *tensor.Tensor, labels []int, way int) error {
+	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != 28 || x.Shape[3] != 28 {
+		var s []int
+		if x != nil {
+			s = x.Shape
+		}
+		return fmt.Errorf("task: %s images have shape %v, want [N 1 28 28] with N ≥ 1", what, tensor.ShapeString(s))
+	}
+	if len(labels) != x.Shape[0] {
+		return fmt.Errorf("task: %d %s labels for %d images", len(labels), what, x.Shape[0])
+	}
+	for i, y := range labels {
+		if y < 0 || y >= way {
+			return fmt.Errorf("task: %s label %d of image %d is outside [0, %d)", what, y, i, way)
+		}
+	}
+	return nil
+}
+
+// Metrics are the mean query loss and accuracy of a training step over its
+// tasks.
+type Metrics struct {
+	Loss float64 // mean cross-entropy of the queries
+	Acc  float64 // fraction of queries classified correctly
+}
+
+// Learner is a few-shot meta-learner. See the package documentation.
+type Learner interface {
+	// Params returns the meta-parameters, owned by the learner and updated
+	// in place by Step.
+	Params() *tensor.Set
+	// Step takes one meta-training step on the tasks (a meta-batch; one
+	// task for ProtoNet) and returns their mean query loss and accuracy.
+	// It returns an error, and leaves the parameters and the optimizer
+	// state unchanged, if a task is malformed or a loss or gradient is
+	// NaN or Inf.
+	Step(tasks []*Task) (Metrics, error)
+	// Adapt returns a classifier for the classes of the support set of t
+	// (its query set is ignored). It does not change the learner.
+	Adapt(t *Task) (Classifier, error)
+	// OptimState returns a copy of the outer optimizer's state (empty for
+	// a learner without one); LoadOptimState restores it, all or nothing.
+	OptimState() *tensor.Set
+	LoadOptimState(s *tensor.Set) error
+	// SetLR sets the outer learning rate (Reptile: the outer step size ε)
+	// used by the following steps.
+	SetLR(lr float64)
+}
+
+// Classifier gives class probabilities for query images after adaptation
+// to a support set.
+type Classifier interface {
+	// Way returns the number of classes.
+	Way() int
+	// Probs returns the M×Way class probabilities of the M images x
+	// (M×1×28×28). Row i depends only on image i and the support set, so
+	// it equals the result for image i alone. The returned tensor is new.
+	Probs(x *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// Accuracy adapts l to the support set of t and returns the fraction of
+// t's queries whose most probable class is their label.
+func Accuracy(l Learner, t *Task) (float64, error) {
+	if err := t.Check(); err != nil {
+		return 0, err
+	}
+	if t.Query == nil {
+		return 0, fmt.Errorf("task: no query set")
+	}
+	c, err := l.Adapt(t)
+	if err != nil {
+		return 0, err
+	}
+	p, err := c.Probs(t.Query)
+	if err != nil {
+		return 0, err
+	}
+	correct := 0
+	for i, y := range t.QueryLabels {
+		if Argmax(p.Data[i*t.Way:(i+1)*t.Way]) == y {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(t.QueryLabels)), nil
+}
+
+// Argmax returns the index of the largest element of x (the first on ties),
+// or -1 for an empty x.
+func Argmax(x []float32) int {
+	best := -1
+	for i, v := range x {
+		if best < 0 || v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Softmax sets each row of p (n×c) to the softmax of the same row of
+// logits; p may alias logits. It subtracts the row maximum first.
+func Softmax(p, logits []float32, n, c int) {
+	for i := 0; i < n; i++ {
+		row, out := logits[i*c:(i+1)*c], p[i*c:(i+1)*c]
+		mx := row[Argmax(row)]
+		var z float64
+		for j, v := range row {
+			e := math.Exp(float64(v - mx))
+			out[j] = float32(e)
+			z += e
+		}
+		for j := range out {
+			out[j] = float32(float64(out[j]) / z)
+		}
+	}
+}
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// CheckLoss returns an error if loss is NaN or infinite: the signal for a
+// training loop to stop.
+func CheckLoss(loss float64) error {
+	if !finite(loss) {
+		return fmt.Errorf("loss is %v: training diverged (try a lower learning rate)", loss)
+	}
+	return nil
+}

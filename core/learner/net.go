@@ -1,0 +1,251 @@
+package learner
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// HeadName is the name of the linear classifier head on top of Conv4:
+// parameters "head.weight" (Way×64) and "head.bias" (Way).
+const HeadName = "head"
+
+// NewHeadNetParams returns fresh parameters for Conv4 followed by a way-way
+// linear head, initialised as PyTorch would (see nn.NewConv4Params and
+// nn.Linear.NewParams), drawn from rng.
+func NewHeadNetParams(rng *rand.Rand, way int) *tensor.Set {
+	p := nn.NewConv4Params(rng)
+	h := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}.NewParams(rng)
+	for i := range h.Len() {
+		n, t := h.At(i)
+		p.Add(n, t)
+	}
+	return p
+}
+
+// HeadWay returns the number of classes of the head in p, or an error if p
+// has no well-formed head.
+func HeadWay(p *tensor.Set) (int, error) {
+	w, b := p.Get(HeadName+".weight"), p.Get(HeadName+".bias")
+	if w == nil || b == nil {
+		return 0, fmt.Errorf("parameters have no linear head %q", HeadName)
+	}
+	if len(w.Shape) != 2 || w.Shape[1] != nn.EmbeddingDim || len(b.Shape) != 1 || b.Shape[0] != w.Shape[0] || w.Shape[0] < 1 {
+		return 0, fmt.Errorf("head has shapes %v and %v, want [way %d] and [way]", tensor.ShapeString(w.Shape), tensor.ShapeString(b.Shape), nn.EmbeddingDim)
+	}
+	return w.Shape[0], nil
+}
+
+// HeadNet is Conv4 followed by a linear head: the network that first-order
+// MAML and Reptile adapt. Its parameters (a Set as NewHeadNetParams makes)
+// are passed to every call, so the same HeadNet serves the meta-parameters
+// and any number of fast-weight copies. It owns working buffers and is not
+// safe for concurrent use.
+type HeadNet struct {
+	conv            *nn.Conv4
+	emb             *tensor.Tensor // embeddings of the last Forward (owned by conv)
+	logits, dlogits tensor.Tensor
+	demb            tensor.Tensor
+}
+
+// NewHeadNet returns a HeadNet that spreads its convolutions over par (nil
+// means one goroutine).
+func NewHeadNet(par nn.Parallel) *HeadNet {
+	return &HeadNet{conv: nn.NewConv4(par)}
+}
+
+// Logits returns the N×way logits of the images x (N×1×28×28) under p,
+// with BatchNorm in training mode (batch statistics; the running
+// statistics in p are updated) if train is set, and with p's running
+// statistics otherwise. The result is owned by n and overwritten by the
+// next call.
+func (n *HeadNet) Logits(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	way, err := HeadWay(p)
+	if err != nil {
+		return nil, err
+	}
+	emb, err := n.conv.Forward(p, x, train)
+	if err != nil {
+		return nil, err
+	}
+	n.emb = emb
+	rows := emb.Shape[0]
+	resize(&n.logits, rows, way)
+	head := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}
+	if err := head.Forward(p, emb, &n.logits); err != nil {
+		return nil, err
+	}
+	return &n.logits, nil
+}
+
+// Loss returns the mean cross-entropy and the accuracy of the labelled
+// images x under p (BatchNorm as in Logits). If grads is not nil it
+// receives the gradients of the loss with respect to p's trainable
+// tensors (nn.Trainable names, head included), overwritten.
+func (n *HeadNet) Loss(p *tensor.Set, x *tensor.Tensor, labels []int, train bool, grads *tensor.Set) (loss, acc float64, err error) {
+	logits, err := n.Logits(p, x, train)
+	if err != nil {
+		return 0, 0, err
+	}
+	rows, way := logits.Shape[0], logits.Shape[1]
+	var dl []float32
+	if grads != nil {
+		resize(&n.dlogits, rows, way)
+		dl = n.dlogits.Data
+	}
+	loss, acc, err = nn.CrossEntropy(dl, logits.Data, labels, rows, way)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := CheckLoss(loss); err != nil {
+		return loss, acc, err
+	}
+	if grads == nil {
+		return loss, acc, nil
+	}
+	resize(&n.demb, rows, nn.EmbeddingDim)
+	head := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}
+	if err := head.Backward(p, n.emb, &n.dlogits, &n.demb, grads); err != nil {
+		return 0, 0, err
+	}
+	if err := n.conv.Backward(p, &n.demb, grads); err != nil {
+		return 0, 0, err
+	}
+	return loss, acc, nil
+}
+
+// Embed returns the N×64 Conv4 embeddings of x under p (BatchNorm as in
+// Logits), owned by n's Conv4 and overwritten by its next call.
+func (n *HeadNet) Embed(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return n.conv.Forward(p, x, train)
+}
+
+// SGDStep sets p[name] -= lr·grads[name] for every tensor of grads.
+// It panics if p lacks a name of grads or has it with another size.
+func SGDStep(p, grads *tensor.Set, lr float32) {
+	for i := range grads.Len() {
+		name, g := grads.At(i)
+		w := p.Get(name)
+		if w == nil || len(w.Data) != len(g.Data) {
+			panic(fmt.Sprintf("learner: SGD step on %q with mismatched parameters", name))
+		}
+		for j, v := range g.Data {
+			w.Data[j] -= lr * v
+		}
+	}
+}
+
+// blockSpatial returns the side of the feature map Conv4 block b
+// normalizes (its convolution's output): 28, 14, 7, 3.
+func blockSpatial(b int) int { return nn.ImageSize >> b }
+
+// SupportStats writes into the BatchNorm running statistics of p the batch
+// statistics of the support images x under p: the mean and the biased
+// variance that a training-mode forward pass of x normalizes x with. A
+// later inference-mode forward pass of any image under p then normalizes it
+// exactly as x was normalized, whatever other images share its batch. This
+// is how FOMAML and Reptile classify one query at a time (see the package
+// documentation).
+//
+// It works through Conv4's own training-mode update: with the running
+// statistics zeroed, one forward pass leaves running = momentum·batch, so
+// dividing by the momentum recovers the batch statistics; the variance is
+// stored unbiased and is rescaled by (m−1)/m, m being the number of values
+// per channel.
+func (n *HeadNet) SupportStats(p *tensor.Set, x *tensor.Tensor) error {
+	for b := range nn.Blocks {
+		for _, s := range []string{"running_mean", "running_var"} {
+			t := p.Get(fmt.Sprintf("encoder.%d.1.%s", b, s))
+			if t == nil {
+				return fmt.Errorf("support statistics: parameters lack encoder.%d.1.%s", b, s)
+			}
+			t.Zero()
+		}
+	}
+	if _, err := n.conv.Forward(p, x, true); err != nil {
+		return err
+	}
+	for b := range nn.Blocks {
+		m := float64(x.Shape[0] * blockSpatial(b) * blockSpatial(b))
+		unbias := 1.0
+		if m > 1 {
+			unbias = (m - 1) / m
+		}
+		rm := p.Get(fmt.Sprintf("encoder.%d.1.running_mean", b)).Data
+		rv := p.Get(fmt.Sprintf("encoder.%d.1.running_var", b)).Data
+		for c := range rm {
+			rm[c] = float32(float64(rm[c]) / nn.BNMomentum)
+			rv[c] = float32(float64(rv[c]) / nn.BNMomentum * unbias)
+		}
+	}
+	return nil
+}
+
+// ProtoHead sets p's head, for the way classes of the support images x
+// (labels in [0, way)), to the linear form of the Prototypical Networks
+// classifier: with c_k the mean embedding of class k's support images,
+// −‖e − c_k‖² = 2·c_kᵀe − ‖c_k‖² − ‖e‖², and the last term is the same for
+// every class, so weight row k = 2·c_k and bias k = −‖c_k‖² rank classes
+// exactly as the distances do (Triantafillou et al. 2020, Proto-MAML). The
+// support is embedded with BatchNorm in training mode. The head in p must
+// already have way rows.
+func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error {
+	way, err := HeadWay(p)
+	if err != nil {
+		return err
+	}
+	emb, err := n.conv.Forward(p, x, true)
+	if err != nil {
+		return err
+	}
+	const d = nn.EmbeddingDim
+	w, b := p.Get(HeadName+".weight").Data, p.Get(HeadName+".bias").Data
+	clear(w)
+	count := make([]int, way)
+	for i, y := range labels {
+		if y < 0 || y >= way {
+			return fmt.Errorf("prototype head: label %d of support image %d is outside [0, %d)", y, i, way)
+		}
+		count[y]++
+		row := w[y*d : (y+1)*d]
+		for j, v := range emb.Data[i*d : (i+1)*d] {
+			row[j] += v
+		}
+	}
+	for k := range way {
+		if count[k] == 0 {
+			return fmt.Errorf("prototype head: class %d has no support image", k)
+		}
+		row := w[k*d : (k+1)*d]
+		var sq float64
+		for j := range row {
+			c := row[j] / float32(count[k])
+			sq += float64(c) * float64(c)
+			row[j] = 2 * c
+		}
+		b[k] = float32(-sq)
+	}
+	return nil
+}
+
+// resize makes t an r×c tensor, reusing its storage when large enough.
+func resize(t *tensor.Tensor, r, c int) {
+	if cap(t.Data) < r*c {
+		t.Data = make([]float32, r*c)
+	}
+	t.Data = t.Data[:r*c]
+	t.Shape = append(t.Shape[:0], r, c)
+}
+
+// CheckConv4 returns nil if p is exactly a Conv4 parameter set (names and
+// shapes of nn.NewConv4Params), and otherwise an error naming the missing,
+// extra or misshapen tensor.
+func CheckConv4(p *tensor.Set) error {
+	// The template supplies names and shapes; its values are unused.
+	if err := p.Match(nn.NewConv4Params(rand.New(rand.NewPCG(0, 0)))); err != nil {
+		return fmt.Errorf("not a Conv4: %w", err)
+	}
+	return nil
+}

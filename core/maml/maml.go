@@ -1,0 +1,196 @@
+package maml
+
+import (
+	"fmt"
+
+	"metaglot/core/learner"
+	"metaglot/core/nn"
+	"metaglot/core/optim"
+	"metaglot/core/tensor"
+)
+
+// Config configures a Learner. A zero field means the reference value for
+// 5-way Omniglot given in its comment.
+type Config struct {
+	InnerSteps int     // inner SGD steps in training; 0 means 1
+	InnerLR    float64 // inner learning rate α; 0 means 0.4
+	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10
+	LR         float64 // outer Adam learning rate β; 0 means 1e-3
+	// ProtoHead initialises the head of every task from the support
+	// prototypes instead of meta-learning it (see the package doc).
+	ProtoHead bool
+	Par       nn.Parallel // workers for the convolutions; nil means one
+}
+
+func (c Config) withDefaults() Config {
+	if c.InnerSteps == 0 {
+		c.InnerSteps = 1
+	}
+	if c.InnerLR == 0 {
+		c.InnerLR = 0.4
+	}
+	if c.AdaptSteps == 0 {
+		c.AdaptSteps = 10
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	return c
+}
+
+// Learner is first-order MAML on Conv4 with a linear head. It implements
+// learner.Learner.
+type Learner struct {
+	cfg       Config
+	meta      *tensor.Set // θ: Conv4 (+ head unless ProtoHead)
+	trainable *tensor.Set // meta without BatchNorm buffers (shared)
+	sum       *tensor.Set // mean query gradient of a meta-batch
+	adam      *optim.Adam
+	net       *learner.HeadNet
+	fast      map[int]*tensor.Set // fast weights per number of classes
+	grads     map[int]*tensor.Set // gradients of fast weights
+}
+
+// New returns a Learner that meta-trains params in place: a Conv4 with a
+// head ("head.weight", "head.bias"; learner.NewHeadNetParams) or, with
+// cfg.ProtoHead, Conv4 alone (nn.NewConv4Params; a head in params is then
+// dropped). It returns an error if params has the wrong architecture or
+// cfg a negative value.
+func New(params *tensor.Set, cfg Config) (*Learner, error) {
+	cfg = cfg.withDefaults()
+	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.LR < 0 {
+		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
+	}
+	meta, err := metaParams(params, cfg.ProtoHead)
+	if err != nil {
+		return nil, fmt.Errorf("maml: %w", err)
+	}
+	tr := nn.Trainable(meta)
+	return &Learner{
+		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),
+		adam:  optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
+		net:   learner.NewHeadNet(cfg.Par),
+		fast:  make(map[int]*tensor.Set),
+		grads: make(map[int]*tensor.Set),
+	}, nil
+}
+
+// metaParams checks params and returns the meta-parameter set: params
+// itself, or for a prototype head a set sharing params' Conv4 tensors.
+func metaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
+	if params == nil {
+		return nil, fmt.Errorf("nil parameters")
+	}
+	conv := &tensor.Set{}
+	hasHead := false
+	for i := range params.Len() {
+		n, t := params.At(i)
+		if n == learner.HeadName+".weight" || n == learner.HeadName+".bias" {
+			hasHead = true
+			continue
+		}
+		conv.Add(n, t)
+	}
+	if err := learner.CheckConv4(conv); err != nil {
+		return nil, err
+	}
+	if protoHead {
+		return conv, nil
+	}
+	if !hasHead {
+		return nil, fmt.Errorf("parameters have no head %q (a Conv4 alone needs the prototype head)", learner.HeadName)
+	}
+	if _, err := learner.HeadWay(params); err != nil {
+		return nil, err
+	}
+	return params, nil
+}
+
+// Params returns θ, updated in place by Step.
+func (l *Learner) Params() *tensor.Set { return l.meta }
+
+// OptimState returns a copy of the outer Adam state.
+func (l *Learner) OptimState() *tensor.Set { return l.adam.State() }
+
+// LoadOptimState restores an Adam state returned by OptimState.
+func (l *Learner) LoadOptimState(s *tensor.Set) error { return l.adam.LoadState(s) }
+
+// SetLR sets the outer (Adam) learning rate β.
+func (l *Learner) SetLR(lr float64) { l.adam.SetLR(float32(lr)) }
+
+// Step adapts fast weights to each task's support set with InnerSteps SGD
+// steps, takes the query-loss gradient at the adapted weights, and updates
+// θ with Adam on the mean over the tasks. The metrics are the query loss
+// and accuracy after adaptation. On error θ and the Adam state are
+// unchanged.
+func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
+	if len(tasks) == 0 {
+		return learner.Metrics{}, fmt.Errorf("maml: step on no tasks")
+	}
+	l.sum.Zero()
+	var m learner.Metrics
+	scale := 1 / float32(len(tasks))
+	for i, t := range tasks {
+		if t.Query == nil {
+			return learner.Metrics{}, fmt.Errorf("maml: task %d has no queries", i)
+		}
+		fast, grads, err := l.adapt(t, l.cfg.InnerSteps)
+		if err != nil {
+			return learner.Metrics{}, fmt.Errorf("maml: task %d: %w", i, err)
+		}
+		loss, acc, err := l.net.Loss(fast, t.Query, t.QueryLabels, false, grads)
+		if err != nil {
+			return learner.Metrics{}, fmt.Errorf("maml: task %d queries: %w", i, err)
+		}
+		m.Loss += loss / float64(len(tasks))
+		m.Acc += acc / float64(len(tasks))
+		for j := range l.sum.Len() {
+			name, s := l.sum.At(j)
+			for k, v := range grads.Get(name).Data {
+				s.Data[k] += scale * v
+			}
+		}
+	}
+	if err := l.adam.Step(l.trainable, l.sum); err != nil {
+		return learner.Metrics{}, fmt.Errorf("maml: %w", err)
+	}
+	return m, nil
+}
+
+// adapt copies θ into the fast weights for t's number of classes, sets the
+// prototype head if configured, and fine-tunes them on t's support set.
+func (l *Learner) adapt(t *learner.Task, steps int) (fast, grads *tensor.Set, err error) {
+	if err := t.Check(); err != nil {
+		return nil, nil, err
+	}
+	fast = l.fast[t.Way]
+	if fast == nil {
+		if fast, err = learner.FastWeights(l.meta, t.Way); err != nil {
+			return nil, nil, err
+		}
+		l.fast[t.Way] = fast
+		l.grads[t.Way] = nn.Trainable(fast).ZerosLike()
+	} else if err := learner.ResetFast(fast, l.meta); err != nil {
+		return nil, nil, err
+	}
+	grads = l.grads[t.Way]
+	if l.cfg.ProtoHead {
+		if err := l.net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
+			return nil, nil, err
+		}
+	}
+	if _, err := l.net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
+		return nil, nil, err
+	}
+	return fast, grads, nil
+}
+
+// Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
+// steps and returns the adapted classifier. θ is not changed.
+func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
+	fast, _, err := l.adapt(t, l.cfg.AdaptSteps)
+	if err != nil {
+		return nil, fmt.Errorf("maml: %w", err)
+	}
+	return learner.NewHeadClassifier(l.cfg.Par, fast.Clone())
+}

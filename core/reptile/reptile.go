@@ -1,0 +1,193 @@
+package reptile
+
+import (
+	"fmt"
+	"math"
+
+	"metaglot/core/learner"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// Config configures a Learner. A zero field means the value in its comment.
+type Config struct {
+	InnerSteps int     // inner SGD steps in training; 0 means 5
+	InnerLR    float64 // inner learning rate α; 0 means 0.1
+	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10
+	Epsilon    float64 // outer step size ε (the start of the schedule); 0 means 1
+	// ProtoHead initialises the head of every task from the support
+	// prototypes instead of meta-learning it (see package maml).
+	ProtoHead bool
+	Par       nn.Parallel // workers for the convolutions; nil means one
+}
+
+func (c Config) withDefaults() Config {
+	if c.InnerSteps == 0 {
+		c.InnerSteps = 5
+	}
+	if c.InnerLR == 0 {
+		c.InnerLR = 0.1
+	}
+	if c.AdaptSteps == 0 {
+		c.AdaptSteps = 10
+	}
+	if c.Epsilon == 0 {
+		c.Epsilon = 1
+	}
+	return c
+}
+
+// Learner is Reptile on Conv4 with a linear head. It implements
+// learner.Learner.
+type Learner struct {
+	cfg       Config
+	eps       float64
+	meta      *tensor.Set // θ: Conv4 (+ head unless ProtoHead)
+	trainable *tensor.Set // meta without BatchNorm buffers (shared)
+	delta     *tensor.Set // mean of φ_i − θ over a meta-batch
+	net       *learner.HeadNet
+	fast      map[int]*tensor.Set
+	grads     map[int]*tensor.Set
+}
+
+// New returns a Learner that meta-trains params in place: a Conv4 with a
+// head (learner.NewHeadNetParams) or, with cfg.ProtoHead, Conv4 alone. It
+// returns an error if params has the wrong architecture or cfg a negative
+// value.
+func New(params *tensor.Set, cfg Config) (*Learner, error) {
+	cfg = cfg.withDefaults()
+	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
+		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
+	}
+	var meta *tensor.Set
+	if cfg.ProtoHead {
+		meta = &tensor.Set{}
+		for i := range params.Len() {
+			n, t := params.At(i)
+			if n != learner.HeadName+".weight" && n != learner.HeadName+".bias" {
+				meta.Add(n, t)
+			}
+		}
+		if err := learner.CheckConv4(meta); err != nil {
+			return nil, fmt.Errorf("reptile: %w", err)
+		}
+	} else {
+		meta = params
+		if _, err := learner.HeadWay(params); err != nil {
+			return nil, fmt.Errorf("reptile: %w (a Conv4 alone needs the prototype head)", err)
+		}
+	}
+	tr := nn.Trainable(meta)
+	return &Learner{
+		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
+		net:   learner.NewHeadNet(cfg.Par),
+		fast:  make(map[int]*tensor.Set),
+		grads: make(map[int]*tensor.Set),
+	}, nil
+}
+
+// Params returns θ, updated in place by Step.
+func (l *Learner) Params() *tensor.Set { return l.meta }
+
+// OptimState returns an empty set: Reptile's outer update has no state
+// besides ε, which the training loop's schedule sets.
+func (l *Learner) OptimState() *tensor.Set { return &tensor.Set{} }
+
+// LoadOptimState accepts only an empty set.
+func (l *Learner) LoadOptimState(s *tensor.Set) error {
+	if s.Len() != 0 {
+		n, _ := s.At(0)
+		return fmt.Errorf("reptile: unexpected optimizer state %q (Reptile has none)", n)
+	}
+	return nil
+}
+
+// SetLR sets the outer step size ε.
+func (l *Learner) SetLR(eps float64) { l.eps = eps }
+
+// Step adapts fast weights φ_i to each task's support set and moves θ by
+// ε·mean_i(φ_i − θ). The metrics are the query loss and accuracy after
+// adaptation. On error θ is unchanged.
+func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
+	if len(tasks) == 0 {
+		return learner.Metrics{}, fmt.Errorf("reptile: step on no tasks")
+	}
+	l.delta.Zero()
+	var m learner.Metrics
+	scale := 1 / float32(len(tasks))
+	for i, t := range tasks {
+		if t.Query == nil {
+			return learner.Metrics{}, fmt.Errorf("reptile: task %d has no queries", i)
+		}
+		fast, err := l.adapt(t, l.cfg.InnerSteps)
+		if err != nil {
+			return learner.Metrics{}, fmt.Errorf("reptile: task %d: %w", i, err)
+		}
+		loss, acc, err := l.net.Loss(fast, t.Query, t.QueryLabels, false, nil)
+		if err != nil {
+			return learner.Metrics{}, fmt.Errorf("reptile: task %d queries: %w", i, err)
+		}
+		m.Loss += loss / float64(len(tasks))
+		m.Acc += acc / float64(len(tasks))
+		for j := range l.delta.Len() {
+			name, d := l.delta.At(j)
+			th := l.meta.Get(name).Data
+			for k, v := range fast.Get(name).Data {
+				d.Data[k] += scale * (v - th[k])
+			}
+		}
+	}
+	for j := range l.delta.Len() {
+		name, d := l.delta.At(j)
+		for _, v := range d.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return learner.Metrics{}, fmt.Errorf("reptile: update of %q is not finite: training diverged (try a lower -inner-lr)", name)
+			}
+		}
+	}
+	e := float32(l.eps)
+	for j := range l.delta.Len() {
+		name, d := l.delta.At(j)
+		th := l.meta.Get(name).Data
+		for k, v := range d.Data {
+			th[k] += e * v
+		}
+	}
+	return m, nil
+}
+
+func (l *Learner) adapt(t *learner.Task, steps int) (*tensor.Set, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	fast := l.fast[t.Way]
+	if fast == nil {
+		var err error
+		if fast, err = learner.FastWeights(l.meta, t.Way); err != nil {
+			return nil, err
+		}
+		l.fast[t.Way] = fast
+		l.grads[t.Way] = nn.Trainable(fast).ZerosLike()
+	} else if err := learner.ResetFast(fast, l.meta); err != nil {
+		return nil, err
+	}
+	if l.cfg.ProtoHead {
+		if err := l.net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := l.net.FineTune(fast, l.grads[t.Way], t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
+		return nil, err
+	}
+	return fast, nil
+}
+
+// Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
+// steps and returns the adapted classifier. θ is not changed.
+func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
+	fast, err := l.adapt(t, l.cfg.AdaptSteps)
+	if err != nil {
+		return nil, fmt.Errorf("reptile: %w", err)
+	}
+	return learner.NewHeadClassifier(l.cfg.Par, fast.Clone())
+}
