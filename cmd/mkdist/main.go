@@ -158,6 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if in.wasmExec, err = readWasmExec(goroot); err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "mkdist: wasm and wasm_exec.js from the toolchain in %s\n", goroot)
 	for _, f := range c.js {
 		b, err := os.ReadFile(f)
 		if err != nil {
