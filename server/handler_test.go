@@ -30,7 +30,7 @@ const (
 // siblings, a hidden file, directories with and without index.html and
 // symbolic links pointing inside and outside the root. It returns the root
 // and the folder beside it that holds the secret.
-func fixture(t *testing.T) (root, outside string) {
+func fixture(t testing.TB) (root, outside string) {
 	t.Helper()
 	base := t.TempDir()
 	root = filepath.Join(base, "dist")
@@ -79,7 +79,7 @@ func fixture(t *testing.T) (root, outside string) {
 	return root, outside
 }
 
-func writeGzip(t *testing.T, path, content string) {
+func writeGzip(t testing.TB, path, content string) {
 	t.Helper()
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -91,7 +91,7 @@ func writeGzip(t *testing.T, path, content string) {
 }
 
 // newTestHandler returns the full handler over root and the buffer it logs to.
-func newTestHandler(t *testing.T, root string) (http.Handler, *bytes.Buffer) {
+func newTestHandler(t testing.TB, root string) (http.Handler, *bytes.Buffer) {
 	t.Helper()
 	r, err := os.OpenRoot(root)
 	if err != nil {
