@@ -56,6 +56,33 @@ bench:
 	mv $(BENCH_OUT).tmp $(BENCH_OUT)
 	cat $(BENCH_OUT)
 
+# The bundled models (assets/models/*.safetensors), trained by metaglot train
+# on this machine's CPU. Each run checkpoints into $(RUNS)/<name> (outside the
+# repository by default) and resumes from there when run again (same flags +
+# -resume), so `make pretrain` can be interrupted (even with kill -9) and
+# restarted; a finished run's model.safetensors (parameters and metadata
+# only: episodes trained, wall time, settings) is copied into assets/models.
+# One run alone: `make pretrain PRETRAIN=protonet`.
+RUNS     ?= ../runs
+PRETRAIN ?= protonet fomaml reptile protonet-background
+MG_PROTONET            := -algo protonet -split vinyals -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
+MG_FOMAML              := -algo fomaml -split vinyals -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 400000 -seed 1 -checkpoint-every 400 -val-every 1600 -val-episodes 100
+MG_REPTILE             := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
+MG_PROTONET_BACKGROUND := -algo protonet -split lake -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
+pretrain:
+	mkdir -p build assets/models
+	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
+	set -e; for name in $(PRETRAIN); do \
+	  case $$name in \
+	    protonet) flags="$(MG_PROTONET)";; fomaml) flags="$(MG_FOMAML)";; \
+	    reptile) flags="$(MG_REPTILE)";; protonet-background) flags="$(MG_PROTONET_BACKGROUND)";; \
+	    *) echo "unknown model $$name"; exit 2;; esac; \
+	  out="$(RUNS)/$$name"; resume=; \
+	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; fi; \
+	  build/metaglot train $$flags -threads 2 -out "$$out" $$resume; \
+	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
+	done
+
 # The Omniglot assets (committed) from the original data beside the repo:
 # one PNG sprite sheet per alphabet, index.json and the licenses. The same
 # bytes every time; a fresh clone needs no ../shared. The Go release is
