@@ -54,21 +54,82 @@ func plainKernel() kernel {
 }
 
 // microPlain2x4 is the plain-Go micro-kernel: eight scalar accumulators,
-// two loads of A and four of B per step of k.
+// two loads of A and four of B per step of k, four steps per loop
+// iteration (about 20% faster under wasm, the same natively).
 func microPlain2x4(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	a = a[:2*kc]
-	for p := 0; p < kc; p++ {
-		a := a[2*p : 2*p+2]
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		ap := a[2*p : 2*p+8]
+		{ // step p+0
+			b := b[p*ldb : p*ldb+4]
+			b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+			a0 := ap[0]
+			c00 += a0 * b0
+			c01 += a0 * b1
+			c02 += a0 * b2
+			c03 += a0 * b3
+			a1 := ap[1]
+			c10 += a1 * b0
+			c11 += a1 * b1
+			c12 += a1 * b2
+			c13 += a1 * b3
+		}
+		{ // step p+1
+			b := b[(p+1)*ldb : (p+1)*ldb+4]
+			b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+			a0 := ap[2]
+			c00 += a0 * b0
+			c01 += a0 * b1
+			c02 += a0 * b2
+			c03 += a0 * b3
+			a1 := ap[3]
+			c10 += a1 * b0
+			c11 += a1 * b1
+			c12 += a1 * b2
+			c13 += a1 * b3
+		}
+		{ // step p+2
+			b := b[(p+2)*ldb : (p+2)*ldb+4]
+			b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+			a0 := ap[4]
+			c00 += a0 * b0
+			c01 += a0 * b1
+			c02 += a0 * b2
+			c03 += a0 * b3
+			a1 := ap[5]
+			c10 += a1 * b0
+			c11 += a1 * b1
+			c12 += a1 * b2
+			c13 += a1 * b3
+		}
+		{ // step p+3
+			b := b[(p+3)*ldb : (p+3)*ldb+4]
+			b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+			a0 := ap[6]
+			c00 += a0 * b0
+			c01 += a0 * b1
+			c02 += a0 * b2
+			c03 += a0 * b3
+			a1 := ap[7]
+			c10 += a1 * b0
+			c11 += a1 * b1
+			c12 += a1 * b2
+			c13 += a1 * b3
+		}
+	}
+	for ; p < kc; p++ {
+		ap := a[2*p : 2*p+2]
 		b := b[p*ldb : p*ldb+4]
 		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-		a0 := a[0]
+		a0 := ap[0]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := a[1]
+		a1 := ap[1]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2

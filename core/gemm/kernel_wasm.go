@@ -17,32 +17,125 @@ func archKernels() []kernel {
 
 // microSIMD128x4x12 is the wasm micro-kernel: a 4×12 tile held in twelve
 // 4-lane vectors; each step of k loads three vectors of B and broadcasts
-// four values of A.
+// four values of A. The loop body holds four steps (about 10% faster
+// under node than one).
 func microSIMD128x4x12(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
 	var c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32 archsimd.Float32x4
 	a = a[:4*kc]
-	for p := 0; p < kc; p++ {
-		a := a[4*p : 4*p+4]
-		b := b[p*ldb : p*ldb+12]
-		b0 := archsimd.LoadFloat32x4Array((*[4]float32)(b[0:4]))
-		b1 := archsimd.LoadFloat32x4Array((*[4]float32)(b[4:8]))
-		b2 := archsimd.LoadFloat32x4Array((*[4]float32)(b[8:12]))
-		x := archsimd.BroadcastFloat32x4(a[0])
-		c00 = b0.MulAdd(x, c00)
-		c01 = b1.MulAdd(x, c01)
-		c02 = b2.MulAdd(x, c02)
-		x = archsimd.BroadcastFloat32x4(a[1])
-		c10 = b0.MulAdd(x, c10)
-		c11 = b1.MulAdd(x, c11)
-		c12 = b2.MulAdd(x, c12)
-		x = archsimd.BroadcastFloat32x4(a[2])
-		c20 = b0.MulAdd(x, c20)
-		c21 = b1.MulAdd(x, c21)
-		c22 = b2.MulAdd(x, c22)
-		x = archsimd.BroadcastFloat32x4(a[3])
-		c30 = b0.MulAdd(x, c30)
-		c31 = b1.MulAdd(x, c31)
-		c32 = b2.MulAdd(x, c32)
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		ap := a[4*p : 4*p+16]
+		{ // step p+0
+			bp := b[p*ldb : p*ldb+12]
+			v0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+			v1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+			v2 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+			x0 := archsimd.BroadcastFloat32x4(ap[0])
+			c00 = v0.MulAdd(x0, c00)
+			c01 = v1.MulAdd(x0, c01)
+			c02 = v2.MulAdd(x0, c02)
+			x1 := archsimd.BroadcastFloat32x4(ap[1])
+			c10 = v0.MulAdd(x1, c10)
+			c11 = v1.MulAdd(x1, c11)
+			c12 = v2.MulAdd(x1, c12)
+			x2 := archsimd.BroadcastFloat32x4(ap[2])
+			c20 = v0.MulAdd(x2, c20)
+			c21 = v1.MulAdd(x2, c21)
+			c22 = v2.MulAdd(x2, c22)
+			x3 := archsimd.BroadcastFloat32x4(ap[3])
+			c30 = v0.MulAdd(x3, c30)
+			c31 = v1.MulAdd(x3, c31)
+			c32 = v2.MulAdd(x3, c32)
+		}
+		{ // step p+1
+			bp := b[(p+1)*ldb : (p+1)*ldb+12]
+			v0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+			v1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+			v2 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+			x0 := archsimd.BroadcastFloat32x4(ap[4])
+			c00 = v0.MulAdd(x0, c00)
+			c01 = v1.MulAdd(x0, c01)
+			c02 = v2.MulAdd(x0, c02)
+			x1 := archsimd.BroadcastFloat32x4(ap[5])
+			c10 = v0.MulAdd(x1, c10)
+			c11 = v1.MulAdd(x1, c11)
+			c12 = v2.MulAdd(x1, c12)
+			x2 := archsimd.BroadcastFloat32x4(ap[6])
+			c20 = v0.MulAdd(x2, c20)
+			c21 = v1.MulAdd(x2, c21)
+			c22 = v2.MulAdd(x2, c22)
+			x3 := archsimd.BroadcastFloat32x4(ap[7])
+			c30 = v0.MulAdd(x3, c30)
+			c31 = v1.MulAdd(x3, c31)
+			c32 = v2.MulAdd(x3, c32)
+		}
+		{ // step p+2
+			bp := b[(p+2)*ldb : (p+2)*ldb+12]
+			v0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+			v1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+			v2 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+			x0 := archsimd.BroadcastFloat32x4(ap[8])
+			c00 = v0.MulAdd(x0, c00)
+			c01 = v1.MulAdd(x0, c01)
+			c02 = v2.MulAdd(x0, c02)
+			x1 := archsimd.BroadcastFloat32x4(ap[9])
+			c10 = v0.MulAdd(x1, c10)
+			c11 = v1.MulAdd(x1, c11)
+			c12 = v2.MulAdd(x1, c12)
+			x2 := archsimd.BroadcastFloat32x4(ap[10])
+			c20 = v0.MulAdd(x2, c20)
+			c21 = v1.MulAdd(x2, c21)
+			c22 = v2.MulAdd(x2, c22)
+			x3 := archsimd.BroadcastFloat32x4(ap[11])
+			c30 = v0.MulAdd(x3, c30)
+			c31 = v1.MulAdd(x3, c31)
+			c32 = v2.MulAdd(x3, c32)
+		}
+		{ // step p+3
+			bp := b[(p+3)*ldb : (p+3)*ldb+12]
+			v0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+			v1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+			v2 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+			x0 := archsimd.BroadcastFloat32x4(ap[12])
+			c00 = v0.MulAdd(x0, c00)
+			c01 = v1.MulAdd(x0, c01)
+			c02 = v2.MulAdd(x0, c02)
+			x1 := archsimd.BroadcastFloat32x4(ap[13])
+			c10 = v0.MulAdd(x1, c10)
+			c11 = v1.MulAdd(x1, c11)
+			c12 = v2.MulAdd(x1, c12)
+			x2 := archsimd.BroadcastFloat32x4(ap[14])
+			c20 = v0.MulAdd(x2, c20)
+			c21 = v1.MulAdd(x2, c21)
+			c22 = v2.MulAdd(x2, c22)
+			x3 := archsimd.BroadcastFloat32x4(ap[15])
+			c30 = v0.MulAdd(x3, c30)
+			c31 = v1.MulAdd(x3, c31)
+			c32 = v2.MulAdd(x3, c32)
+		}
+	}
+	for ; p < kc; p++ {
+		ap := a[4*p : 4*p+4]
+		bp := b[p*ldb : p*ldb+12]
+		v0 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[0:4]))
+		v1 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[4:8]))
+		v2 := archsimd.LoadFloat32x4Array((*[4]float32)(bp[8:12]))
+		x0 := archsimd.BroadcastFloat32x4(ap[0])
+		c00 = v0.MulAdd(x0, c00)
+		c01 = v1.MulAdd(x0, c01)
+		c02 = v2.MulAdd(x0, c02)
+		x1 := archsimd.BroadcastFloat32x4(ap[1])
+		c10 = v0.MulAdd(x1, c10)
+		c11 = v1.MulAdd(x1, c11)
+		c12 = v2.MulAdd(x1, c12)
+		x2 := archsimd.BroadcastFloat32x4(ap[2])
+		c20 = v0.MulAdd(x2, c20)
+		c21 = v1.MulAdd(x2, c21)
+		c22 = v2.MulAdd(x2, c22)
+		x3 := archsimd.BroadcastFloat32x4(ap[3])
+		c30 = v0.MulAdd(x3, c30)
+		c31 = v1.MulAdd(x3, c31)
+		c32 = v2.MulAdd(x3, c32)
 	}
 	al := archsimd.BroadcastFloat32x4(s.alpha)
 	if s.betaZero {
