@@ -22,8 +22,12 @@ type conv3x3[T Float] struct {
 	chunk int
 	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·H·W.
 	col [][]T
-	// dw[w] is worker w's partial weight gradient, Cout × Cin·9.
-	dw [][]T
+	// dw[w] is worker w's partial weight gradient, Cout × Cin·9, or its
+	// transpose when dwT is set: with few input channels (the first
+	// layer, Cin·9 = 9), colᵀ·dZᵀ is a much better-shaped product than
+	// dZ·colᵀ.
+	dw  [][]T
+	dwT bool
 	// With stats set, forward also sums each output channel and its
 	// squares (while each chunk is in cache): per worker in psum, psq, then
 	// in sum, sq.
@@ -46,7 +50,7 @@ type conv3x3[T Float] struct {
 const colTarget = 1024
 
 func newConv3x3[T Float](e engine[T], cin, cout int) *conv3x3[T] {
-	l := &conv3x3[T]{e: e, cin: cin, cout: cout}
+	l := &conv3x3[T]{e: e, cin: cin, cout: cout, dwT: cin*9 < cout}
 	l.fwd = l.forwardRange
 	l.bwd = l.backwardRange
 	l.bias = l.biasGradRange
@@ -149,10 +153,23 @@ func (l *conv3x3[T]) backward(dx, dwt, db, dz, x, wt []T, n, h, w int) {
 		clear(l.dw[i])
 	}
 	l.e.par.For(n, l.bwd)
-	copy(dwt, l.dw[0])
-	for i := 1; i < threads; i++ {
-		for j, v := range l.dw[i] {
-			dwt[j] += v
+	if l.dwT {
+		k := l.cin * 9
+		for co := 0; co < l.cout; co++ {
+			for j := 0; j < k; j++ {
+				var s T
+				for i := 0; i < threads; i++ {
+					s += l.dw[i][j*l.cout+co]
+				}
+				dwt[co*k+j] = s
+			}
+		}
+	} else {
+		copy(dwt, l.dw[0])
+		for i := 1; i < threads; i++ {
+			for j, v := range l.dw[i] {
+				dwt[j] += v
+			}
 		}
 	}
 	if db != nil {
@@ -171,8 +188,13 @@ func (l *conv3x3[T]) backwardRange(worker, lo, hi int) {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * hw
 		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
-		// dW += dZ[:, chunk] · colᵀ
-		l.e.gemm(worker, false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
+		if l.dwT {
+			// dWᵀ += col · dZ[:, chunk]ᵀ
+			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, l.dz[s0*hw:], nhw, 1, dw, l.cout)
+		} else {
+			// dW += dZ[:, chunk] · colᵀ
+			l.e.gemm(worker, false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
+		}
 		if l.dx != nil {
 			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
 			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, l.dz[s0*hw:], nhw, 0, col, cols)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -80,8 +81,16 @@ func checkGrad(t *testing.T, name string, x, grad []float64, loss func() float64
 }
 
 func TestConvGradient(t *testing.T) {
+	// Cin·9 ≥ Cout and Cin·9 < Cout take the two forms of the weight
+	// gradient.
+	for _, c := range []struct{ cin, cout int }{{2, 3}, {1, 12}} {
+		t.Run(fmt.Sprintf("cin=%d,cout=%d", c.cin, c.cout), func(t *testing.T) { testConvGradient(t, c.cin, c.cout) })
+	}
+}
+
+func testConvGradient(t *testing.T, cin, cout int) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	const cin, cout, n, h, w = 2, 3, 3, 5, 4
+	const n, h, w = 3, 5, 4
 	x := randSlice(rng, cin*n*h*w)
 	wt := randSlice(rng, cout*cin*9)
 	b := randSlice(rng, cout)
