@@ -260,7 +260,9 @@ func im2col[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
 
 // col2im is the adjoint of im2col: it sets samples [s0, s1) of dx
 // (cin×n×h×w, channel-major) to the sum of the col entries that im2col
-// copied from each position.
+// copied from each position. It overwrites the entries of col that im2col
+// set to zero (taps outside the image) with zeros, so that each sample and
+// tap is one flat block addition.
 func col2im[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
 	hw := h * w
 	cols := (s1 - s0) * hw
@@ -270,20 +272,30 @@ func col2im[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
 		for kh := 0; kh < 3; kh++ {
 			for kw := 0; kw < 3; kw++ {
 				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
-				dxo := kw - 1
-				x0, x1 := max(0, -dxo), min(w, w-dxo)
-				y0, y1 := max(0, 1-kh), min(h, h+1-kh)
+				off := (kh-1)*w + (kw - 1)
+				lo, hi := max(0, -off), min(hw, hw-off)
 				for s := s0; s < s1; s++ {
 					src := row[(s-s0)*hw:][:hw]
-					dst := dc[s*hw : (s+1)*hw]
-					for y := y0; y < y1; y++ {
-						sy := y + kh - 1
-						a := src[y*w+x0 : y*w+x1]
-						b := dst[sy*w+x0+dxo : sy*w+x1+dxo]
-						b = b[:len(a)]
-						for i, v := range a {
-							b[i] += v
+					switch kw {
+					case 0:
+						for y := 0; y < h; y++ {
+							src[y*w] = 0
 						}
+					case 2:
+						for y := 0; y < h; y++ {
+							src[y*w+w-1] = 0
+						}
+					}
+					if kh == 0 {
+						clear(src[:w])
+					} else if kh == 2 {
+						clear(src[hw-w:])
+					}
+					a := src[lo:hi]
+					b := dc[s*hw+lo+off : s*hw+hi+off]
+					b = b[:len(a)]
+					for i, v := range a {
+						b[i] += v
 					}
 				}
 			}
