@@ -95,8 +95,10 @@
 //
 // # Threads
 //
-// A Pool splits a product along n in whole nr-wide tiles when C has more
-// tile columns than tile rows, else along m. Every element of C is still
+// A Pool cuts a product along n in whole nr-wide tiles when C has more
+// tile columns than tile rows, else along m, into about four pieces per
+// worker that the workers claim as they finish (on a shared machine a
+// descheduled worker then delays little). Every element of C is still
 // computed by one worker in the same order, so a Pool's result is bitwise
 // identical to a single Workspace's with the same kernel. Products too
 // small to pay for the hand-off run on the calling goroutine.

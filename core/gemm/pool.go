@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Pool runs Sgemm and parallel loops on a fixed set of workers: the
@@ -25,7 +26,8 @@ type Pool struct {
 
 	// Work shared by the current call, read by the workers.
 	job      gemmJob
-	gemmBody func(worker, lo, hi int) // p.gemmRange, bound once
+	gemmBody func(worker, lo, hi int) // p.gemmWorker, bound once
+	next     atomic.Int64             // next chunk of p.job to claim
 	panicMu  sync.Mutex
 	panicVal any
 }
@@ -47,7 +49,13 @@ type gemmJob struct {
 	lda, ldb, ldc  int
 	splitN         bool
 	step           int // columns (splitN) or rows per unit of the split
+	units, chunks  int // units of the split, claimed in this many chunks
 }
+
+// chunksPerThread is how many pieces a product is cut into per worker.
+// Workers claim pieces as they finish, so a worker that the OS delays (the
+// machine may be shared) does not hold everyone up.
+const chunksPerThread = 4
 
 // minWorkPerThread is the number of multiply-adds below which giving a
 // worker a share of a product costs more in hand-off than it saves.
@@ -70,7 +78,7 @@ func newPoolWith(threads int, kn kernel) *Pool {
 	for w := range p.ws {
 		p.ws[w] = &Workspace{k: kn}
 	}
-	p.gemmBody = p.gemmRange
+	p.gemmBody = p.gemmWorker
 	for w := 1; w < threads; w++ {
 		ch := make(chan task, 1)
 		p.tasks[w-1] = ch
@@ -176,8 +184,10 @@ func (p *Pool) call(w int, t task) {
 }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C like the package function
-// Sgemm, split over the pool's workers: by blocks of columns of C when C
-// is wider than tall (counted in register tiles), else by blocks of rows.
+// Sgemm, split over the pool's workers: C is cut into blocks of columns
+// when it is wider than tall (counted in register tiles), else into blocks
+// of rows, about four blocks per worker, which the workers claim as they
+// go.
 // Each element of C is computed by one worker in the same order as a
 // single-threaded Workspace would, so the result is bitwise identical to
 // Workspace.Sgemm with the same kernel, for any number of threads.
@@ -201,13 +211,28 @@ func (p *Pool) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float3
 	}
 	tilesN, tilesM := (n+kn.nr-1)/kn.nr, (m+kn.mr-1)/kn.mr
 	p.job = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, splitN: tilesN >= tilesM, step: kn.nr}
-	units := tilesN
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, splitN: tilesN >= tilesM, step: kn.nr, units: tilesN}
 	if !p.job.splitN {
-		p.job.step, units = kn.mr, tilesM
+		p.job.step, p.job.units = kn.mr, tilesM
 	}
-	p.run(units, parts, p.gemmBody)
+	p.job.chunks = min(p.job.units, parts*chunksPerThread, max(parts, m*n*k/minWorkPerThread))
+	p.next.Store(0)
+	p.run(parts, parts, p.gemmBody)
 	p.job = gemmJob{} // drop references to the caller's slices
+}
+
+// gemmWorker claims chunks of p.job until none is left and computes them
+// on worker w. Its range arguments are ignored: run calls it once per
+// worker.
+func (p *Pool) gemmWorker(w, _, _ int) {
+	j := &p.job
+	for {
+		i := int(p.next.Add(1) - 1)
+		if i >= j.chunks {
+			return
+		}
+		p.gemmRange(w, j.units*i/j.chunks, j.units*(i+1)/j.chunks)
+	}
 }
 
 // gemmRange computes the part of p.job that covers units [lo, hi) of its
