@@ -137,14 +137,23 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 		oc, ac, doc := b.out[ch*mo:][:mo], b.arg[ch*mo:][:mo], b.dout[ch*mo:][:mo]
 		mu, is := float64(b.mean[ch]), float64(b.invstd[ch])
 		// dy, the gradient at the BatchNorm output, is dout at the
-		// positions the pool took a positive value from and 0 elsewhere.
-		var sdy, sdyx float64
-		for o, d := range doc {
-			if oc[o] > 0 {
-				sdy += float64(d)
-				sdyx += float64(d) * (float64(zc[ac[o]]) - mu) * is
-			}
+		// positions the pool took a positive value from and 0 elsewhere
+		// (ReLU). Branch-free: pass(o) masks dout where the output is +0.
+		var sdy, sdyx, sdy1, sdyx1 float64
+		o := 0
+		for ; o+2 <= len(doc); o += 2 {
+			d0, d1 := pass(doc[o], oc[o]), pass(doc[o+1], oc[o+1])
+			sdy, sdy1 = sdy+d0, sdy1+d1
+			sdyx += d0 * (float64(zc[ac[o]]) - mu)
+			sdyx1 += d1 * (float64(zc[ac[o+1]]) - mu)
 		}
+		for ; o < len(doc); o++ {
+			d0 := pass(doc[o], oc[o])
+			sdy += d0
+			sdyx += d0 * (float64(zc[ac[o]]) - mu)
+		}
+		sdy += sdy1
+		sdyx = (sdyx + sdyx1) * is
 		b.dgamma[ch], b.dbeta[ch] = T(sdyx), T(sdy)
 		k := float64(b.gamma[ch]) * is
 		// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): an affine function of z
@@ -161,9 +170,7 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 		}
 		kT := T(k)
 		for o, d := range doc {
-			if oc[o] > 0 {
-				dzc[ac[o]] += kT * d
-			}
+			dzc[ac[o]] += kT * T(pass(d, oc[o]))
 		}
 		if b.dz1 != nil {
 			// Σ dz = Σ k·dy + Σ (c0 + c1·(z − mean)); the last sum is
@@ -176,4 +183,12 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 			b.dz1[ch] = T(s)
 		}
 	}
+}
+
+// pass returns d as a float64 if out is positive and 0 if out is +0 (the
+// only other value a rectified output takes), without a branch: the bits
+// of +0 are all zero.
+func pass[T Float](d, out T) float64 {
+	nz := min(math.Float64bits(float64(out)), 1) // 0 or 1
+	return math.Float64frombits(math.Float64bits(float64(d)) & -nz)
 }
