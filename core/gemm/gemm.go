@@ -15,9 +15,10 @@ import "fmt"
 // stride is too small or a slice too short for its shape.
 //
 // Sgemm runs on the calling goroutine with the fastest kernel the CPU
-// supports. It allocates packing buffers on each call (at most about
-// 1.2 MB, far less for small products); code that multiplies in a loop
-// should keep a Workspace, or a Pool to use several cores.
+// supports. It allocates packing buffers on each call (at most 128 KB for
+// A, plus 1 MB for B when transB; less for small products); code that
+// multiplies in a loop should keep a Workspace, or a Pool to use several
+// cores.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	var w Workspace
 	w.k = bestKernel()
@@ -113,7 +114,11 @@ func (w *Workspace) gemm(transA, transB bool, m, n, k int, alpha float32, a []fl
 	mr, nr := kn.mr, kn.nr
 	kcMax := min(kn.kc, k)
 	w.pa = grow(w.pa, min(kn.mc, roundUp(m, mr))*kcMax)
-	w.pb = grow(w.pb, min(kn.nc, roundUp(n, nr))*kcMax)
+	if transB {
+		w.pb = grow(w.pb, min(kn.nc, roundUp(n, nr))*kcMax)
+	} else {
+		w.pb = grow(w.pb, nr*kcMax) // only a narrow last strip is packed
+	}
 	w.tile = grow(w.tile, mr*nr)
 
 	for jc := 0; jc < n; jc += kn.nc {
