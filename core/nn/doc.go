@@ -58,12 +58,29 @@
 //
 // Inputs and embeddings are NCHW/row-major as in PyTorch. Inside, Conv4
 // keeps its activations channel-major (C×N×H×W), which turns each
-// convolution into a single matrix product over the whole batch (im2col +
-// GEMM, unfolded a few samples at a time into per-worker buffers) and makes
-// each BatchNorm channel contiguous. BatchNorm, ReLU and max-pool are fused
-// into one pass that never stores the normalised values. Work is spread
-// over a Parallel (gemm.Pool natively; Serial under wasm) and every buffer
-// is sized by the batch and reused, so a training step allocates nothing.
+// convolution into a single matrix product over the whole batch,
+//
+//	Z[64 × N·H·W] = W[64 × Cin·9] · col[Cin·9 × N·H·W]
+//
+// (im2col + GEMM, unfolded a few samples at a time into per-worker buffers
+// that stay in cache), and makes each BatchNorm channel contiguous. The
+// passes over the large activations are kept few:
+//
+//   - the convolution adds no bias and, in training mode, sums each output
+//     channel and its squares while the chunk it just computed is in cache;
+//   - BatchNorm (with the bias folded into its shift), ReLU and max-pool
+//     are one branch-free pass that never stores the normalised values and
+//     records where each pooled value came from;
+//   - backward, one pass per channel writes dZ (an affine function of Z plus
+//     the pooled positions' gradients) and gets the bias gradient in closed
+//     form; the convolution's backward re-unfolds the input chunk by chunk
+//     for dW = dZ·colᵀ (colᵀ·dZᵀ for the first layer, whose Cin·9 is 9) and
+//     dX = col2im(Wᵀ·dZ).
+//
+// Work is spread over a Parallel — a gemm.Pool natively, one worker under
+// wasm — by samples for the convolutions and by channels for BatchNorm,
+// each worker multiplying with its own gemm.Workspace. Every buffer is
+// sized by the batch and reused, so a training step allocates nothing.
 //
 // # Precision and proof
 //
