@@ -115,7 +115,9 @@ func (l Linear) Forward(p *tensor.Set, x, y *tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	if ny, err := l.checkRows(y, "output", l.Out); err != nil || ny != n {
+	if ny, err := l.checkRows(y, "output", l.Out); err != nil {
+		return err
+	} else if ny != n {
 		return fmt.Errorf("linear %q: output has shape %v, want [%d %d]", l.Name, tensor.ShapeString(y.Shape), n, l.Out)
 	}
 	LinearForward(y.Data, x.Data, w.Data, b.Data, n, l.In, l.Out)
@@ -139,7 +141,9 @@ func (l Linear) Backward(p *tensor.Set, x, dy, dx *tensor.Tensor, grads *tensor.
 	if err != nil {
 		return err
 	}
-	if nd, err := l.checkRows(dy, "output gradient", l.Out); err != nil || nd != n {
+	if nd, err := l.checkRows(dy, "output gradient", l.Out); err != nil {
+		return err
+	} else if nd != n {
 		return fmt.Errorf("linear %q: output gradient has shape %v, want [%d %d]", l.Name, tensor.ShapeString(dy.Shape), n, l.Out)
 	}
 	if err := dy.CheckFinite("linear " + l.Name + " output gradient"); err != nil {
