@@ -222,6 +222,54 @@ test("Try Omniglot: classify a real held-out drawing", async () => {
   assert.deepEqual((await state(page)).classes.map((c) => c.name), ["circle", "cross", "bar"]);
 });
 
+test("FOMAML and Reptile: adapt in steps with progress, or say they are not available", async () => {
+  const { page } = ctx;
+  await ready(page);
+  // Five Omniglot classes fit the 5-way head of the bundled FOMAML model.
+  await page.locator("#try-n").selectOption("5");
+  await page.locator("#try-k").selectOption("1");
+  await page.getByRole("button", { name: "Try Omniglot" }).click();
+  await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 20000 });
+  await page.getByRole("button", { name: /^Classify the real drawing/ }).first().click();
+  await frames(page, 2);
+  for (const algo of ["fomaml", "reptile"]) {
+    // Record, every animation frame, the adaptation progress and the frame
+    // counter: adaptation must advance while frames keep being drawn.
+    await page.evaluate(() => {
+      window.__adapt = [];
+      const rec = () => {
+        const m = window.metaglot;
+        window.__adapt.push([m.adaptation.running, m.adaptation.done, m.frames]);
+        if (window.__adapt.length < 2000) requestAnimationFrame(rec);
+      };
+      requestAnimationFrame(rec);
+    });
+    await page.getByLabel("Algorithm").selectOption(algo);
+    await page.waitForFunction((a) => {
+      const m = window.metaglot;
+      return m.algorithm === a && (a in m.unavailable || m.probabilities !== null);
+    }, algo, { timeout: 60000 });
+    const st = await state(page);
+    if (algo in st.unavailable) {
+      assert.match(st.hint, /not available yet/);
+      assert.match(await page.locator("#hint").textContent(), /not available yet/);
+      console.log(`${algo}: not available (${st.unavailable[algo]})`);
+      continue;
+    }
+    const log = await page.evaluate(() => window.__adapt.filter((r) => r[0]));
+    const steps = new Set(log.map((r) => r[1]));
+    const frameSpan = log.length ? log[log.length - 1][2] - log[0][2] : 0;
+    assert.ok(steps.size >= 3, `${algo}: progress seen at steps ${[...steps]}`);
+    assert.ok(frameSpan >= steps.size - 1, `${algo}: ${frameSpan} frames drawn during ${steps.size} steps`);
+    assert.ok(st.probabilities, `${algo}: no probabilities after adaptation (hint: ${st.hint})`);
+    console.log(`${algo}: adapted in ${st.adaptation.lastMs.toFixed(0)} ms (${st.adaptation.total} steps, ${frameSpan} frames meanwhile), best ${st.best}`);
+    await shot(page, `demo-${algo}.png`);
+  }
+  await page.getByLabel("Algorithm").selectOption("protonet");
+  await page.getByRole("button", { name: "Back to my classes" }).click();
+  await page.waitForFunction(() => window.metaglot.heldOut === 0);
+});
+
 test("bad input: no classes, then an empty query, give hints", async () => {
   const { page } = ctx;
   await ready(page);

@@ -42,6 +42,9 @@ type dom struct {
 	weightsReady    bool
 	ready           bool
 	readyMs         float64
+	startMs         float64 // performance.now() when main started
+	weightsMs       float64 // performance.now() when the weights were in
+	firstDrawMs     float64 // performance.now() of the first frame
 	lastDrawMs      float64
 	rng             *rand.Rand
 
@@ -49,7 +52,8 @@ type dom struct {
 	ix      *omniglot.Index
 	ds      *omniglot.Dataset
 	trying  bool
-	demo    bool // the classes are a Try Omniglot set: not saved
+	loading map[string]bool // weights being fetched, by algorithm
+	demo    bool            // the classes are a Try Omniglot set: not saved
 	storage js.Value
 }
 
@@ -57,12 +61,12 @@ type dom struct {
 func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
-		"query-label", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time"}
+		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time"}
 }
 
 func newDOM(seed uint64) (*dom, error) {
 	d := &dom{doc: js.Global().Get("document"), win: js.Global(), actions: make(chan func(*Game), 1024),
-		el: map[string]js.Value{}, renderedVersion: -1, savedVersion: -1, rng: rand.New(rand.NewPCG(seed, 0x6d657461))}
+		el: map[string]js.Value{}, loading: map[string]bool{}, renderedVersion: -1, savedVersion: -1, rng: rand.New(rand.NewPCG(seed, 0x6d657461))}
 	for _, id := range elementIDs() {
 		e := d.doc.Call("getElementById", id)
 		if !e.Truthy() {
@@ -137,7 +141,16 @@ func (d *dom) bind() {
 	})
 	click("try-omniglot", d.tryOmniglot)
 	click("my-classes", d.myClasses)
-	d.on("algorithm", "change", func(g *Game, e js.Value) { g.st.SetAlgorithm(e.Get("target").Get("value").String()) })
+	d.on("algorithm", "change", func(g *Game, e js.Value) {
+		a := e.Get("target").Get("value").String()
+		_, have := g.st.Classifiers[a]
+		_, failed := g.st.Unavailable[a]
+		if !have && !failed && !d.loading[a] && a != "protonet" {
+			d.loading[a] = true
+			go loadFineTuner(d, a)
+		}
+		g.st.SetAlgorithm(a)
+	})
 	d.on("import-file", "change", func(g *Game, e js.Value) { d.importFile(e.Get("target")) })
 
 	// The class list and the held-out strip are rebuilt by render; their
@@ -306,7 +319,7 @@ func (d *dom) render(g *Game) {
 		d.renderedVersion = st.Version
 		d.save(st)
 	}
-	key := fmt.Sprint(st.Hint, "\x00", st.Message, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version)
+	key := fmt.Sprint(st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version)
 	if key == d.renderedKey {
 		return
 	}
@@ -315,11 +328,21 @@ func (d *dom) render(g *Game) {
 	setText(d.el["message"], st.Message)
 	setText(d.el["weights"], st.WeightsNote)
 	setText(d.el["query-label"], st.QueryLabel)
+	prog := d.el["adapt-progress"]
+	prog.Set("hidden", !st.Adapting)
+	if st.Adapting {
+		prog.Set("max", st.AdaptTotal)
+		prog.Set("value", st.AdaptDone)
+	}
 	if d.el["algorithm"].Get("value").String() != st.Algorithm {
 		d.el["algorithm"].Set("value", st.Algorithm)
 	}
 	if st.HaveResult {
-		setText(d.el["classify-time"], fmt.Sprintf("classified in %.1f ms", float64(st.ClassifyTime.Microseconds())/1000))
+		t := fmt.Sprintf("classified in %.1f ms", float64(st.ClassifyTime.Microseconds())/1000)
+		if st.Algorithm != "protonet" && st.AdaptTime > 0 {
+			t += fmt.Sprintf(" after adapting for %.2f s (%d steps, one per frame)", st.AdaptTime.Seconds(), st.AdaptTotal)
+		}
+		setText(d.el["classify-time"], t)
 	} else {
 		setText(d.el["classify-time"], "")
 	}
@@ -528,7 +551,10 @@ func (d *dom) myClasses(g *Game) {
 // drawn is called after every Draw: the first frame drawn with weights in
 // place makes the page ready.
 func (d *dom) drawn(g *Game) {
-	d.lastDrawMs = js.Global().Get("performance").Call("now").Float()
+	d.lastDrawMs = now()
+	if d.firstDrawMs == 0 {
+		d.firstDrawMs = d.lastDrawMs
+	}
 	if !d.ready && d.weightsReady {
 		d.ready = true
 		d.readyMs = d.lastDrawMs
@@ -536,6 +562,9 @@ func (d *dom) drawn(g *Game) {
 		d.doc.Get("body").Call("setAttribute", "data-ready", "true")
 	}
 }
+
+// now returns performance.now(), in milliseconds since navigation.
+func now() float64 { return js.Global().Get("performance").Call("now").Float() }
 
 // download offers data as a file.
 func (d *dom) download(name, mime string, data []byte) {

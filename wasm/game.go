@@ -66,6 +66,8 @@ type Game struct {
 	pen    pointer
 	last   app.Pad // pad drawn on last, for keyboard shortcuts
 	frames int
+	// workedFrame is the frame in which background work last ran.
+	workedFrame int
 
 	// drawnKey describes what the screen shows; Draw redraws only when it
 	// changes (the screen is not cleared between frames).
@@ -101,8 +103,13 @@ func (g *Game) Update() error {
 	g.dom.runActions(g)
 	g.lay = g.dom.readLayout()
 	g.updatePen()
-	if !g.pen.down {
-		g.st.Warm(2) // embed new examples ahead of the next query, 2 per frame
+	// Background work, at most once per drawn frame (ebiten runs several
+	// Updates per frame to catch up after a slow one; these must not pile
+	// up), and never while the pen is down.
+	if !g.pen.down && g.workedFrame != g.frames {
+		g.workedFrame = g.frames
+		g.st.Warm(2) // embed new examples ahead of the next query
+		g.st.Tick()  // one fine-tuning step of FOMAML/Reptile
 	}
 	g.dom.render(g)
 	return nil

@@ -15,8 +15,8 @@ import (
 	"metaglot/wasm/classify"
 )
 
-// weightsURL is where the build puts the trained ProtoNet weights.
-const weightsURL = "assets/models/protonet.safetensors"
+// weightsURL returns where the build puts an algorithm's trained weights.
+func weightsURL(algo string) string { return "assets/models/" + algo + ".safetensors" }
 
 func main() {
 	seed := uint64(time.Now().UnixNano())
@@ -25,6 +25,7 @@ func main() {
 		js.Global().Get("console").Call("error", err.Error())
 		return
 	}
+	d.startMs = now()
 	st := app.New(time.Now)
 	g := newGame(st, d)
 	d.restore(st)
@@ -45,38 +46,73 @@ func main() {
 // loadWeights fetches the trained weights, or falls back to a seeded
 // random Conv4 (and says so) when the build has none.
 func loadWeights(d *dom) {
-	params, note, err := fetchWeights()
+	params, note, err := fetchProtoNet()
 	if err != nil {
 		params = nn.NewConv4Params(rand.New(rand.NewPCG(1, 2)))
-		note = "Untrained weights (a seeded random Conv4): " + err.Error() + ". Classification works, but less well than with trained weights."
+		note = "Untrained ProtoNet weights (a seeded random Conv4): " + err.Error() + " yet. Classification works, but less well than with trained weights."
 	}
 	d.do(func(g *Game) {
 		g.st.Classifiers["protonet"] = classify.NewProtoNet(classify.NewConv4(params))
 		g.st.WeightsNote = note
 		d.weightsReady = true
+		d.weightsMs = now()
 		g.st.Reclassify()
 	})
 }
 
-func fetchWeights() (*tensor.Set, string, error) {
-	data, err := fetchBytes(weightsURL)
+// fetchCheckpoint fetches and decodes an algorithm's weights file.
+func fetchCheckpoint(algo string) (*tensor.Set, map[string]string, error) {
+	url := weightsURL(algo)
+	data, err := fetchBytes(url)
 	if notFound(err) {
-		return nil, "", fmt.Errorf("%s is not in this build yet", weightsURL)
+		return nil, nil, fmt.Errorf("%s is not in this build", url)
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	set, meta, err := checkpoint.Decode(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %v", weightsURL, err)
+		return nil, nil, fmt.Errorf("%s: %v", url, err)
+	}
+	return set, meta, nil
+}
+
+// trainedNote describes trained weights from their metadata.
+func trainedNote(label string, meta map[string]string) string {
+	note := "Trained " + label + " weights"
+	if e := meta["episodes"]; e != "" {
+		note += " (" + e + " training episodes)"
+	}
+	return note + "."
+}
+
+func fetchProtoNet() (*tensor.Set, string, error) {
+	set, meta, err := fetchCheckpoint("protonet")
+	if err != nil {
+		return nil, "", err
 	}
 	// A trial forward pass checks names, shapes and values.
 	if _, err := classify.NewConv4(set).Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
-		return nil, "", fmt.Errorf("%s: %v", weightsURL, err)
+		return nil, "", fmt.Errorf("%s: %v", weightsURL("protonet"), err)
 	}
-	note := "Trained ProtoNet weights"
-	if m := meta["description"]; m != "" {
-		note += " (" + m + ")"
+	return set, trainedNote("ProtoNet", meta), nil
+}
+
+// loadFineTuner fetches the weights of FOMAML or Reptile, the first time
+// that algorithm is chosen (they are not part of the first view).
+func loadFineTuner(d *dom, algo string) {
+	set, meta, err := fetchCheckpoint(algo)
+	var ft *classify.FineTuner
+	if err == nil {
+		ft, err = classify.NewFineTuner(algo, set, meta)
 	}
-	return set, note + ".", nil
+	d.do(func(g *Game) {
+		if err != nil {
+			g.st.Unavailable[algo] = err.Error()
+		} else {
+			g.st.Classifiers[algo] = ft
+			g.st.WeightsNote = trainedNote(app.AlgorithmLabel(algo), meta) + " " + g.st.WeightsNote
+		}
+		g.st.Reclassify()
+	})
 }

@@ -10,6 +10,9 @@ import (
 //
 //	ready            weights loaded and a frame drawn after
 //	readyMs          performance.now() when it became ready
+//	startMs          performance.now() when the Go program started
+//	weightsMs        performance.now() when the weights were loaded
+//	firstDrawMs      performance.now() of the first frame
 //	frames           frames drawn
 //	lastDrawMs       performance.now() of the last frame
 //	classes          [{name, examples}]
@@ -24,6 +27,8 @@ import (
 //	weights          what weights classify
 //	strokes          {draw, query}: strokes on each pad
 //	heldOut          number of real held-out drawings to pick from
+//	adaptation       {running, done, total, lastMs}: FOMAML/Reptile fine-tuning
+//	unavailable      {algorithm: reason} for algorithms without weights
 //	scale            device scale factor the canvas renders at
 //
 // It offers no way to change anything: tests act through the page.
@@ -37,6 +42,9 @@ func exposeState(g *Game) {
 	st := g.st
 	define("ready", func() any { return g.dom.ready })
 	define("readyMs", func() any { return g.dom.readyMs })
+	define("startMs", func() any { return g.dom.startMs })
+	define("weightsMs", func() any { return g.dom.weightsMs })
+	define("firstDrawMs", func() any { return g.dom.firstDrawMs })
 	define("frames", func() any { return g.frames })
 	define("lastDrawMs", func() any { return g.dom.lastDrawMs })
 	define("classes", func() any {
@@ -78,6 +86,16 @@ func exposeState(g *Game) {
 		return map[string]any{"draw": len(st.Draw.Strokes()), "query": len(st.Query.Strokes())}
 	})
 	define("heldOut", func() any { return len(st.Omniglot) })
+	define("adaptation", func() any {
+		return map[string]any{"running": st.Adapting, "done": st.AdaptDone, "total": st.AdaptTotal, "lastMs": float64(st.AdaptTime.Nanoseconds()) / 1e6}
+	})
+	define("unavailable", func() any {
+		out := map[string]any{}
+		for k, v := range st.Unavailable {
+			out[k] = v
+		}
+		return out
+	})
 	define("scale", func() any { return g.scale })
 	js.Global().Get("Object").Call("freeze", obj)
 	js.Global().Get("Object").Call("defineProperty", js.Global(), "metaglot", map[string]any{"value": obj, "enumerable": true})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/omniglot"
 	"metaglot/wasm/classify"
@@ -99,8 +100,13 @@ func TestDrawAndClassify(t *testing.T) {
 func TestUnavailableAlgorithm(t *testing.T) {
 	s := newState(t)
 	s.SetAlgorithm("fomaml")
-	if s.Algorithm != "fomaml" || !strings.Contains(s.Hint, "not available yet") {
+	if s.Algorithm != "fomaml" || !strings.Contains(s.Hint, "Loading") {
 		t.Fatalf("algorithm %q, hint %q", s.Algorithm, s.Hint)
+	}
+	s.Unavailable["fomaml"] = "assets/models/fomaml.safetensors is not in this build"
+	s.Reclassify()
+	if !strings.Contains(s.Hint, "not available yet: assets/models/fomaml.safetensors") {
+		t.Fatalf("hint %q", s.Hint)
 	}
 	s.SetAlgorithm("nonsense")
 	if s.Algorithm != "fomaml" || s.Message == "" {
@@ -252,5 +258,45 @@ func TestWarm(t *testing.T) {
 	}
 	if c.warmed != 3 {
 		t.Fatalf("warmed %d", c.warmed)
+	}
+}
+
+// TestAdaptInFrames classifies with a 5-way FOMAML model: the adaptation
+// runs one step per Tick, with progress in the hint, then classifies.
+func TestAdaptInFrames(t *testing.T) {
+	s := newState(t)
+	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 3)), 5)
+	ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": `{"adapt_steps": 4}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Classifiers["fomaml"] = ft
+	for k := range 5 {
+		s.AddClass()
+		bar(s, DrawPad, float32(10+4*k))
+		s.AddExample()
+	}
+	s.SetAlgorithm("fomaml")
+	bar(s, QueryPad, 18)
+	if !s.Adapting || s.HaveResult || !strings.Contains(s.Hint, "step 0 of 4") {
+		t.Fatalf("adapting %v, hint %q", s.Adapting, s.Hint)
+	}
+	ticks := 0
+	for s.Adapting {
+		s.Tick()
+		ticks++
+		if ticks > 10 {
+			t.Fatal("adaptation does not finish")
+		}
+	}
+	if ticks != 5 || !s.HaveResult || s.AdaptTime <= 0 {
+		t.Fatalf("%d ticks (want 4 steps + 1 to finish), result %v, time %v, hint %q", ticks, s.HaveResult, s.AdaptTime, s.Hint)
+	}
+	// Six classes do not fit a 5-way head: a hint says so.
+	s.AddClass()
+	bar(s, DrawPad, 40)
+	s.AddExample()
+	if s.HaveResult || !strings.Contains(s.Hint, "5-way head") {
+		t.Fatalf("6 classes: hint %q", s.Hint)
 	}
 }

@@ -92,6 +92,10 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 	}
 	s.replace(l)
 	s.Omniglot = held
-	s.Message = fmt.Sprintf("Loaded %d characters of %s (held-out test alphabet), %d real drawings each. Draw one of them on the query pad, or pick a real drawing below it.", len(plan.Chars), strings.ReplaceAll(plan.Alphabet, "_", " "), k)
+	each := "1 real drawing"
+	if k > 1 {
+		each = fmt.Sprintf("%d real drawings", k)
+	}
+	s.Message = fmt.Sprintf("Loaded %d characters of %s (held-out test alphabet), %s each. Draw one of them on the query pad, or pick a real drawing below it.", len(plan.Chars), strings.ReplaceAll(plan.Alphabet, "_", " "), each)
 	return nil
 }

@@ -69,6 +69,18 @@ type State struct {
 	Classifiers map[string]Classifier
 	// WeightsNote says which weights the classifier uses, for the page.
 	WeightsNote string
+	// Unavailable gives, per algorithm without a classifier, the reason
+	// (weights missing or broken); an algorithm in neither map is loading.
+	Unavailable map[string]string
+
+	// Adapting is set while a fine-tuning classifier (FOMAML, Reptile)
+	// adapts to the classes; AdaptDone of AdaptTotal steps are done.
+	Adapting              bool
+	AdaptDone, AdaptTotal int
+	// AdaptTime is how long the last finished adaptation took, from its
+	// start to its last step (it runs a step per frame).
+	AdaptTime  time.Duration
+	adaptStart time.Time
 
 	Result     classify.Result
 	HaveResult bool
@@ -106,7 +118,8 @@ type HeldOut struct {
 // New returns an empty State with the calibrated pen and ProtoNet selected.
 // now is the clock used to time classifications (time.Now in the page).
 func New(now func() time.Time) *State {
-	return &State{Selected: -1, warmVersion: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Pen: pad.DefaultPen(), now: now,
+	return &State{Selected: -1, warmVersion: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Unavailable: map[string]string{},
+		Pen: pad.DefaultPen(), now: now,
 		Hint: "Add a class, draw examples of it, then draw a query."}
 }
 
@@ -305,6 +318,39 @@ func (s *State) Warm(max int) bool {
 	return left > 0
 }
 
+// Stepper is a Classifier that adapts to the classes step by step
+// (classify.FineTuner): Step runs one step and reports whether more are
+// to come.
+type Stepper interface {
+	Step() bool
+	Progress() (done, total int)
+}
+
+// Tick runs one adaptation step of the current classifier if it is
+// adapting (the page calls it every frame, so a 10-step adaptation takes
+// 10 frames and never freezes the page) and classifies when the last step
+// is done.
+func (s *State) Tick() {
+	st, ok := s.Classifiers[s.Algorithm].(Stepper)
+	if !ok || !s.Adapting {
+		return
+	}
+	more := st.Step()
+	s.AdaptDone, s.AdaptTotal = st.Progress()
+	if more {
+		s.adaptHint()
+		return
+	}
+	s.reclassify() // done (or failed): classify, or say why not
+}
+
+func (s *State) adaptHint() {
+	if st, ok := s.Classifiers[s.Algorithm].(Stepper); ok {
+		s.AdaptDone, s.AdaptTotal = st.Progress()
+	}
+	s.Hint = fmt.Sprintf("Adapting %s to your classes: step %d of %d…", AlgorithmLabel(s.Algorithm), s.AdaptDone, s.AdaptTotal)
+}
+
 // Reclassify classifies again (after new weights, say).
 func (s *State) Reclassify() { s.reclassify() }
 
@@ -314,7 +360,11 @@ func (s *State) reclassify() {
 	s.HaveResult = false
 	c, ok := s.Classifiers[s.Algorithm]
 	if !ok {
-		s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: its trained weights are not in this build. Choose Prototypical Networks."
+		if why, ok := s.Unavailable[s.Algorithm]; ok {
+			s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: " + why + ". Choose Prototypical Networks."
+		} else {
+			s.Hint = "Loading the " + AlgorithmLabel(s.Algorithm) + " weights…"
+		}
 		return
 	}
 	support := s.supportImages()
@@ -323,6 +373,18 @@ func (s *State) reclassify() {
 	s.Preview(QueryPad, query)
 	res, err := c.Classify(support, query)
 	elapsed := s.now().Sub(start)
+	wasAdapting := s.Adapting
+	s.Adapting = errors.Is(err, classify.ErrAdapting)
+	switch {
+	case s.Adapting:
+		if !wasAdapting {
+			s.adaptStart = s.now()
+		}
+		s.adaptHint()
+		return
+	case wasAdapting:
+		s.AdaptTime = s.now().Sub(s.adaptStart)
+	}
 	switch {
 	case errors.Is(err, classify.ErrNoClasses):
 		if s.Classes.Len() == 0 {
@@ -335,8 +397,7 @@ func (s *State) reclassify() {
 		s.Hint = "Draw a query on the query pad to classify it."
 		return
 	case err != nil:
-		s.Hint = ""
-		s.Message = "Classification failed: " + err.Error()
+		s.Hint = "Cannot classify: " + err.Error() + "."
 		return
 	}
 	s.Hint = ""

@@ -1,0 +1,232 @@
+package classify
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+
+	"metaglot/core/learner"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// FineTuner classifies the way first-order MAML (Finn et al. 2017) and
+// Reptile (Nichol et al. 2018) do at test time: copy the meta-learned
+// weights, fine-tune them with a few SGD steps on the support set, then
+// classify the query with the adapted network. The fine-tuning is split
+// into steps (Adaptation.Step) so that the page can run one per frame and
+// show progress instead of freezing.
+type FineTuner struct {
+	meta      *tensor.Set
+	steps     int
+	lr        float32
+	protoHead bool
+	net       *learner.HeadNet
+	way       int // rows of the meta-learned head; 0 with a prototype head
+
+	adapt *Adaptation // the adaptation in progress or done, for its support
+}
+
+// fineTuneConfig is the part of a checkpoint's "config" metadata that
+// adaptation needs (see cmd/metaglot).
+type fineTuneConfig struct {
+	Algo       string  `json:"algo"`
+	InnerLR    float64 `json:"inner_lr"`
+	AdaptSteps int     `json:"adapt_steps"`
+	ProtoHead  bool    `json:"proto_head"`
+}
+
+// NewFineTuner returns a FineTuner for the weights params of a FOMAML or
+// Reptile checkpoint and its metadata ("algo" and the JSON "config" with
+// inner_lr, adapt_steps and proto_head; zero values mean the learners'
+// defaults: 10 steps, learning rate 0.4 for FOMAML and 0.1 for Reptile).
+// It returns an error if the metadata is not for algo or the weights are
+// not a Conv4 with, unless proto_head, a linear head.
+func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*FineTuner, error) {
+	var cfg fineTuneConfig
+	if c := meta["config"]; c != "" {
+		if err := json.Unmarshal([]byte(c), &cfg); err != nil {
+			return nil, fmt.Errorf("classify: %s weights: config metadata: %v", algo, err)
+		}
+	}
+	if a := meta["algo"]; a != "" && a != algo {
+		return nil, fmt.Errorf("classify: the %s weights file says it holds %q weights", algo, a)
+	}
+	if cfg.AdaptSteps == 0 {
+		cfg.AdaptSteps = 10
+	}
+	if cfg.InnerLR == 0 {
+		cfg.InnerLR = 0.4
+		if algo == "reptile" {
+			cfg.InnerLR = 0.1
+		}
+	}
+	if cfg.AdaptSteps < 0 || cfg.InnerLR < 0 {
+		return nil, fmt.Errorf("classify: %s weights: negative adapt_steps or inner_lr", algo)
+	}
+	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{})}
+	if !cfg.ProtoHead {
+		way, err := learner.HeadWay(params)
+		if err != nil {
+			return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+		}
+		f.way = way
+	}
+	// A trial forward pass checks the Conv4 names, shapes and values.
+	if _, err := f.net.Embed(params, tensor.New(1, 1, nn.ImageSize, nn.ImageSize), false); err != nil {
+		return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+	}
+	return f, nil
+}
+
+// Steps returns the number of fine-tuning steps of an adaptation.
+func (f *FineTuner) Steps() int { return f.steps }
+
+// ErrAdapting is returned by Classify while the network is being adapted
+// to a new support set; Progress says how far it is.
+var ErrAdapting = errors.New("adapting to the classes")
+
+// Adaptation is the fine-tuning of a copy of the weights to one support set.
+type Adaptation struct {
+	key    uint64 // the support set it is for
+	fast   *tensor.Set
+	grads  *tensor.Set
+	x      *tensor.Tensor
+	labels []int
+	used   []int // the classes with examples, in task order
+	nClass int
+	step   int
+	done   bool
+	err    error
+	clf    *learner.HeadClassifier
+}
+
+// supportKey hashes a support set's structure and images.
+func supportKey(support [][][]float32) uint64 {
+	var k uint64 = 14695981039346656037
+	for c, ex := range support {
+		k = (k ^ uint64(c+1)) * 1099511628211
+		for _, img := range ex {
+			k = (k ^ key(img)) * 1099511628211
+		}
+	}
+	return k
+}
+
+// start begins an adaptation to support.
+func (f *FineTuner) start(support [][][]float32) *Adaptation {
+	a := &Adaptation{key: supportKey(support), nClass: len(support)}
+	var imgs []float32
+	for c, ex := range support {
+		if len(ex) == 0 {
+			continue
+		}
+		for _, img := range ex {
+			if len(img) != ImageLen {
+				a.err = fmt.Errorf("classify: image has %d values, want %d", len(img), ImageLen)
+				return a
+			}
+			imgs = append(imgs, img...)
+			a.labels = append(a.labels, len(a.used))
+		}
+		a.used = append(a.used, c)
+	}
+	way := len(a.used)
+	switch {
+	case way == 0:
+		a.err = ErrNoClasses
+		return a
+	case f.way != 0 && way != f.way:
+		a.err = fmt.Errorf("this model was meta-trained with a %d-way head: give exactly %d classes examples (now %d)", f.way, f.way, way)
+		return a
+	}
+	a.x = tensor.FromData(imgs, len(a.labels), 1, nn.ImageSize, nn.ImageSize)
+	fast, err := learner.FastWeights(f.meta, way)
+	if err == nil && f.protoHead {
+		err = f.net.ProtoHead(fast, a.x, a.labels)
+	}
+	if err != nil {
+		a.err = fmt.Errorf("classify: %w", err)
+		return a
+	}
+	a.fast, a.grads = fast, nn.Trainable(fast).ZerosLike()
+	return a
+}
+
+// Step runs one fine-tuning step of the current adaptation (the last step
+// also sets the support's BatchNorm statistics). It reports whether work
+// is left.
+func (f *FineTuner) Step() bool {
+	a := f.adapt
+	if a == nil || a.done || a.err != nil {
+		return false
+	}
+	if a.step < f.steps {
+		if _, _, err := f.net.Loss(a.fast, a.x, a.labels, true, a.grads); err != nil {
+			a.err = fmt.Errorf("classify: fine-tuning step %d: %w", a.step+1, err)
+			return false
+		}
+		learner.SGDStep(a.fast, a.grads, f.lr)
+		a.step++
+		return true
+	}
+	if err := f.net.SupportStats(a.fast, a.x); err != nil {
+		a.err = fmt.Errorf("classify: %w", err)
+		return false
+	}
+	clf, err := learner.NewHeadClassifier(nn.Serial{}, a.fast)
+	if err != nil {
+		a.err = fmt.Errorf("classify: %w", err)
+		return false
+	}
+	a.clf, a.done = clf, true
+	return false
+}
+
+// Progress returns the steps done and to do of the current adaptation.
+func (f *FineTuner) Progress() (done, total int) {
+	if f.adapt == nil {
+		return 0, f.steps
+	}
+	return f.adapt.step, f.steps
+}
+
+// Classify returns the probabilities of query under support, once the
+// network is adapted to support: a new support set starts an adaptation
+// and returns ErrAdapting until Step has finished it. Other errors as
+// ProtoNet.Classify, plus a support set whose number of classes does not
+// match a meta-learned head.
+func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, error) {
+	if f.adapt == nil || f.adapt.key != supportKey(support) {
+		f.adapt = f.start(support)
+	}
+	a := f.adapt
+	if a.err != nil {
+		return Result{}, a.err
+	}
+	if !hasInk(query) {
+		return Result{}, ErrEmptyQuery
+	}
+	if !a.done {
+		return Result{}, ErrAdapting
+	}
+	if len(query) != ImageLen {
+		return Result{}, fmt.Errorf("classify: query has %d values, want %d", len(query), ImageLen)
+	}
+	p, err := a.clf.Probs(tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize))
+	if err != nil {
+		return Result{}, fmt.Errorf("classify: %w", err)
+	}
+	res := Result{Probs: make([]float64, a.nClass), Best: -1}
+	for c := range res.Probs {
+		res.Probs[c] = math.NaN()
+	}
+	for j, c := range a.used {
+		res.Probs[c] = float64(p.Data[j])
+		if res.Best < 0 || res.Probs[c] > res.Probs[res.Best] {
+			res.Best = c
+		}
+	}
+	return res, nil
+}
