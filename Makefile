@@ -15,7 +15,7 @@ WASMEXEC = $(shell $(FAST) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 EBITEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep 'hajimehoshi/ebiten' | cut -d' ' -f1)
 NATIVE_PKGS = $(filter-out $(EBITEN_PKGS),$(shell $(GO) list ./...))
 
-.PHONY: all test test-go test-wasm fmt-check vet bench assets pretrain serve dist e2e clean
+.PHONY: all test test-go test-wasm fmt-check vet bench assets pretrain evaltable serve dist e2e clean
 
 all: test
 
@@ -82,6 +82,42 @@ pretrain:
 	  build/metaglot train $$flags -threads 2 -out "$$out" $$resume; \
 	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
 	done
+
+# The README's accuracy table: metaglot eval of the bundled models on the
+# Vinyals test classes (15 queries per class, seed 1), one JSON line per cell
+# into bench/eval-<model>.jsonl: {"model","flags","result":{eval -json}}.
+# FOMAML and Reptile adapt with 10 SGD steps per episode, which makes their
+# 5-shot and 20-way cells slow on a CPU: EVAL_SLOW episodes for those.
+# EVAL_MODELS picks models; `make -j4 evaltable` runs them side by side.
+EVAL_EPISODES ?= 1000
+EVAL_SLOW     ?= 1000
+EVAL_MODELS   ?= protonet fomaml reptile protonet-background
+EVAL_CELLS    := "-way 5 -shot 1" "-way 5 -shot 5" "-way 20 -shot 1" "-way 20 -shot 5"
+evaltable: $(EVAL_MODELS:%=bench/eval-%.jsonl)
+build/metaglot-eval: FORCE
+	mkdir -p build
+	$(FAST) $(GO) build -o $@ ./cmd/metaglot
+bench/eval-%.jsonl: build/metaglot-eval FORCE
+	mkdir -p bench
+	set -e; : > $@.tmp; \
+	row() { r=$$(build/metaglot-eval eval -json -query 15 -seed 1 $$2 -episodes $$3); \
+	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" | tee -a $@.tmp; }; \
+	case $* in \
+	  protonet) for c in $(EVAL_CELLS); do row "-algo protonet $$c" $(EVAL_EPISODES); done;; \
+	  fomaml|reptile) \
+	    row "-algo $* -way 5 -shot 1" $(EVAL_EPISODES); \
+	    row "-algo $* -way 5 -shot 1 -proto-head" $(EVAL_EPISODES); \
+	    row "-algo $* -way 5 -shot 5" $(EVAL_SLOW); \
+	    row "-algo $* -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
+	    row "-algo $* -way 20 -shot 1 -proto-head" $(EVAL_SLOW); \
+	    row "-algo $* -way 20 -shot 5 -proto-head" $(EVAL_SLOW);; \
+	  protonet-background) \
+	    row "-algo protonet -split lake -way 20 -shot 1" $(EVAL_EPISODES); \
+	    row "-algo protonet -split lake -way 5 -shot 1" $(EVAL_EPISODES);; \
+	esac
+	mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
 
 # The Omniglot assets (committed) from the original data beside the repo:
 # one PNG sprite sheet per alphabet, index.json and the licenses. The same

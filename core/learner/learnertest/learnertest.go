@@ -83,12 +83,12 @@ func newLearner(t *testing.T, f Factory, seed uint64, way int) learner.Learner {
 // learnsATask: repeated steps on tasks of the same classes lower the query
 // loss and end with the queries of a fresh task classified well.
 func learnsATask(t *testing.T, f Factory) {
-	l := newLearner(t, f, 1, 3)
+	l := newLearner(t, f, 1, 2)
 	rng := rand.New(rand.NewPCG(2, 2))
 	var first, last learner.Metrics
-	const steps = 12
+	const steps = 8
 	for i := range steps {
-		m, err := l.Step([]*learner.Task{Task(rng, 3, 2, 3)})
+		m, err := l.Step([]*learner.Task{Task(rng, 2, 2, 2)})
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -100,7 +100,7 @@ func learnsATask(t *testing.T, f Factory) {
 	if !(last.Loss < first.Loss) {
 		t.Errorf("query loss went from %.4f to %.4f after %d steps, want lower", first.Loss, last.Loss, steps)
 	}
-	acc, err := learner.Accuracy(l, Task(rng, 3, 2, 5))
+	acc, err := learner.Accuracy(l, Task(rng, 2, 2, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
