@@ -1,0 +1,39 @@
+// Package trainer is the training session behind the page's Train view, in
+// plain Go: it runs in the page's Web Worker (package main under
+// wasm/worker) but knows nothing of the browser, so everything it does is
+// tested natively.
+//
+// # Meta-training in one paragraph
+//
+// Meta-training repeats one move: draw an episode — N classes of the
+// training split, K labelled images of each (the support set) and Q more
+// of each to guess (the queries) — let the learner solve it, and nudge the
+// network so that it solves such episodes better. Prototypical Networks
+// (Snell et al. 2017) embed support and queries with Conv4, average each
+// class's support embeddings into a prototype and take one Adam step on the
+// cross-entropy of −(squared distance to each prototype). First-order MAML
+// (Finn et al. 2017) copies the weights, takes a few SGD steps on the
+// support set, and moves the original weights by the query-set gradient of
+// the adapted copy; Reptile (Nichol et al. 2018) moves them a fraction of
+// the way towards the adapted copy.
+//
+// # The session
+//
+// A Trainer holds the current weights and, while training, a learner,
+// samplers of the training and held-out splits and a seeded random source.
+// Config says what to train and Config.Check says, before anything starts,
+// why a setting is impossible (N beyond the split, K+Q beyond the 20
+// drawers of a character, a negative learning rate). Step takes one
+// meta-step (MetaBatch episodes) and returns its loss and accuracy; a
+// non-finite loss or weight stops training with the weights of the last
+// good step kept. Evaluate measures accuracy on a fixed set of held-out
+// episodes, Snapshot describes the latest episode (images, predictions,
+// a PCA of its embeddings) for the episode viewer and the embedding view,
+// and Weights / Load move the weights in and out as safetensors files of
+// the same format `metaglot` reads and writes.
+//
+// # Messages
+//
+// Command and Event are the messages between the page and the worker,
+// encoded as JSON (Encode, DecodeCommand, DecodeEvent); both ends are Go.
+package trainer

@@ -1,0 +1,216 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Loop drives a Trainer from the page's Commands and reports its work as
+// Events. The worker calls Handle for each command and, while Busy, Work
+// in slices of a few tens of milliseconds so that commands are read in
+// between. Loop is plain Go: the worker only moves messages.
+type Loop struct {
+	T *Trainer
+	// Bundled returns the build's weights for algo (for InitBundled).
+	Bundled func(algo string) (*Weights, error)
+	// Mem returns the Go heap in use and the memory the runtime holds
+	// (nil: not reported).
+	Mem func() (heap, sys uint64)
+	// ProgressEvery and SnapshotEvery space the progress and snapshot
+	// events; 0 means 100 ms and 1 s.
+	ProgressEvery, SnapshotEvery time.Duration
+
+	now                        func() time.Time
+	pending                    []Step
+	lastProgress, lastSnapshot time.Time
+}
+
+// NewLoop returns a Loop over t with the clock now.
+func NewLoop(t *Trainer, now func() time.Time) *Loop {
+	return &Loop{T: t, now: now}
+}
+
+// Busy reports whether the trainer is running (Work has work).
+func (l *Loop) Busy() bool { return l.T.State() == Running }
+
+func (l *Loop) stateEvent(msg string) Event {
+	c := l.T.Config()
+	return Event{Type: EvState, State: l.T.State(), Msg: msg, Algo: c.Algo, Episodes: l.T.Done(), Total: c.Episodes}
+}
+
+// Handle carries out one command and returns the events it causes.
+func (l *Loop) Handle(c Command) []Event {
+	t := l.T
+	fail := func(err error) []Event { return []Event{{Type: EvError, Msg: err.Error()}} }
+	switch c.Type {
+	case CmdStart:
+		if c.Config == nil {
+			return fail(errors.New("start: no settings"))
+		}
+		cfg := *c.Config
+		if err := cfg.Check(t.Limits()); err != nil {
+			return []Event{invalid(err)}
+		}
+		var bundled *Weights
+		if cfg.Init == InitBundled {
+			if l.Bundled == nil {
+				return []Event{invalid(&FieldError{Field: "init", Msg: "this page has no bundled weights"})}
+			}
+			var err error
+			if bundled, err = l.Bundled(cfg.Algo); err != nil {
+				return []Event{invalid(&FieldError{Field: "init", Msg: err.Error()})}
+			}
+		}
+		if err := t.Start(cfg, bundled); err != nil {
+			return []Event{invalid(err)}
+		}
+		l.pending = l.pending[:0]
+		l.lastProgress, l.lastSnapshot = l.now(), time.Time{}
+		return []Event{l.stateEvent(t.Note())}
+	case CmdPause, CmdResume, CmdStop:
+		var err error
+		switch c.Type {
+		case CmdPause:
+			err = t.Pause()
+		case CmdResume:
+			err = t.Resume()
+		default:
+			err = t.Stop()
+		}
+		if err != nil {
+			return fail(err)
+		}
+		ev := l.flush()
+		if c.Type != CmdResume {
+			ev = append(ev, l.snapshot()...)
+		}
+		return append(ev, l.stateEvent(""))
+	case CmdWeights:
+		b, err := t.Weights()
+		if err != nil {
+			return fail(err)
+		}
+		return []Event{{Type: EvWeights, Data: b, Purpose: c.Purpose, Algo: t.Current().Algo}}
+	case CmdLoad:
+		w, err := t.Load(c.Data)
+		if err != nil {
+			return fail(fmt.Errorf("the weights were not loaded, the current ones are kept: %w", err))
+		}
+		msg := fmt.Sprintf("Loaded %s weights", w.Algo)
+		if w.Way > 0 {
+			msg += fmt.Sprintf(" with a %d-way head", w.Way)
+		}
+		if w.Episodes > 0 {
+			msg += fmt.Sprintf(", trained for %d episodes", w.Episodes)
+		}
+		return []Event{{Type: EvLoaded, Msg: msg + ".", Algo: w.Algo}}
+	case CmdDrawings:
+		d := c.Drawings
+		if d == nil {
+			d = &Drawings{}
+		}
+		imgs := make([][]float32, len(d.Images))
+		for i, b := range d.Images {
+			imgs[i] = make([]float32, len(b))
+			for j, v := range b {
+				imgs[i][j] = float32(v) / 255
+			}
+		}
+		if err := t.SetUserDrawings(imgs, d.Labels, d.Names); err != nil {
+			return fail(err)
+		}
+		if t.State() != Running {
+			return l.snapshot()
+		}
+		return nil
+	}
+	return fail(fmt.Errorf("unknown command %q", c.Type))
+}
+
+func invalid(err error) Event {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return Event{Type: EvInvalid, Field: fe.Field, Msg: fe.Msg}
+	}
+	return Event{Type: EvInvalid, Msg: err.Error()}
+}
+
+// Work trains for about budget (at least one step) and returns the events
+// due: progress at most every ProgressEvery, held-out accuracy when due, a
+// snapshot at most every SnapshotEvery, and the state when the run ends.
+func (l *Loop) Work(budget time.Duration) []Event {
+	t := l.T
+	var ev []Event
+	start := l.now()
+	for t.State() == Running {
+		prev := t.Done()
+		st, err := t.Step()
+		if err != nil {
+			ev = append(ev, l.flush()...)
+			ev = append(ev, l.stateEvent(err.Error()))
+			return ev
+		}
+		l.pending = append(l.pending, st)
+		if t.Config().EvalDue(prev, st.Episode) {
+			ev = append(ev, l.flush()...)
+			ev = append(ev, l.eval()...)
+		}
+		if t.State() != Running {
+			ev = append(ev, l.flush()...)
+			ev = append(ev, l.snapshot()...)
+			ev = append(ev, l.stateEvent(""))
+			return ev
+		}
+		if l.now().Sub(start) >= budget {
+			break
+		}
+	}
+	now := l.now()
+	if now.Sub(l.lastProgress) >= orDefault(l.ProgressEvery, 100*time.Millisecond) {
+		ev = append(ev, l.flush()...)
+	}
+	if now.Sub(l.lastSnapshot) >= orDefault(l.SnapshotEvery, time.Second) {
+		ev = append(ev, l.snapshot()...)
+	}
+	return ev
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// flush returns the pending steps as a progress event (none if there are
+// none).
+func (l *Loop) flush() []Event {
+	l.lastProgress = l.now()
+	if len(l.pending) == 0 {
+		return nil
+	}
+	e := Event{Type: EvProgress, Steps: append([]Step(nil), l.pending...), Episodes: l.T.Done(), Total: l.T.Config().Episodes, State: l.T.State()}
+	if l.Mem != nil {
+		e.HeapBytes, e.SysBytes = l.Mem()
+	}
+	l.pending = l.pending[:0]
+	return []Event{e}
+}
+
+func (l *Loop) eval() []Event {
+	acc, ci, err := l.T.Evaluate()
+	if err != nil {
+		return []Event{{Type: EvError, Msg: err.Error()}}
+	}
+	return []Event{{Type: EvEval, Eval: &Eval{Episode: l.T.Done(), Acc: acc, CI95: ci, Tasks: l.T.Config().evalTasks()}}}
+}
+
+func (l *Loop) snapshot() []Event {
+	l.lastSnapshot = l.now()
+	s, err := l.T.Snapshot()
+	if err != nil {
+		return nil // no episode yet: nothing to show
+	}
+	return []Event{{Type: EvSnapshot, Snapshot: s}}
+}

@@ -1,0 +1,243 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+
+	"metaglot/core/learner"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// Kind says what a point of the embedding view stands for.
+type Kind int
+
+const (
+	SupportPoint Kind = iota // a support image
+	PrototypePoint           // the mean embedding of a class's support images
+	QueryPoint               // a query image
+	UserPoint                // one of the user's drawings, projected
+)
+
+// Point is an embedding projected onto the first two principal components
+// of the episode's points.
+type Point struct {
+	X     float32 `json:"x"`
+	Y     float32 `json:"y"`
+	Kind  Kind    `json:"kind"`
+	Class int     `json:"class"` // the episode's label, or the user's class for a UserPoint
+}
+
+// Snapshot describes the latest training episode for the episode viewer
+// and the embedding view.
+type Snapshot struct {
+	Episode          int      `json:"episode"` // run episodes done when it was taken
+	Way, Shot, Query int      // the episode's shape
+	Classes          []string `json:"classes"` // names of the episode's classes, by label
+	// Support and Queries are the images, 28×28 bytes each (255 = ink),
+	// class-major like the episode: class 0's images, then class 1's, ….
+	Support []byte `json:"support"`
+	Queries []byte `json:"queries"`
+	// Pred is the predicted class of each query (its label is i / Query).
+	Pred []int `json:"pred"`
+	// Points are the PCA of the embeddings: support images, prototypes,
+	// queries, then the user's drawings (projected onto the episode's
+	// components, not fitted).
+	Points []Point `json:"points"`
+	// Explained is the fraction of the variance the two components hold.
+	Explained float64 `json:"explained"`
+	// UserClasses names the user's classes of the UserPoints.
+	UserClasses []string `json:"user_classes,omitempty"`
+}
+
+// viewWork is the Trainer's state for snapshots: the user's drawings to
+// project and the buffers that embed them.
+type viewWork struct {
+	user       *tensor.Tensor // U×1×28×28 or nil
+	userLabels []int
+	userNames  []string
+	params     *tensor.Set // copy of the weights with support statistics
+	net        *learner.HeadNet
+}
+
+// SetUserDrawings sets the user's drawings to project into the embedding
+// view: images (each 28×28 values in [0, 1], 1 = ink), the class of each
+// and the class names. It returns an error naming the problem if the
+// lengths or labels do not fit.
+func (t *Trainer) SetUserDrawings(images [][]float32, labels []int, names []string) error {
+	const px = nn.ImageSize * nn.ImageSize
+	if len(images) != len(labels) {
+		return fmt.Errorf("user drawings: %d images but %d labels", len(images), len(labels))
+	}
+	if len(images) == 0 {
+		t.view.user, t.view.userLabels, t.view.userNames = nil, nil, nil
+		return nil
+	}
+	x := tensor.New(len(images), 1, nn.ImageSize, nn.ImageSize)
+	for i, img := range images {
+		if len(img) != px {
+			return fmt.Errorf("user drawing %d has %d values, want %d (28×28)", i, len(img), px)
+		}
+		if labels[i] < 0 || labels[i] >= len(names) {
+			return fmt.Errorf("user drawing %d has class %d, outside the %d classes", i, labels[i], len(names))
+		}
+		copy(x.Data[i*px:], img)
+	}
+	t.view.user, t.view.userLabels, t.view.userNames = x, append([]int(nil), labels...), append([]string(nil), names...)
+	return nil
+}
+
+// Snapshot describes the episode of the latest step (the first task of
+// its meta-batch): images, the predictions of the current weights adapted
+// to its support set, and a PCA of the embeddings. It returns an error if
+// no step has been taken in the run.
+func (t *Trainer) Snapshot() (*Snapshot, error) {
+	if t.last == nil || t.l == nil {
+		return nil, errors.New("no episode yet")
+	}
+	ep := t.last
+	task := taskOf(ep)
+	s := &Snapshot{Episode: t.done, Way: ep.Way, Shot: ep.Shot, Query: ep.Query}
+	for _, c := range ep.Classes {
+		s.Classes = append(s.Classes, t.ds.ClassName(c))
+	}
+	s.Support = toBytes(task.Support.Data)
+	s.Queries = toBytes(task.Query.Data)
+
+	cl, err := t.l.Adapt(task)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	p, err := cl.Probs(task.Query)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	s.Pred = make([]int, len(task.QueryLabels))
+	for i := range s.Pred {
+		s.Pred[i] = learner.Argmax(p.Data[i*ep.Way : (i+1)*ep.Way])
+	}
+	if err := t.project(s, task); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return s, nil
+}
+
+// project fills s.Points: the embeddings of the support images, the
+// prototypes and the queries, and of the user's drawings, on the first
+// two principal components of the episode's points. Embeddings use
+// BatchNorm as the learner classifies: ProtoNet's running statistics, or
+// for a head network the statistics of the support set.
+func (t *Trainer) project(s *Snapshot, task *learner.Task) error {
+	v := &t.view
+	if v.net == nil {
+		v.net = learner.NewHeadNet(nil)
+	}
+	if v.params == nil || v.params.Len() != t.w.Params.Len() || v.params.CopyFrom(t.w.Params) != nil {
+		v.params = t.w.Params.Clone()
+	}
+	if t.cfg.hasHead() {
+		if err := v.net.SupportStats(v.params, task.Support); err != nil {
+			return err
+		}
+	}
+	const d = nn.EmbeddingDim
+	embed := func(x *tensor.Tensor) ([]float32, error) {
+		e, err := v.net.Embed(v.params, x, false)
+		if err != nil {
+			return nil, err
+		}
+		return append([]float32(nil), e.Data...), nil
+	}
+	sup, err := embed(task.Support)
+	if err != nil {
+		return err
+	}
+	qry, err := embed(task.Query)
+	if err != nil {
+		return err
+	}
+	var usr []float32
+	if v.user != nil {
+		if usr, err = embed(v.user); err != nil {
+			return err
+		}
+	}
+	way, ns, nq := task.Way, len(task.SupportLabels), len(task.QueryLabels)
+	protos := make([]float32, way*d)
+	count := make([]int, way)
+	for i, y := range task.SupportLabels {
+		count[y]++
+		for j := range d {
+			protos[y*d+j] += sup[i*d+j]
+		}
+	}
+	for k, c := range count {
+		for j := range d {
+			protos[k*d+j] /= float32(c)
+		}
+	}
+	rows := ns + way + nq
+	a := mat.NewDense(rows, d, nil)
+	fill := func(r0 int, e []float32) {
+		for i := range len(e) / d {
+			for j := range d {
+				a.Set(r0+i, j, float64(e[i*d+j]))
+			}
+		}
+	}
+	fill(0, sup)
+	fill(ns, protos)
+	fill(ns+way, qry)
+	var pc stat.PC
+	if !pc.PrincipalComponents(a, nil) {
+		return errors.New("PCA of the embeddings failed")
+	}
+	var vecs mat.Dense
+	pc.VectorsTo(&vecs)
+	vars := pc.VarsTo(nil)
+	var total float64
+	for _, x := range vars {
+		total += x
+	}
+	if total > 0 && len(vars) >= 2 {
+		s.Explained = (vars[0] + vars[1]) / total
+	}
+	mean := make([]float64, d)
+	for j := range d {
+		for i := range rows {
+			mean[j] += a.At(i, j)
+		}
+		mean[j] /= float64(rows)
+	}
+	proj := func(e []float32, kind Kind, label func(i int) int) {
+		for i := range len(e) / d {
+			var x, y float64
+			for j := range d {
+				c := float64(e[i*d+j]) - mean[j]
+				x += c * vecs.At(j, 0)
+				y += c * vecs.At(j, 1)
+			}
+			s.Points = append(s.Points, Point{X: float32(x), Y: float32(y), Kind: kind, Class: label(i)})
+		}
+	}
+	proj(sup, SupportPoint, func(i int) int { return task.SupportLabels[i] })
+	proj(protos, PrototypePoint, func(i int) int { return i })
+	proj(qry, QueryPoint, func(i int) int { return task.QueryLabels[i] })
+	if usr != nil {
+		proj(usr, UserPoint, func(i int) int { return v.userLabels[i] })
+		s.UserClasses = v.userNames
+	}
+	return nil
+}
+
+// toBytes converts ink values in [0, 1] to bytes (255 = ink).
+func toBytes(x []float32) []byte {
+	b := make([]byte, len(x))
+	for i, v := range x {
+		b[i] = byte(min(max(v, 0), 1)*255 + 0.5)
+	}
+	return b
+}
