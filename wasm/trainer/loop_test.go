@@ -45,7 +45,9 @@ func TestLoop(t *testing.T) {
 	}
 	l := NewLoop(tr, clk.now)
 	l.Mem = func() (uint64, uint64) { return 1 << 20, 2 << 20 }
-	l.Bundled = func(algo string) (*Weights, error) { return nil, errors.New("no bundled " + algo + " weights in this build") }
+	l.Bundled = func(algo string) (*Weights, error) {
+		return nil, errors.New("no bundled " + algo + " weights in this build")
+	}
 
 	// Impossible settings are refused before anything starts.
 	bad := small("protonet")

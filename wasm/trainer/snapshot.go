@@ -16,10 +16,10 @@ import (
 type Kind int
 
 const (
-	SupportPoint Kind = iota // a support image
-	PrototypePoint           // the mean embedding of a class's support images
-	QueryPoint               // a query image
-	UserPoint                // one of the user's drawings, projected
+	SupportPoint   Kind = iota // a support image
+	PrototypePoint             // the mean embedding of a class's support images
+	QueryPoint                 // a query image
+	UserPoint                  // one of the user's drawings, projected
 )
 
 // Point is an embedding projected onto the first two principal components
