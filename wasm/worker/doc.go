@@ -1,0 +1,26 @@
+// Command worker is the page's trainer: the metaglot core built as a
+// second WebAssembly binary (worker.wasm), without ebiten, that runs in a
+// Web Worker so that meta-training never blocks the page's drawing. It
+// builds only for the browser (GOOS=js GOARCH=wasm); on other systems it
+// is a program that says so.
+//
+// worker.js (beside this file, served at the root of the page) loads Go's
+// wasm_exec.js and worker.wasm into the worker. The program then fetches
+// the Omniglot sheets (assets/omniglot), says "ready" with the class
+// counts of its splits, and carries out the page's commands with a
+// trainer.Loop: all the logic is in package trainer (plain Go, tested
+// natively); this package moves messages.
+//
+// # Messages
+//
+// The page posts JSON strings of trainer.Command. The worker posts objects
+// {json, wasmBytes}: json is a trainer.Event as JSON, wasmBytes the size of
+// the worker's WebAssembly memory at that moment.
+//
+// # Staying responsive
+//
+// Go on WebAssembly runs JavaScript events only while every goroutine
+// waits. While training, the worker works in slices of about 50 ms (at
+// least one meta-step), then sleeps a millisecond so that the page's
+// commands (pause, stop, weights) are read between slices.
+package main

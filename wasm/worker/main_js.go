@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"syscall/js"
+	"time"
+
+	"metaglot/core/omniglot"
+	"metaglot/wasm/trainer"
+)
+
+// slice is how long the worker trains before it reads messages again.
+const slice = 50 * time.Millisecond
+
+func main() {
+	w := &worker{cmds: make(chan trainer.Command, 256)}
+	onmessage := js.FuncOf(func(this js.Value, args []js.Value) any {
+		w.enqueue(args[0].Get("data"))
+		return nil
+	})
+	js.Global().Set("onmessage", onmessage)
+	// Messages that arrived while the program loaded (worker.js kept them).
+	if q := js.Global().Get("metaglotQueued"); q.Truthy() {
+		for i := range q.Length() {
+			w.enqueue(q.Index(i))
+		}
+	}
+	ds, err := w.loadData()
+	if err != nil {
+		w.post(trainer.Event{Type: trainer.EvError, Msg: "The trainer could not load the Omniglot images: " + err.Error()})
+		select {}
+	}
+	tr, err := trainer.New(ds, nil, time.Now)
+	if err != nil {
+		w.post(trainer.Event{Type: trainer.EvError, Msg: "The trainer could not start: " + err.Error()})
+		select {}
+	}
+	l := trainer.NewLoop(tr, time.Now)
+	l.Bundled = bundled
+	l.Mem = func() (uint64, uint64) {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc, m.Sys
+	}
+	lim := tr.Limits()
+	w.post(trainer.Event{Type: trainer.EvReady, Limits: &lim})
+	for {
+		if !l.Busy() {
+			w.postAll(l.Handle(<-w.cmds)) // waits: JavaScript runs meanwhile
+			continue
+		}
+		for more := true; more; {
+			select {
+			case c := <-w.cmds:
+				w.postAll(l.Handle(c))
+			default:
+				more = false
+			}
+		}
+		if l.Busy() {
+			w.postAll(l.Work(slice))
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// worker moves messages between the page and the trainer.
+type worker struct {
+	cmds chan trainer.Command
+}
+
+// enqueue parses a command posted by the page; a bad one is answered at
+// once.
+func (w *worker) enqueue(data js.Value) {
+	if data.Type() != js.TypeString {
+		w.post(trainer.Event{Type: trainer.EvError, Msg: "trainer: a command must be a JSON string"})
+		return
+	}
+	c, err := trainer.DecodeCommand(data.String())
+	if err != nil {
+		w.post(trainer.Event{Type: trainer.EvError, Msg: err.Error()})
+		return
+	}
+	select {
+	case w.cmds <- c:
+	default:
+		w.post(trainer.Event{Type: trainer.EvError, Msg: "trainer: too many commands at once; " + c.Type + " was dropped"})
+	}
+}
+
+func (w *worker) post(e trainer.Event) {
+	msg := map[string]any{"json": trainer.Encode(e)}
+	if mem := js.Global().Get("metaglotMemoryBytes"); mem.Type() == js.TypeFunction {
+		msg["wasmBytes"] = mem.Invoke()
+	}
+	js.Global().Call("postMessage", msg)
+}
+
+func (w *worker) postAll(ev []trainer.Event) {
+	for _, e := range ev {
+		w.post(e)
+	}
+}
+
+// loadData fetches index.json and the sheets of every alphabet the
+// trainer's splits need, saying how far it is.
+func (w *worker) loadData() (*omniglot.Dataset, error) {
+	const dir = "assets/omniglot/"
+	b, err := fetchBytes(dir + "index.json")
+	if err != nil {
+		return nil, err
+	}
+	ix, err := omniglot.ParseIndex(b)
+	if err != nil {
+		return nil, err
+	}
+	ds := omniglot.New(ix)
+	var names []string
+	seen := map[string]bool{}
+	for _, split := range []string{trainer.TrainSplit, trainer.TestSplit} {
+		s, err := ds.Split(split)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ds.Alphabets(s) {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	file := map[string]string{}
+	for _, a := range ix.Alphabets {
+		file[a.Name] = a.File
+	}
+	// Start every download at once; decode them in order.
+	promises := make([]js.Value, len(names))
+	for i, n := range names {
+		promises[i] = fetchArrayBuffer(dir + file[n])
+	}
+	for i, n := range names {
+		if i%5 == 0 {
+			w.post(trainer.Event{Type: trainer.EvLoading, Msg: fmt.Sprintf("Loading the Omniglot images: alphabet %d of %d", i+1, len(names))})
+		}
+		b, err := bytesOf(promises[i], dir+file[n])
+		if err != nil {
+			return nil, err
+		}
+		if err := ds.AddAlphabetSheet(n, b); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}
+
+// bundled fetches and parses the build's weights for algo.
+func bundled(algo string) (*trainer.Weights, error) {
+	url := "assets/models/" + algo + ".safetensors"
+	b, err := fetchBytes(url)
+	if errors.Is(err, errNotFound) {
+		return nil, fmt.Errorf("this build has no bundled %s weights (%s): start from scratch", algo, url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w, err := trainer.ParseWeights(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	if w.Algo == "" {
+		w.Algo = algo
+	}
+	return w, nil
+}
