@@ -123,6 +123,7 @@ func trans(t bool) blas.Transpose {
 // a few ulps of the sum of |terms|.
 func TestSgemmMatchesGonum(t *testing.T) {
 	names, fns, closers := implementations(t)
+	t.Logf("implementations under test: %v", names)
 	defer func() {
 		for _, c := range closers {
 			c()

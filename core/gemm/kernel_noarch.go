@@ -1,7 +1,8 @@
-//go:build !goexperiment.simd || !(amd64 || wasm)
+//go:build !goexperiment.simd || !go1.27 || !(amd64 || wasm)
 
 package gemm
 
-// archKernels returns no kernels: without GOEXPERIMENT=simd (or on a
-// GOARCH the simd kernels do not cover) only the plain-Go kernel exists.
+// archKernels returns no kernels: without GOEXPERIMENT=simd, with a Go
+// older than 1.27 (whose experimental simd API differs) or on a GOARCH the
+// simd kernels do not cover, only the plain-Go kernel exists.
 func archKernels() []kernel { return nil }
