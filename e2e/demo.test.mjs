@@ -293,6 +293,51 @@ test("bad input: no classes, then an empty query, give hints", async () => {
   await shot(page, "demo-hint.png");
 });
 
+test("bad input: full storage and unreadable stored classes lose nothing", async () => {
+  const { page } = ctx;
+  await ready(page);
+  const before = (await state(page)).classes;
+  // Fill the origin's localStorage to its quota (the page's own key stays).
+  const filled = await page.evaluate(() => {
+    let n = 0;
+    for (let size = 1 << 20; size >= 16; size >>= 1) {
+      const chunk = "x".repeat(size);
+      try {
+        for (; n < 10000; n++) localStorage.setItem("filler" + n, chunk);
+      } catch (e) {
+        // full at this size: go on with smaller chunks
+      }
+    }
+    return n;
+  });
+  assert.ok(filled > 0, "could not fill localStorage to its quota");
+  await page.getByRole("button", { name: "Add class" }).click();
+  await page.waitForFunction(() => /Could not save/.test(window.metaglot.message));
+  assert.match(await page.locator("#message").textContent(), /Export JSON/);
+  assert.equal((await state(page)).classes.length, before.length + 1, "the new class stays in the page");
+  await shot(page, "demo-storage-full.png");
+  await page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith("filler")) localStorage.removeItem(k); });
+  // The next change saves again.
+  await page.getByRole("button", { name: /^Delete class/ }).last().click();
+  await page.waitForFunction((n) => JSON.parse(localStorage.getItem("metaglot.classes.v1")).classes.length === n, before.length);
+
+  // Unreadable stored classes: a message, and the text kept aside.
+  const good = await page.evaluate(() => localStorage.getItem("metaglot.classes.v1"));
+  await page.evaluate(() => localStorage.setItem("metaglot.classes.v1", "{not json"));
+  await page.reload();
+  await ready(page);
+  let st = await state(page);
+  assert.match(st.message, /could not be read/);
+  assert.equal(st.classes.length, 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem("metaglot.classes.v1.unreadable")), "{not json");
+  // Put the good classes back for the tests that follow.
+  await page.evaluate((g) => localStorage.setItem("metaglot.classes.v1", g), good);
+  await page.reload();
+  await ready(page);
+  st = await state(page);
+  assert.deepEqual(st.classes, before);
+});
+
 test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
   const phone = await startPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   try {
