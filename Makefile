@@ -170,5 +170,15 @@ e2e-deps:
 		fi; \
 	fi
 
+# The GEMM kernels against gonum on Conv4's layer-2 shapes, natively (simd
+# and plain toolchains, 1 and 2 threads) and under node (simd and plain).
+# Timing on a shared machine is noisy: compare the best of the -count runs.
+.PHONY: bench-gemm
+bench-gemm:
+	$(FAST) $(GO) test -run X -bench Conv -cpu 1,2 -count 3 ./core/gemm/
+	$(PLAIN) $(GO) test -run X -bench Conv -cpu 1,2 -count 3 ./core/gemm/
+	$(FAST) $(WASMENV) $(GO) test -run X -bench Conv -benchtime 5x -count 3 -exec "$(WASMEXEC)" ./core/gemm/
+	$(PLAIN) $(WASMENV) $(GO) test -run X -bench Conv -benchtime 5x -count 3 -exec "$$($(PLAIN) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./core/gemm/
+
 clean:
 	rm -rf build dist
