@@ -19,21 +19,23 @@ type bnReluPool[T Float] struct {
 	// the mean before rounding to T.
 	mean, invstd []T
 	mean64       []float64
+	// Per-channel coefficients of dz, set by prepare for fill.
+	c0, c1, k []T
 
 	// Arguments of the call in progress.
-	n, h, w                      int
-	z, out, gamma, beta, rm, rv  []T
-	bias                         []T
-	sum, sq                      []float64
-	arg                          []int32
-	dout, dz, dgamma, dbeta, dz1 []T
-	fwd, bwd                     func(worker, lo, hi int)
+	n, h, w                     int
+	z, out, gamma, beta, rm, rv []T
+	bias                        []T
+	sum, sq                     []float64
+	arg                         []int32
+	dout, dgamma, dbeta, dz1    []T
+	fwd, bwd                    func(worker, lo, hi int)
 }
 
 func newBNReluPool[T Float](e engine[T], c int) *bnReluPool[T] {
 	b := &bnReluPool[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c), mean64: make([]float64, c)}
 	b.fwd = b.forwardRange
-	b.bwd = b.backwardRange
+	b.bwd = b.prepareRange
 	return b
 }
 
@@ -122,18 +124,38 @@ func (b *bnReluPool[T]) forwardRange(_, lo, hi int) {
 // and arg. If dzSum is not nil it also writes the sum of dz over each
 // channel — the gradient of the convolution's bias — computed from the
 // closed form of dz rather than by another pass over it.
+//
+// It is prepare followed by fill over the whole batch; Conv4 instead lets
+// the convolution's backward pass call fill chunk by chunk, so that dz is
+// never stored whole.
 func (b *bnReluPool[T]) backward(dz, dgamma, dbeta, dzSum, dout, out []T, arg []int32, z, gamma []T, n, h, w int) {
-	b.n, b.h, b.w = n, h, w
-	b.dz, b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = dz, dgamma, dbeta, dzSum, dout, out, arg, z, gamma
-	b.e.par.For(b.c, b.bwd)
-	b.dz, b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	b.prepare(dgamma, dbeta, dzSum, dout, out, arg, z, gamma, n, h, w)
+	b.fill(dz, n*h*w, 0, n)
+	b.release()
 }
 
-func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
+// prepare computes, per channel, dgamma, dbeta, dzSum (if not nil) and the
+// coefficients fill needs, given dout and the forward's out, arg and z,
+// which must stay unchanged until release.
+func (b *bnReluPool[T]) prepare(dgamma, dbeta, dzSum, dout, out []T, arg []int32, z, gamma []T, n, h, w int) {
+	b.n, b.h, b.w = n, h, w
+	b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = dgamma, dbeta, dzSum, dout, out, arg, z, gamma
+	for len(b.c0) < b.c {
+		b.c0, b.c1, b.k = append(b.c0, 0), append(b.c1, 0), append(b.k, 0)
+	}
+	b.e.par.For(b.c, b.bwd)
+}
+
+// release drops the references prepare took.
+func (b *bnReluPool[T]) release() {
+	b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.arg, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil, nil
+}
+
+func (b *bnReluPool[T]) prepareRange(_, lo, hi int) {
 	m := b.n * b.h * b.w
 	mo := b.n * (b.h / 2) * (b.w / 2)
 	for ch := lo; ch < hi; ch++ {
-		zc, dzc := b.z[ch*m:][:m], b.dz[ch*m:][:m]
+		zc := b.z[ch*m:][:m]
 		oc, ac, doc := b.out[ch*mo:][:mo], b.arg[ch*mo:][:mo], b.dout[ch*mo:][:mo]
 		mu, is := float64(b.mean[ch]), float64(b.invstd[ch])
 		// dy, the gradient at the BatchNorm output, is dout at the
@@ -156,31 +178,49 @@ func (b *bnReluPool[T]) backwardRange(_, lo, hi int) {
 		sdyx = (sdyx + sdyx1) * is
 		b.dgamma[ch], b.dbeta[ch] = T(sdyx), T(sdy)
 		k := float64(b.gamma[ch]) * is
-		// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): an affine function of z
-		// everywhere, plus k·dy at the pooled positions.
-		c0 := T(-k / float64(m) * sdy)
-		c1 := T(-k / float64(m) * sdyx * is)
-		muT := T(mu)
+		// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): in training mode an affine
+		// function of z everywhere, c0 + c1·(z − mean), plus k·dy at the
+		// pooled positions; in inference mode only the latter.
+		var c0, c1 T
 		if b.train {
+			c0 = T(-k / float64(m) * sdy)
+			c1 = T(-k / float64(m) * sdyx * is)
+		}
+		b.c0[ch], b.c1[ch], b.k[ch] = c0, c1, T(k)
+		if b.dz1 != nil {
+			// Σ dz = Σ k·dy + Σ (c0 + c1·(z − mean)); the last sum is
+			// m·c0 + c1·m·(mean − mean rounded to T).
+			fm := float64(m)
+			b.dz1[ch] = T(float64(T(k))*sdy + fm*float64(c0) + float64(c1)*fm*(b.mean64[ch]-float64(b.mean[ch])))
+		}
+	}
+}
+
+// fill writes dz for samples [s0, s1) after prepare: channel ch's values
+// for sample s go to dz[ch·ld + (s−s0)·h·w ...]. Workers may call it at
+// once on disjoint sample ranges.
+func (b *bnReluPool[T]) fill(dz []T, ld, s0, s1 int) {
+	hw := b.h * b.w
+	howo := (b.h / 2) * (b.w / 2)
+	m, mo := b.n*hw, b.n*howo
+	cols := (s1 - s0) * hw
+	for ch := 0; ch < b.c; ch++ {
+		zc := b.z[ch*m+s0*hw:][:cols]
+		dzc := dz[ch*ld:][:cols]
+		if b.train {
+			c0, c1, mu := b.c0[ch], b.c1[ch], b.mean[ch]
 			for i, v := range zc {
-				dzc[i] = c0 + c1*(v-muT)
+				dzc[i] = c0 + c1*(v-mu)
 			}
 		} else {
 			clear(dzc)
 		}
-		kT := T(k)
+		kT := b.k[ch]
+		o0, o1 := ch*mo+s0*howo, ch*mo+s1*howo
+		oc, ac, doc := b.out[o0:o1], b.arg[o0:o1], b.dout[o0:o1]
+		base := int32(s0 * hw)
 		for o, d := range doc {
-			dzc[ac[o]] += kT * T(pass(d, oc[o]))
-		}
-		if b.dz1 != nil {
-			// Σ dz = Σ k·dy + Σ (c0 + c1·(z − mean)); the last sum is
-			// m·c0 + c1·m·(mean − mean rounded to T).
-			s := float64(kT) * sdy
-			if b.train {
-				fm := float64(m)
-				s += fm*float64(c0) + float64(c1)*fm*(b.mean64[ch]-float64(muT))
-			}
-			b.dz1[ch] = T(s)
+			dzc[ac[o]-base] += kT * T(pass(d, oc[o]))
 		}
 	}
 }

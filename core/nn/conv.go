@@ -28,6 +28,12 @@ type conv3x3[T Float] struct {
 	// dZ·colᵀ.
 	dw  [][]T
 	dwT bool
+	// With fillDZ set, backward takes dZ not from a stored slice but from
+	// fillDZ(buf, ld, s0, s1), called by each worker for its chunk
+	// [s0, s1) into its buffer dzBuf[worker] (row stride ld), so that dZ is
+	// never stored whole.
+	fillDZ func(dz []T, ld, s0, s1 int)
+	dzBuf  [][]T
 	// With stats set, forward also sums each output channel and its
 	// squares (while each chunk is in cache): per worker in psum, psq, then
 	// in sum, sq.
@@ -76,6 +82,16 @@ func (l *conv3x3[T]) reserve(h, w int) {
 	for i := range l.col {
 		if len(l.col[i]) < need {
 			l.col[i] = make([]T, need)
+		}
+	}
+	if l.fillDZ != nil {
+		for len(l.dzBuf) < threads {
+			l.dzBuf = append(l.dzBuf, nil)
+		}
+		for i := range l.dzBuf {
+			if len(l.dzBuf[i]) < l.cout*l.chunk*hw {
+				l.dzBuf[i] = make([]T, l.cout*l.chunk*hw)
+			}
 		}
 	}
 }
@@ -142,8 +158,9 @@ func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
 
 // backward computes the gradients of the loss with respect to the weights,
 // the bias (if db is not nil) and the input (if dx is not nil), given dz, its gradient with
-// respect to the output, and the x and wt of the forward call. It writes
-// (does not accumulate into) dwt, db and dx.
+// respect to the output (or nil if fillDZ is set), and the x and wt of the
+// forward call. It writes (does not accumulate into) dwt, db and dx; db
+// needs dz.
 func (l *conv3x3[T]) backward(dx, dwt, db, dz, x, wt []T, n, h, w int) {
 	l.reserve(h, w)
 	l.n, l.h, l.w = n, h, w
@@ -187,17 +204,25 @@ func (l *conv3x3[T]) backwardRange(worker, lo, hi int) {
 	for s0 := lo; s0 < hi; s0 += l.chunk {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * hw
+		var dz []T
+		ldz := nhw
+		if l.fillDZ != nil {
+			dz, ldz = l.dzBuf[worker], cols
+			l.fillDZ(dz, cols, s0, s1)
+		} else {
+			dz = l.dz[s0*hw:]
+		}
 		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
 		if l.dwT {
 			// dWᵀ += col · dZ[:, chunk]ᵀ
-			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, l.dz[s0*hw:], nhw, 1, dw, l.cout)
+			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, dz, ldz, 1, dw, l.cout)
 		} else {
 			// dW += dZ[:, chunk] · colᵀ
-			l.e.gemm(worker, false, true, l.cout, k, cols, 1, l.dz[s0*hw:], nhw, col, cols, 1, dw, k)
+			l.e.gemm(worker, false, true, l.cout, k, cols, 1, dz, ldz, col, cols, 1, dw, k)
 		}
 		if l.dx != nil {
 			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
-			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, l.dz[s0*hw:], nhw, 0, col, cols)
+			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, dz, ldz, 0, col, cols)
 			col2im(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
 		}
 	}

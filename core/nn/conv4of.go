@@ -60,8 +60,7 @@ type Conv4Of[T Float] struct {
 	z     [Blocks][]T     // convolution outputs
 	arg   [Blocks][]int32 // pooling indices
 	emb   []T             // n×EmbeddingDim
-	dz    []T
-	d     [2][]T // ping-pong gradients of block inputs/outputs
+	d     [2][]T          // ping-pong gradients of block inputs/outputs
 }
 
 // NewConv4Of returns a Conv4Of that multiplies matrices with gemm (called
@@ -76,6 +75,9 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 	for i := range Blocks {
 		m.conv[i] = newConv3x3(e, blockIn(i), Filters)
 		m.bn[i] = newBNReluPool(e, Filters)
+		// The convolution's backward pass asks the BatchNorm for dZ chunk
+		// by chunk.
+		m.conv[i].fillDZ = m.bn[i].fill
 	}
 	return m
 }
@@ -96,7 +98,6 @@ func (m *Conv4Of[T]) reserve(n int) {
 	}
 	m.in[Blocks] = grow(m.in[Blocks], Filters*n)
 	m.emb = grow(m.emb, n*EmbeddingDim)
-	m.dz = grow(m.dz, Filters*n*ImageSize*ImageSize)
 	h1 := blockSize(1)
 	m.d[0] = grow(m.d[0], Filters*n*h1*h1)
 	m.d[1] = grow(m.d[1], Filters*n*h1*h1)
@@ -153,14 +154,16 @@ func (m *Conv4Of[T]) Backward(p *[Blocks]BlockParams[T], dEmb []T, g *[Blocks]Bl
 	for i := Blocks - 1; i >= 0; i-- {
 		h := blockSize(i)
 		bp, bg := &p[i], &g[i]
-		dz := m.dz[:Filters*n*h*h]
-		// The BatchNorm pass also sums dz: the convolution's bias gradient.
-		m.bn[i].backward(dz, bg.BNWeight, bg.BNBias, bg.Bias, dout, m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, n, h, h)
+		// The BatchNorm's per-channel pass gives its own gradients and the
+		// convolution's bias gradient (the sum of dZ, in closed form); the
+		// convolution then gets dZ from it chunk by chunk.
+		m.bn[i].prepare(bg.BNWeight, bg.BNBias, bg.Bias, dout, m.in[i+1], m.arg[i], m.z[i], bp.BNWeight, n, h, h)
 		var dx []T
 		if i > 0 {
 			dx = m.d[next][:blockIn(i)*n*h*h]
 		}
-		m.conv[i].backward(dx, bg.Weight, nil, dz, m.in[i], bp.Weight, n, h, h)
+		m.conv[i].backward(dx, bg.Weight, nil, nil, m.in[i], bp.Weight, n, h, h)
+		m.bn[i].release()
 		dout, next = dx, 1-next
 	}
 }

@@ -71,11 +71,13 @@
 //   - BatchNorm (with the bias folded into its shift), ReLU and max-pool
 //     are one branch-free pass that never stores the normalised values and
 //     records where each pooled value came from;
-//   - backward, one pass per channel writes dZ (an affine function of Z plus
-//     the pooled positions' gradients) and gets the bias gradient in closed
-//     form; the convolution's backward re-unfolds the input chunk by chunk
-//     for dW = dZ·colᵀ (colᵀ·dZᵀ for the first layer, whose Cin·9 is 9) and
-//     dX = col2im(Wᵀ·dZ).
+//   - backward, a pass over each channel's pooled outputs gives the
+//     BatchNorm gradients and the coefficients of dZ (an affine function of
+//     Z plus the pooled positions' gradients), and the bias gradient in
+//     closed form; the convolution's backward then builds dZ chunk by chunk
+//     in cache (it is never stored whole), re-unfolds the input for
+//     dW = dZ·colᵀ (colᵀ·dZᵀ for the first layer, whose Cin·9 is 9) and
+//     folds Wᵀ·dZ back with col2im for dX.
 //
 // Work is spread over a Parallel — a gemm.Pool natively, one worker under
 // wasm — by samples for the convolutions and by channels for BatchNorm,
