@@ -13,13 +13,15 @@ import (
 //
 //	Forward:  Y[64×9800] = W[64×576] · col[576×9800]
 //	Weights:  dW[64×576] = dY[64×9800] · col^T      (transB, long k)
+//	WeightsT: dWᵀ[576×64] = col · dY^T              (transB, long k)
 //	Input:    dcol[576×9800] = W^T · dY[64×9800]    (transA, k = 64)
 //
 // Run with -cpu=1,2: gonum's Sgemm and the Pool both use GOMAXPROCS
 // threads; the Workspace rows are single-threaded whatever -cpu says.
-func BenchmarkConvForward(b *testing.B) { benchShapes(b, false, false, 64, 9800, 576) }
-func BenchmarkConvWeights(b *testing.B) { benchShapes(b, false, true, 64, 576, 9800) }
-func BenchmarkConvInput(b *testing.B)   { benchShapes(b, true, false, 576, 9800, 64) }
+func BenchmarkConvForward(b *testing.B)  { benchShapes(b, false, false, 64, 9800, 576) }
+func BenchmarkConvWeights(b *testing.B)  { benchShapes(b, false, true, 64, 576, 9800) }
+func BenchmarkConvWeightsT(b *testing.B) { benchShapes(b, false, true, 576, 64, 9800) }
+func BenchmarkConvInput(b *testing.B)    { benchShapes(b, true, false, 576, 9800, 64) }
 
 func benchShapes(b *testing.B, transA, transB bool, m, n, k int) {
 	rng := rand.New(rand.NewPCG(1, 1))
