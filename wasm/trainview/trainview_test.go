@@ -1,0 +1,224 @@
+package trainview
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"testing"
+
+	"metaglot/wasm/trainer"
+)
+
+func TestSmoothing(t *testing.T) {
+	var h History
+	// A constant series: bias correction makes the smoothed curve that
+	// constant from the first step on.
+	for i := 1; i <= 5; i++ {
+		h.Add(trainer.Step{Episode: i, Loss: 2, Acc: 0.5})
+		p, _ := h.Last()
+		if math.Abs(p.SmoothLoss-2) > 1e-12 || math.Abs(p.SmoothAc-0.5) > 1e-12 {
+			t.Fatalf("step %d: smoothed %v, %v; want 2, 0.5", i, p.SmoothLoss, p.SmoothAc)
+		}
+	}
+	// A step change: the smoothed value moves towards it by Alpha of the
+	// remaining distance each step.
+	h.Reset()
+	h.Add(trainer.Step{Episode: 1, Loss: 1})
+	h.Add(trainer.Step{Episode: 2, Loss: 0})
+	p, _ := h.Last()
+	// ema = 0.9·0.1·1 = 0.09, corrected by 1 − 0.81 = 0.19.
+	if want := 0.09 / 0.19; math.Abs(p.SmoothLoss-want) > 1e-12 {
+		t.Errorf("smoothed after 1, 0: %v, want %v", p.SmoothLoss, want)
+	}
+	h.Add(trainer.Step{Episode: 3, Loss: math.NaN()})
+	if h.Steps() != 2 {
+		t.Errorf("a NaN step was recorded")
+	}
+}
+
+func TestHistoryStaysBounded(t *testing.T) {
+	var h History
+	n := 3*MaxPoints + 17
+	for i := 1; i <= n; i++ {
+		h.Add(trainer.Step{Episode: i, Loss: float64(i % 2), Acc: 0.25})
+	}
+	if len(h.Points) >= MaxPoints || len(h.Points) < MaxPoints/4 {
+		t.Errorf("%d points after %d steps, want between %d and %d", len(h.Points), n, MaxPoints/4, MaxPoints)
+	}
+	last, _ := h.Last()
+	if last.Episode != n || h.Steps() != n {
+		t.Errorf("last point at episode %d of %d steps, want %d", last.Episode, h.Steps(), n)
+	}
+	// Merged points are means: the alternating 0, 1 losses average ½.
+	for i, p := range h.Points[:len(h.Points)-1] {
+		if math.Abs(p.Loss-0.5) > 1e-9 || p.Acc != 0.25 {
+			t.Fatalf("point %d: loss %v acc %v, want 0.5 and 0.25", i, p.Loss, p.Acc)
+		}
+	}
+	for i := 1; i < len(h.Points); i++ {
+		if h.Points[i].Episode <= h.Points[i-1].Episode {
+			t.Fatalf("episodes not increasing at point %d", i)
+		}
+	}
+}
+
+func TestViewApply(t *testing.T) {
+	var v View
+	v.Apply(trainer.Event{Type: trainer.EvLoading, Msg: "Loading 1 of 50"})
+	if v.Ready || v.Status() != "Loading 1 of 50" {
+		t.Errorf("loading: ready %v, status %q", v.Ready, v.Status())
+	}
+	v.Apply(trainer.Event{Type: trainer.EvReady, Limits: &trainer.Limits{TrainClasses: 4800, TestClasses: 1692}})
+	if !v.Ready || v.State != trainer.Idle || v.Limits.TrainClasses != 4800 {
+		t.Errorf("ready: %+v", v)
+	}
+	v.Apply(trainer.Event{Type: trainer.EvInvalid, Field: "way", Msg: "N = 9000, but…"})
+	if v.Field != "way" || !strings.Contains(v.Message, "N = 9000") {
+		t.Errorf("invalid: field %q message %q", v.Field, v.Message)
+	}
+	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Running, Algo: "protonet", Total: 10})
+	if v.Field != "" || !v.Busy() || v.Message != "Training Prototypical Networks." {
+		t.Errorf("running: field %q busy %v message %q", v.Field, v.Busy(), v.Message)
+	}
+	v.Apply(trainer.Event{Type: trainer.EvProgress, Steps: []trainer.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}, {Episode: 2, Loss: 1.2, Acc: 0.6}}, Episodes: 2, Total: 10, HeapBytes: 7})
+	v.Apply(trainer.Event{Type: trainer.EvEval, Eval: &trainer.Eval{Episode: 2, Acc: 0.55, CI95: 0.05}})
+	if v.Episodes != 2 || v.Last.Loss != 1.2 || v.HeapBytes != 7 || len(v.History.Evals) != 1 {
+		t.Errorf("progress: %+v", v)
+	}
+	if s := v.Status(); !strings.Contains(s, "episode 2 of 10") || !strings.Contains(s, "loss 1.200") || !strings.Contains(s, "held-out 55.0% ± 5.0") {
+		t.Errorf("status %q", s)
+	}
+	if b := v.Apply(trainer.Event{Type: trainer.EvWeights, Data: []byte{1, 2}}); len(b) != 2 {
+		t.Errorf("weights event gave %v", b)
+	}
+	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Diverged, Algo: "protonet", Episodes: 2, Msg: "loss is NaN"})
+	if v.Busy() || !strings.Contains(v.Message, "diverged") || !strings.Contains(v.Message, "loss is NaN") {
+		t.Errorf("diverged: %q", v.Message)
+	}
+	// A new run starts a new history.
+	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Running, Algo: "fomaml", Total: 5})
+	if v.History.Steps() != 0 || len(v.History.Evals) != 0 {
+		t.Errorf("new run kept %d steps", v.History.Steps())
+	}
+}
+
+func TestReadForm(t *testing.T) {
+	lim := trainer.Limits{TrainClasses: 4800, TestClasses: 1692}
+	form := map[string]string{"algo": "protonet", "way": "20", "shot": "5", "query": "5", "lr": "1e-3", "inner_lr": "", "inner_steps": "x", "meta_batch": "", "episodes": "100", "eval_every": "50", "init": "scratch"}
+	get := func(f string) string { return form[f] }
+	c, err := ReadForm(get, lim)
+	if err != nil || c.Way != 20 || c.LR != 1e-3 || c.MetaBatch != 1 || c.Episodes != 100 {
+		t.Fatalf("protonet form (inner fields ignored): %+v, %v", c, err)
+	}
+	for _, tc := range []struct{ field, value, want string }{
+		{"way", "five", "not a whole number"},
+		{"way", "9000", "only 4800 classes"},
+		{"query", "16", "K + Q = 21"},
+		{"lr", "-0.01", "positive"},
+		{"lr", "fast", "not a number"},
+	} {
+		old := form[tc.field]
+		form[tc.field] = tc.value
+		_, err := ReadForm(get, lim)
+		if FieldOf(err) != tc.field || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s = %q: %v, want field %s saying %q", tc.field, tc.value, err, tc.field, tc.want)
+		}
+		form[tc.field] = old
+	}
+	form["algo"], form["way"], form["shot"], form["inner_lr"], form["inner_steps"], form["meta_batch"] = "fomaml", "5", "1", "-0.4", "1", "4"
+	if _, err := ReadForm(get, lim); FieldOf(err) != "inner_lr" {
+		t.Errorf("negative inner lr: %v", err)
+	}
+}
+
+func count(img *image.RGBA, col color.RGBA) int {
+	n := 0
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			if img.RGBAAt(x, y) == col {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestDrawChart(t *testing.T) {
+	var h History
+	for i := 1; i <= 50; i++ {
+		h.Add(trainer.Step{Episode: i, Loss: 2 / float64(i), Acc: 1 - 1/float64(i)})
+	}
+	h.Evals = []trainer.Eval{{Episode: 25, Acc: 0.7}, {Episode: 50, Acc: 0.8}}
+	img := image.NewRGBA(image.Rect(0, 0, 300, 150))
+	DrawChart(img, &h, LossChart, 1)
+	if count(img, lossLine) < 100 || count(img, rawLoss) == 0 || count(img, heldOut) != 0 {
+		t.Errorf("loss chart: %d smoothed, %d raw, %d held-out pixels", count(img, lossLine), count(img, rawLoss), count(img, heldOut))
+	}
+	// The smoothed loss falls: its pixels near the left are higher up
+	// (smaller y) than near the right.
+	top := func(x int) int {
+		for y := 0; y < 150; y++ {
+			if img.RGBAAt(x, y) == lossLine {
+				return y
+			}
+		}
+		return -1
+	}
+	if l, r := top(60), top(280); l < 0 || r < 0 || l >= r {
+		t.Errorf("smoothed loss at x=60 has y %d, at x=280 y %d: want a falling curve", l, r)
+	}
+	DrawChart(img, &h, AccuracyChart, 1)
+	if count(img, accLine) < 100 || count(img, heldOut) < 20 {
+		t.Errorf("accuracy chart: %d smoothed, %d held-out pixels", count(img, accLine), count(img, heldOut))
+	}
+	// Empty history and tiny images do not panic.
+	DrawChart(image.NewRGBA(image.Rect(0, 0, 5, 5)), &History{}, LossChart, 2)
+	DrawChart(img, &History{}, AccuracyChart, 1)
+}
+
+func snapshot() *trainer.Snapshot {
+	s := &trainer.Snapshot{Way: 3, Shot: 2, Query: 2, Support: make([]byte, 6*784), Queries: make([]byte, 6*784), Pred: []int{0, 0, 1, 2, 2, 2}}
+	for i := range s.Support {
+		if i%784 == 400 {
+			s.Support[i] = 255
+		}
+	}
+	for k := range 3 {
+		s.Points = append(s.Points, trainer.Point{X: float32(k), Y: 0, Kind: trainer.PrototypePoint, Class: k})
+		s.Points = append(s.Points, trainer.Point{X: float32(k), Y: 1, Kind: trainer.SupportPoint, Class: k})
+	}
+	s.Points = append(s.Points, trainer.Point{X: 1, Y: -1, Kind: trainer.UserPoint, Class: 0})
+	return s
+}
+
+func TestDrawEpisode(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 240, 120))
+	DrawEpisode(img, snapshot(), 1)
+	// Only query 1 of class 1 is wrong: 5 right frames and 1 wrong one,
+	// each a frame of equal size.
+	r, w := count(img, right), count(img, wrong)
+	if r == 0 || w == 0 || r != 5*w {
+		t.Errorf("%d right-frame and %d wrong-frame pixels, want five times as many right", r, w)
+	}
+	if count(img, ink) == 0 {
+		t.Error("no ink drawn")
+	}
+	DrawEpisode(img, nil, 1)
+	if count(img, paper) != 240*120 {
+		t.Error("no snapshot: want blank paper")
+	}
+}
+
+func TestDrawEmbedding(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 200, 200))
+	DrawEmbedding(img, snapshot(), 1)
+	for k := range 3 {
+		if count(img, ClassColor(k)) == 0 {
+			t.Errorf("class %d not drawn", k)
+		}
+	}
+	if count(img, UserColor(0)) == 0 || count(img, ink) == 0 {
+		t.Error("user drawing or prototype rings not drawn")
+	}
+}

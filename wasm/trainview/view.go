@@ -1,0 +1,146 @@
+package trainview
+
+import (
+	"fmt"
+
+	"metaglot/wasm/trainer"
+)
+
+// View is what the Train view shows, built from the worker's events.
+type View struct {
+	Ready   bool   // the worker has loaded the images
+	Loading string // what the worker is loading, until Ready
+	Limits  trainer.Limits
+
+	State    trainer.State
+	Algo     string
+	Episodes int // episodes of the run done
+	Total    int // episodes planned
+	Last     trainer.Step
+	History  History
+	Snapshot *trainer.Snapshot
+
+	// Message is the outcome of the last action, for the page's live
+	// region; Field names the form field an invalid start was refused
+	// for ("" for none).
+	Message string
+	Field   string
+
+	// HeapBytes and SysBytes are the worker's Go heap and runtime memory,
+	// WasmBytes its WebAssembly memory, as last reported.
+	HeapBytes, SysBytes, WasmBytes uint64
+
+	// Version grows with every change of what the pictures show (the
+	// charts, the episode, the embedding).
+	Version int
+}
+
+// Busy reports whether a run is going (running or paused).
+func (v *View) Busy() bool { return v.State == trainer.Running || v.State == trainer.Paused }
+
+// Apply folds an event into v. It returns the weights file of an
+// EvWeights event (nil otherwise): what to do with it is the page's
+// business (download it, classify with it).
+func (v *View) Apply(e trainer.Event) []byte {
+	switch e.Type {
+	case trainer.EvLoading:
+		v.Loading = e.Msg
+	case trainer.EvReady:
+		v.Ready, v.Loading = true, ""
+		if e.Limits != nil {
+			v.Limits = *e.Limits
+		}
+		if v.State == "" {
+			v.State = trainer.Idle
+		}
+	case trainer.EvState:
+		if e.State == trainer.Running && !v.Busy() { // a new run
+			v.History.Reset()
+			v.Snapshot, v.Last = nil, trainer.Step{}
+			v.Version++
+		}
+		v.State, v.Algo, v.Episodes, v.Total = e.State, e.Algo, e.Episodes, e.Total
+		v.Field = ""
+		v.Message = stateMessage(e)
+	case trainer.EvInvalid:
+		v.Field, v.Message = e.Field, "Not started: "+e.Msg
+	case trainer.EvProgress:
+		for _, s := range e.Steps {
+			v.History.Add(s)
+			v.Last = s
+		}
+		v.Episodes, v.Total = e.Episodes, e.Total
+		v.HeapBytes, v.SysBytes = e.HeapBytes, e.SysBytes
+		v.Version++
+	case trainer.EvEval:
+		if e.Eval != nil {
+			v.History.Evals = append(v.History.Evals, *e.Eval)
+			v.Version++
+		}
+	case trainer.EvSnapshot:
+		v.Snapshot = e.Snapshot
+		v.Version++
+	case trainer.EvLoaded:
+		v.Message, v.Field = e.Msg, ""
+	case trainer.EvWeights:
+		return e.Data
+	case trainer.EvError:
+		v.Message = e.Msg
+	}
+	return nil
+}
+
+func stateMessage(e trainer.Event) string {
+	name := AlgoLabel(e.Algo)
+	switch e.State {
+	case trainer.Running:
+		if e.Msg != "" {
+			return fmt.Sprintf("Training %s (%s).", name, e.Msg)
+		}
+		return fmt.Sprintf("Training %s.", name)
+	case trainer.Paused:
+		return fmt.Sprintf("Paused after %d of %d episodes.", e.Episodes, e.Total)
+	case trainer.Stopped:
+		return fmt.Sprintf("Stopped after %d episodes; the weights trained so far are kept.", e.Episodes)
+	case trainer.Finished:
+		return fmt.Sprintf("Finished: %d episodes trained.", e.Episodes)
+	case trainer.Diverged:
+		return "Training diverged and stopped: " + e.Msg
+	}
+	return e.Msg
+}
+
+// AlgoLabel returns the name the page gives an algorithm.
+func AlgoLabel(a string) string {
+	switch a {
+	case "protonet":
+		return "Prototypical Networks"
+	case "fomaml":
+		return "first-order MAML"
+	case "reptile":
+		return "Reptile"
+	}
+	return a
+}
+
+// Status returns the one-line counter of the view, e.g. "episode 120 of
+// 1000 · loss 0.412 (smoothed 0.455) · accuracy 86% (smoothed 83%)".
+func (v *View) Status() string {
+	if !v.Ready {
+		if v.Loading != "" {
+			return v.Loading
+		}
+		return "Starting the trainer…"
+	}
+	p, ok := v.History.Last()
+	if !ok {
+		return fmt.Sprintf("%s: no episodes yet.", v.State)
+	}
+	s := fmt.Sprintf("%s · episode %d of %d · loss %.3f (smoothed %.3f) · accuracy %.0f%% (smoothed %.0f%%)",
+		v.State, v.Episodes, v.Total, v.Last.Loss, p.SmoothLoss, 100*v.Last.Acc, 100*p.SmoothAc)
+	if n := len(v.History.Evals); n > 0 {
+		e := v.History.Evals[n-1]
+		s += fmt.Sprintf(" · held-out %.1f%% ± %.1f", 100*e.Acc, 100*e.CI95)
+	}
+	return s
+}
