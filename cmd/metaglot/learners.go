@@ -92,6 +92,8 @@ func (c runConfig) check() error {
 		return usagef("-inner-steps %d -adapt-steps %d: want at least 1", c.InnerSteps, c.AdaptSteps)
 	case c.Algo != "protonet" && !(c.InnerLR > 0):
 		return usagef("-inner-lr %v: want a positive number", c.InnerLR)
+	case c.Algo == "reptile" && c.ProtoHead:
+		return usagef("-proto-head: Reptile does not learn with it (its support loss starts at ≈ 0); use it with eval or classify")
 	case c.CheckpointEvery < 1:
 		return usagef("-checkpoint-every %d: want at least 1", c.CheckpointEvery)
 	case c.ValEvery < 0 || c.ValEpisodes < 1:

@@ -37,9 +37,14 @@
 //
 // # Head and BatchNorm
 //
-// As in package maml: a meta-learned N-way head, or with Config.ProtoHead
-// a prototype-initialized head per task and Conv4 alone as θ; BatchNorm
-// with the support's batch statistics, applied unchanged to each query
+// As in package maml: a meta-learned N-way head; BatchNorm with the
+// support's batch statistics, applied unchanged to each query
 // (learner.HeadNet.SupportStats). The Reptile paper's Omniglot figures are
 // transductive (all queries normalized together); these are not.
+//
+// Config.ProtoHead (a prototype-initialized head per task) serves to adapt
+// a trained model to any number of classes. It is no way to train: the
+// prototype head fits the support set at once, the support loss and its
+// gradient are then ≈ 0, the fast weights do not move, and neither does θ.
+// (First-order MAML trains with it, because its signal is the query loss.)
 package reptile

@@ -16,7 +16,10 @@ type Config struct {
 	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10
 	Epsilon    float64 // outer step size ε (the start of the schedule); 0 means 1
 	// ProtoHead initialises the head of every task from the support
-	// prototypes instead of meta-learning it (see package maml).
+	// prototypes instead of meta-learning it (see package maml). It is
+	// meant for adapting a trained model: in training, Reptile's signal
+	// vanishes as soon as the prototype head fits the support set (the
+	// support loss is then ≈ 0, so φ = θ), which on Omniglot is at once.
 	ProtoHead bool
 	Par       nn.Parallel // workers for the convolutions; nil means one
 }
