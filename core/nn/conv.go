@@ -18,8 +18,10 @@ type conv3x3[T Float] struct {
 	e         engine[T]
 	cin, cout int
 
-	// chunk is the number of samples unfolded at once.
-	chunk int
+	// chunk is the number of samples unfolded at once: as many as fit in
+	// target columns (colTarget if 0), at least one.
+	chunk  int
+	target int
 	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·H·W.
 	col [][]T
 	// dw[w] is worker w's partial weight gradient, Cout × Cin·9, or its
@@ -63,10 +65,14 @@ func newConv3x3[T Float](e engine[T], cin, cout int) *conv3x3[T] {
 	return l
 }
 
-// reserve sizes the per-worker buffers for n samples of h×w.
+// reserve sizes the per-worker buffers for images of h×w.
 func (l *conv3x3[T]) reserve(h, w int) {
 	hw := h * w
-	l.chunk = max(1, colTarget/hw)
+	target := colTarget
+	if l.target > 0 {
+		target = l.target
+	}
+	l.chunk = max(1, target/hw)
 	k := l.cin * 9
 	threads := l.e.par.Threads()
 	for len(l.col) < threads {

@@ -90,14 +90,13 @@ func TestConvGradient(t *testing.T) {
 
 func testConvGradient(t *testing.T, cin, cout int) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	const n, h, w = 3, 5, 4
+	const n, h, w = 5, 5, 4
 	x := randSlice(rng, cin*n*h*w)
 	wt := randSlice(rng, cout*cin*9)
 	b := randSlice(rng, cout)
 	r := randSlice(rng, cout*n*h*w)
 	l := newConv3x3(testEngine(2), cin, cout)
-	l.reserve(h, w)
-	l.chunk = 2 // several chunks per worker
+	l.target = 2 * h * w // chunks of two samples: several per worker
 	l.stats = true
 	z := make([]float64, cout*n*h*w)
 	loss := func() float64 {
