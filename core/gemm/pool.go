@@ -52,10 +52,16 @@ type gemmJob struct {
 	units, chunks  int // units of the split, claimed in this many chunks
 }
 
-// chunksPerThread is how many pieces a product is cut into per worker.
-// Workers claim pieces as they finish, so a worker that the OS delays (the
-// machine may be shared) does not hold everyone up.
+// chunksPerThread is how many pieces a product is cut into per worker, at
+// most. Workers claim pieces as they finish, so a worker that the OS delays
+// (the machine may be shared) does not hold everyone up.
 const chunksPerThread = 4
+
+// minChunkSpan is the fewest columns (rows when splitting m) a piece should
+// have beyond one piece per worker: each piece packs all of op(A) (op(B))
+// again, which for Conv4's dW = dY·colᵀ (n = 576, k = B·HW) cost 20% with
+// eight pieces of 72 columns.
+const minChunkSpan = 256
 
 // minWorkPerThread is the number of multiply-adds below which giving a
 // worker a share of a product costs more in hand-off than it saves.
@@ -215,7 +221,14 @@ func (p *Pool) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float3
 	if !p.job.splitN {
 		p.job.step, p.job.units = kn.mr, tilesM
 	}
-	p.job.chunks = min(p.job.units, parts*chunksPerThread, max(parts, m*n*k/minWorkPerThread))
+	// Every chunk packs all of op(A) (or op(B) when splitting m) again, so
+	// a chunk must span at least minChunkSpan columns (rows) to keep that
+	// repacking small next to its arithmetic.
+	span := n
+	if !p.job.splitN {
+		span = m
+	}
+	p.job.chunks = min(p.job.units, parts*chunksPerThread, max(parts, min(span/minChunkSpan, m*n*k/minWorkPerThread)))
 	p.next.Store(0)
 	p.run(parts, parts, p.gemmBody)
 	p.job = gemmJob{} // drop references to the caller's slices
