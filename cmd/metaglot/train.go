@@ -191,6 +191,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return writeChart(*out, fmt.Sprintf("%s, %d-way %d-shot, %s split", cfg.Algo, cfg.Way, cfg.Shot, cfg.Split), ms)
 	}
 
+	saved := -1 // episode of the last checkpoint written by this sitting
+	if *resume {
+		saved = start
+	}
 	eps := make([]episode.Episode, cfg.MetaBatch)
 	tasks := make([]*learner.Task, cfg.MetaBatch)
 	ep := start
@@ -221,7 +225,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		m, err := l.Step(tasks)
 		if err != nil {
 			bar.Exit()
-			return fmt.Errorf("episode %d: %w; the last checkpoint in %s is intact", ep, err, *out)
+			if saved < 0 {
+				return fmt.Errorf("episode %d: %w; no checkpoint was written", ep, err)
+			}
+			return fmt.Errorf("episode %d: %w; the checkpoint of episode %d in %s is intact", ep, err, saved, *out)
 		}
 		ep += cfg.MetaBatch
 		rec := metric{Episode: ep, Loss: m.Loss, Acc: m.Acc, LR: rate, Seconds: elapsed()}
@@ -239,6 +246,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			if err := save(ep); err != nil {
 				return err
 			}
+			saved = ep
 		}
 	}
 	bar.Finish()

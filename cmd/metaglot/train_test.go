@@ -142,6 +142,47 @@ func TestCorruptCheckpoint(t *testing.T) {
 	}
 }
 
+// TestTrainStopsOnNaN: a learning rate that blows the weights up stops
+// training with an error at the episode where the loss or a gradient stops
+// being finite, keeping the last checkpoint.
+func TestTrainStopsOnNaN(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(tinyTrain(out, "-lr", "1e30", "-episodes", "50", "-checkpoint-every", "1")...)
+	if code != 1 || !strings.Contains(stderr, "NaN") && !strings.Contains(stderr, "Inf") {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming the NaN or Inf", code, stderr)
+	}
+	if !strings.Contains(stderr, "is intact") {
+		t.Errorf("stderr %q does not say the checkpoint is intact", stderr)
+	}
+	if _, _, _, err := loadModel(filepath.Join(out, checkpointFile)); err != nil {
+		t.Errorf("checkpoint after divergence: %v", err)
+	}
+}
+
+// TestMismatchedModel: a model file whose tensors do not fit the
+// architecture its metadata names is refused with the file and the
+// tensor named.
+func TestMismatchedModel(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runCLI(tinyTrain(out, "-episodes", "1")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	params, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(out, "bad.safetensors")
+	// A FOMAML model needs a head, which these parameters lack.
+	m.Config.Algo, m.Config.InnerSteps, m.Config.AdaptSteps, m.Config.InnerLR = "fomaml", 1, 1, 0.4
+	if err := checkpoint.Write(bad, params, m.encode()); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("eval", "-model", bad, "-assets", testAssets, "-episodes", "1")
+	if code != 1 || !strings.Contains(stderr, bad) || !strings.Contains(stderr, "head.weight") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the file and the missing head", code, stderr)
+	}
+}
+
 // buildBinary compiles metaglot into a temporary directory.
 func buildBinary(t *testing.T) string {
 	t.Helper()
