@@ -83,7 +83,7 @@ func TestViewApply(t *testing.T) {
 	}
 	v.Apply(trainer.Event{Type: trainer.EvProgress, Steps: []trainer.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}, {Episode: 2, Loss: 1.2, Acc: 0.6}}, Episodes: 2, Total: 10, HeapBytes: 7})
 	v.Apply(trainer.Event{Type: trainer.EvEval, Eval: &trainer.Eval{Episode: 2, Acc: 0.55, CI95: 0.05}})
-	if v.Episodes != 2 || v.Last.Loss != 1.2 || v.HeapBytes != 7 || len(v.History.Evals) != 1 {
+	if v.Episodes != 2 || v.Last.Loss != 1.2 || v.HeapBytes != 7 || len(v.History.Evals) != 1 || !v.HaveWeights {
 		t.Errorf("progress: %+v", v)
 	}
 	if s := v.Status(); !strings.Contains(s, "episode 2 of 10") || !strings.Contains(s, "loss 1.200") || !strings.Contains(s, "held-out 55.0% ± 5.0") {

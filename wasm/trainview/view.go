@@ -19,6 +19,9 @@ type View struct {
 	Last     trainer.Step
 	History  History
 	Snapshot *trainer.Snapshot
+	// HaveWeights says the worker holds weights (trained or loaded) to
+	// download or classify with.
+	HaveWeights bool
 
 	// Message is the outcome of the last action, for the page's live
 	// region; Field names the form field an invalid start was refused
@@ -69,6 +72,7 @@ func (v *View) Apply(e trainer.Event) []byte {
 			v.History.Add(s)
 			v.Last = s
 		}
+		v.HaveWeights = v.HaveWeights || len(e.Steps) > 0
 		v.Episodes, v.Total = e.Episodes, e.Total
 		v.HeapBytes, v.SysBytes = e.HeapBytes, e.SysBytes
 		v.Version++
@@ -81,7 +85,7 @@ func (v *View) Apply(e trainer.Event) []byte {
 		v.Snapshot = e.Snapshot
 		v.Version++
 	case trainer.EvLoaded:
-		v.Message, v.Field = e.Msg, ""
+		v.Message, v.Field, v.HaveWeights = e.Msg, "", true
 	case trainer.EvWeights:
 		return e.Data
 	case trainer.EvError:
