@@ -59,6 +59,13 @@
 // beta = 1. When beta is 0, C is written without being read, so NaN in C
 // does not leak into the result, as BLAS requires.
 //
+// Thin products C = A·Bᵀ (fewer than 16 rows or columns, like the weight
+// gradient of Conv4's first layer, K = 9) take a second algorithm: every
+// row of A and of B is then contiguous along k, so a dot kernel computes a
+// 2×4 block of C as eight dot products with vectors running along k,
+// without packing (dot.go). The packed algorithm would transpose all of B,
+// and each packed value would serve only a handful of multiply-adds.
+//
 // One deviation from textbook packing: a full-width strip of B that is not
 // transposed already has the micro-kernel's layout (kc rows of nr
 // contiguous values, one row stride apart), so it is read in place. With

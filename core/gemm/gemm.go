@@ -39,6 +39,7 @@ type Workspace struct {
 	// The scale factors live here, not on the stack: they are passed by
 	// pointer through a func value, which would make a local escape.
 	s, unit scale
+	dotOut  [8]float32 // results of one dot-kernel call
 }
 
 // NewWorkspace returns a Workspace that uses the fastest kernel the CPU
@@ -103,11 +104,22 @@ func lower(name string) string {
 
 // gemm is Sgemm on checked arguments.
 func (w *Workspace) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	w.gemmAs(w.k.useDot(transA, transB, m, n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmAs is gemm with the choice of algorithm made by the caller: a Pool
+// makes it once for the whole product, so that every piece of C is
+// computed as a single Workspace would.
+func (w *Workspace) gemmAs(dot, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if alpha == 0 || k == 0 {
 		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if dot {
+		w.gemmDot(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	kn := w.k

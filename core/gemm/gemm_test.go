@@ -56,7 +56,7 @@ func gemmCases(rng *rand.Rand) []gemmCase {
 	shapes := []shape{
 		{0, 0, 0}, {0, 5, 3}, {4, 0, 3}, {3, 5, 0}, {1, 1, 1}, {1, 7, 1}, {7, 1, 3},
 		{4, 32, 8}, {5, 33, 9}, {3, 17, 31}, {13, 15, 17}, {64, 64, 9}, {129, 3, 5},
-		{6, 1025, 2}, {2, 40, 257}, {37, 70, 300},
+		{6, 1025, 2}, {2, 40, 257}, {37, 70, 300}, {5, 9, 2100},
 	}
 	abs := [][2]float32{{1, 0}, {1, 1}, {-0.5, 2}, {0, 0.5}, {2.5, 0}, {0, 0}}
 	for i, s := range shapes {
@@ -204,6 +204,8 @@ func TestPoolBitwiseEqualsWorkspace(t *testing.T) {
 			{m: 64, n: 700, k: 300, alpha: 1, beta: 0},
 			{transB: true, m: 64, n: 90, k: 600, alpha: 1, beta: 1},
 			{transA: true, m: 300, n: 70, k: 64, alpha: 0.5, beta: 0},
+			{transB: true, m: 9, n: 64, k: 3000, alpha: 1, beta: 1}, // thin: dot kernel
+			{transB: true, m: 64, n: 9, k: 3000, alpha: 1, beta: 0},
 		} {
 			a, lda, b, ldb, c0, ldc := operands(rng, tc)
 			want := append([]float32(nil), c0...)

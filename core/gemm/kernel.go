@@ -29,6 +29,7 @@ type kernel struct {
 	kc     int // depth of a packed block
 	nc     int // columns of B per packed panel (multiple of nr)
 	micro  microKernel
+	dot    dotKernel // nil: thin A·Bᵀ products also take the packed path
 }
 
 // kernels returns the kernels this CPU can run, fastest first. The last one

@@ -17,10 +17,10 @@ import "simd/archsimd"
 func archKernels() []kernel {
 	var ks []kernel
 	if archsimd.X86.AVX512() {
-		ks = append(ks, kernel{name: "avx512", mr: 4, nr: 32, mc: 128, kc: 256, nc: 1024, micro: microAVX512x4x32})
+		ks = append(ks, kernel{name: "avx512", mr: 4, nr: 32, mc: 128, kc: 256, nc: 1024, micro: microAVX512x4x32, dot: dotAVX512x2x4})
 	}
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
-		ks = append(ks, kernel{name: "avx2", mr: 4, nr: 16, mc: 128, kc: 256, nc: 1024, micro: microAVX2x4x16})
+		ks = append(ks, kernel{name: "avx2", mr: 4, nr: 16, mc: 128, kc: 256, nc: 1024, micro: microAVX2x4x16, dot: dotAVX2x2x4})
 	}
 	return ks
 }
@@ -282,4 +282,78 @@ func updateY(r []float32, v0, v1, al, bt archsimd.Float32x8) {
 	p1 := (*[8]float32)(r[8:16])
 	v0.MulAdd(al, archsimd.LoadFloat32x8Array(p0).Mul(bt)).StoreArray(p0)
 	v1.MulAdd(al, archsimd.LoadFloat32x8Array(p1).Mul(bt)).StoreArray(p1)
+}
+
+// dotAVX512x2x4 is the AVX-512 dot kernel (see dotKernel): eight 16-lane
+// accumulators, six loads per eight fused multiply-adds.
+func dotAVX512x2x4(kc int, a0, a1, b0, b1, b2, b3 []float32, out *[8]float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 archsimd.Float32x16
+	a0, a1 = a0[:kc], a1[:kc]
+	b0, b1, b2, b3 = b0[:kc], b1[:kc], b2[:kc], b3[:kc]
+	p := 0
+	for ; p+16 <= kc; p += 16 {
+		x0 := archsimd.LoadFloat32x16Array((*[16]float32)(a0[p : p+16]))
+		x1 := archsimd.LoadFloat32x16Array((*[16]float32)(a1[p : p+16]))
+		y0 := archsimd.LoadFloat32x16Array((*[16]float32)(b0[p : p+16]))
+		y1 := archsimd.LoadFloat32x16Array((*[16]float32)(b1[p : p+16]))
+		y2 := archsimd.LoadFloat32x16Array((*[16]float32)(b2[p : p+16]))
+		y3 := archsimd.LoadFloat32x16Array((*[16]float32)(b3[p : p+16]))
+		c00 = x0.MulAdd(y0, c00)
+		c01 = x0.MulAdd(y1, c01)
+		c02 = x0.MulAdd(y2, c02)
+		c03 = x0.MulAdd(y3, c03)
+		c10 = x1.MulAdd(y0, c10)
+		c11 = x1.MulAdd(y1, c11)
+		c12 = x1.MulAdd(y2, c12)
+		c13 = x1.MulAdd(y3, c13)
+	}
+	var t [8 * 16]float32
+	c00.StoreArray((*[16]float32)(t[0:16]))
+	c01.StoreArray((*[16]float32)(t[16:32]))
+	c02.StoreArray((*[16]float32)(t[32:48]))
+	c03.StoreArray((*[16]float32)(t[48:64]))
+	c10.StoreArray((*[16]float32)(t[64:80]))
+	c11.StoreArray((*[16]float32)(t[80:96]))
+	c12.StoreArray((*[16]float32)(t[96:112]))
+	c13.StoreArray((*[16]float32)(t[112:128]))
+	archsimd.ClearAVXUpperBits()
+	sumLanes(out, t[:], 16)
+	dotTail(p, kc, a0, a1, b0, b1, b2, b3, out)
+}
+
+// dotAVX2x2x4 is the AVX2 dot kernel (see dotKernel): eight 8-lane
+// accumulators.
+func dotAVX2x2x4(kc int, a0, a1, b0, b1, b2, b3 []float32, out *[8]float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 archsimd.Float32x8
+	a0, a1 = a0[:kc], a1[:kc]
+	b0, b1, b2, b3 = b0[:kc], b1[:kc], b2[:kc], b3[:kc]
+	p := 0
+	for ; p+8 <= kc; p += 8 {
+		x0 := archsimd.LoadFloat32x8Array((*[8]float32)(a0[p : p+8]))
+		x1 := archsimd.LoadFloat32x8Array((*[8]float32)(a1[p : p+8]))
+		y0 := archsimd.LoadFloat32x8Array((*[8]float32)(b0[p : p+8]))
+		y1 := archsimd.LoadFloat32x8Array((*[8]float32)(b1[p : p+8]))
+		y2 := archsimd.LoadFloat32x8Array((*[8]float32)(b2[p : p+8]))
+		y3 := archsimd.LoadFloat32x8Array((*[8]float32)(b3[p : p+8]))
+		c00 = x0.MulAdd(y0, c00)
+		c01 = x0.MulAdd(y1, c01)
+		c02 = x0.MulAdd(y2, c02)
+		c03 = x0.MulAdd(y3, c03)
+		c10 = x1.MulAdd(y0, c10)
+		c11 = x1.MulAdd(y1, c11)
+		c12 = x1.MulAdd(y2, c12)
+		c13 = x1.MulAdd(y3, c13)
+	}
+	var t [8 * 8]float32
+	c00.StoreArray((*[8]float32)(t[0:8]))
+	c01.StoreArray((*[8]float32)(t[8:16]))
+	c02.StoreArray((*[8]float32)(t[16:24]))
+	c03.StoreArray((*[8]float32)(t[24:32]))
+	c10.StoreArray((*[8]float32)(t[32:40]))
+	c11.StoreArray((*[8]float32)(t[40:48]))
+	c12.StoreArray((*[8]float32)(t[48:56]))
+	c13.StoreArray((*[8]float32)(t[56:64]))
+	archsimd.ClearAVXUpperBits()
+	sumLanes(out, t[:], 8)
+	dotTail(p, kc, a0, a1, b0, b1, b2, b3, out)
 }

@@ -12,7 +12,7 @@ import "simd/archsimd"
 // The 4×12 tile (twelve accumulators) measured fastest under node among
 // 4×4, 4×8, 2×8, 3×8, 2×16, 4×12, 6×8, 8×8 and 4×16.
 func archKernels() []kernel {
-	return []kernel{{name: "simd128", mr: 4, nr: 12, mc: 128, kc: 256, nc: 1020, micro: microSIMD128x4x12}}
+	return []kernel{{name: "simd128", mr: 4, nr: 12, mc: 128, kc: 256, nc: 1020, micro: microSIMD128x4x12, dot: dotSIMD128x2x4}}
 }
 
 // microSIMD128x4x12 is the wasm micro-kernel: a 4×12 tile held in twelve
@@ -169,4 +169,40 @@ func updateX(r []float32, v0, v1, v2, al, bt archsimd.Float32x4) {
 	v0.MulAdd(al, archsimd.LoadFloat32x4Array(p0).Mul(bt)).StoreArray(p0)
 	v1.MulAdd(al, archsimd.LoadFloat32x4Array(p1).Mul(bt)).StoreArray(p1)
 	v2.MulAdd(al, archsimd.LoadFloat32x4Array(p2).Mul(bt)).StoreArray(p2)
+}
+
+// dotSIMD128x2x4 is the wasm dot kernel (see dotKernel): eight 4-lane
+// accumulators.
+func dotSIMD128x2x4(kc int, a0, a1, b0, b1, b2, b3 []float32, out *[8]float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 archsimd.Float32x4
+	a0, a1 = a0[:kc], a1[:kc]
+	b0, b1, b2, b3 = b0[:kc], b1[:kc], b2[:kc], b3[:kc]
+	p := 0
+	for ; p+4 <= kc; p += 4 {
+		x0 := archsimd.LoadFloat32x4Array((*[4]float32)(a0[p : p+4]))
+		x1 := archsimd.LoadFloat32x4Array((*[4]float32)(a1[p : p+4]))
+		y0 := archsimd.LoadFloat32x4Array((*[4]float32)(b0[p : p+4]))
+		y1 := archsimd.LoadFloat32x4Array((*[4]float32)(b1[p : p+4]))
+		y2 := archsimd.LoadFloat32x4Array((*[4]float32)(b2[p : p+4]))
+		y3 := archsimd.LoadFloat32x4Array((*[4]float32)(b3[p : p+4]))
+		c00 = x0.MulAdd(y0, c00)
+		c01 = x0.MulAdd(y1, c01)
+		c02 = x0.MulAdd(y2, c02)
+		c03 = x0.MulAdd(y3, c03)
+		c10 = x1.MulAdd(y0, c10)
+		c11 = x1.MulAdd(y1, c11)
+		c12 = x1.MulAdd(y2, c12)
+		c13 = x1.MulAdd(y3, c13)
+	}
+	var t [8 * 4]float32
+	c00.StoreArray((*[4]float32)(t[0:4]))
+	c01.StoreArray((*[4]float32)(t[4:8]))
+	c02.StoreArray((*[4]float32)(t[8:12]))
+	c03.StoreArray((*[4]float32)(t[12:16]))
+	c10.StoreArray((*[4]float32)(t[16:20]))
+	c11.StoreArray((*[4]float32)(t[20:24]))
+	c12.StoreArray((*[4]float32)(t[24:28]))
+	c13.StoreArray((*[4]float32)(t[28:32]))
+	sumLanes(out, t[:], 4)
+	dotTail(p, kc, a0, a1, b0, b1, b2, b3, out)
 }

@@ -47,6 +47,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	dot            bool // use the dot algorithm (see useDot)
 	splitN         bool
 	step           int // columns (splitN) or rows per unit of the split
 	units, chunks  int // units of the split, claimed in this many chunks
@@ -217,7 +218,8 @@ func (p *Pool) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float3
 	}
 	tilesN, tilesM := (n+kn.nr-1)/kn.nr, (m+kn.mr-1)/kn.mr
 	p.job = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, splitN: tilesN >= tilesM, step: kn.nr, units: tilesN}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, splitN: tilesN >= tilesM, step: kn.nr, units: tilesN,
+		dot: kn.useDot(transA, transB, m, n)}
 	if !p.job.splitN {
 		p.job.step, p.job.units = kn.mr, tilesM
 	}
@@ -262,7 +264,7 @@ func (p *Pool) gemmRange(w, lo, hi int) {
 		} else {
 			b = j.b[j0:]
 		}
-		p.ws[w].gemm(j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
+		p.ws[w].gemmAs(j.dot, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
 		return
 	}
 	i0, i1 := lo*j.step, min(hi*j.step, j.m)
@@ -274,5 +276,5 @@ func (p *Pool) gemmRange(w, lo, hi int) {
 	} else {
 		a = j.a[i0*j.lda:]
 	}
-	p.ws[w].gemm(j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
+	p.ws[w].gemmAs(j.dot, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
 }
