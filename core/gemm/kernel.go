@@ -51,7 +51,28 @@ func bestKernel() kernel {
 // measured fastest natively and second under wasm: eight accumulators and
 // six operands fit amd64's sixteen float registers without spilling.
 func plainKernel() kernel {
-	return kernel{name: "plain", mr: 2, nr: 4, mc: 128, kc: 256, nc: 1024, micro: microPlain2x4}
+	return kernel{name: "plain", mr: 2, nr: 4, mc: 128, kc: 256, nc: 1024, micro: microPlain2x4, dot: dotPlain2x4}
+}
+
+// dotPlain2x4 is the plain-Go dot kernel (see dotKernel): eight scalar
+// accumulators, six loads per eight multiply-adds.
+func dotPlain2x4(kc int, a0, a1, b0, b1, b2, b3 []float32, out *[8]float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	a0, a1 = a0[:kc], a1[:kc]
+	b0, b1, b2, b3 = b0[:kc], b1[:kc], b2[:kc], b3[:kc]
+	for p := range a0 {
+		x0, x1 := a0[p], a1[p]
+		y0, y1, y2, y3 := b0[p], b1[p], b2[p], b3[p]
+		c00 += x0 * y0
+		c01 += x0 * y1
+		c02 += x0 * y2
+		c03 += x0 * y3
+		c10 += x1 * y0
+		c11 += x1 * y1
+		c12 += x1 * y2
+		c13 += x1 * y3
+	}
+	*out = [8]float32{c00, c01, c02, c03, c10, c11, c12, c13}
 }
 
 // microPlain2x4 is the plain-Go micro-kernel: eight scalar accumulators,
