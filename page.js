@@ -2,6 +2,9 @@
 // It is a file of its own because the page's Content-Security-Policy
 // allows no inline script. wasm_exec.js (Go's glue) is loaded before it.
 "use strict";
+// The ProtoNet weights download alongside the program; wasm/ picks this
+// promise up instead of fetching them again.
+window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/models/protonet.safetensors") };
 (async () => {
   const status = document.getElementById("status");
   if (!("WebAssembly" in window)) {

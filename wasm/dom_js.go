@@ -45,6 +45,7 @@ type dom struct {
 	startMs         float64 // performance.now() when main started
 	weightsMs       float64 // performance.now() when the weights were in
 	firstDrawMs     float64 // performance.now() of the first frame
+	secondDrawMs    float64 // … and of the second: the first is on screen
 	lastDrawMs      float64
 	rng             *rand.Rand
 
@@ -552,8 +553,11 @@ func (d *dom) myClasses(g *Game) {
 // place makes the page ready.
 func (d *dom) drawn(g *Game) {
 	d.lastDrawMs = now()
-	if d.firstDrawMs == 0 {
+	switch {
+	case d.firstDrawMs == 0:
 		d.firstDrawMs = d.lastDrawMs
+	case d.secondDrawMs == 0:
+		d.secondDrawMs = d.lastDrawMs
 	}
 	if !d.ready && d.weightsReady {
 		d.ready = true
@@ -731,8 +735,19 @@ func bytesOf(buf js.Value) []byte {
 
 // fetchBytes GETs a URL of the page's origin; a status other than 200 is
 // an error naming the URL.
+//
+// A fetch that page.js started early (window.metaglotPrefetch[url]) is
+// used once instead of a new one.
 func fetchBytes(url string) ([]byte, error) {
-	resp, err := await(js.Global().Call("fetch", url))
+	req := js.Undefined()
+	if pre := js.Global().Get("metaglotPrefetch"); pre.Truthy() {
+		req = pre.Get(url)
+		pre.Delete(url)
+	}
+	if !req.Truthy() {
+		req = js.Global().Call("fetch", url)
+	}
+	resp, err := await(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %v", url, err)
 	}

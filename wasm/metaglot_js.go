@@ -13,6 +13,8 @@ import (
 //	startMs          performance.now() when the Go program started
 //	weightsMs        performance.now() when the weights were loaded
 //	firstDrawMs      performance.now() of the first frame
+//	secondDrawMs     performance.now() of the second frame (the main thread
+//	                 is free again once the first is composited)
 //	frames           frames drawn
 //	lastDrawMs       performance.now() of the last frame
 //	classes          [{name, examples}]
@@ -45,6 +47,7 @@ func exposeState(g *Game) {
 	define("startMs", func() any { return g.dom.startMs })
 	define("weightsMs", func() any { return g.dom.weightsMs })
 	define("firstDrawMs", func() any { return g.dom.firstDrawMs })
+	define("secondDrawMs", func() any { return g.dom.secondDrawMs })
 	define("frames", func() any { return g.frames })
 	define("lastDrawMs", func() any { return g.dom.lastDrawMs })
 	define("classes", func() any {
