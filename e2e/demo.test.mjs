@@ -402,13 +402,16 @@ test("timing figures with 20 classes (reported; targets in the README)", async (
     await shot(page, "demo-twenty-classes.png");
     const figures = {
       readyMs: st0.readyMs,
+      startMs: st0.startMs,
+      firstDrawMs: st0.firstDrawMs,
+      weightsMs: st0.weightsMs,
       firstViewTransferBytes: transfer,
       firstViewResources: nav,
       classifyMsPerStroke20Classes: times,
       weights: st0.weights,
     };
     writeFileSync(path.join(out, "demo-figures.json"), JSON.stringify(figures, null, 2));
-    console.log("figures", JSON.stringify({ readyMs: figures.readyMs, transfer, classifyMs: times }));
+    console.log("figures", JSON.stringify({ readyMs: figures.readyMs, startMs: st0.startMs, firstDrawMs: st0.firstDrawMs, weightsMs: st0.weightsMs, transfer, classifyMs: times }));
   } finally {
     await fresh.close();
   }
