@@ -3,6 +3,7 @@ package trainer
 import (
 	"errors"
 	"fmt"
+	"metaglot/wasm/trainer/protocol"
 	"time"
 )
 
@@ -22,7 +23,7 @@ type Loop struct {
 	ProgressEvery, SnapshotEvery time.Duration
 
 	now                        func() time.Time
-	pending                    []Step
+	pending                    []protocol.Step
 	lastProgress, lastSnapshot time.Time
 }
 
@@ -32,48 +33,48 @@ func NewLoop(t *Trainer, now func() time.Time) *Loop {
 }
 
 // Busy reports whether the trainer is running (Work has work).
-func (l *Loop) Busy() bool { return l.T.State() == Running }
+func (l *Loop) Busy() bool { return l.T.State() == protocol.Running }
 
-func (l *Loop) stateEvent(msg string) Event {
+func (l *Loop) stateEvent(msg string) protocol.Event {
 	c := l.T.Config()
-	return Event{Type: EvState, State: l.T.State(), Msg: msg, Algo: c.Algo, Episodes: l.T.Done(), Total: c.Episodes}
+	return protocol.Event{Type: protocol.EvState, State: l.T.State(), Msg: msg, Algo: c.Algo, Episodes: l.T.Done(), Total: c.Episodes}
 }
 
 // Handle carries out one command and returns the events it causes.
-func (l *Loop) Handle(c Command) []Event {
+func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 	t := l.T
-	fail := func(err error) []Event { return []Event{{Type: EvError, Msg: err.Error()}} }
+	fail := func(err error) []protocol.Event { return []protocol.Event{{Type: protocol.EvError, Msg: err.Error()}} }
 	switch c.Type {
-	case CmdStart:
+	case protocol.CmdStart:
 		if c.Config == nil {
 			return fail(errors.New("start: no settings"))
 		}
 		cfg := *c.Config
 		if err := cfg.Check(t.Limits()); err != nil {
-			return []Event{invalid(err)}
+			return []protocol.Event{invalid(err)}
 		}
 		var bundled *Weights
-		if cfg.Init == InitBundled {
+		if cfg.Init == protocol.InitBundled {
 			if l.Bundled == nil {
-				return []Event{invalid(&FieldError{Field: "init", Msg: "this page has no bundled weights"})}
+				return []protocol.Event{invalid(&protocol.FieldError{Field: "init", Msg: "this page has no bundled weights"})}
 			}
 			var err error
 			if bundled, err = l.Bundled(cfg.Algo); err != nil {
-				return []Event{invalid(&FieldError{Field: "init", Msg: err.Error()})}
+				return []protocol.Event{invalid(&protocol.FieldError{Field: "init", Msg: err.Error()})}
 			}
 		}
 		if err := t.Start(cfg, bundled); err != nil {
-			return []Event{invalid(err)}
+			return []protocol.Event{invalid(err)}
 		}
 		l.pending = l.pending[:0]
 		l.lastProgress, l.lastSnapshot = l.now(), time.Time{}
-		return []Event{l.stateEvent(t.Note())}
-	case CmdPause, CmdResume, CmdStop:
+		return []protocol.Event{l.stateEvent(t.Note())}
+	case protocol.CmdPause, protocol.CmdResume, protocol.CmdStop:
 		var err error
 		switch c.Type {
-		case CmdPause:
+		case protocol.CmdPause:
 			err = t.Pause()
-		case CmdResume:
+		case protocol.CmdResume:
 			err = t.Resume()
 		default:
 			err = t.Stop()
@@ -82,17 +83,17 @@ func (l *Loop) Handle(c Command) []Event {
 			return fail(err)
 		}
 		ev := l.flush()
-		if c.Type != CmdResume {
+		if c.Type != protocol.CmdResume {
 			ev = append(ev, l.snapshot()...)
 		}
 		return append(ev, l.stateEvent(""))
-	case CmdWeights:
+	case protocol.CmdWeights:
 		b, err := t.Weights()
 		if err != nil {
 			return fail(err)
 		}
-		return []Event{{Type: EvWeights, Data: b, Purpose: c.Purpose, Algo: t.Current().Algo}}
-	case CmdLoad:
+		return []protocol.Event{{Type: protocol.EvWeights, Data: b, Purpose: c.Purpose, Algo: t.Current().Algo}}
+	case protocol.CmdLoad:
 		w, err := t.Load(c.Data)
 		if err != nil {
 			return fail(fmt.Errorf("the weights were not loaded, the current ones are kept: %w", err))
@@ -104,11 +105,11 @@ func (l *Loop) Handle(c Command) []Event {
 		if w.Episodes > 0 {
 			msg += fmt.Sprintf(", trained for %d episodes", w.Episodes)
 		}
-		return []Event{{Type: EvLoaded, Msg: msg + ".", Algo: w.Algo}}
-	case CmdDrawings:
+		return []protocol.Event{{Type: protocol.EvLoaded, Msg: msg + ".", Algo: w.Algo}}
+	case protocol.CmdDrawings:
 		d := c.Drawings
 		if d == nil {
-			d = &Drawings{}
+			d = &protocol.Drawings{}
 		}
 		imgs := make([][]float32, len(d.Images))
 		for i, b := range d.Images {
@@ -120,7 +121,7 @@ func (l *Loop) Handle(c Command) []Event {
 		if err := t.SetUserDrawings(imgs, d.Labels, d.Names); err != nil {
 			return fail(err)
 		}
-		if t.State() != Running {
+		if t.State() != protocol.Running {
 			return l.snapshot()
 		}
 		return nil
@@ -128,22 +129,22 @@ func (l *Loop) Handle(c Command) []Event {
 	return fail(fmt.Errorf("unknown command %q", c.Type))
 }
 
-func invalid(err error) Event {
-	var fe *FieldError
+func invalid(err error) protocol.Event {
+	var fe *protocol.FieldError
 	if errors.As(err, &fe) {
-		return Event{Type: EvInvalid, Field: fe.Field, Msg: fe.Msg}
+		return protocol.Event{Type: protocol.EvInvalid, Field: fe.Field, Msg: fe.Msg}
 	}
-	return Event{Type: EvInvalid, Msg: err.Error()}
+	return protocol.Event{Type: protocol.EvInvalid, Msg: err.Error()}
 }
 
 // Work trains for about budget (at least one step) and returns the events
 // due: progress at most every ProgressEvery, held-out accuracy when due, a
 // snapshot at most every SnapshotEvery, and the state when the run ends.
-func (l *Loop) Work(budget time.Duration) []Event {
+func (l *Loop) Work(budget time.Duration) []protocol.Event {
 	t := l.T
-	var ev []Event
+	var ev []protocol.Event
 	start := l.now()
-	for t.State() == Running {
+	for t.State() == protocol.Running {
 		prev := t.Done()
 		st, err := t.Step()
 		if err != nil {
@@ -156,7 +157,7 @@ func (l *Loop) Work(budget time.Duration) []Event {
 			ev = append(ev, l.flush()...)
 			ev = append(ev, l.eval()...)
 		}
-		if t.State() != Running {
+		if t.State() != protocol.Running {
 			ev = append(ev, l.flush()...)
 			ev = append(ev, l.snapshot()...)
 			ev = append(ev, l.stateEvent(""))
@@ -185,32 +186,32 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // flush returns the pending steps as a progress event (none if there are
 // none).
-func (l *Loop) flush() []Event {
+func (l *Loop) flush() []protocol.Event {
 	l.lastProgress = l.now()
 	if len(l.pending) == 0 {
 		return nil
 	}
-	e := Event{Type: EvProgress, Steps: append([]Step(nil), l.pending...), Episodes: l.T.Done(), Total: l.T.Config().Episodes, State: l.T.State()}
+	e := protocol.Event{Type: protocol.EvProgress, Steps: append([]protocol.Step(nil), l.pending...), Episodes: l.T.Done(), Total: l.T.Config().Episodes, State: l.T.State()}
 	if l.Mem != nil {
 		e.HeapBytes, e.SysBytes = l.Mem()
 	}
 	l.pending = l.pending[:0]
-	return []Event{e}
+	return []protocol.Event{e}
 }
 
-func (l *Loop) eval() []Event {
+func (l *Loop) eval() []protocol.Event {
 	acc, ci, err := l.T.Evaluate()
 	if err != nil {
-		return []Event{{Type: EvError, Msg: err.Error()}}
+		return []protocol.Event{{Type: protocol.EvError, Msg: err.Error()}}
 	}
-	return []Event{{Type: EvEval, Eval: &Eval{Episode: l.T.Done(), Acc: acc, CI95: ci, Tasks: l.T.Config().evalTasks()}}}
+	return []protocol.Event{{Type: protocol.EvEval, Eval: &protocol.Eval{Episode: l.T.Done(), Acc: acc, CI95: ci, Tasks: l.T.Config().Tasks()}}}
 }
 
-func (l *Loop) snapshot() []Event {
+func (l *Loop) snapshot() []protocol.Event {
 	l.lastSnapshot = l.now()
 	s, err := l.T.Snapshot()
 	if err != nil {
 		return nil // no episode yet: nothing to show
 	}
-	return []Event{{Type: EvSnapshot, Snapshot: s}}
+	return []protocol.Event{{Type: protocol.EvSnapshot, Snapshot: s}}
 }

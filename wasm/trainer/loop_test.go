@@ -2,11 +2,12 @@ package trainer
 
 import (
 	"errors"
+	"metaglot/wasm/trainer/protocol"
 	"testing"
 	"time"
 )
 
-func types(ev []Event) []string {
+func types(ev []protocol.Event) []string {
 	var s []string
 	for _, e := range ev {
 		s = append(s, e.Type)
@@ -14,7 +15,7 @@ func types(ev []Event) []string {
 	return s
 }
 
-func find(ev []Event, typ string) *Event {
+func find(ev []protocol.Event, typ string) *protocol.Event {
 	for i := range ev {
 		if ev[i].Type == typ {
 			return &ev[i]
@@ -24,12 +25,12 @@ func find(ev []Event, typ string) *Event {
 }
 
 // roundTrip passes each event through its JSON form, as the worker does.
-func roundTrip(t *testing.T, ev []Event) []Event {
+func roundTrip(t *testing.T, ev []protocol.Event) []protocol.Event {
 	t.Helper()
-	out := make([]Event, len(ev))
+	out := make([]protocol.Event, len(ev))
 	for i, e := range ev {
 		var err error
-		if out[i], err = DecodeEvent(Encode(e)); err != nil {
+		if out[i], err = protocol.DecodeEvent(protocol.Encode(e)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,39 +53,39 @@ func TestLoop(t *testing.T) {
 	// Impossible settings are refused before anything starts.
 	bad := small("protonet")
 	bad.Shot, bad.Query = 10, 11
-	ev := roundTrip(t, l.Handle(Command{Type: CmdStart, Config: &bad}))
-	if len(ev) != 1 || ev[0].Type != EvInvalid || ev[0].Field != "query" || tr.State() != Idle {
+	ev := roundTrip(t, l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &bad}))
+	if len(ev) != 1 || ev[0].Type != protocol.EvInvalid || ev[0].Field != "query" || tr.State() != protocol.Idle {
 		t.Fatalf("start with K+Q = 21: events %+v, state %s", ev, tr.State())
 	}
 	bundled := small("protonet")
-	bundled.Init = InitBundled
-	ev = l.Handle(Command{Type: CmdStart, Config: &bundled})
-	if len(ev) != 1 || ev[0].Type != EvInvalid || ev[0].Field != "init" || ev[0].Msg != "no bundled protonet weights in this build" {
+	bundled.Init = protocol.InitBundled
+	ev = l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &bundled})
+	if len(ev) != 1 || ev[0].Type != protocol.EvInvalid || ev[0].Field != "init" || ev[0].Msg != "no bundled protonet weights in this build" {
 		t.Fatalf("start from missing bundled weights: %+v", ev)
 	}
 
 	c := small("protonet")
 	c.Episodes, c.EvalEvery, c.EvalTasks = 6, 3, 2
-	ev = roundTrip(t, l.Handle(Command{Type: CmdStart, Config: &c}))
-	if len(ev) != 1 || ev[0].Type != EvState || ev[0].State != Running || ev[0].Total != 6 || !l.Busy() {
+	ev = roundTrip(t, l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c}))
+	if len(ev) != 1 || ev[0].Type != protocol.EvState || ev[0].State != protocol.Running || ev[0].Total != 6 || !l.Busy() {
 		t.Fatalf("start: %+v", ev)
 	}
 	// Each step reads the clock at least once; a 25 ms budget is a few
 	// steps of the fake clock.
-	var all []Event
+	var all []protocol.Event
 	for l.Busy() {
 		all = append(all, roundTrip(t, l.Work(25*time.Millisecond))...)
 	}
-	var steps []Step
+	var steps []protocol.Step
 	var evals []int
 	for _, e := range all {
 		switch e.Type {
-		case EvProgress:
+		case protocol.EvProgress:
 			steps = append(steps, e.Steps...)
 			if e.HeapBytes != 1<<20 || e.SysBytes != 2<<20 {
 				t.Errorf("progress without memory figures: %+v", e)
 			}
-		case EvEval:
+		case protocol.EvEval:
 			evals = append(evals, e.Eval.Episode)
 			if e.Eval.Acc < 0 || e.Eval.Acc > 1 || e.Eval.Tasks != 2 {
 				t.Errorf("eval %+v", e.Eval)
@@ -98,68 +99,55 @@ func TestLoop(t *testing.T) {
 		t.Errorf("held-out accuracy at episodes %v, want [3 6]", evals)
 	}
 	last := all[len(all)-1]
-	if last.Type != EvState || last.State != Finished || last.Episodes != 6 {
+	if last.Type != protocol.EvState || last.State != protocol.Finished || last.Episodes != 6 {
 		t.Errorf("last event %+v, want finished at 6", last)
 	}
-	if s := find(all, EvSnapshot); s == nil || s.Snapshot.Way != 5 {
+	if s := find(all, protocol.EvSnapshot); s == nil || s.Snapshot.Way != 5 {
 		t.Errorf("no snapshot among %v", types(all))
 	}
 
 	// Weights out and back in; a broken file keeps the current weights.
-	ev = roundTrip(t, l.Handle(Command{Type: CmdWeights, Purpose: "download"}))
-	if len(ev) != 1 || ev[0].Type != EvWeights || ev[0].Purpose != "download" || len(ev[0].Data) < 100000 {
+	ev = roundTrip(t, l.Handle(protocol.Command{Type: protocol.CmdWeights, Purpose: "download"}))
+	if len(ev) != 1 || ev[0].Type != protocol.EvWeights || ev[0].Purpose != "download" || len(ev[0].Data) < 100000 {
 		t.Fatalf("weights: %v", types(ev))
 	}
 	file := ev[0].Data
-	ev = l.Handle(Command{Type: CmdLoad, Data: file[:1000]})
-	if len(ev) != 1 || ev[0].Type != EvError || tr.Current().Episodes != 6 {
+	ev = l.Handle(protocol.Command{Type: protocol.CmdLoad, Data: file[:1000]})
+	if len(ev) != 1 || ev[0].Type != protocol.EvError || tr.Current().Episodes != 6 {
 		t.Errorf("load of a truncated file: %+v", ev)
 	}
-	ev = l.Handle(Command{Type: CmdLoad, Data: file})
-	if len(ev) != 1 || ev[0].Type != EvLoaded || ev[0].Msg != "Loaded protonet weights, trained for 6 episodes." {
+	ev = l.Handle(protocol.Command{Type: protocol.CmdLoad, Data: file})
+	if len(ev) != 1 || ev[0].Type != protocol.EvLoaded || ev[0].Msg != "Loaded protonet weights, trained for 6 episodes." {
 		t.Errorf("load: %+v", ev)
 	}
 
 	// Pause, resume and stop, and commands that do not fit the state.
-	c.Episodes, c.EvalEvery, c.Init = 100, 0, InitCurrent
-	if ev := l.Handle(Command{Type: CmdStart, Config: &c}); ev[0].State != Running {
+	c.Episodes, c.EvalEvery, c.Init = 100, 0, protocol.InitCurrent
+	if ev := l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c}); ev[0].State != protocol.Running {
 		t.Fatalf("second start: %+v", ev)
 	}
 	l.Work(time.Millisecond)
-	ev = l.Handle(Command{Type: CmdPause})
-	if e := find(ev, EvState); e == nil || e.State != Paused || l.Busy() {
+	ev = l.Handle(protocol.Command{Type: protocol.CmdPause})
+	if e := find(ev, protocol.EvState); e == nil || e.State != protocol.Paused || l.Busy() {
 		t.Errorf("pause: %v", types(ev))
 	}
-	if ev := l.Handle(Command{Type: CmdPause}); ev[0].Type != EvError {
+	if ev := l.Handle(protocol.Command{Type: protocol.CmdPause}); ev[0].Type != protocol.EvError {
 		t.Errorf("pause while paused: %+v", ev)
 	}
-	if ev := l.Handle(Command{Type: CmdResume}); find(ev, EvState).State != Running {
+	if ev := l.Handle(protocol.Command{Type: protocol.CmdResume}); find(ev, protocol.EvState).State != protocol.Running {
 		t.Errorf("resume: %+v", ev)
 	}
-	if ev := l.Handle(Command{Type: CmdStop}); find(ev, EvState).State != Stopped || l.Busy() {
+	if ev := l.Handle(protocol.Command{Type: protocol.CmdStop}); find(ev, protocol.EvState).State != protocol.Stopped || l.Busy() {
 		t.Errorf("stop: %+v", ev)
 	}
-	if ev := l.Handle(Command{Type: "dance"}); ev[0].Type != EvError {
+	if ev := l.Handle(protocol.Command{Type: "dance"}); ev[0].Type != protocol.EvError {
 		t.Errorf("unknown command: %+v", ev)
 	}
 	// User drawings while idle give a fresh snapshot at once.
 	img := make([]byte, 784)
 	img[400] = 255
-	ev = l.Handle(Command{Type: CmdDrawings, Drawings: &Drawings{Images: [][]byte{img, img}, Labels: []int{0, 1}, Names: []string{"a", "b"}}})
-	if len(ev) != 1 || ev[0].Type != EvSnapshot || len(ev[0].Snapshot.UserClasses) != 2 {
+	ev = l.Handle(protocol.Command{Type: protocol.CmdDrawings, Drawings: &protocol.Drawings{Images: [][]byte{img, img}, Labels: []int{0, 1}, Names: []string{"a", "b"}}})
+	if len(ev) != 1 || ev[0].Type != protocol.EvSnapshot || len(ev[0].Snapshot.UserClasses) != 2 {
 		t.Errorf("drawings: %v", types(ev))
-	}
-}
-
-func TestDecodeCommand(t *testing.T) {
-	c := Defaults("fomaml")
-	got, err := DecodeCommand(Encode(Command{Type: CmdStart, Config: &c}))
-	if err != nil || got.Type != CmdStart || *got.Config != c {
-		t.Errorf("round trip: %+v, %v", got, err)
-	}
-	for _, s := range []string{"", "{", `{"config":{}}`, `{"type":"start","config":{"way":"five"}}`} {
-		if _, err := DecodeCommand(s); err == nil {
-			t.Errorf("DecodeCommand(%q): no error", s)
-		}
 	}
 }

@@ -10,48 +10,8 @@ import (
 	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/wasm/trainer/protocol"
 )
-
-// Kind says what a point of the embedding view stands for.
-type Kind int
-
-const (
-	SupportPoint   Kind = iota // a support image
-	PrototypePoint             // the mean embedding of a class's support images
-	QueryPoint                 // a query image
-	UserPoint                  // one of the user's drawings, projected
-)
-
-// Point is an embedding projected onto the first two principal components
-// of the episode's points.
-type Point struct {
-	X     float32 `json:"x"`
-	Y     float32 `json:"y"`
-	Kind  Kind    `json:"kind"`
-	Class int     `json:"class"` // the episode's label, or the user's class for a UserPoint
-}
-
-// Snapshot describes the latest training episode for the episode viewer
-// and the embedding view.
-type Snapshot struct {
-	Episode          int      `json:"episode"` // run episodes done when it was taken
-	Way, Shot, Query int      // the episode's shape
-	Classes          []string `json:"classes"` // names of the episode's classes, by label
-	// Support and Queries are the images, 28×28 bytes each (255 = ink),
-	// class-major like the episode: class 0's images, then class 1's, ….
-	Support []byte `json:"support"`
-	Queries []byte `json:"queries"`
-	// Pred is the predicted class of each query (its label is i / Query).
-	Pred []int `json:"pred"`
-	// Points are the PCA of the embeddings: support images, prototypes,
-	// queries, then the user's drawings (projected onto the episode's
-	// components, not fitted).
-	Points []Point `json:"points"`
-	// Explained is the fraction of the variance the two components hold.
-	Explained float64 `json:"explained"`
-	// UserClasses names the user's classes of the UserPoints.
-	UserClasses []string `json:"user_classes,omitempty"`
-}
 
 // viewWork is the Trainer's state for snapshots: the user's drawings to
 // project and the buffers that embed them.
@@ -94,13 +54,13 @@ func (t *Trainer) SetUserDrawings(images [][]float32, labels []int, names []stri
 // its meta-batch): images, the predictions of the current weights adapted
 // to its support set, and a PCA of the embeddings. It returns an error if
 // no step has been taken in the run.
-func (t *Trainer) Snapshot() (*Snapshot, error) {
+func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 	if t.last == nil || t.l == nil {
 		return nil, errors.New("no episode yet")
 	}
 	ep := t.last
 	task := taskOf(ep)
-	s := &Snapshot{Episode: t.done, Way: ep.Way, Shot: ep.Shot, Query: ep.Query}
+	s := &protocol.Snapshot{Episode: t.done, Way: ep.Way, Shot: ep.Shot, Query: ep.Query}
 	for _, c := range ep.Classes {
 		s.Classes = append(s.Classes, t.ds.ClassName(c))
 	}
@@ -130,7 +90,7 @@ func (t *Trainer) Snapshot() (*Snapshot, error) {
 // two principal components of the episode's points. Embeddings use
 // BatchNorm as the learner classifies: ProtoNet's running statistics, or
 // for a head network the statistics of the support set.
-func (t *Trainer) project(s *Snapshot, task *learner.Task) error {
+func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	v := &t.view
 	if v.net == nil {
 		v.net = learner.NewHeadNet(nil)
@@ -138,7 +98,7 @@ func (t *Trainer) project(s *Snapshot, task *learner.Task) error {
 	if v.params == nil || v.params.Len() != t.w.Params.Len() || v.params.CopyFrom(t.w.Params) != nil {
 		v.params = t.w.Params.Clone()
 	}
-	if t.cfg.hasHead() {
+	if t.cfg.HasHead() {
 		if err := v.net.SupportStats(v.params, task.Support); err != nil {
 			return err
 		}
@@ -212,7 +172,7 @@ func (t *Trainer) project(s *Snapshot, task *learner.Task) error {
 		}
 		mean[j] /= float64(rows)
 	}
-	proj := func(e []float32, kind Kind, label func(i int) int) {
+	proj := func(e []float32, kind protocol.Kind, label func(i int) int) {
 		for i := range len(e) / d {
 			var x, y float64
 			for j := range d {
@@ -220,14 +180,14 @@ func (t *Trainer) project(s *Snapshot, task *learner.Task) error {
 				x += c * vecs.At(j, 0)
 				y += c * vecs.At(j, 1)
 			}
-			s.Points = append(s.Points, Point{X: float32(x), Y: float32(y), Kind: kind, Class: label(i)})
+			s.Points = append(s.Points, protocol.Point{X: float32(x), Y: float32(y), Kind: kind, Class: label(i)})
 		}
 	}
-	proj(sup, SupportPoint, func(i int) int { return task.SupportLabels[i] })
-	proj(protos, PrototypePoint, func(i int) int { return i })
-	proj(qry, QueryPoint, func(i int) int { return task.QueryLabels[i] })
+	proj(sup, protocol.SupportPoint, func(i int) int { return task.SupportLabels[i] })
+	proj(protos, protocol.PrototypePoint, func(i int) int { return i })
+	proj(qry, protocol.QueryPoint, func(i int) int { return task.QueryLabels[i] })
 	if usr != nil {
-		proj(usr, UserPoint, func(i int) int { return v.userLabels[i] })
+		proj(usr, protocol.UserPoint, func(i int) int { return v.userLabels[i] })
 		s.UserClasses = v.userNames
 	}
 	return nil

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"math"
+	"metaglot/wasm/trainer/protocol"
 	"testing"
 )
 
@@ -50,14 +51,14 @@ func TestSnapshot(t *testing.T) {
 		if len(s.Points) != ns+4+nq+4 || len(s.UserClasses) != 2 {
 			t.Fatalf("%s: %d points, want %d; user classes %v", algo, len(s.Points), ns+4+nq+4, s.UserClasses)
 		}
-		kinds := map[Kind]int{}
+		kinds := map[protocol.Kind]int{}
 		for i, p := range s.Points {
 			kinds[p.Kind]++
 			if math.IsNaN(float64(p.X)) || math.IsNaN(float64(p.Y)) {
 				t.Errorf("%s: point %d is NaN", algo, i)
 			}
 		}
-		if kinds[SupportPoint] != ns || kinds[PrototypePoint] != 4 || kinds[QueryPoint] != nq || kinds[UserPoint] != 4 {
+		if kinds[protocol.SupportPoint] != ns || kinds[protocol.PrototypePoint] != 4 || kinds[protocol.QueryPoint] != nq || kinds[protocol.UserPoint] != 4 {
 			t.Errorf("%s: point kinds %v", algo, kinds)
 		}
 		// A prototype is the mean of its class's support points, and PCA

@@ -14,30 +14,12 @@ import (
 	"metaglot/core/protonet"
 	"metaglot/core/reptile"
 	"metaglot/core/tensor"
-)
-
-// State is where a Trainer is in its life.
-type State string
-
-const (
-	Idle     State = "idle"     // no run yet
-	Running  State = "running"  // Step trains
-	Paused   State = "paused"   // a run waits for Resume
-	Finished State = "finished" // the run trained its episodes
-	Stopped  State = "stopped"  // the user stopped the run
-	Diverged State = "diverged" // a loss or weight became NaN or Inf; the last good weights are kept
+	"metaglot/wasm/trainer/protocol"
 )
 
 // Sampler draws training episodes (episode.Sampler does).
 type Sampler interface {
 	SampleInto(ep *episode.Episode)
-}
-
-// Step is the outcome of one meta-step.
-type Step struct {
-	Episode int     `json:"episode"` // episodes of the run done after the step
-	Loss    float64 `json:"loss"`    // mean query loss of the step's tasks
-	Acc     float64 `json:"acc"`     // mean query accuracy of the step's tasks
 }
 
 // Trainer is a training session over a dataset: the current weights and,
@@ -47,10 +29,10 @@ type Trainer struct {
 	ds  *omniglot.Dataset
 	now func() time.Time
 
-	w     *Weights // current weights; w.Params is trained in place
-	cfg   Config   // the run's settings
-	state State
-	err   error  // why the run stopped (Diverged)
+	w     *Weights        // current weights; w.Params is trained in place
+	cfg   protocol.Config // the run's settings
+	state protocol.State
+	err   error  // why the run stopped (protocol.Diverged)
 	note  string // what the run's start should say (a fresh head, say)
 	done  int    // episodes of the run done
 
@@ -74,7 +56,7 @@ type Trainer struct {
 // weights (nil: none yet). now is the clock for the wall time recorded in
 // weight files (time.Now).
 func New(ds *omniglot.Dataset, initial *Weights, now func() time.Time) (*Trainer, error) {
-	t := &Trainer{ds: ds, now: now, state: Idle, w: initial}
+	t := &Trainer{ds: ds, now: now, state: protocol.Idle, w: initial}
 	var err error
 	if t.trainSplit, err = ds.Split(TrainSplit); err != nil {
 		return nil, err
@@ -86,7 +68,7 @@ func New(ds *omniglot.Dataset, initial *Weights, now func() time.Time) (*Trainer
 }
 
 // State returns the trainer's state.
-func (t *Trainer) State() State { return t.state }
+func (t *Trainer) State() protocol.State { return t.state }
 
 // Err returns why the last run stopped early (Diverged), or nil.
 func (t *Trainer) Err() error { return t.err }
@@ -95,7 +77,7 @@ func (t *Trainer) Err() error { return t.err }
 func (t *Trainer) Note() string { return t.note }
 
 // Config returns the settings of the current or last run.
-func (t *Trainer) Config() Config { return t.cfg }
+func (t *Trainer) Config() protocol.Config { return t.cfg }
 
 // Done returns the episodes of the current or last run done so far.
 func (t *Trainer) Done() int { return t.done }
@@ -105,8 +87,8 @@ func (t *Trainer) Done() int { return t.done }
 func (t *Trainer) Current() *Weights { return t.w }
 
 // Limits returns the class counts of the trainer's splits.
-func (t *Trainer) Limits() Limits {
-	return Limits{TrainClasses: len(t.trainSplit.Classes), TestClasses: len(t.testSplit.Classes)}
+func (t *Trainer) Limits() protocol.Limits {
+	return protocol.Limits{TrainClasses: len(t.trainSplit.Classes), TestClasses: len(t.testSplit.Classes)}
 }
 
 // Start begins a run of c. The weights it trains are fresh (InitScratch),
@@ -115,8 +97,8 @@ func (t *Trainer) Limits() Limits {
 // ignored). It returns an error, changing nothing, if c is impossible (a
 // *FieldError naming the setting), a run is going (pause or stop it
 // first), or the starting weights do not fit c.
-func (t *Trainer) Start(c Config, bundled *Weights) error {
-	if t.state == Running || t.state == Paused {
+func (t *Trainer) Start(c protocol.Config, bundled *Weights) error {
+	if t.state == protocol.Running || t.state == protocol.Paused {
 		return errors.New("a run is going: stop it before starting another")
 	}
 	if err := c.Check(t.Limits()); err != nil {
@@ -129,19 +111,19 @@ func (t *Trainer) Start(c Config, bundled *Weights) error {
 	var params *tensor.Set
 	var note string
 	switch c.Init {
-	case InitScratch:
-		if c.hasHead() {
+	case protocol.InitScratch:
+		if c.HasHead() {
 			params = learner.NewHeadNetParams(rng, c.Way)
 		} else {
 			params = nn.NewConv4Params(rng)
 		}
-	case InitBundled, InitCurrent:
+	case protocol.InitBundled, protocol.InitCurrent:
 		from, what := bundled, "bundled"
-		if c.Init == InitCurrent {
+		if c.Init == protocol.InitCurrent {
 			from, what = t.w, "current"
 		}
 		if from == nil {
-			return &FieldError{Field: "init", Msg: "there are no " + what + " weights to start from: start from scratch"}
+			return &protocol.FieldError{Field: "init", Msg: "there are no " + what + " weights to start from: start from scratch"}
 		}
 		var err error
 		if params, note, err = from.paramsFor(c, rng); err != nil {
@@ -157,15 +139,15 @@ func (t *Trainer) Start(c Config, bundled *Weights) error {
 		return err
 	}
 	w := &Weights{Params: params, Algo: c.Algo}
-	if c.hasHead() {
+	if c.HasHead() {
 		w.Way = c.Way
 	}
-	if c.Init != InitScratch && bundledOrCurrent(c, bundled, t.w) != nil {
+	if c.Init != protocol.InitScratch && bundledOrCurrent(c, bundled, t.w) != nil {
 		src := bundledOrCurrent(c, bundled, t.w)
 		w.Episodes, w.Seconds = src.Episodes, src.Seconds
 	}
 	t.w, t.cfg, t.l, t.train, t.rng = w, c, l, train, rng
-	t.state, t.err, t.note, t.done, t.last = Running, nil, note, 0, nil
+	t.state, t.err, t.note, t.done, t.last = protocol.Running, nil, note, 0, nil
 	t.eps = make([]episode.Episode, c.MetaBatch)
 	t.tasks = make([]*learner.Task, c.MetaBatch)
 	t.good = params.Clone()
@@ -174,8 +156,8 @@ func (t *Trainer) Start(c Config, bundled *Weights) error {
 	return nil
 }
 
-func bundledOrCurrent(c Config, bundled, current *Weights) *Weights {
-	if c.Init == InitCurrent {
+func bundledOrCurrent(c protocol.Config, bundled, current *Weights) *Weights {
+	if c.Init == protocol.InitCurrent {
 		return current
 	}
 	return bundled
@@ -183,12 +165,12 @@ func bundledOrCurrent(c Config, bundled, current *Weights) *Weights {
 
 // newLearner builds c's learner around params (trained in place), on one
 // goroutine (the browser's worker has one thread).
-func newLearner(c Config, params *tensor.Set) (learner.Learner, error) {
+func newLearner(c protocol.Config, params *tensor.Set) (learner.Learner, error) {
 	switch c.Algo {
 	case "fomaml":
-		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.adaptSteps(), LR: c.LR})
+		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.Adapt(), LR: c.LR})
 	case "reptile":
-		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.adaptSteps(), Epsilon: c.LR})
+		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.Adapt(), Epsilon: c.LR})
 	}
 	return protonet.New(params, protonet.Config{LR: c.LR})
 }
@@ -206,20 +188,20 @@ func taskOf(ep *episode.Episode) *learner.Task {
 // Pause holds a running run; Resume continues it. Each returns an error
 // if the trainer is not in the state it needs.
 func (t *Trainer) Pause() error {
-	if t.state != Running {
+	if t.state != protocol.Running {
 		return fmt.Errorf("cannot pause: training is %s", t.state)
 	}
-	t.state = Paused
+	t.state = protocol.Paused
 	t.runningTime += t.now().Sub(t.startedAt)
 	return nil
 }
 
 // Resume continues a paused run.
 func (t *Trainer) Resume() error {
-	if t.state != Paused {
+	if t.state != protocol.Paused {
 		return fmt.Errorf("cannot resume: training is %s", t.state)
 	}
-	t.state = Running
+	t.state = protocol.Running
 	t.startedAt = t.now()
 	return nil
 }
@@ -227,15 +209,15 @@ func (t *Trainer) Resume() error {
 // Stop ends a running or paused run; the weights trained so far stay the
 // current weights.
 func (t *Trainer) Stop() error {
-	if t.state != Running && t.state != Paused {
+	if t.state != protocol.Running && t.state != protocol.Paused {
 		return fmt.Errorf("cannot stop: training is %s", t.state)
 	}
-	t.end(Stopped)
+	t.end(protocol.Stopped)
 	return nil
 }
 
-func (t *Trainer) end(s State) {
-	if t.state == Running {
+func (t *Trainer) end(s protocol.State) {
+	if t.state == protocol.Running {
 		t.runningTime += t.now().Sub(t.startedAt)
 	}
 	t.w.Seconds += t.runningTime.Seconds()
@@ -248,16 +230,16 @@ func (t *Trainer) end(s State) {
 // run (Diverged, with the error kept in Err and returned) and restores the
 // weights of the last good step. Step returns an error, doing nothing, if
 // the trainer is not running.
-func (t *Trainer) Step() (Step, error) {
-	if t.state != Running {
-		return Step{}, fmt.Errorf("cannot step: training is %s", t.state)
+func (t *Trainer) Step() (protocol.Step, error) {
+	if t.state != protocol.Running {
+		return protocol.Step{}, fmt.Errorf("cannot step: training is %s", t.state)
 	}
 	n := min(t.cfg.MetaBatch, t.cfg.Episodes-t.done)
 	for i := range n {
 		t.train.SampleInto(&t.eps[i])
 		t.tasks[i] = taskOf(&t.eps[i])
 	}
-	t.l.SetLR(t.cfg.lrAt(t.done))
+	t.l.SetLR(t.cfg.LRAt(t.done))
 	m, err := t.l.Step(t.tasks[:n])
 	if err == nil {
 		err = learner.CheckLoss(m.Loss)
@@ -272,8 +254,8 @@ func (t *Trainer) Step() (Step, error) {
 			panic("trainer: weights changed shape: " + cerr.Error())
 		}
 		t.err = fmt.Errorf("training stopped at episode %d: %w; the weights of episode %d are kept", t.done+n, err, t.done)
-		t.end(Diverged)
-		return Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, t.err
+		t.end(protocol.Diverged)
+		return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, t.err
 	}
 	if cerr := t.good.CopyFrom(t.w.Params); cerr != nil {
 		panic("trainer: weights changed shape: " + cerr.Error())
@@ -282,15 +264,9 @@ func (t *Trainer) Step() (Step, error) {
 	t.w.Episodes += n
 	t.last = &t.eps[0]
 	if t.done >= t.cfg.Episodes {
-		t.end(Finished)
+		t.end(protocol.Finished)
 	}
-	return Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, nil
-}
-
-// EvalDue reports whether held-out accuracy is due after a step that ended
-// at episode done with prev episodes done before it.
-func (c Config) EvalDue(prev, done int) bool {
-	return c.EvalEvery > 0 && done/c.EvalEvery > prev/c.EvalEvery
+	return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, nil
 }
 
 // Evaluate returns the mean accuracy, and its 95% confidence half-width,
@@ -308,7 +284,7 @@ func (t *Trainer) Evaluate() (acc, ci95 float64, err error) {
 		return 0, 0, fmt.Errorf("held-out episodes: %w", err)
 	}
 	var ep episode.Episode
-	accs := make([]float64, c.evalTasks())
+	accs := make([]float64, c.Tasks())
 	for i := range accs {
 		s.SampleInto(&ep)
 		if accs[i], err = learner.Accuracy(t.l, taskOf(&ep)); err != nil {
@@ -326,13 +302,13 @@ func (t *Trainer) Weights() ([]byte, error) {
 	}
 	c := t.cfg
 	if c.Algo != t.w.Algo { // loaded weights, no run of theirs
-		c = Defaults(t.w.Algo)
+		c = protocol.Defaults(t.w.Algo)
 		if t.w.Way > 0 {
 			c.Way = t.w.Way
 		}
 	}
 	w := *t.w
-	if t.state == Running {
+	if t.state == protocol.Running {
 		w.Seconds += t.runningTime.Seconds() + t.now().Sub(t.startedAt).Seconds()
 	}
 	return w.Encode(c)
@@ -342,7 +318,7 @@ func (t *Trainer) Weights() ([]byte, error) {
 // the current weights. It returns an error, keeping the current weights,
 // if the file is not usable or a run is going.
 func (t *Trainer) Load(data []byte) (*Weights, error) {
-	if t.state == Running || t.state == Paused {
+	if t.state == protocol.Running || t.state == protocol.Paused {
 		return nil, errors.New("stop training before loading weights")
 	}
 	w, err := ParseWeights(data)

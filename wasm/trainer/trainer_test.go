@@ -9,10 +9,11 @@ import (
 
 	"metaglot/core/episode"
 	"metaglot/core/tensor"
+	"metaglot/wasm/trainer/protocol"
 )
 
-func small(algo string) Config {
-	c := Defaults(algo)
+func small(algo string) protocol.Config {
+	c := protocol.Defaults(algo)
 	c.Way, c.Shot, c.Query = 5, 1, 2
 	c.EvalEvery, c.EvalTasks = 0, 5
 	c.Episodes = 1000
@@ -20,7 +21,7 @@ func small(algo string) Config {
 }
 
 // mean returns the mean loss of steps.
-func meanLoss(steps []Step) float64 {
+func meanLoss(steps []protocol.Step) float64 {
 	var s float64
 	for _, st := range steps {
 		s += st.Loss
@@ -35,7 +36,7 @@ func TestProtoNetLearns(t *testing.T) {
 	if err := tr.Start(c, nil); err != nil {
 		t.Fatal(err)
 	}
-	var steps []Step
+	var steps []protocol.Step
 	for range 40 {
 		st, err := tr.Step()
 		if err != nil {
@@ -72,7 +73,7 @@ func TestProtoNetLearns(t *testing.T) {
 
 func TestRunEndsAfterItsEpisodes(t *testing.T) {
 	ds := loadData(t)
-	for _, algo := range Algorithms() {
+	for _, algo := range protocol.Algorithms() {
 		tr := newTrainer(t, ds)
 		c := small(algo)
 		c.Episodes, c.MetaBatch, c.InnerSteps, c.AdaptSteps = 3, 2, 1, 1
@@ -80,7 +81,7 @@ func TestRunEndsAfterItsEpisodes(t *testing.T) {
 			t.Fatal(algo, err)
 		}
 		var got []int
-		for tr.State() == Running {
+		for tr.State() == protocol.Running {
 			st, err := tr.Step()
 			if err != nil {
 				t.Fatal(algo, err)
@@ -90,7 +91,7 @@ func TestRunEndsAfterItsEpisodes(t *testing.T) {
 			}
 			got = append(got, st.Episode)
 		}
-		if !slices.Equal(got, []int{2, 3}) || tr.State() != Finished {
+		if !slices.Equal(got, []int{2, 3}) || tr.State() != protocol.Finished {
 			t.Errorf("%s: episodes after each step %v, state %s; want [2 3], finished", algo, got, tr.State())
 		}
 		if _, err := tr.Step(); err == nil {
@@ -113,7 +114,7 @@ func TestPauseResumeStop(t *testing.T) {
 	if _, err := tr.Step(); err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.Pause(); err != nil || tr.State() != Paused {
+	if err := tr.Pause(); err != nil || tr.State() != protocol.Paused {
 		t.Fatalf("pause: %v, state %s", err, tr.State())
 	}
 	if _, err := tr.Step(); err == nil {
@@ -122,13 +123,13 @@ func TestPauseResumeStop(t *testing.T) {
 	if err := tr.Start(small("protonet"), nil); err == nil {
 		t.Error("Start while paused: no error")
 	}
-	if err := tr.Resume(); err != nil || tr.State() != Running {
+	if err := tr.Resume(); err != nil || tr.State() != protocol.Running {
 		t.Fatalf("resume: %v, state %s", err, tr.State())
 	}
 	if st, err := tr.Step(); err != nil || st.Episode != 2 {
 		t.Fatalf("step after resume: %+v, %v", st, err)
 	}
-	if err := tr.Stop(); err != nil || tr.State() != Stopped {
+	if err := tr.Stop(); err != nil || tr.State() != protocol.Stopped {
 		t.Fatalf("stop: %v, state %s", err, tr.State())
 	}
 	// The weights trained so far stay current, and a new run can start
@@ -137,7 +138,7 @@ func TestPauseResumeStop(t *testing.T) {
 		t.Errorf("current weights trained %d episodes, want 2", tr.Current().Episodes)
 	}
 	c := small("protonet")
-	c.Init = InitCurrent
+	c.Init = protocol.InitCurrent
 	before := tr.Current().Params.Clone()
 	if err := tr.Start(c, nil); err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func (p *poisoned) SampleInto(ep *episode.Episode) {
 }
 
 func TestNaNStopsAndKeepsLastGoodWeights(t *testing.T) {
-	for _, algo := range Algorithms() {
+	for _, algo := range protocol.Algorithms() {
 		tr := newTrainer(t, loadData(t))
 		c := small(algo)
 		c.MetaBatch, c.InnerSteps = 1, 1
@@ -194,7 +195,7 @@ func TestNaNStopsAndKeepsLastGoodWeights(t *testing.T) {
 			good = tr.Current().Params.Clone()
 		}
 		_, err := tr.Step()
-		if err == nil || tr.State() != Diverged {
+		if err == nil || tr.State() != protocol.Diverged {
 			t.Fatalf("%s: step on a NaN image: error %v, state %s; want an error and diverged", algo, err, tr.State())
 		}
 		if !errors.Is(tr.Err(), err) && tr.Err() != err {
@@ -223,9 +224,10 @@ func TestHugeLearningRateDiverges(t *testing.T) {
 	for i := 0; i < 20 && err == nil; i++ {
 		_, err = tr.Step()
 	}
-	if err == nil || tr.State() != Diverged {
+	if err == nil || tr.State() != protocol.Diverged {
 		t.Fatalf("20 steps at learning rate 1e30: error %v, state %s; want diverged", err, tr.State())
 	}
+	t.Log(err)
 	if cerr := tr.Current().Params.CheckFinite(); cerr != nil {
 		t.Errorf("kept weights are not finite: %v", cerr)
 	}

@@ -12,6 +12,7 @@ import (
 	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // Weights are a network's parameters with what is known of their origin.
@@ -52,14 +53,14 @@ type fileConfig struct {
 // Encode returns w as a metaglot model file (safetensors): the parameters
 // under PyTorch's names and the metadata "metaglot" = "model", "algo",
 // "config" (the run's settings c as JSON), "episodes" and "wall_seconds".
-func (w *Weights) Encode(c Config) ([]byte, error) {
+func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
 	fc := fileConfig{
 		Algo: w.Algo, Split: "vinyals", Way: c.Way, Shot: c.Shot, Query: c.Query,
 		Episodes: max(c.Episodes, 1), LR: c.LR, MetaBatch: max(c.MetaBatch, 1), Seed: c.Seed,
-		CheckpointEvery: 100, ValEvery: c.EvalEvery, ValEpisodes: c.evalTasks(),
+		CheckpointEvery: 100, ValEvery: c.EvalEvery, ValEpisodes: c.Tasks(),
 	}
 	if w.Algo != "protonet" {
-		fc.InnerSteps, fc.InnerLR, fc.AdaptSteps = c.InnerSteps, c.InnerLR, c.adaptSteps()
+		fc.InnerSteps, fc.InnerLR, fc.AdaptSteps = c.InnerSteps, c.InnerLR, c.Adapt()
 		if w.Way > 0 {
 			fc.Way = w.Way
 		}
@@ -129,7 +130,7 @@ func ParseWeights(data []byte) (*Weights, error) {
 }
 
 func validAlgo(a string) bool {
-	for _, b := range Algorithms() {
+	for _, b := range protocol.Algorithms() {
 		if a == b {
 			return true
 		}
@@ -137,19 +138,12 @@ func validAlgo(a string) bool {
 	return false
 }
 
-func (c Config) adaptSteps() int {
-	if c.AdaptSteps == 0 {
-		return 10
-	}
-	return c.AdaptSteps
-}
-
 // paramsFor returns a copy of w's parameters fit for training c: Conv4
 // alone for ProtoNet (a head is dropped); Conv4 and a c.Way head for
 // FOMAML and Reptile, the head from w if it has c.Way classes, fresh from
 // rng if w has none. A head of another size is an error naming both.
-func (w *Weights) paramsFor(c Config, rng *rand.Rand) (*tensor.Set, string, error) {
-	if !c.hasHead() {
+func (w *Weights) paramsFor(c protocol.Config, rng *rand.Rand) (*tensor.Set, string, error) {
+	if !c.HasHead() {
 		p := nn.NewConv4Params(rng)
 		for i := range p.Len() {
 			n, t := p.At(i)
@@ -163,7 +157,7 @@ func (w *Weights) paramsFor(c Config, rng *rand.Rand) (*tensor.Set, string, erro
 	case w.Way == 0:
 		note = "the weights have no head: a fresh " + strconv.Itoa(c.Way) + "-way head starts from random values"
 	case w.Way != c.Way:
-		return nil, "", &FieldError{Field: "way", Msg: fmt.Sprintf("the starting weights have a %d-way head: choose N = %d, or start from scratch", w.Way, w.Way)}
+		return nil, "", &protocol.FieldError{Field: "way", Msg: fmt.Sprintf("the starting weights have a %d-way head: choose N = %d, or start from scratch", w.Way, w.Way)}
 	}
 	for i := range p.Len() {
 		n, t := p.At(i)

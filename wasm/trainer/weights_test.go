@@ -13,6 +13,7 @@ import (
 	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/wasm/trainer/protocol"
 )
 
 func TestWeightsRoundTrip(t *testing.T) {
@@ -25,7 +26,7 @@ func TestWeightsRoundTrip(t *testing.T) {
 	if err := tr.Start(c, nil); err != nil {
 		t.Fatal(err)
 	}
-	for tr.State() == Running {
+	for tr.State() == protocol.Running {
 		if _, err := tr.Step(); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func TestLoadKeepsCurrentWeightsOnError(t *testing.T) {
 	// Training from the loaded weights starts from them; a run refuses
 	// loads until it stops.
 	c := small("protonet")
-	c.Init = InitCurrent
+	c.Init = protocol.InitCurrent
 	if err := tr.Start(c, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -156,9 +157,9 @@ func TestStartFromWeightsWithHead(t *testing.T) {
 	protonet := &Weights{Params: nn.NewConv4Params(rng), Algo: "protonet"}
 
 	c := small("fomaml")
-	c.Init, c.Way = InitBundled, 10
+	c.Init, c.Way = protocol.InitBundled, 10
 	err := newTrainer(t, ds).Start(c, fomaml)
-	var fe *FieldError
+	var fe *protocol.FieldError
 	if !errors.As(err, &fe) || fe.Field != "way" || !strings.Contains(fe.Msg, "choose N = 5") {
 		t.Errorf("10-way FOMAML from 5-way weights: %v, want a way error suggesting N = 5", err)
 	}
@@ -175,7 +176,7 @@ func TestStartFromWeightsWithHead(t *testing.T) {
 	}
 	// ProtoNet from a network with a head keeps the Conv4 and drops the head.
 	c = small("protonet")
-	c.Init = InitBundled
+	c.Init = protocol.InitBundled
 	tr = newTrainer(t, ds)
 	if err := tr.Start(c, fomaml); err != nil {
 		t.Fatal(err)

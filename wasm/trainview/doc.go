@@ -1,5 +1,5 @@
 // Package trainview is the page's side of the Train view, in plain Go:
-// it reads the settings form into a trainer.Config (saying which field is
+// it reads the settings form into a protocol.Config (saying which field is
 // wrong and why), folds the worker's events into a View (state, counters,
 // the loss and accuracy history with smoothed curves, held-out accuracy,
 // the latest episode), and draws the pictures into RGBA pixel buffers: the

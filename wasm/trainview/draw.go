@@ -10,7 +10,7 @@ import (
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 
-	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // Colours of the pictures.
@@ -198,7 +198,7 @@ func niceCeil(v float64) float64 {
 // queries); each query is framed green if classified right and red if
 // wrong, a wrong one with a corner in the colour of the class it was taken
 // for. Rows beyond what fits are left out.
-func DrawEpisode(dst *image.RGBA, s *trainer.Snapshot, scale float64) {
+func DrawEpisode(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 	c := canvas{img: dst, scale: scale}
 	b := dst.Rect
 	c.fill(b, paper)
@@ -264,7 +264,7 @@ func (c canvas) image28(r image.Rectangle, img []byte) {
 // as small dots, prototypes as large dots ringed in ink, queries as rings,
 // all in their class's colour, and the user's drawings as ink-ringed
 // diamonds in the colours of the user's classes (palette from the end).
-func DrawEmbedding(dst *image.RGBA, s *trainer.Snapshot, scale float64) {
+func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 	c := canvas{img: dst, scale: scale}
 	b := dst.Rect
 	c.fill(b, paper)
@@ -282,10 +282,10 @@ func DrawEmbedding(dst *image.RGBA, s *trainer.Snapshot, scale float64) {
 	k := min(float64(b.Dx())-2*m, float64(b.Dy())-2*m) / span
 	cx, cy := float64(b.Min.X+b.Max.X)/2, float64(b.Min.Y+b.Max.Y)/2
 	mx, my := (minX+maxX)/2, (minY+maxY)/2
-	at := func(p trainer.Point) (float64, float64) {
+	at := func(p protocol.Point) (float64, float64) {
 		return cx + (float64(p.X)-mx)*k, cy - (float64(p.Y)-my)*k
 	}
-	order := []trainer.Kind{trainer.SupportPoint, trainer.QueryPoint, trainer.PrototypePoint, trainer.UserPoint}
+	order := []protocol.Kind{protocol.SupportPoint, protocol.QueryPoint, protocol.PrototypePoint, protocol.UserPoint}
 	for _, kind := range order {
 		for _, p := range s.Points {
 			if p.Kind != kind {
@@ -294,15 +294,15 @@ func DrawEmbedding(dst *image.RGBA, s *trainer.Snapshot, scale float64) {
 			x, y := at(p)
 			col := ClassColor(p.Class)
 			switch kind {
-			case trainer.SupportPoint:
+			case protocol.SupportPoint:
 				c.disc(x, y, c.px(3), col)
-			case trainer.QueryPoint:
+			case protocol.QueryPoint:
 				c.disc(x, y, c.px(3.5), col)
 				c.disc(x, y, c.px(2), paper)
-			case trainer.PrototypePoint:
+			case protocol.PrototypePoint:
 				c.disc(x, y, c.px(7), ink)
 				c.disc(x, y, c.px(5.5), col)
-			case trainer.UserPoint:
+			case protocol.UserPoint:
 				col = UserColor(p.Class)
 				c.diamond(x, y, c.px(7), ink)
 				c.diamond(x, y, c.px(5), col)

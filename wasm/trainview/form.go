@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
-// Fields lists the form's fields by their trainer.Config JSON names, in
+// Fields lists the form's fields by their protocol.Config JSON names, in
 // the order the form shows them.
 func Fields() []string {
 	return []string{"algo", "way", "shot", "query", "lr", "inner_lr", "inner_steps", "meta_batch", "episodes", "eval_every", "init"}
@@ -17,11 +17,11 @@ func Fields() []string {
 
 // ReadForm turns the form's text fields (get returns the value of a field
 // named as in Fields) into a Config and checks it against lim. It returns
-// the Config and nil, or a *trainer.FieldError naming the first field that
+// the Config and nil, or a *protocol.FieldError naming the first field that
 // is not a number or not possible.
-func ReadForm(get func(field string) string, lim trainer.Limits) (trainer.Config, error) {
+func ReadForm(get func(field string) string, lim protocol.Limits) (protocol.Config, error) {
 	algo := strings.TrimSpace(get("algo"))
-	c := trainer.Defaults(algo)
+	c := protocol.Defaults(algo)
 	c.Algo = algo
 	c.Init = strings.TrimSpace(get("init"))
 	ints := []struct {
@@ -46,7 +46,7 @@ func ReadForm(get func(field string) string, lim trainer.Limits) (trainer.Config
 		s := strings.TrimSpace(get(f.field))
 		v, err := strconv.Atoi(s)
 		if err != nil {
-			return c, &trainer.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a whole number", f.what, s)}
+			return c, &protocol.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a whole number", f.what, s)}
 		}
 		*f.dst = v
 	}
@@ -57,7 +57,7 @@ func ReadForm(get func(field string) string, lim trainer.Limits) (trainer.Config
 		s := strings.TrimSpace(get(f.field))
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return c, &trainer.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a number (write 0.001 or 1e-3)", f.what, s)}
+			return c, &protocol.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a number (write 0.001 or 1e-3)", f.what, s)}
 		}
 		*f.dst = v
 	}
@@ -69,7 +69,7 @@ func ReadForm(get func(field string) string, lim trainer.Limits) (trainer.Config
 
 // FieldOf returns the field an error of ReadForm names, or "".
 func FieldOf(err error) string {
-	var fe *trainer.FieldError
+	var fe *protocol.FieldError
 	if errors.As(err, &fe) {
 		return fe.Field
 	}

@@ -3,7 +3,7 @@ package trainview
 import (
 	"math"
 
-	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // Alpha is the weight of the newest value in the smoothed curves.
@@ -26,7 +26,7 @@ type Point struct {
 // held-out measurements.
 type History struct {
 	Points []Point
-	Evals  []trainer.Eval
+	Evals  []protocol.Eval
 
 	n                int     // steps seen
 	emaLoss, emaAcc  float64 // uncorrected averages
@@ -39,7 +39,7 @@ func (h *History) Reset() { *h = History{} }
 
 // Add records a step. Non-finite values (never sent by the worker) are
 // ignored.
-func (h *History) Add(s trainer.Step) {
+func (h *History) Add(s protocol.Step) {
 	if math.IsNaN(s.Loss) || math.IsInf(s.Loss, 0) || math.IsNaN(s.Acc) {
 		return
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
 func TestSmoothing(t *testing.T) {
@@ -15,7 +15,7 @@ func TestSmoothing(t *testing.T) {
 	// A constant series: bias correction makes the smoothed curve that
 	// constant from the first step on.
 	for i := 1; i <= 5; i++ {
-		h.Add(trainer.Step{Episode: i, Loss: 2, Acc: 0.5})
+		h.Add(protocol.Step{Episode: i, Loss: 2, Acc: 0.5})
 		p, _ := h.Last()
 		if math.Abs(p.SmoothLoss-2) > 1e-12 || math.Abs(p.SmoothAc-0.5) > 1e-12 {
 			t.Fatalf("step %d: smoothed %v, %v; want 2, 0.5", i, p.SmoothLoss, p.SmoothAc)
@@ -24,14 +24,14 @@ func TestSmoothing(t *testing.T) {
 	// A step change: the smoothed value moves towards it by Alpha of the
 	// remaining distance each step.
 	h.Reset()
-	h.Add(trainer.Step{Episode: 1, Loss: 1})
-	h.Add(trainer.Step{Episode: 2, Loss: 0})
+	h.Add(protocol.Step{Episode: 1, Loss: 1})
+	h.Add(protocol.Step{Episode: 2, Loss: 0})
 	p, _ := h.Last()
 	// ema = 0.9·0.1·1 = 0.09, corrected by 1 − 0.81 = 0.19.
 	if want := 0.09 / 0.19; math.Abs(p.SmoothLoss-want) > 1e-12 {
 		t.Errorf("smoothed after 1, 0: %v, want %v", p.SmoothLoss, want)
 	}
-	h.Add(trainer.Step{Episode: 3, Loss: math.NaN()})
+	h.Add(protocol.Step{Episode: 3, Loss: math.NaN()})
 	if h.Steps() != 2 {
 		t.Errorf("a NaN step was recorded")
 	}
@@ -41,7 +41,7 @@ func TestHistoryStaysBounded(t *testing.T) {
 	var h History
 	n := 3*MaxPoints + 17
 	for i := 1; i <= n; i++ {
-		h.Add(trainer.Step{Episode: i, Loss: float64(i % 2), Acc: 0.25})
+		h.Add(protocol.Step{Episode: i, Loss: float64(i % 2), Acc: 0.25})
 	}
 	if len(h.Points) >= MaxPoints || len(h.Points) < MaxPoints/4 {
 		t.Errorf("%d points after %d steps, want between %d and %d", len(h.Points), n, MaxPoints/4, MaxPoints)
@@ -65,46 +65,46 @@ func TestHistoryStaysBounded(t *testing.T) {
 
 func TestViewApply(t *testing.T) {
 	var v View
-	v.Apply(trainer.Event{Type: trainer.EvLoading, Msg: "Loading 1 of 50"})
+	v.Apply(protocol.Event{Type: protocol.EvLoading, Msg: "Loading 1 of 50"})
 	if v.Ready || v.Status() != "Loading 1 of 50" {
 		t.Errorf("loading: ready %v, status %q", v.Ready, v.Status())
 	}
-	v.Apply(trainer.Event{Type: trainer.EvReady, Limits: &trainer.Limits{TrainClasses: 4800, TestClasses: 1692}})
-	if !v.Ready || v.State != trainer.Idle || v.Limits.TrainClasses != 4800 {
+	v.Apply(protocol.Event{Type: protocol.EvReady, Limits: &protocol.Limits{TrainClasses: 4800, TestClasses: 1692}})
+	if !v.Ready || v.State != protocol.Idle || v.Limits.TrainClasses != 4800 {
 		t.Errorf("ready: %+v", v)
 	}
-	v.Apply(trainer.Event{Type: trainer.EvInvalid, Field: "way", Msg: "N = 9000, but…"})
+	v.Apply(protocol.Event{Type: protocol.EvInvalid, Field: "way", Msg: "N = 9000, but…"})
 	if v.Field != "way" || !strings.Contains(v.Message, "N = 9000") {
 		t.Errorf("invalid: field %q message %q", v.Field, v.Message)
 	}
-	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Running, Algo: "protonet", Total: 10})
+	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Running, Algo: "protonet", Total: 10})
 	if v.Field != "" || !v.Busy() || v.Message != "Training Prototypical Networks." {
 		t.Errorf("running: field %q busy %v message %q", v.Field, v.Busy(), v.Message)
 	}
-	v.Apply(trainer.Event{Type: trainer.EvProgress, Steps: []trainer.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}, {Episode: 2, Loss: 1.2, Acc: 0.6}}, Episodes: 2, Total: 10, HeapBytes: 7})
-	v.Apply(trainer.Event{Type: trainer.EvEval, Eval: &trainer.Eval{Episode: 2, Acc: 0.55, CI95: 0.05}})
+	v.Apply(protocol.Event{Type: protocol.EvProgress, Steps: []protocol.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}, {Episode: 2, Loss: 1.2, Acc: 0.6}}, Episodes: 2, Total: 10, HeapBytes: 7})
+	v.Apply(protocol.Event{Type: protocol.EvEval, Eval: &protocol.Eval{Episode: 2, Acc: 0.55, CI95: 0.05}})
 	if v.Episodes != 2 || v.Last.Loss != 1.2 || v.HeapBytes != 7 || len(v.History.Evals) != 1 || !v.HaveWeights {
 		t.Errorf("progress: %+v", v)
 	}
 	if s := v.Status(); !strings.Contains(s, "episode 2 of 10") || !strings.Contains(s, "loss 1.200") || !strings.Contains(s, "held-out 55.0% ± 5.0") {
 		t.Errorf("status %q", s)
 	}
-	if b := v.Apply(trainer.Event{Type: trainer.EvWeights, Data: []byte{1, 2}}); len(b) != 2 {
+	if b := v.Apply(protocol.Event{Type: protocol.EvWeights, Data: []byte{1, 2}}); len(b) != 2 {
 		t.Errorf("weights event gave %v", b)
 	}
-	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Diverged, Algo: "protonet", Episodes: 2, Msg: "loss is NaN"})
+	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Diverged, Algo: "protonet", Episodes: 2, Msg: "loss is NaN"})
 	if v.Busy() || !strings.Contains(v.Message, "diverged") || !strings.Contains(v.Message, "loss is NaN") {
 		t.Errorf("diverged: %q", v.Message)
 	}
 	// A new run starts a new history.
-	v.Apply(trainer.Event{Type: trainer.EvState, State: trainer.Running, Algo: "fomaml", Total: 5})
+	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Running, Algo: "fomaml", Total: 5})
 	if v.History.Steps() != 0 || len(v.History.Evals) != 0 {
 		t.Errorf("new run kept %d steps", v.History.Steps())
 	}
 }
 
 func TestReadForm(t *testing.T) {
-	lim := trainer.Limits{TrainClasses: 4800, TestClasses: 1692}
+	lim := protocol.Limits{TrainClasses: 4800, TestClasses: 1692}
 	form := map[string]string{"algo": "protonet", "way": "20", "shot": "5", "query": "5", "lr": "1e-3", "inner_lr": "", "inner_steps": "x", "meta_batch": "", "episodes": "100", "eval_every": "50", "init": "scratch"}
 	get := func(f string) string { return form[f] }
 	c, err := ReadForm(get, lim)
@@ -147,9 +147,9 @@ func count(img *image.RGBA, col color.RGBA) int {
 func TestDrawChart(t *testing.T) {
 	var h History
 	for i := 1; i <= 50; i++ {
-		h.Add(trainer.Step{Episode: i, Loss: 2 / float64(i), Acc: 1 - 1/float64(i)})
+		h.Add(protocol.Step{Episode: i, Loss: 2 / float64(i), Acc: 1 - 1/float64(i)})
 	}
-	h.Evals = []trainer.Eval{{Episode: 25, Acc: 0.7}, {Episode: 50, Acc: 0.8}}
+	h.Evals = []protocol.Eval{{Episode: 25, Acc: 0.7}, {Episode: 50, Acc: 0.8}}
 	img := image.NewRGBA(image.Rect(0, 0, 300, 150))
 	DrawChart(img, &h, LossChart, 1)
 	if count(img, lossLine) < 100 || count(img, rawLoss) == 0 || count(img, heldOut) != 0 {
@@ -177,18 +177,18 @@ func TestDrawChart(t *testing.T) {
 	DrawChart(img, &History{}, AccuracyChart, 1)
 }
 
-func snapshot() *trainer.Snapshot {
-	s := &trainer.Snapshot{Way: 3, Shot: 2, Query: 2, Support: make([]byte, 6*784), Queries: make([]byte, 6*784), Pred: []int{0, 0, 1, 2, 2, 2}}
+func snapshot() *protocol.Snapshot {
+	s := &protocol.Snapshot{Way: 3, Shot: 2, Query: 2, Support: make([]byte, 6*784), Queries: make([]byte, 6*784), Pred: []int{0, 0, 1, 2, 2, 2}}
 	for i := range s.Support {
 		if i%784 == 400 {
 			s.Support[i] = 255
 		}
 	}
 	for k := range 3 {
-		s.Points = append(s.Points, trainer.Point{X: float32(k), Y: 0, Kind: trainer.PrototypePoint, Class: k})
-		s.Points = append(s.Points, trainer.Point{X: float32(k), Y: 1, Kind: trainer.SupportPoint, Class: k})
+		s.Points = append(s.Points, protocol.Point{X: float32(k), Y: 0, Kind: protocol.PrototypePoint, Class: k})
+		s.Points = append(s.Points, protocol.Point{X: float32(k), Y: 1, Kind: protocol.SupportPoint, Class: k})
 	}
-	s.Points = append(s.Points, trainer.Point{X: 1, Y: -1, Kind: trainer.UserPoint, Class: 0})
+	s.Points = append(s.Points, protocol.Point{X: 1, Y: -1, Kind: protocol.UserPoint, Class: 0})
 	return s
 }
 

@@ -3,22 +3,22 @@ package trainview
 import (
 	"fmt"
 
-	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // View is what the Train view shows, built from the worker's events.
 type View struct {
 	Ready   bool   // the worker has loaded the images
 	Loading string // what the worker is loading, until Ready
-	Limits  trainer.Limits
+	Limits  protocol.Limits
 
-	State    trainer.State
+	State    protocol.State
 	Algo     string
 	Episodes int // episodes of the run done
 	Total    int // episodes planned
-	Last     trainer.Step
+	Last     protocol.Step
 	History  History
-	Snapshot *trainer.Snapshot
+	Snapshot *protocol.Snapshot
 	// HaveWeights says the worker holds weights (trained or loaded) to
 	// download or classify with.
 	HaveWeights bool
@@ -39,35 +39,35 @@ type View struct {
 }
 
 // Busy reports whether a run is going (running or paused).
-func (v *View) Busy() bool { return v.State == trainer.Running || v.State == trainer.Paused }
+func (v *View) Busy() bool { return v.State == protocol.Running || v.State == protocol.Paused }
 
 // Apply folds an event into v. It returns the weights file of an
 // EvWeights event (nil otherwise): what to do with it is the page's
 // business (download it, classify with it).
-func (v *View) Apply(e trainer.Event) []byte {
+func (v *View) Apply(e protocol.Event) []byte {
 	switch e.Type {
-	case trainer.EvLoading:
+	case protocol.EvLoading:
 		v.Loading = e.Msg
-	case trainer.EvReady:
+	case protocol.EvReady:
 		v.Ready, v.Loading = true, ""
 		if e.Limits != nil {
 			v.Limits = *e.Limits
 		}
 		if v.State == "" {
-			v.State = trainer.Idle
+			v.State = protocol.Idle
 		}
-	case trainer.EvState:
-		if e.State == trainer.Running && !v.Busy() { // a new run
+	case protocol.EvState:
+		if e.State == protocol.Running && !v.Busy() { // a new run
 			v.History.Reset()
-			v.Snapshot, v.Last = nil, trainer.Step{}
+			v.Snapshot, v.Last = nil, protocol.Step{}
 			v.Version++
 		}
 		v.State, v.Algo, v.Episodes, v.Total = e.State, e.Algo, e.Episodes, e.Total
 		v.Field = ""
 		v.Message = stateMessage(e)
-	case trainer.EvInvalid:
+	case protocol.EvInvalid:
 		v.Field, v.Message = e.Field, "Not started: "+e.Msg
-	case trainer.EvProgress:
+	case protocol.EvProgress:
 		for _, s := range e.Steps {
 			v.History.Add(s)
 			v.Last = s
@@ -76,39 +76,39 @@ func (v *View) Apply(e trainer.Event) []byte {
 		v.Episodes, v.Total = e.Episodes, e.Total
 		v.HeapBytes, v.SysBytes = e.HeapBytes, e.SysBytes
 		v.Version++
-	case trainer.EvEval:
+	case protocol.EvEval:
 		if e.Eval != nil {
 			v.History.Evals = append(v.History.Evals, *e.Eval)
 			v.Version++
 		}
-	case trainer.EvSnapshot:
+	case protocol.EvSnapshot:
 		v.Snapshot = e.Snapshot
 		v.Version++
-	case trainer.EvLoaded:
+	case protocol.EvLoaded:
 		v.Message, v.Field, v.HaveWeights = e.Msg, "", true
-	case trainer.EvWeights:
+	case protocol.EvWeights:
 		return e.Data
-	case trainer.EvError:
+	case protocol.EvError:
 		v.Message = e.Msg
 	}
 	return nil
 }
 
-func stateMessage(e trainer.Event) string {
+func stateMessage(e protocol.Event) string {
 	name := AlgoLabel(e.Algo)
 	switch e.State {
-	case trainer.Running:
+	case protocol.Running:
 		if e.Msg != "" {
 			return fmt.Sprintf("Training %s (%s).", name, e.Msg)
 		}
 		return fmt.Sprintf("Training %s.", name)
-	case trainer.Paused:
+	case protocol.Paused:
 		return fmt.Sprintf("Paused after %d of %d episodes.", e.Episodes, e.Total)
-	case trainer.Stopped:
+	case protocol.Stopped:
 		return fmt.Sprintf("Stopped after %d episodes; the weights trained so far are kept.", e.Episodes)
-	case trainer.Finished:
+	case protocol.Finished:
 		return fmt.Sprintf("Finished: %d episodes trained.", e.Episodes)
-	case trainer.Diverged:
+	case protocol.Diverged:
 		return "Training diverged and stopped: " + e.Msg
 	}
 	return e.Msg

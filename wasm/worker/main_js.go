@@ -9,13 +9,14 @@ import (
 
 	"metaglot/core/omniglot"
 	"metaglot/wasm/trainer"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // slice is how long the worker trains before it reads messages again.
 const slice = 50 * time.Millisecond
 
 func main() {
-	w := &worker{cmds: make(chan trainer.Command, 256)}
+	w := &worker{cmds: make(chan protocol.Command, 256)}
 	onmessage := js.FuncOf(func(this js.Value, args []js.Value) any {
 		w.enqueue(args[0].Get("data"))
 		return nil
@@ -29,12 +30,12 @@ func main() {
 	}
 	ds, err := w.loadData()
 	if err != nil {
-		w.post(trainer.Event{Type: trainer.EvError, Msg: "The trainer could not load the Omniglot images: " + err.Error()})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: "The trainer could not load the Omniglot images: " + err.Error()})
 		select {}
 	}
 	tr, err := trainer.New(ds, nil, time.Now)
 	if err != nil {
-		w.post(trainer.Event{Type: trainer.EvError, Msg: "The trainer could not start: " + err.Error()})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: "The trainer could not start: " + err.Error()})
 		select {}
 	}
 	l := trainer.NewLoop(tr, time.Now)
@@ -45,7 +46,7 @@ func main() {
 		return m.HeapAlloc, m.Sys
 	}
 	lim := tr.Limits()
-	w.post(trainer.Event{Type: trainer.EvReady, Limits: &lim})
+	w.post(protocol.Event{Type: protocol.EvReady, Limits: &lim})
 	for {
 		if !l.Busy() {
 			w.postAll(l.Handle(<-w.cmds)) // waits: JavaScript runs meanwhile
@@ -68,37 +69,37 @@ func main() {
 
 // worker moves messages between the page and the trainer.
 type worker struct {
-	cmds chan trainer.Command
+	cmds chan protocol.Command
 }
 
 // enqueue parses a command posted by the page; a bad one is answered at
 // once.
 func (w *worker) enqueue(data js.Value) {
 	if data.Type() != js.TypeString {
-		w.post(trainer.Event{Type: trainer.EvError, Msg: "trainer: a command must be a JSON string"})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: "trainer: a command must be a JSON string"})
 		return
 	}
-	c, err := trainer.DecodeCommand(data.String())
+	c, err := protocol.DecodeCommand(data.String())
 	if err != nil {
-		w.post(trainer.Event{Type: trainer.EvError, Msg: err.Error()})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: err.Error()})
 		return
 	}
 	select {
 	case w.cmds <- c:
 	default:
-		w.post(trainer.Event{Type: trainer.EvError, Msg: "trainer: too many commands at once; " + c.Type + " was dropped"})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: "trainer: too many commands at once; " + c.Type + " was dropped"})
 	}
 }
 
-func (w *worker) post(e trainer.Event) {
-	msg := map[string]any{"json": trainer.Encode(e)}
+func (w *worker) post(e protocol.Event) {
+	msg := map[string]any{"json": protocol.Encode(e)}
 	if mem := js.Global().Get("metaglotMemoryBytes"); mem.Type() == js.TypeFunction {
 		msg["wasmBytes"] = mem.Invoke()
 	}
 	js.Global().Call("postMessage", msg)
 }
 
-func (w *worker) postAll(ev []trainer.Event) {
+func (w *worker) postAll(ev []protocol.Event) {
 	for _, e := range ev {
 		w.post(e)
 	}
@@ -142,7 +143,7 @@ func (w *worker) loadData() (*omniglot.Dataset, error) {
 	}
 	for i, n := range names {
 		if i%5 == 0 {
-			w.post(trainer.Event{Type: trainer.EvLoading, Msg: fmt.Sprintf("Loading the Omniglot images: alphabet %d of %d", i+1, len(names))})
+			w.post(protocol.Event{Type: protocol.EvLoading, Msg: fmt.Sprintf("Loading the Omniglot images: alphabet %d of %d", i+1, len(names))})
 		}
 		b, err := bytesOf(promises[i], dir+file[n])
 		if err != nil {

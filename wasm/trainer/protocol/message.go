@@ -1,4 +1,4 @@
-package trainer
+package protocol
 
 import (
 	"encoding/json"
@@ -112,4 +112,64 @@ func DecodeEvent(s string) (Event, error) {
 		return e, fmt.Errorf("trainer event: no type")
 	}
 	return e, nil
+}
+
+// State is where a training session is in its life.
+type State string
+
+const (
+	Idle     State = "idle"     // no run yet
+	Running  State = "running"  // Step trains
+	Paused   State = "paused"   // a run waits for Resume
+	Finished State = "finished" // the run trained its episodes
+	Stopped  State = "stopped"  // the user stopped the run
+	Diverged State = "diverged" // a loss or weight became NaN or Inf; the last good weights are kept
+)
+
+// Step is the outcome of one meta-step.
+type Step struct {
+	Episode int     `json:"episode"` // episodes of the run done after the step
+	Loss    float64 `json:"loss"`    // mean query loss of the step's tasks
+	Acc     float64 `json:"acc"`     // mean query accuracy of the step's tasks
+}
+
+// Kind says what a point of the embedding view stands for.
+type Kind int
+
+const (
+	SupportPoint   Kind = iota // a support image
+	PrototypePoint             // the mean embedding of a class's support images
+	QueryPoint                 // a query image
+	UserPoint                  // one of the user's drawings, projected
+)
+
+// Point is an embedding projected onto the first two principal components
+// of the episode's points.
+type Point struct {
+	X     float32 `json:"x"`
+	Y     float32 `json:"y"`
+	Kind  Kind    `json:"kind"`
+	Class int     `json:"class"` // the episode's label, or the user's class for a UserPoint
+}
+
+// Snapshot describes the latest training episode for the episode viewer
+// and the embedding view.
+type Snapshot struct {
+	Episode          int      `json:"episode"` // run episodes done when it was taken
+	Way, Shot, Query int      // the episode's shape
+	Classes          []string `json:"classes"` // names of the episode's classes, by label
+	// Support and Queries are the images, 28×28 bytes each (255 = ink),
+	// class-major like the episode: class 0's images, then class 1's, ….
+	Support []byte `json:"support"`
+	Queries []byte `json:"queries"`
+	// Pred is the predicted class of each query (its label is i / Query).
+	Pred []int `json:"pred"`
+	// Points are the PCA of the embeddings: support images, prototypes,
+	// queries, then the user's drawings (projected onto the episode's
+	// components, not fitted).
+	Points []Point `json:"points"`
+	// Explained is the fraction of the variance the two components hold.
+	Explained float64 `json:"explained"`
+	// UserClasses names the user's classes of the UserPoints.
+	UserClasses []string `json:"user_classes,omitempty"`
 }
