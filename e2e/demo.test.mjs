@@ -189,6 +189,14 @@ test("PNG export of a drawing", async () => {
   assert.equal(png.subarray(1, 4).toString(), "PNG");
   assert.equal(png.readUInt32BE(16), 105); // width: the Omniglot frame
   assert.equal(png.readUInt32BE(20), 105);
+
+  // A class's examples, side by side.
+  const [sheet] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Save the examples of circle as PNG" }).click()]);
+  const sheetFile = path.join(out, "class-circle.png");
+  await sheet.saveAs(sheetFile);
+  const sp = readFileSync(sheetFile);
+  assert.equal(sp.readUInt32BE(16), 2 * 105);
+  assert.equal(sp.readUInt32BE(20), 105);
 });
 
 test("Try Omniglot: classify a real held-out drawing", async () => {

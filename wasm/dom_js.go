@@ -169,6 +169,8 @@ func (d *dom) bind() {
 			g.st.DeleteClass(i)
 		case "delete-example":
 			g.st.DeleteExample(i, atoi(t.Call("getAttribute", "data-index").String()))
+		case "png-class":
+			d.exportClassPNG(g, i)
 		}
 	})
 	d.on("class-list", "change", func(g *Game, e js.Value) {
@@ -401,9 +403,11 @@ func (d *dom) renderClasses(st *app.State) {
 			"aria-label", "Name of class "+strconv.Itoa(i+1), "data-focus-key", "name"+ci)
 		name.Set("value", c.Name)
 		count := d.create("span", "class", "count", "text", plural(len(c.Examples), "example"))
+		png := d.create("button", "type", "button", "data-action", "png-class", "data-class", ci,
+			"aria-label", "Save the examples of "+c.Name+" as PNG", "title", "Save the examples as one PNG", "data-focus-key", "png"+ci, "text", "PNG")
 		del := d.create("button", "type", "button", "class", "danger", "data-action", "delete-class", "data-class", ci,
 			"aria-label", "Delete class "+c.Name, "data-focus-key", "del"+ci, "text", "Delete")
-		for _, e := range []js.Value{sel, name, count, del} {
+		for _, e := range []js.Value{sel, name, count, png, del} {
 			row.Call("appendChild", e)
 		}
 		li.Call("appendChild", row)
@@ -608,6 +612,44 @@ func (d *dom) exportPNG(g *Game, p app.Pad) {
 	}
 	d.download("metaglot-"+p.String()+".png", "image/png", buf.Bytes())
 	g.st.Message = "Exported the " + p.String() + " drawing as PNG."
+}
+
+// exportClassPNG downloads the examples of class i side by side, each in a
+// 105×105 frame: drawings as drawn, real 28×28 drawings enlarged.
+func (d *dom) exportClassPNG(g *Game, i int) {
+	if i < 0 || i >= g.st.Classes.Len() {
+		return
+	}
+	c := g.st.Classes.Class(i)
+	if len(c.Examples) == 0 {
+		g.st.Message = c.Name + " has no examples to export."
+		return
+	}
+	const f = pad.FrameSize
+	sheet := image.NewGray(image.Rect(0, 0, f*len(c.Examples), f))
+	ink := make([]float32, f*f)
+	for j, e := range c.Examples {
+		clear(ink)
+		if len(e.Strokes) > 0 {
+			g.st.Pen.Rasterize(ink, f, e.Strokes)
+		} else {
+			for y := range f {
+				for x := range f {
+					ink[y*f+x] = e.Image[(y*preprocess.Size/f)*preprocess.Size+x*preprocess.Size/f]
+				}
+			}
+		}
+		for k, v := range ink {
+			sheet.SetGray(j*f+k%f, k/f, color.Gray{Y: uint8(255 - math.Round(float64(min(1, max(0, v)))*255))})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, sheet); err != nil {
+		g.st.Message = "PNG export failed: " + err.Error()
+		return
+	}
+	d.download("metaglot-"+strings.ReplaceAll(c.Name, " ", "_")+".png", "image/png", buf.Bytes())
+	g.st.Message = fmt.Sprintf("Exported %s as PNG.", plural(len(c.Examples), "example"))
 }
 
 func grayOf(ink []float32, size int) *image.Gray {
