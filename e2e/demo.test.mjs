@@ -281,6 +281,10 @@ test("FOMAML and Reptile: adapt in steps with progress, or say they are not avai
 test("bad input: no classes, then an empty query, give hints", async () => {
   const { page } = ctx;
   await ready(page);
+  // Clicking a thumbnail deletes that example.
+  const n0 = (await state(page)).classes[0].examples;
+  await page.getByRole("button", { name: /^Delete example 1 of / }).first().click();
+  await page.waitForFunction((n) => window.metaglot.classes[0].examples === n - 1, n0);
   for (let n = (await state(page)).classes.length; n > 0; n--) {
     await page.getByRole("button", { name: /^Delete class/ }).first().click();
     await frames(page, 2);
@@ -361,7 +365,34 @@ test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
     assert.ok(canvas.scrollW <= 390, `the page is ${canvas.scrollW} px wide at a 390 px viewport`);
     await draw(page, "slot-draw", cross());
     assert.equal((await state(page)).strokes.draw, 2);
+
+    // A finger draws on the pad (touch events through CDP, a frame apart).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 1 });
+    const box = await page.locator("#slot-draw").boundingBox();
+    const pts = bar(25)[0].map(([x, y]) => ({ x: box.x + (x / 105) * box.width, y: box.y + (y / 105) * box.height }));
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [pts[0]] });
+    await frames(page, 2);
+    for (const p of pts.slice(1)) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [p] });
+      await frames(page, 2);
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    await frames(page, 3);
+    assert.equal((await state(page)).strokes.draw, 3, "a touch stroke on the pad");
     await shot(page, "demo-phone-dpr2.png");
+
+    // A finger dragged outside the pads scrolls the page instead.
+    const y0 = await page.evaluate(() => window.scrollY);
+    const start = { x: 370, y: 700 };
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [start] });
+    for (let k = 1; k <= 10; k++) {
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: 370, y: 700 - 40 * k }] });
+    }
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    await frames(page, 3);
+    assert.equal((await state(page)).strokes.draw, 3, "no stroke from a touch off the pads");
+    console.log(`touch scroll off the pads: scrollY ${y0} → ${await page.evaluate(() => window.scrollY)}`);
   } finally {
     await phone.close();
   }
