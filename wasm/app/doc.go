@@ -13,6 +13,13 @@
 // the selected class, and Query, whose drawing is classified after every
 // stroke. Both work in the 105×105 frame of package pad.
 //
+// # Work spread over frames
+//
+// Two kinds of work run a little per frame, through Warm and Tick: the
+// embedding of new examples (so that a query stroke costs one forward
+// pass), and the fine-tuning steps of FOMAML and Reptile (Adapting,
+// AdaptDone and AdaptTotal say how far it is).
+//
 // # Messages
 //
 // Hint is guidance (nothing to classify yet); Message is the outcome of the

@@ -10,6 +10,12 @@
 // so after the first query only the query itself goes through the network:
 // drawing a stroke costs one forward pass, whatever the number of classes.
 //
+// FineTuner classifies as first-order MAML (Finn, Abbeel and Levine 2017)
+// and Reptile (Nichol, Achiam and Schulman 2018) do at test time: a copy of
+// the meta-learned weights is fine-tuned on the classes' examples with a
+// few SGD steps, then classifies the query. Its Step runs one fine-tuning
+// step, so the page spreads an adaptation over frames with a progress bar.
+//
 // Usage:
 //
 //	pn, err := classify.NewProtoNet(classify.NewConv4(params))
