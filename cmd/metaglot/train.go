@@ -74,8 +74,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if _, err := os.Stat(ckptPath); err != nil {
 			return fmt.Errorf("-resume: no checkpoint in %s: %w", *out, err)
 		}
+		unlock, err := lockRun(*out)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		var m runMeta
-		var err error
 		if l, m, err = loadCheckpoint(ckptPath, par); err != nil {
 			return err
 		}
@@ -117,10 +121,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return err
 		}
+		unlock, err := lockRun(*out)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if err := truncateMetrics(*out, 0); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		var err error
 		if l, err = newLearner(cfg, newParams(cfg), par); err != nil {
 			return err
 		}
