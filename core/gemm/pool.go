@@ -193,9 +193,8 @@ func (p *Pool) call(w int, t task) {
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C like the package function
 // Sgemm, split over the pool's workers: C is cut into blocks of columns
 // when it is wider than tall (counted in register tiles), else into blocks
-// of rows, about four blocks per worker, which the workers claim as they
-// go.
-// Each element of C is computed by one worker in the same order as a
+// of rows, up to four blocks per worker, which the workers claim as they
+// go. Each element of C is computed by one worker in the same order as a
 // single-threaded Workspace would, so the result is bitwise identical to
 // Workspace.Sgemm with the same kernel, for any number of threads.
 //
