@@ -90,7 +90,8 @@ pretrain:
 # lr 0.1, Finn et al.'s 20-way setting, from the prototype head, since the
 # bundled models have 5-way heads), which makes their 5-shot and 20-way cells
 # slow on a CPU: EVAL_SLOW episodes for those.
-# EVAL_MODELS picks models; `make -j4 evaltable` runs them side by side.
+# The cells of a model run side by side, one thread each; EVAL_MODELS picks
+# models.
 EVAL_EPISODES ?= 1000
 EVAL_SLOW     ?= 1000
 EVAL_MODELS   ?= protonet fomaml reptile protonet-background
@@ -101,9 +102,9 @@ build/metaglot-eval: FORCE
 	$(FAST) $(GO) build -o $@ ./cmd/metaglot
 bench/eval-%.jsonl: build/metaglot-eval FORCE
 	mkdir -p bench
-	set -e; : > $@.tmp; \
-	row() { r=$$(build/metaglot-eval eval -json -query 15 -seed 1 $$2 -episodes $$3); \
-	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" | tee -a $@.tmp; }; \
+	set -e; n=0; \
+	row() { n=$$((n+1)); ( r=$$(build/metaglot-eval eval -json -query 15 -seed 1 -threads 1 $$1 -episodes $$2) && \
+	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" > $@.$$n.tmp ) & }; \
 	case $* in \
 	  protonet) for c in $(EVAL_CELLS); do row "-algo protonet $$c" $(EVAL_EPISODES); done;; \
 	  fomaml|reptile) \
@@ -116,8 +117,10 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	  protonet-background) \
 	    row "-algo protonet -split lake -way 20 -shot 1" $(EVAL_EPISODES); \
 	    row "-algo protonet -split lake -way 5 -shot 1" $(EVAL_EPISODES);; \
-	esac
+	esac; \
+	wait; for i in $$(seq 1 $$n); do cat $@.$$i.tmp; done > $@.tmp; rm -f $@.*.tmp
 	mv $@.tmp $@
+	cat $@
 .PHONY: FORCE
 FORCE:
 
