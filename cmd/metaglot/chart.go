@@ -37,11 +37,7 @@ func writeChart(dir, title string, ms []metric) error {
 	top := plot.New()
 	top.Title.Text = title
 	top.Y.Label.Text = "training loss"
-	top.Y.Scale = plot.LogScale{}
-	top.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	for i := range loss {
-		loss[i].Y = max(loss[i].Y, 1e-4) // log scale: keep it positive
-	}
+	top.Y.Min = 0
 	if err := addLine(top, loss, color.RGBA{R: 200, A: 255}, "train"); err != nil {
 		return err
 	}
