@@ -3,8 +3,9 @@ package trainer
 import (
 	"errors"
 	"fmt"
-	"metaglot/wasm/trainer/protocol"
 	"time"
+
+	"metaglot/wasm/trainer/protocol"
 )
 
 // Loop drives a Trainer from the page's Commands and reports its work as
@@ -19,12 +20,15 @@ type Loop struct {
 	// (nil: not reported).
 	Mem func() (heap, sys uint64)
 	// ProgressEvery and SnapshotEvery space the progress and snapshot
-	// events; 0 means 100 ms and 1 s.
+	// events; 0 means 100 ms and 1 s. Snapshots are spaced at least four
+	// times the time the last one took, so that they take at most a fifth
+	// of the training time however large the episodes.
 	ProgressEvery, SnapshotEvery time.Duration
 
 	now                        func() time.Time
 	pending                    []protocol.Step
 	lastProgress, lastSnapshot time.Time
+	snapshotCost               time.Duration
 }
 
 // NewLoop returns a Loop over t with the clock now.
@@ -171,7 +175,7 @@ func (l *Loop) Work(budget time.Duration) []protocol.Event {
 	if now.Sub(l.lastProgress) >= orDefault(l.ProgressEvery, 100*time.Millisecond) {
 		ev = append(ev, l.flush()...)
 	}
-	if now.Sub(l.lastSnapshot) >= orDefault(l.SnapshotEvery, time.Second) {
+	if now.Sub(l.lastSnapshot) >= max(orDefault(l.SnapshotEvery, time.Second), 4*l.snapshotCost) {
 		ev = append(ev, l.snapshot()...)
 	}
 	return ev
@@ -208,8 +212,10 @@ func (l *Loop) eval() []protocol.Event {
 }
 
 func (l *Loop) snapshot() []protocol.Event {
-	l.lastSnapshot = l.now()
+	start := l.now()
 	s, err := l.T.Snapshot()
+	l.lastSnapshot = l.now()
+	l.snapshotCost = l.lastSnapshot.Sub(start)
 	if err != nil {
 		return nil // no episode yet: nothing to show
 	}

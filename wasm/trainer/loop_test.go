@@ -2,9 +2,10 @@ package trainer
 
 import (
 	"errors"
-	"metaglot/wasm/trainer/protocol"
 	"testing"
 	"time"
+
+	"metaglot/wasm/trainer/protocol"
 )
 
 func types(ev []protocol.Event) []string {

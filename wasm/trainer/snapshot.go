@@ -67,20 +67,22 @@ func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 	s.Support = toBytes(task.Support.Data)
 	s.Queries = toBytes(task.Query.Data)
 
-	cl, err := t.l.Adapt(task)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	p, err := cl.Probs(task.Query)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	s.Pred = make([]int, len(task.QueryLabels))
-	for i := range s.Pred {
-		s.Pred[i] = learner.Argmax(p.Data[i*ep.Way : (i+1)*ep.Way])
-	}
 	if err := t.project(s, task); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	if t.cfg.HasHead() {
+		// Fine-tune a copy on the support set, as classifying does.
+		cl, err := t.l.Adapt(task)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		p, err := cl.Probs(task.Query)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		for i := range s.Pred {
+			s.Pred[i] = learner.Argmax(p.Data[i*ep.Way : (i+1)*ep.Way])
+		}
 	}
 	return s, nil
 }
@@ -181,6 +183,20 @@ func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 				y += c * vecs.At(j, 1)
 			}
 			s.Points = append(s.Points, protocol.Point{X: float32(x), Y: float32(y), Kind: kind, Class: label(i)})
+		}
+	}
+	// ProtoNet's prediction is the nearest prototype, from the same
+	// embeddings (BatchNorm in inference mode, as its classifier).
+	s.Pred = make([]int, nq)
+	if !t.cfg.HasHead() {
+		dist := make([]float32, nq*way)
+		nn.SqDistances(dist, qry, protos, nq, way, d)
+		for i := range s.Pred {
+			row := dist[i*way : (i+1)*way]
+			for k := range row {
+				row[k] = -row[k]
+			}
+			s.Pred[i] = learner.Argmax(row)
 		}
 	}
 	proj(sup, protocol.SupportPoint, func(i int) int { return task.SupportLabels[i] })

@@ -2,8 +2,10 @@ package trainer
 
 import (
 	"math"
-	"metaglot/wasm/trainer/protocol"
 	"testing"
+
+	"metaglot/core/learner"
+	"metaglot/wasm/trainer/protocol"
 )
 
 func TestSnapshot(t *testing.T) {
@@ -79,9 +81,18 @@ func TestSnapshot(t *testing.T) {
 		if !(s.Explained > 0 && s.Explained <= 1+1e-9) {
 			t.Errorf("%s: explained variance %v", algo, s.Explained)
 		}
+		// The predictions are the learner's own.
+		cl, err := tr.l.Adapt(taskOf(tr.last))
+		if err != nil {
+			t.Fatal(err)
+		}
+		probs, err := cl.Probs(taskOf(tr.last).Query)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, p := range s.Pred {
-			if p < 0 || p >= 4 {
-				t.Errorf("%s: prediction %d is %d", algo, i, p)
+			if want := learner.Argmax(probs.Data[i*4 : (i+1)*4]); p != want {
+				t.Errorf("%s: query %d predicted %d, the classifier says %d", algo, i, p, want)
 			}
 		}
 	}
