@@ -29,7 +29,7 @@ fmt-check:
 vet:
 	$(FAST) $(GO) vet $(NATIVE_PKGS)
 	$(PLAIN) $(GO) vet $(NATIVE_PKGS)
-	$(if $(strip $(EBITEN_PKGS)),$(FAST) $(WASMENV) $(GO) vet $(EBITEN_PKGS))
+	$(FAST) $(WASMENV) $(GO) vet $(EBITEN_PKGS) ./wasm/worker
 
 # Native tests, both kernel paths: the simd one (Go 1.27, GOEXPERIMENT=simd)
 # and the plain-Go twin (the local toolchain).
@@ -146,7 +146,8 @@ SERVER  := build/bin/server
 
 dist:
 	$(FAST) $(GO) run ./cmd/mkdist -out $(DIST) -index index.html \
-		$(foreach f,$(wildcard page.js),-js $(f)) -wasm main=./wasm \
+		-js wasm/worker/worker.js $(foreach f,$(wildcard page.js),-js $(f)) \
+		-wasm main=./wasm -wasm worker=./wasm/worker \
 		-assets assets -brotli $(BROTLI) -cache build/cache/compress
 
 server-bin:

@@ -2,6 +2,8 @@
 // It is a file of its own because the page's Content-Security-Policy
 // allows no inline script. wasm_exec.js (Go's glue) is loaded before it.
 "use strict";
+// The Train view's Web Worker (wasm/worker/worker.js; the build hashes the name).
+window.metaglotWorkerURL = new URL("worker.js", document.baseURI).href;
 // The ProtoNet weights download alongside the program; wasm/ picks this
 // promise up instead of fetching them again.
 window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/models/protonet.safetensors") };

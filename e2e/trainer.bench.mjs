@@ -23,7 +23,10 @@ const frames = () => page.evaluate(() => window.metaglot.frames);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function fill(fields) {
+  // Choosing the learner fills in its defaults in the page's next frame.
+  const f0 = await frames();
   await page.locator("#train-algo").selectOption(fields.algo);
+  await page.waitForFunction((f) => window.metaglot.frames >= f + 3, f0);
   for (const [k, v] of Object.entries(fields)) {
     if (k === "algo") continue;
     if (k === "init") await page.locator("#train-init").selectOption(v);

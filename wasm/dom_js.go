@@ -261,6 +261,9 @@ func (d *dom) guardCanvas() {
 func (d *dom) shortcut(e js.Value) {
 	tag := e.Get("target").Get("tagName").String()
 	key := e.Get("key").String()
+	if d.doc.Call("getElementById", "view-classify").Get("hidden").Bool() { // the Train view is shown
+		return
+	}
 	if tag == "INPUT" || tag == "SELECT" || tag == "TEXTAREA" || (tag == "BUTTON" && (key == "Enter" || key == " ")) {
 		return
 	}

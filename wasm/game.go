@@ -58,8 +58,9 @@ type pointer struct {
 // Game adapts app.State to ebiten: Update turns input into actions, Draw
 // renders the state.
 type Game struct {
-	st  *app.State
-	dom *dom
+	st    *app.State
+	dom   *dom
+	train *trainUI // the Train view (train_js.go)
 
 	scale  float64
 	lay    layout
@@ -87,7 +88,7 @@ type Game struct {
 }
 
 func newGame(st *app.State, d *dom) *Game {
-	g := &Game{st: st, dom: d, scale: 1, th: defaultTheme(), thumbs: map[[3]int]*ebiten.Image{},
+	g := &Game{st: st, dom: d, train: &trainUI{}, scale: 1, th: defaultTheme(), thumbs: map[[3]int]*ebiten.Image{},
 		buf28: make([]float32, preprocess.Size*preprocess.Size), rgba: make([]byte, 4*preprocess.Size*preprocess.Size)}
 	g.white = ebiten.NewImage(3, 3)
 	g.white.Fill(color.White)
@@ -102,6 +103,7 @@ func newGame(st *app.State, d *dom) *Game {
 func (g *Game) Update() error {
 	g.dom.runActions(g)
 	g.lay = g.dom.readLayout()
+	g.dom.renderTrain(g)
 	g.updatePen()
 	// Background work, at most once per drawn frame (ebiten runs several
 	// Updates per frame to catch up after a slow one; these must not pile

@@ -30,6 +30,7 @@ func main() {
 	g := newGame(st, d)
 	d.restore(st)
 	d.bind()
+	d.startTrainer(g)
 	exposeState(g)
 	go loadWeights(d)
 

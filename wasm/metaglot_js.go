@@ -33,6 +33,11 @@ import (
 //	unavailable      {algorithm: reason} for algorithms without weights
 //	scale            device scale factor the canvas renders at
 //
+//	train            the Train view: {ready, state, algorithm, episodes,
+//	                 total, steps, lastLoss, lastAcc, smoothedLoss,
+//	                 smoothedAcc, heldOut [{episode, acc, ci95}], message,
+//	                 snapshotEpisode, heapBytes, sysBytes, wasmBytes}
+//
 // It offers no way to change anything: tests act through the page.
 func exposeState(g *Game) {
 	obj := js.Global().Get("Object").New()
@@ -100,6 +105,7 @@ func exposeState(g *Game) {
 		return out
 	})
 	define("scale", func() any { return g.scale })
+	define("train", func() any { return g.trainState() })
 	js.Global().Get("Object").Call("freeze", obj)
 	js.Global().Get("Object").Call("defineProperty", js.Global(), "metaglot", map[string]any{"value": obj, "enumerable": true})
 }

@@ -1,0 +1,201 @@
+// End-to-end test of the Train view: meta-training in a Web Worker
+// (wasm/worker) while the page keeps drawing, the settings form refusing
+// impossible runs, and weights going out (download), back in (load) and
+// into the draw-and-classify view. State is read through
+// window.metaglot.train; screenshots go to e2e/out/. Run by `make e2e`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startPage } from "./lib/browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "out");
+mkdirSync(out, { recursive: true });
+
+let ctx;
+before(async () => {
+  ctx = await startPage({ viewport: { width: 1280, height: 1400 } });
+});
+after(async () => {
+  await ctx?.close();
+});
+
+const train = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot.train)));
+const frames = (page) => page.evaluate(() => window.metaglot.frames);
+
+async function openTrain(page) {
+  await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+  await page.getByRole("tab", { name: "Train" }).click();
+  // The worker loads the Omniglot sheets of both splits first.
+  await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 90000 });
+}
+
+// fill sets the form: keys are the fields' ids without "train-".
+async function fill(page, fields) {
+  if (fields.algo) {
+    // Choosing the learner fills in its defaults, in the page's next
+    // frame: let that happen before setting the other fields.
+    const f0 = await frames(page);
+    await page.locator("#train-algo").selectOption(fields.algo);
+    await page.waitForFunction((f) => window.metaglot.frames >= f + 3, f0);
+  }
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === "algo") continue;
+    if (k === "init") await page.locator("#train-init").selectOption(v);
+    else await page.locator("#train-" + k).fill(String(v));
+  }
+}
+
+// safetensorsMeta returns the metadata of a safetensors file.
+function safetensorsMeta(buf) {
+  const n = Number(buf.readBigUInt64LE(0));
+  return JSON.parse(buf.subarray(8, 8 + n).toString("utf8")).__metadata__;
+}
+
+test("bad settings: the form says why and nothing starts", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  const error = page.locator("#train-error");
+  for (const [fields, field, says] of [
+    [{ algo: "protonet", way: 5000, shot: 1, query: 5 }, "way", /N = 5000, but the training split has only 4800 classes/],
+    [{ way: 5, shot: 10, query: 11 }, "query", /K \+ Q = 21/],
+    [{ shot: 1, query: 5, lr: "-0.01" }, "lr", /learning rate -0\.01: it must be a positive number/],
+  ]) {
+    await fill(page, fields);
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.waitForFunction((src) => new RegExp(src).test(document.getElementById("train-error").textContent), says.source, { timeout: 10000 })
+      .catch(() => {});
+    assert.match(await error.textContent(), says);
+    assert.equal(await page.locator("#train-" + field).getAttribute("aria-invalid"), "true");
+    const st = await train(page);
+    assert.equal(st.state, "idle", "a refused run must not start");
+    assert.equal(st.episodes, 0);
+  }
+  await page.screenshot({ path: path.join(out, "trainer-bad-input.png") });
+});
+
+test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep coming; weights out, back in, classify", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  const episodes = 40;
+  await fill(page, { algo: "protonet", way: 5, shot: 1, query: 5, lr: "0.001", episodes, "eval-every": 20, init: "scratch" });
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 10000 });
+  assert.equal(await page.locator("#train-error").textContent(), "");
+
+  // Sample the counters while it trains.
+  const samples = [];
+  for (;;) {
+    const st = await train(page);
+    samples.push({ t: Date.now(), frames: await frames(page), ...st });
+    if (st.state !== "running") break;
+    if (samples.length > 600) assert.fail("training did not finish in 5 minutes");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const last = samples[samples.length - 1];
+  assert.equal(last.state, "finished", `training ended ${last.state}: ${last.message}`);
+  assert.equal(last.episodes, episodes);
+
+  // The episode counter advanced through several values.
+  const counts = [...new Set(samples.map((s) => s.episodes))];
+  assert.ok(counts.length >= 3, `episode counter took only the values ${counts}`);
+  for (let i = 1; i < samples.length; i++) assert.ok(samples[i].episodes >= samples[i - 1].episodes);
+
+  // The smoothed loss fell: from random weights the first episodes' loss
+  // is high; after 40 episodes it is well below.
+  const early = samples.find((s) => s.steps >= 2);
+  assert.ok(early, "no sample after the first steps");
+  assert.ok(last.smoothedLoss < early.smoothedLoss - 0.1,
+    `smoothed loss ${early.smoothedLoss.toFixed(3)} at episode ${early.episodes}, ${last.smoothedLoss.toFixed(3)} at the end`);
+
+  // Frames kept being drawn: in every sampling interval of the run.
+  const running = samples.filter((s) => s.state === "running");
+  let stalled = 0;
+  for (let i = 1; i < running.length; i++) if (running[i].frames === running[i - 1].frames) stalled++;
+  assert.equal(stalled, 0, `${stalled} half-second intervals without a frame while training`);
+  const fps = (running.at(-1).frames - running[0].frames) / ((running.at(-1).t - running[0].t) / 1000);
+  const eps = (running.at(-1).episodes - running[0].episodes) / ((running.at(-1).t - running[0].t) / 1000);
+  console.log(`trainer e2e: ${eps.toFixed(2)} episodes/s (ProtoNet 5w1s5q), ${fps.toFixed(1)} frames/s while training, smoothed loss ${early.smoothedLoss.toFixed(3)} → ${last.smoothedLoss.toFixed(3)}; shared, loaded machine`);
+
+  // Held-out accuracy at episodes 20 and 40, and the latest episode shown.
+  assert.deepEqual(last.heldOut.map((e) => e.episode), [20, 40]);
+  for (const e of last.heldOut) assert.ok(e.acc >= 0 && e.acc <= 1);
+  await page.waitForFunction(() => window.metaglot.train.snapshotEpisode > 0);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(out, "trainer-finished.png"), fullPage: true });
+
+  // Download the weights: a metaglot model file.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download weights" }).click(),
+  ]);
+  const file = path.join(out, "trainer-weights.safetensors");
+  await download.saveAs(file);
+  const bytes = readFileSync(file);
+  const meta = safetensorsMeta(bytes);
+  assert.equal(meta.metaglot, "model");
+  assert.equal(meta.algo, "protonet");
+  assert.equal(meta.episodes, String(episodes));
+  assert.equal(JSON.parse(meta.config).way, 5);
+
+  // A broken file is refused and the weights are kept.
+  const message = page.locator("#train-message");
+  await page.locator("#train-load").setInputFiles({ name: "broken.safetensors", mimeType: "application/octet-stream", buffer: bytes.subarray(0, 5000) });
+  await page.waitForFunction(() => /current ones are kept/.test(document.getElementById("train-message").textContent));
+  // A file of another architecture too.
+  const other = Buffer.from(bytes);
+  const n = Number(other.readBigUInt64LE(0));
+  const header = other.subarray(8, 8 + n).toString("utf8").replace('"encoder.3.0.weight"', '"encoder.9.0.weight"');
+  await page.locator("#train-load").setInputFiles({ name: "other.safetensors", mimeType: "application/octet-stream", buffer: Buffer.concat([other.subarray(0, 8), Buffer.from(header), other.subarray(8 + n)]) });
+  await page.waitForFunction(() => /encoder\.9\.0\.weight/.test(document.getElementById("train-message").textContent));
+  assert.match(await message.textContent(), /current ones are kept/);
+
+  // Load the downloaded weights back, and classify with them.
+  await page.locator("#train-load").setInputFiles(file);
+  await page.waitForFunction(() => /^Loaded protonet weights, trained for 40 episodes/.test(document.getElementById("train-message").textContent));
+  await page.getByRole("button", { name: "Use in Draw & classify" }).click();
+  await page.waitForFunction(() => /trained in this page/.test(window.metaglot.weights), null, { timeout: 10000 });
+
+  await page.getByRole("tab", { name: "Draw & classify" }).click();
+  await page.locator("#try-n").selectOption("5");
+  await page.locator("#try-k").selectOption("1");
+  await page.getByRole("button", { name: "Try Omniglot" }).click();
+  await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 20000 });
+  const before = await page.evaluate(() => window.metaglot.classifications);
+  await page.getByRole("button", { name: /^Classify the real drawing/ }).first().click();
+  await page.waitForFunction((b) => window.metaglot.classifications > b && window.metaglot.probabilities, before, { timeout: 10000 });
+  const st = await page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
+  assert.equal(st.algorithm, "protonet");
+  assert.match(st.weights, /trained in this page \(40 episodes\)/);
+  assert.equal(st.probabilities.length, 5);
+  await page.screenshot({ path: path.join(out, "trainer-classify.png") });
+  await page.getByRole("button", { name: "Back to my classes" }).click().catch(() => {});
+});
+
+test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  await fill(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "eval-every": 0, init: "current" });
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.episodes >= 2, null, { timeout: 60000 });
+  await page.getByRole("button", { name: "Pause" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "paused", null, { timeout: 30000 });
+  const paused = (await train(page)).episodes;
+  await page.waitForTimeout(1500);
+  assert.equal((await train(page)).episodes, paused, "episodes advanced while paused");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await page.waitForFunction((p) => window.metaglot.train.episodes > p, paused, { timeout: 60000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 30000 });
+
+  // Reptile with absurd step sizes blows up within a few episodes.
+  await fill(page, { algo: "reptile", way: 2, shot: 1, query: 1, lr: "1e30", "inner-lr": "1e30", "inner-steps": 2, "meta-batch": 1, episodes: 200, "eval-every": 0, init: "scratch" });
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "diverged", null, { timeout: 120000 });
+  const st = await train(page);
+  assert.match(st.message, /diverged and stopped: training stopped at episode \d+: .*(NaN|Inf).*; the weights of episode \d+ are kept/);
+  assert.ok(st.episodes < 200);
+  await page.screenshot({ path: path.join(out, "trainer-diverged.png") });
+});
