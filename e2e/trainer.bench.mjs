@@ -49,6 +49,7 @@ try {
   // Memory over heapEpisodes episodes, first, in the fresh worker.
   await fill({ algo: "protonet", way: 5, shot: 1, query: 1, episodes: heapEpisodes, "eval-every": 100, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 30000 });
   const mem = [];
   const m0 = { t: Date.now(), fr: await frames() };
   for (let next = 0; ;) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -359,8 +360,12 @@ func (d *dom) startTraining(g *Game) {
 	}
 	c, err := trainview.ReadForm(func(f string) string { return t.el[fieldID(f)].Get("value").String() }, v.Limits)
 	if err != nil {
-		field := trainview.FieldOf(err)
-		d.markField(g, field, err.Error())
+		field, msg := trainview.FieldOf(err), err.Error()
+		var fe *protocol.FieldError
+		if errors.As(err, &fe) {
+			msg = "Not started: " + fe.Msg
+		}
+		d.markField(g, field, msg)
 		if field != "" {
 			t.el[fieldID(field)].Call("focus")
 		}
