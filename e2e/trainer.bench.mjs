@@ -73,7 +73,8 @@ try {
   ]) {
     await fill({ ...f, episodes: 1000000, "eval-every": 0, init: "scratch" });
     await page.getByRole("button", { name: "Start" }).click();
-    await page.waitForFunction(() => window.metaglot.train.episodes > 0, null, { timeout: 120000 });
+    // A new run: its first progress resets the counters.
+    await page.waitForFunction(() => window.metaglot.train.state === "running" && window.metaglot.train.steps > 0, null, { timeout: 120000 });
     const a = { t: Date.now(), ep: (await train()).episodes, fr: await frames() };
     await sleep(seconds * 1000);
     const b = { t: Date.now(), ep: (await train()).episodes, fr: await frames() };

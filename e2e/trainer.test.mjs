@@ -171,6 +171,13 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
   assert.match(st.weights, /trained in this page \(40 episodes\)/);
   assert.equal(st.probabilities.length, 5);
   await page.screenshot({ path: path.join(out, "trainer-classify.png") });
+
+  // The classes of Draw & classify (here 5 characters, 1 drawing each) are
+  // projected into the embedding view of the latest episode.
+  await page.getByRole("tab", { name: "Train" }).click();
+  await page.waitForFunction(() => window.metaglot.train.userPoints === 5, null, { timeout: 30000 });
+  await page.locator("#slot-embedding").screenshot({ path: path.join(out, "trainer-embedding.png") });
+  await page.getByRole("tab", { name: "Draw & classify" }).click();
   await page.getByRole("button", { name: "Back to my classes" }).click().catch(() => {});
 });
 

@@ -36,7 +36,8 @@ import (
 //	train            the Train view: {ready, state, algorithm, episodes,
 //	                 total, steps, lastLoss, lastAcc, smoothedLoss,
 //	                 smoothedAcc, heldOut [{episode, acc, ci95}], message,
-//	                 snapshotEpisode, heapBytes, sysBytes, wasmBytes}
+//	                 snapshotEpisode, userPoints (the user's drawings in
+//	                 the embedding view), heapBytes, sysBytes, wasmBytes}
 //
 // It offers no way to change anything: tests act through the page.
 func exposeState(g *Game) {

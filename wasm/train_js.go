@@ -419,15 +419,20 @@ func (g *Game) trainState() any {
 	for _, e := range v.History.Evals {
 		held = append(held, map[string]any{"episode": e.Episode, "acc": e.Acc, "ci95": e.CI95})
 	}
-	snap := -1
+	snap, user := -1, 0
 	if v.Snapshot != nil {
 		snap = v.Snapshot.Episode
+		for _, p := range v.Snapshot.Points {
+			if p.Kind == protocol.UserPoint {
+				user++
+			}
+		}
 	}
 	return map[string]any{
 		"ready": v.Ready, "state": string(v.State), "algorithm": v.Algo,
 		"episodes": v.Episodes, "total": v.Total, "steps": v.History.Steps(),
 		"lastLoss": v.Last.Loss, "lastAcc": v.Last.Acc, "smoothedLoss": p.SmoothLoss, "smoothedAcc": p.SmoothAc,
-		"heldOut": held, "message": v.Message, "snapshotEpisode": snap,
+		"heldOut": held, "message": v.Message, "snapshotEpisode": snap, "userPoints": user,
 		"heapBytes": v.HeapBytes, "sysBytes": v.SysBytes, "wasmBytes": g.train.js.wasmBytes,
 	}
 }

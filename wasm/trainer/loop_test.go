@@ -122,6 +122,15 @@ func TestLoop(t *testing.T) {
 		t.Errorf("load: %+v", ev)
 	}
 
+	// Loaded weights are shown on the last episode, with the user's
+	// drawings projected.
+	img0 := make([]byte, 784)
+	img0[300] = 255
+	ev = l.Handle(protocol.Command{Type: protocol.CmdDrawings, Drawings: &protocol.Drawings{Images: [][]byte{img0}, Labels: []int{0}, Names: []string{"mine"}}})
+	if len(ev) != 1 || ev[0].Type != protocol.EvSnapshot || len(ev[0].Snapshot.UserClasses) != 1 {
+		t.Errorf("drawings after a load: %v", types(ev))
+	}
+
 	// Pause, resume and stop, and commands that do not fit the state.
 	c.Episodes, c.EvalEvery, c.Init = 100, 0, protocol.InitCurrent
 	if ev := l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c}); ev[0].State != protocol.Running {

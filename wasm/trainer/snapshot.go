@@ -55,8 +55,13 @@ func (t *Trainer) SetUserDrawings(images [][]float32, labels []int, names []stri
 // to its support set, and a PCA of the embeddings. It returns an error if
 // no step has been taken in the run.
 func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
-	if t.last == nil || t.l == nil {
+	if t.last == nil {
 		return nil, errors.New("no episode yet")
+	}
+	// Weights loaded after the run are shown on its last episode; a head
+	// network needs its learner to fine-tune, which only a run has.
+	if t.w.Way > 0 && t.l == nil {
+		return nil, errors.New("no run of these weights yet")
 	}
 	ep := t.last
 	task := taskOf(ep)
@@ -70,7 +75,7 @@ func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 	if err := t.project(s, task); err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}
-	if t.cfg.HasHead() {
+	if t.w.Way > 0 {
 		// Fine-tune a copy on the support set, as classifying does.
 		cl, err := t.l.Adapt(task)
 		if err != nil {
@@ -100,7 +105,7 @@ func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	if v.params == nil || v.params.Len() != t.w.Params.Len() || v.params.CopyFrom(t.w.Params) != nil {
 		v.params = t.w.Params.Clone()
 	}
-	if t.cfg.HasHead() {
+	if t.w.Way > 0 {
 		if err := v.net.SupportStats(v.params, task.Support); err != nil {
 			return err
 		}
@@ -188,7 +193,7 @@ func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	// ProtoNet's prediction is the nearest prototype, from the same
 	// embeddings (BatchNorm in inference mode, as its classifier).
 	s.Pred = make([]int, nq)
-	if !t.cfg.HasHead() {
+	if t.w.Way == 0 {
 		dist := make([]float32, nq*way)
 		nn.SqDistances(dist, qry, protos, nq, way, d)
 		for i := range s.Pred {

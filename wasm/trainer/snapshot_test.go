@@ -14,16 +14,8 @@ func TestSnapshot(t *testing.T) {
 		tr := newTrainer(t, ds)
 		c := small(algo)
 		c.Way, c.Shot, c.Query, c.MetaBatch, c.InnerSteps, c.AdaptSteps = 4, 2, 3, 1, 1, 2
-		if err := tr.Start(c, nil); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tr.Snapshot(); err == nil {
-			t.Errorf("%s: snapshot before a step: no error", algo)
-		}
-		if _, err := tr.Step(); err != nil {
-			t.Fatal(err)
-		}
-		// Two drawings of each of two user classes.
+		// Two drawings of each of two user classes, set before the run
+		// starts (the page sends them when the Train view opens).
 		var imgs [][]float32
 		for k := range 4 {
 			img := make([]float32, 28*28)
@@ -37,6 +29,15 @@ func TestSnapshot(t *testing.T) {
 			imgs = append(imgs, img)
 		}
 		if err := tr.SetUserDrawings(imgs, []int{0, 0, 1, 1}, []string{"bar", "dash"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Start(c, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Snapshot(); err == nil {
+			t.Errorf("%s: snapshot before a step: no error", algo)
+		}
+		if _, err := tr.Step(); err != nil {
 			t.Fatal(err)
 		}
 		if err := tr.SetUserDrawings(imgs, []int{0, 0, 1, 2}, []string{"bar", "dash"}); err == nil {

@@ -152,7 +152,7 @@ func (t *Trainer) Start(c protocol.Config, bundled *Weights) error {
 	t.tasks = make([]*learner.Task, c.MetaBatch)
 	t.good = params.Clone()
 	t.startedAt, t.runningTime = t.now(), 0
-	t.view = viewWork{}
+	t.view.params = nil // the user's drawings stay
 	return nil
 }
 
