@@ -277,7 +277,7 @@ func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 		minX, maxX = min(minX, float64(p.X)), max(maxX, float64(p.X))
 		minY, maxY = min(minY, float64(p.Y)), max(maxY, float64(p.Y))
 	}
-	m := c.px(12)
+	m := c.px(16) // room for a prototype or a diamond at the edge
 	span := max(maxX-minX, maxY-minY, 1e-9)
 	k := min(float64(b.Dx())-2*m, float64(b.Dy())-2*m) / span
 	cx, cy := float64(b.Min.X+b.Max.X)/2, float64(b.Min.Y+b.Max.Y)/2
