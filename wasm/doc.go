@@ -15,6 +15,12 @@
 //   - package app holds the state and every action in plain Go; Game and
 //     the DOM code (dom_js.go) only forward events to it and show it.
 //
+// The Train view (train_js.go) meta-trains in a Web Worker running a second,
+// ebiten-free binary (wasm/worker, started when the view is first shown);
+// package trainview keeps its state and draws its charts, episode viewer
+// and embedding view into pixel buffers, which go into <canvas> elements of
+// their own so that a new picture never repaints ebiten's canvas.
+//
 // window.metaglot is a read-only view of the state for tests (see
 // metaglot_js.go).
 package main
