@@ -30,7 +30,8 @@ func compressible(name string) bool {
 }
 
 // withCompressed returns files plus, for each compressible one, a .gz and a
-// .br sibling, each only if it is smaller than the original; sorted by name.
+// .br sibling, each only if it is smaller than the original (and the .br only
+// if it is also smaller than the .gz); sorted by name.
 // Files are compressed in parallel, one per CPU. When cache is not empty,
 // compressed bytes are kept there under the hash of their input and the
 // settings, and reused: brotli at quality 11 takes minutes for a large wasm.
@@ -75,7 +76,9 @@ func withCompressed(files []file, brotliQuality int, cache string) ([]file, erro
 		if len(j.gz) < len(j.f.data) {
 			out = append(out, file{j.f.name + ".gz", j.gz})
 		}
-		if len(j.br) < len(j.f.data) {
+		// A client that takes br is served br first, so a .br that lost to
+		// the .gz (a low -brotli quality) would only cost bytes.
+		if len(j.br) < len(j.f.data) && (len(j.gz) >= len(j.f.data) || len(j.br) < len(j.gz)) {
 			out = append(out, file{j.f.name + ".br", j.br})
 		}
 	}
