@@ -334,17 +334,24 @@ test("bad input: full storage and unreadable stored classes lose nothing", async
   await page.waitForFunction((n) => JSON.parse(localStorage.getItem("metaglot.classes.v1")).classes.length === n, before.length);
 
   // Unreadable stored classes: a message, and the text kept aside.
+  // The storage is changed from another page of the same origin, where the
+  // app is not running: a running page may save its classes again at any
+  // frame and overwrite what the test wrote.
+  const appURL = page.url();
+  const offApp = new URL("/no-app-here", appURL).href;
   const good = await page.evaluate(() => localStorage.getItem("metaglot.classes.v1"));
+  await page.goto(offApp);
   await page.evaluate(() => localStorage.setItem("metaglot.classes.v1", "{not json"));
-  await page.reload();
+  await page.goto(appURL);
   await ready(page);
   await page.waitForFunction(() => /could not be read/.test(window.metaglot.message), null, { timeout: 10000 });
   let st = await state(page);
   assert.equal(st.classes.length, 0);
   assert.equal(await page.evaluate(() => localStorage.getItem("metaglot.classes.v1.unreadable")), "{not json");
   // Put the good classes back for the tests that follow.
+  await page.goto(offApp);
   await page.evaluate((g) => localStorage.setItem("metaglot.classes.v1", g), good);
-  await page.reload();
+  await page.goto(appURL);
   await ready(page);
   st = await state(page);
   assert.deepEqual(st.classes, before);
