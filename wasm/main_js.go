@@ -32,7 +32,10 @@ func main() {
 	d.bind()
 	d.startTrainer(g)
 	exposeState(g)
-	go loadWeights(d)
+	// The weights were prefetched beside the program (page.js): taking them
+	// before the game loop starts keeps the first frames, which block the
+	// browser's only thread, from delaying them.
+	loadWeights(d)
 
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
