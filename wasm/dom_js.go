@@ -665,6 +665,21 @@ func grayOf(ink []float32, size int) *image.Gray {
 
 // importFile reads the chosen file and imports it in a later Update.
 func (d *dom) importFile(input js.Value) {
+	d.readChosenFile(input, func(g *Game, name string, data []byte, err error) {
+		if err != nil {
+			g.st.Message = "Could not read " + name + ": " + err.Error() + ". Your classes are unchanged."
+			return
+		}
+		if g.st.Import(name, data) == nil {
+			d.demo = false
+		}
+	})
+}
+
+// readChosenFile reads the file chosen in a file input (if any) and hands
+// its name and bytes, or the read error, to done in a later Update. The
+// input is reset so that choosing the same file again fires again.
+func (d *dom) readChosenFile(input js.Value, done func(g *Game, name string, data []byte, err error)) {
 	files := input.Get("files")
 	if files.Length() == 0 {
 		return
@@ -673,15 +688,13 @@ func (d *dom) importFile(input js.Value) {
 	name := f.Get("name").String()
 	input.Set("value", "")
 	go func() {
-		data, err := await(f.Call("arrayBuffer"))
+		buf, err := await(f.Call("arrayBuffer"))
 		d.do(func(g *Game) {
-			if err != nil {
-				g.st.Message = "Could not read " + name + ": " + err.Error() + ". Your classes are unchanged."
-				return
+			var data []byte
+			if err == nil {
+				data = bytesOf(buf)
 			}
-			if g.st.Import(name, bytesOf(data)) == nil {
-				d.demo = false
-			}
+			done(g, name, data, err)
 		})
 	}()
 }

@@ -249,24 +249,13 @@ func (d *dom) bindTrain(g *Game) {
 	click("train-download", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "download"}) })
 	click("train-use", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "classify"}) })
 	d.on("train-load", "change", func(g *Game, e js.Value) {
-		input := t.el["train-load"]
-		files := input.Get("files")
-		if files.Length() == 0 {
-			return
-		}
-		f := files.Index(0)
-		name := f.Get("name").String()
-		input.Set("value", "")
-		go func() {
-			data, err := await(f.Call("arrayBuffer"))
-			d.do(func(g *Game) {
-				if err != nil {
-					g.train.v.Message = "Could not read " + name + ": " + err.Error() + ". The current weights are kept."
-					return
-				}
-				g.train.js.post(protocol.Command{Type: protocol.CmdLoad, Data: bytesOf(data)})
-			})
-		}()
+		d.readChosenFile(t.el["train-load"], func(g *Game, name string, data []byte, err error) {
+			if err != nil {
+				g.train.v.Message = "Could not read " + name + ": " + err.Error() + ". The current weights are kept."
+				return
+			}
+			g.train.js.post(protocol.Command{Type: protocol.CmdLoad, Data: data})
+		})
 	})
 	d.fillDefaults(g)
 }
