@@ -15,6 +15,10 @@ window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/
   }
   try {
     const go = new Go();
+    // No garbage collection while the program starts (its package
+    // initialisers and first frame only allocate); it sets the usual
+    // GOGC=100 once the page is ready (wasm/dom_js.go, drawn).
+    go.env = { GOGC: "off" };
     const resp = fetch("main.wasm");
     const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject)
       .catch(async () => {
@@ -22,6 +26,8 @@ window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/
         const bytes = await (await fetch("main.wasm")).arrayBuffer();
         return WebAssembly.instantiate(bytes, go.importObject);
       });
+    performance.mark("metaglot:instantiated");
+    window.metaglotMemoryBytes = () => instance.exports.mem.buffer.byteLength;
     await go.run(instance);
     status.textContent = "The program stopped. Reload the page to start it again.";
   } catch (err) {

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -567,6 +568,9 @@ func (d *dom) drawn(g *Game) {
 		d.secondDrawMs = d.lastDrawMs
 	}
 	if !d.ready && d.weightsReady {
+		// page.js starts the program with GOGC=off: nothing is collected
+		// until the first view is up.
+		debug.SetGCPercent(100)
 		d.ready = true
 		d.readyMs = d.lastDrawMs
 		d.renderedKey = ""

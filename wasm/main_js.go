@@ -50,13 +50,13 @@ func main() {
 // loadWeights fetches the trained weights, or falls back to a seeded
 // random Conv4 (and says so) when the build has none.
 func loadWeights(d *dom) {
-	params, note, err := fetchProtoNet()
+	emb, note, err := fetchProtoNet()
 	if err != nil {
-		params = nn.NewConv4Params(rand.New(rand.NewPCG(1, 2)))
+		emb = classify.NewConv4(nn.NewConv4Params(rand.New(rand.NewPCG(1, 2))))
 		note = "Untrained ProtoNet weights (a seeded random Conv4): " + err.Error() + " yet. Classification works, but less well than with trained weights."
 	}
 	d.do(func(g *Game) {
-		g.st.Classifiers["protonet"] = classify.NewProtoNet(classify.NewConv4(params))
+		g.st.Classifiers["protonet"] = classify.NewProtoNet(emb)
 		g.st.WeightsNote = note
 		d.weightsReady = true
 		d.weightsMs = now()
@@ -90,16 +90,19 @@ func trainedNote(label string, meta map[string]string) string {
 	return note + "."
 }
 
-func fetchProtoNet() (*tensor.Set, string, error) {
+// fetchProtoNet fetches the ProtoNet weights and returns the embedding
+// network made of them.
+func fetchProtoNet() (*classify.Conv4, string, error) {
 	set, meta, err := fetchCheckpoint("protonet")
 	if err != nil {
 		return nil, "", err
 	}
 	// A trial forward pass checks names, shapes and values.
-	if _, err := classify.NewConv4(set).Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
+	emb := classify.NewConv4(set)
+	if _, err := emb.Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
 		return nil, "", fmt.Errorf("%s: %v", weightsURL("protonet"), err)
 	}
-	return set, trainedNote("ProtoNet", meta), nil
+	return emb, trainedNote("ProtoNet", meta), nil
 }
 
 // loadFineTuner fetches the weights of FOMAML or Reptile, the first time

@@ -32,6 +32,7 @@ import (
 //	adaptation       {running, done, total, lastMs}: FOMAML/Reptile fine-tuning
 //	unavailable      {algorithm: reason} for algorithms without weights
 //	scale            device scale factor the canvas renders at
+//	wasmBytes        the size of the program's WebAssembly memory
 //
 //	train            the Train view: {ready, state, algorithm, episodes,
 //	                 total, steps, lastLoss, lastAcc, smoothedLoss,
@@ -106,6 +107,12 @@ func exposeState(g *Game) {
 		return out
 	})
 	define("scale", func() any { return g.scale })
+	define("wasmBytes", func() any {
+		if mem := js.Global().Get("metaglotMemoryBytes"); mem.Type() == js.TypeFunction {
+			return mem.Invoke()
+		}
+		return nil
+	})
 	define("train", func() any { return g.trainState() })
 	js.Global().Get("Object").Call("freeze", obj)
 	js.Global().Get("Object").Call("defineProperty", js.Global(), "metaglot", map[string]any{"value": obj, "enumerable": true})
