@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -43,6 +46,10 @@ type runConfig struct {
 	CheckpointEvery int     `json:"checkpoint_every"`
 	ValEvery        int     `json:"val_every"`
 	ValEpisodes     int     `json:"val_episodes"`
+	// Init names the model the run started from (-init): its file name,
+	// algorithm, episodes and the SHA-256 of its bytes; empty for a random
+	// initialization.
+	Init string `json:"init,omitempty"`
 }
 
 // defaultConfig returns the reference settings of algo (see the packages'
@@ -136,6 +143,33 @@ func newParams(c runConfig) *tensor.Set {
 		return learner.NewHeadNetParams(rng, c.Way)
 	}
 	return nn.NewConv4Params(rng)
+}
+
+// initConv4 overwrites the Conv4 tensors of params (all but a linear
+// head) with those of the model or checkpoint file path, and returns the
+// provenance to record in the run's config.
+func initConv4(params *tensor.Set, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("-init: %w", err)
+	}
+	from, _, m, err := loadModel(path)
+	if err != nil {
+		return "", fmt.Errorf("-init: %w", err)
+	}
+	for i := range params.Len() {
+		name, t := params.At(i)
+		if name == learner.HeadName+".weight" || name == learner.HeadName+".bias" {
+			continue
+		}
+		src := from.Get(name)
+		if src == nil || len(src.Data) != len(t.Data) {
+			return "", fmt.Errorf("-init %s: no Conv4 tensor %s of %d values", path, name, len(t.Data))
+		}
+		copy(t.Data, src.Data)
+	}
+	sum := sha256.Sum256(data)
+	return fmt.Sprintf("%s (%s, %d episodes, sha256 %x)", filepath.Base(path), m.Config.Algo, m.Episodes, sum[:8]), nil
 }
 
 // newLearner builds c's learner around params (trained in place).

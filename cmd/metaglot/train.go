@@ -46,6 +46,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	adaptSteps := fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
 	metaBatch := fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
 	protoHead := fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
+	initFrom := fs.String("init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
 	seed := fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
 	ckptEvery := fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
 	valEvery := fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
@@ -70,6 +71,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	defer par.Close()
 	var l learner.Learner
 
+	if *resume && *initFrom != "" {
+		return usagef("-init starts a run from a model; leave it out with -resume (the run's checkpoint has its weights)")
+	}
 	if *resume {
 		if _, err := os.Stat(ckptPath); err != nil {
 			return fmt.Errorf("-resume: no checkpoint in %s: %w", *out, err)
@@ -129,7 +133,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := truncateMetrics(*out, 0); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		if l, err = newLearner(cfg, newParams(cfg), par); err != nil {
+		params := newParams(cfg)
+		if *initFrom != "" {
+			if cfg.Init, err = initConv4(params, *initFrom); err != nil {
+				return err
+			}
+		}
+		if l, err = newLearner(cfg, params, par); err != nil {
 			return err
 		}
 	}

@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"metaglot/core/checkpoint"
+	"metaglot/core/learner"
 )
 
 const testAssets = "../../assets"
@@ -320,3 +323,60 @@ func TestInterruptSaves(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestTrainInit: -init starts a run from a model's Conv4 weights (a head
+// starts fresh), records where they came from, and refuses a missing file
+// and -resume.
+func TestTrainInit(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "proto")
+	if code, _, stderr := runCLI(tinyTrain(src, "-episodes", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	srcModel := filepath.Join(src, modelFile)
+	want, _, _, err := loadModel(srcModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 4)), 5)
+	head := params.Get(learner.HeadName + ".weight").Clone()
+	prov, err := initConv4(params, srcModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(prov, "protonet, 2 episodes") {
+		t.Errorf("provenance %q does not name the source model's algorithm and episodes", prov)
+	}
+	for i := range want.Len() {
+		name, w := want.At(i)
+		if !slices.Equal(params.Get(name).Data, w.Data) {
+			t.Errorf("%s was not copied from the model", name)
+		}
+	}
+	if !slices.Equal(params.Get(learner.HeadName+".weight").Data, head.Data) {
+		t.Error("the head changed; it should start fresh")
+	}
+
+	out := filepath.Join(dir, "fomaml")
+	args := []string{"train", "-algo", "fomaml", "-proto-head", "-init", srcModel, "-way", "5", "-shot", "1", "-query", "1",
+		"-meta-batch", "1", "-episodes", "1", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+	if code, _, stderr := runCLI(args...); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Init != prov {
+		t.Errorf("model records init %q, want %q", m.Config.Init, prov)
+	}
+
+	missing := filepath.Join(dir, "none.safetensors")
+	if code, _, stderr := runCLI("train", "-algo", "fomaml", "-init", missing, "-assets", testAssets, "-out", filepath.Join(dir, "x")); code != 1 || !strings.Contains(stderr, missing) {
+		t.Errorf("missing -init file: exit %d, stderr %q; want exit 1 naming it", code, stderr)
+	}
+	if code, _, stderr := runCLI("train", "-out", out, "-resume", "-init", srcModel, "-assets", testAssets); code != 2 || !strings.Contains(stderr, "-init") {
+		t.Errorf("-init with -resume: exit %d, stderr %q; want exit 2 naming -init", code, stderr)
+	}
+}
