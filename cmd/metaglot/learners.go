@@ -2,19 +2,18 @@ package main
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/episode"
 	"metaglot/core/learner"
 	"metaglot/core/maml"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/omniglot"
 	"metaglot/core/protonet"
@@ -25,31 +24,12 @@ import (
 // algoNames lists the learners, in the order help texts name them.
 func algoNames() []string { return []string{"protonet", "fomaml", "reptile"} }
 
-// runConfig is everything that defines a training run. It is stored as
-// JSON in every checkpoint and model file, so a run resumes with exactly
-// its settings and a model says how it was trained.
+// runConfig is everything that defines a training run (the model file's
+// "config"; see core/modelfile). It is stored in every checkpoint and model
+// file, so a run resumes with exactly its settings and a model says how it
+// was trained.
 type runConfig struct {
-	Algo            string  `json:"algo"`
-	Split           string  `json:"split"` // vinyals or lake
-	Way             int     `json:"way"`
-	Shot            int     `json:"shot"`
-	Query           int     `json:"query"`
-	Episodes        int     `json:"episodes"` // planned training episodes
-	LR              float64 `json:"lr"`       // outer learning rate (Reptile: ε₀)
-	LRHalve         int     `json:"lr_halve_every"`
-	InnerSteps      int     `json:"inner_steps"`
-	InnerLR         float64 `json:"inner_lr"`
-	AdaptSteps      int     `json:"adapt_steps"`
-	MetaBatch       int     `json:"meta_batch"`
-	ProtoHead       bool    `json:"proto_head"`
-	Seed            uint64  `json:"seed"`
-	CheckpointEvery int     `json:"checkpoint_every"`
-	ValEvery        int     `json:"val_every"`
-	ValEpisodes     int     `json:"val_episodes"`
-	// Init names the model the run started from (-init): its file name,
-	// algorithm, episodes and the SHA-256 of its bytes; empty for a random
-	// initialization.
-	Init string `json:"init,omitempty"`
+	modelfile.Config
 }
 
 // defaultConfig returns the reference settings of algo (see the packages'
@@ -59,7 +39,7 @@ type runConfig struct {
 // al.); Reptile's 5-way tasks with 5 inner steps and ε annealed from 1 to 0
 // (Nichol et al., with SGD inner steps).
 func defaultConfig(algo string) runConfig {
-	c := runConfig{Algo: algo, Split: "vinyals", Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}
+	c := runConfig{modelfile.Config{Algo: algo, Split: "vinyals", Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}}
 	switch algo {
 	case "protonet":
 		c.Way, c.Shot, c.Query = 60, 5, 5
@@ -195,20 +175,8 @@ func taskOf(ep *episode.Episode) *learner.Task {
 	}
 }
 
-// Model files. A model (assets/models/<name>.safetensors, DIR/model.safetensors)
-// holds the parameters only, with PyTorch's names, and metadata:
-// "metaglot" = "model", "algo", "config" (the runConfig as JSON),
-// "episodes" (trained), "wall_seconds" (training time). A checkpoint
-// (DIR/checkpoint.safetensors) holds the parameters, the optimizer state
-// under "optim." names, and "metaglot" = "checkpoint" with the same
-// metadata: the episodes trained are the position to resume from.
-const (
-	kindModel      = "model"
-	kindCheckpoint = "checkpoint"
-	optimPrefix    = "optim."
-)
-
-// runMeta is the metadata of a model or checkpoint.
+// runMeta is the metadata of a model or checkpoint file (see
+// core/modelfile).
 type runMeta struct {
 	Kind     string
 	Config   runConfig
@@ -217,41 +185,23 @@ type runMeta struct {
 }
 
 func (m runMeta) encode() map[string]string {
-	cfg, _ := json.Marshal(m.Config) // a struct of numbers and strings: cannot fail
-	return map[string]string{
-		"metaglot":     m.Kind,
-		"algo":         m.Config.Algo,
-		"config":       string(cfg),
-		"episodes":     strconv.Itoa(m.Episodes),
-		"wall_seconds": strconv.FormatFloat(m.Seconds, 'f', 1, 64),
-	}
+	return modelfile.Meta{Kind: m.Kind, Config: m.Config.Config, Episodes: m.Episodes, Seconds: m.Seconds}.Encode()
 }
 
 func decodeMeta(path string, meta map[string]string) (runMeta, error) {
-	var m runMeta
-	m.Kind = meta["metaglot"]
-	if m.Kind != kindModel && m.Kind != kindCheckpoint {
-		return m, fmt.Errorf("%s: not a metaglot model or checkpoint (no \"metaglot\" metadata)", path)
+	fm, err := modelfile.Decode(meta)
+	if err != nil {
+		return runMeta{}, fmt.Errorf("%s: %v", path, err)
 	}
-	if err := json.Unmarshal([]byte(meta["config"]), &m.Config); err != nil {
-		return m, fmt.Errorf("%s: bad \"config\" metadata: %v", path, err)
+	if !containsString(algoNames(), fm.Config.Algo) {
+		return runMeta{}, fmt.Errorf("%s: unknown algorithm %q", path, fm.Config.Algo)
 	}
-	var err error
-	if m.Episodes, err = strconv.Atoi(meta["episodes"]); err != nil || m.Episodes < 0 {
-		return m, fmt.Errorf("%s: bad \"episodes\" metadata %q", path, meta["episodes"])
-	}
-	if m.Seconds, err = strconv.ParseFloat(meta["wall_seconds"], 64); err != nil {
-		return m, fmt.Errorf("%s: bad \"wall_seconds\" metadata %q", path, meta["wall_seconds"])
-	}
-	if meta["algo"] != m.Config.Algo || !containsString(algoNames(), m.Config.Algo) {
-		return m, fmt.Errorf("%s: unknown algorithm %q", path, meta["algo"])
-	}
-	return m, nil
+	return runMeta{Kind: fm.Kind, Config: runConfig{fm.Config}, Episodes: fm.Episodes, Seconds: fm.Seconds}, nil
 }
 
 // writeModel saves l's parameters as an inference-ready model file.
 func writeModel(path string, l learner.Learner, m runMeta) error {
-	m.Kind = kindModel
+	m.Kind = modelfile.KindModel
 	return checkpoint.Write(path, l.Params(), m.encode())
 }
 
@@ -267,9 +217,9 @@ func writeCheckpoint(path string, l learner.Learner, m runMeta) error {
 	o := l.OptimState()
 	for i := range o.Len() {
 		n, t := o.At(i)
-		s.Add(optimPrefix+n, t)
+		s.Add(modelfile.OptimPrefix+n, t)
 	}
-	m.Kind = kindCheckpoint
+	m.Kind = modelfile.KindCheckpoint
 	return checkpoint.Write(path, s, m.encode())
 }
 
@@ -293,7 +243,7 @@ func loadModel(path string) (params, optim *tensor.Set, m runMeta, err error) {
 	optim = &tensor.Set{}
 	for i := range tensors.Len() {
 		n, t := tensors.At(i)
-		if rest, ok := strings.CutPrefix(n, optimPrefix); ok {
+		if rest, ok := strings.CutPrefix(n, modelfile.OptimPrefix); ok {
 			optim.Add(rest, t)
 		} else {
 			raw.Add(n, t)
@@ -313,7 +263,7 @@ func loadCheckpoint(path string, par nn.Parallel) (learner.Learner, runMeta, err
 	if err != nil {
 		return nil, m, err
 	}
-	if m.Kind != kindCheckpoint {
+	if m.Kind != modelfile.KindCheckpoint {
 		return nil, m, fmt.Errorf("%s is a model, not a checkpoint", path)
 	}
 	l, err := newLearner(m.Config, params, par)

@@ -15,6 +15,7 @@ import (
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
+	"metaglot/core/modelfile"
 )
 
 const testAssets = "../../assets"
@@ -93,14 +94,14 @@ func TestTrainWritesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta["episodes"] != "6" || meta["metaglot"] != kindCheckpoint {
+	if meta["episodes"] != "6" || meta["metaglot"] != modelfile.KindCheckpoint {
 		t.Errorf("checkpoint metadata %v", meta)
 	}
 	params, _, m, err := loadModel(filepath.Join(out, modelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Kind != kindModel || m.Episodes != 6 || params.Has("optim.adam.step") {
+	if m.Kind != modelfile.KindModel || m.Episodes != 6 || params.Has("optim.adam.step") {
 		t.Errorf("model: kind %s, %d episodes", m.Kind, m.Episodes)
 	}
 	if st, err := os.Stat(filepath.Join(out, chartFile)); err != nil || st.Size() < 1000 {

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"metaglot/core/learner"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
@@ -28,15 +29,6 @@ type FineTuner struct {
 	adapt *Adaptation // the adaptation in progress or done, for its support
 }
 
-// fineTuneConfig is the part of a checkpoint's "config" metadata that
-// adaptation needs (see cmd/metaglot).
-type fineTuneConfig struct {
-	Algo       string  `json:"algo"`
-	InnerLR    float64 `json:"inner_lr"`
-	AdaptSteps int     `json:"adapt_steps"`
-	ProtoHead  bool    `json:"proto_head"`
-}
-
 // NewFineTuner returns a FineTuner for the weights params of a FOMAML or
 // Reptile checkpoint and its metadata ("algo" and the JSON "config" with
 // inner_lr, adapt_steps and proto_head; zero values mean the learners'
@@ -44,7 +36,9 @@ type fineTuneConfig struct {
 // It returns an error if the metadata is not for algo or the weights are
 // not a Conv4 with, unless proto_head, a linear head.
 func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*FineTuner, error) {
-	var cfg fineTuneConfig
+	// Only the settings adaptation needs are read: a file from elsewhere
+	// may lack the rest of metaglot's metadata.
+	var cfg modelfile.Config
 	if c := meta["config"]; c != "" {
 		if err := json.Unmarshal([]byte(c), &cfg); err != nil {
 			return nil, fmt.Errorf("classify: %s weights: config metadata: %v", algo, err)

@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 	"metaglot/wasm/trainer/protocol"
@@ -26,35 +26,13 @@ type Weights struct {
 	Seconds  float64
 }
 
-// fileConfig is the "config" metadata of a metaglot model file: the
-// settings of `metaglot train` (cmd/metaglot's runConfig), with the same
-// JSON names, so that a file trained in the page says how it was trained
-// and `metaglot eval -model FILE` accepts it.
-type fileConfig struct {
-	Algo            string  `json:"algo"`
-	Split           string  `json:"split"`
-	Way             int     `json:"way"`
-	Shot            int     `json:"shot"`
-	Query           int     `json:"query"`
-	Episodes        int     `json:"episodes"`
-	LR              float64 `json:"lr"`
-	LRHalve         int     `json:"lr_halve_every"`
-	InnerSteps      int     `json:"inner_steps"`
-	InnerLR         float64 `json:"inner_lr"`
-	AdaptSteps      int     `json:"adapt_steps"`
-	MetaBatch       int     `json:"meta_batch"`
-	ProtoHead       bool    `json:"proto_head"`
-	Seed            uint64  `json:"seed"`
-	CheckpointEvery int     `json:"checkpoint_every"`
-	ValEvery        int     `json:"val_every"`
-	ValEpisodes     int     `json:"val_episodes"`
-}
-
 // Encode returns w as a metaglot model file (safetensors): the parameters
 // under PyTorch's names and the metadata "metaglot" = "model", "algo",
-// "config" (the run's settings c as JSON), "episodes" and "wall_seconds".
+// "config" (the run's settings c as JSON), "episodes" and "wall_seconds"
+// (core/modelfile), so that a file trained in the page says how it was
+// trained and `metaglot eval -model FILE` accepts it.
 func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
-	fc := fileConfig{
+	fc := modelfile.Config{
 		Algo: w.Algo, Split: "vinyals", Way: c.Way, Shot: c.Shot, Query: c.Query,
 		Episodes: max(c.Episodes, 1), LR: c.LR, MetaBatch: max(c.MetaBatch, 1), Seed: c.Seed,
 		CheckpointEvery: 100, ValEvery: c.EvalEvery, ValEpisodes: c.Tasks(),
@@ -65,18 +43,10 @@ func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
 			fc.Way = w.Way
 		}
 	}
-	cfg, err := json.Marshal(fc)
-	if err != nil {
-		return nil, fmt.Errorf("weights: %w", err)
-	}
-	meta := map[string]string{
-		"metaglot":     "model",
-		"algo":         w.Algo,
-		"config":       string(cfg),
-		"episodes":     strconv.Itoa(w.Episodes),
-		"wall_seconds": strconv.FormatFloat(w.Seconds, 'f', 1, 64),
-		"description":  fmt.Sprintf("%s trained in the browser for %d episodes", w.Algo, w.Episodes),
-	}
+	meta := modelfile.Meta{
+		Kind: modelfile.KindModel, Config: fc, Episodes: w.Episodes, Seconds: w.Seconds,
+		Description: fmt.Sprintf("%s trained in the browser for %d episodes", w.Algo, w.Episodes),
+	}.Encode()
 	var buf bytes.Buffer
 	if err := checkpoint.Encode(&buf, w.Params, meta); err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
@@ -98,7 +68,7 @@ func ParseWeights(data []byte) (*Weights, error) {
 	raw := &tensor.Set{}
 	for i := range set.Len() {
 		n, t := set.At(i)
-		if !strings.HasPrefix(n, "optim.") {
+		if !strings.HasPrefix(n, modelfile.OptimPrefix) {
 			raw.Add(n, t)
 		}
 	}

@@ -1,0 +1,114 @@
+// Package modelfile defines what metaglot writes beside the tensors of a
+// model or checkpoint file (core/checkpoint's safetensors): the metadata
+// that says what the tensors are and how they were trained.
+//
+// A model (assets/models/<name>.safetensors, DIR/model.safetensors of a run)
+// holds the parameters only, under PyTorch's names. A checkpoint
+// (DIR/checkpoint.safetensors) holds the parameters and the optimizer state
+// under OptimPrefix names. Both carry the string metadata
+//
+//	"metaglot"      "model" or "checkpoint"
+//	"algo"          protonet, fomaml or reptile
+//	"config"        the Config of the run, as JSON
+//	"episodes"      episodes trained (for a checkpoint, where to resume)
+//	"wall_seconds"  training wall time
+//	"description"   free text (optional)
+//
+// `metaglot train` writes them, `metaglot eval`, `classify` and the page
+// read them, and the page's trainer writes them too, so a model trained in
+// the browser loads in the CLI and the other way round.
+package modelfile
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Kinds of file, the "metaglot" metadata.
+const (
+	KindModel      = "model"
+	KindCheckpoint = "checkpoint"
+)
+
+// OptimPrefix starts the names of a checkpoint's optimizer tensors.
+const OptimPrefix = "optim."
+
+// Config is everything that defines a training run: the settings of
+// `metaglot train` (its flags, in JSON's snake case). A zero field of an
+// older file means the setting did not exist then.
+type Config struct {
+	Algo            string  `json:"algo"`
+	Split           string  `json:"split"` // vinyals or lake
+	Way             int     `json:"way"`
+	Shot            int     `json:"shot"`
+	Query           int     `json:"query"`
+	Episodes        int     `json:"episodes"` // planned training episodes
+	LR              float64 `json:"lr"`       // outer learning rate (Reptile: ε₀)
+	LRHalve         int     `json:"lr_halve_every"`
+	InnerSteps      int     `json:"inner_steps"`
+	InnerLR         float64 `json:"inner_lr"`
+	AdaptSteps      int     `json:"adapt_steps"`
+	MetaBatch       int     `json:"meta_batch"`
+	ProtoHead       bool    `json:"proto_head"`
+	Seed            uint64  `json:"seed"`
+	CheckpointEvery int     `json:"checkpoint_every"`
+	ValEvery        int     `json:"val_every"`
+	ValEpisodes     int     `json:"val_episodes"`
+	// Init names the model the run started from (`metaglot train -init`):
+	// its file name, algorithm, episodes and the SHA-256 of its bytes;
+	// empty for a random initialization.
+	Init string `json:"init,omitempty"`
+}
+
+// Meta is the metadata of a model or checkpoint file.
+type Meta struct {
+	Kind        string // KindModel or KindCheckpoint
+	Config      Config
+	Episodes    int
+	Seconds     float64
+	Description string
+}
+
+// Encode returns m as safetensors string metadata.
+func (m Meta) Encode() map[string]string {
+	cfg, _ := json.Marshal(m.Config) // numbers, strings and a bool: cannot fail
+	out := map[string]string{
+		"metaglot":     m.Kind,
+		"algo":         m.Config.Algo,
+		"config":       string(cfg),
+		"episodes":     strconv.Itoa(m.Episodes),
+		"wall_seconds": strconv.FormatFloat(m.Seconds, 'f', 1, 64),
+	}
+	if m.Description != "" {
+		out["description"] = m.Description
+	}
+	return out
+}
+
+// Decode reads the metadata of a metaglot model or checkpoint file. It
+// returns an error naming the first missing or malformed entry. It does
+// not judge the settings (a Config from a newer metaglot may hold values
+// this one would refuse to train with).
+func Decode(meta map[string]string) (Meta, error) {
+	var m Meta
+	m.Kind = meta["metaglot"]
+	if m.Kind != KindModel && m.Kind != KindCheckpoint {
+		return m, fmt.Errorf("not a metaglot model or checkpoint (no \"metaglot\" metadata)")
+	}
+	if err := json.Unmarshal([]byte(meta["config"]), &m.Config); err != nil {
+		return m, fmt.Errorf("bad \"config\" metadata: %v", err)
+	}
+	var err error
+	if m.Episodes, err = strconv.Atoi(meta["episodes"]); err != nil || m.Episodes < 0 {
+		return m, fmt.Errorf("bad \"episodes\" metadata %q", meta["episodes"])
+	}
+	if m.Seconds, err = strconv.ParseFloat(meta["wall_seconds"], 64); err != nil {
+		return m, fmt.Errorf("bad \"wall_seconds\" metadata %q", meta["wall_seconds"])
+	}
+	if meta["algo"] != m.Config.Algo {
+		return m, fmt.Errorf("\"algo\" metadata %q disagrees with the config's %q", meta["algo"], m.Config.Algo)
+	}
+	m.Description = meta["description"]
+	return m, nil
+}
