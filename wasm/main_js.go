@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"syscall/js"
 	"time"
 
@@ -26,6 +27,10 @@ func main() {
 		return
 	}
 	d.startMs = now()
+	// page.js starts the program with GOGC=off; the first frame drawn
+	// turns the collector on (dom.drawn). Should no frame ever be drawn
+	// (no WebGL), it comes on anyway.
+	time.AfterFunc(10*time.Second, func() { debug.SetGCPercent(100) })
 	st := app.New(time.Now)
 	g := newGame(st, d)
 	d.restore(st)
