@@ -58,16 +58,23 @@ bench:
 
 # The bundled models (assets/models/*.safetensors), trained by metaglot train
 # on this machine's CPU. Each run checkpoints into $(RUNS)/<name> (outside the
-# repository by default) and resumes from there when run again (same flags +
-# -resume), so `make pretrain` can be interrupted (even with kill -9) and
-# restarted; a finished run's model.safetensors (parameters and metadata
-# only: episodes trained, wall time, settings) is copied into assets/models.
-# One run alone: `make pretrain PRETRAIN=protonet`.
+# repository by default) and resumes from there when run again (-resume: the
+# run keeps the settings it started with), so `make pretrain` can be
+# interrupted (even with kill -9) and restarted; a finished run's
+# model.safetensors (parameters and metadata only: episodes trained, wall
+# time, settings) is copied into assets/models. One run alone:
+# `make pretrain PRETRAIN=protonet`.
+# FOMAML and Reptile start from the bundled ProtoNet's Conv4 (-init), so
+# protonet comes first: from a random start they learn too slowly for this
+# machine (see README; their from-scratch runs are kept as
+# assets/models/*-scratch.safetensors, MG_*_SCRATCH).
 RUNS     ?= ../runs
 PRETRAIN ?= protonet fomaml reptile protonet-background
 MG_PROTONET            := -algo protonet -split vinyals -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
-MG_FOMAML              := -algo fomaml -split vinyals -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 400000 -seed 1 -checkpoint-every 400 -val-every 1600 -val-episodes 100
-MG_REPTILE             := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
+MG_FOMAML              := -algo fomaml -split vinyals -init assets/models/protonet.safetensors -proto-head -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1600 -seed 1 -checkpoint-every 400 -val-every 800 -val-episodes 100
+MG_FOMAML_SCRATCH      := -algo fomaml -split vinyals -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 400000 -seed 1 -checkpoint-every 400 -val-every 1600 -val-episodes 100
+MG_REPTILE_SCRATCH     := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
+MG_REPTILE             := -algo reptile -split vinyals -init assets/models/protonet.safetensors -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 1000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
 MG_PROTONET_BACKGROUND := -algo protonet -split lake -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
 pretrain:
 	mkdir -p build assets/models
@@ -76,10 +83,14 @@ pretrain:
 	  case $$name in \
 	    protonet) flags="$(MG_PROTONET)";; fomaml) flags="$(MG_FOMAML)";; \
 	    reptile) flags="$(MG_REPTILE)";; protonet-background) flags="$(MG_PROTONET_BACKGROUND)";; \
+	    fomaml-scratch) flags="$(MG_FOMAML_SCRATCH)";; reptile-scratch) flags="$(MG_REPTILE_SCRATCH)";; \
 	    *) echo "unknown model $$name"; exit 2;; esac; \
-	  out="$(RUNS)/$$name"; resume=; \
-	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; fi; \
-	  build/metaglot train $$flags -threads 2 -out "$$out" $$resume; \
+	  out="$(RUNS)/$$name"; \
+	  if [ -f "$$out/checkpoint.safetensors" ]; then \
+	    build/metaglot train -threads 2 -out "$$out" -resume; \
+	  else \
+	    build/metaglot train $$flags -threads 2 -out "$$out"; \
+	  fi; \
 	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
 	done
 
@@ -87,9 +98,10 @@ pretrain:
 # Vinyals test classes (15 queries per class, seed 1), one JSON line per cell
 # into bench/eval-<model>.jsonl: {"model","flags","result":{eval -json}}.
 # FOMAML and Reptile adapt with 10 SGD steps per episode (20-way: 5 steps of
-# lr 0.1, Finn et al.'s 20-way setting, from the prototype head, since the
-# bundled models have 5-way heads), which makes their 5-shot and 20-way cells
-# slow on a CPU: EVAL_SLOW episodes for those.
+# lr 0.1, Finn et al.'s 20-way setting, from the prototype head, which serves
+# any number of classes; models with a learned head have 5-way heads), which
+# makes their 5-shot and 20-way cells slow on a CPU: EVAL_SLOW episodes for
+# those. The bundled FOMAML has no learned head (-proto-head in training).
 # The cells of a model run side by side, one thread each; EVAL_MODELS picks
 # models.
 EVAL_EPISODES ?= 1000
@@ -107,13 +119,19 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" > $@.$$n.tmp ) & }; \
 	case $* in \
 	  protonet) for c in $(EVAL_CELLS); do row "-algo protonet $$c" $(EVAL_EPISODES); done;; \
-	  fomaml|reptile) \
-	    row "-algo $* -way 5 -shot 1" $(EVAL_EPISODES); \
-	    row "-algo $* -way 5 -shot 1 -proto-head" $(EVAL_EPISODES); \
-	    row "-algo $* -way 5 -shot 5" $(EVAL_SLOW); \
-	    row "-algo $* -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
-	    row "-algo $* -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
-	    row "-algo $* -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW);; \
+	  fomaml|reptile|fomaml-scratch|reptile-scratch) \
+	    m="-model assets/models/$*.safetensors"; \
+	    if [ $* = fomaml ]; then \
+	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
+	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
+	    else \
+	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
+	      row "$$m -way 5 -shot 1 -proto-head" $(EVAL_EPISODES); \
+	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
+	      row "$$m -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
+	    fi; \
+	    row "$$m -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
+	    row "$$m -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW);; \
 	  protonet-background) \
 	    row "-algo protonet -split lake -way 20 -shot 1" $(EVAL_EPISODES); \
 	    row "-algo protonet -split lake -way 5 -shot 1" $(EVAL_EPISODES);; \

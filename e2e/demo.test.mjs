@@ -233,7 +233,8 @@ test("Try Omniglot: classify a real held-out drawing", async () => {
 test("FOMAML and Reptile: adapt in steps with progress, or say they are not available", async () => {
   const { page } = ctx;
   await ready(page);
-  // Five Omniglot classes fit the 5-way head of the bundled FOMAML model.
+  // Five Omniglot classes fit the 5-way head of the bundled Reptile model
+  // (the bundled FOMAML has a prototype head, which takes any number).
   await page.locator("#try-n").selectOption("5");
   await page.locator("#try-k").selectOption("1");
   await page.getByRole("button", { name: "Try Omniglot" }).click();
