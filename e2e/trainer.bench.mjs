@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
+import { fillTrainForm } from "./lib/trainform.mjs";
 
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
 mkdirSync(out, { recursive: true });
@@ -21,18 +22,6 @@ const { page } = ctx;
 const train = () => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot.train)));
 const frames = () => page.evaluate(() => window.metaglot.frames);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function fill(fields) {
-  // Choosing the learner fills in its defaults in the page's next frame.
-  const f0 = await frames();
-  await page.locator("#train-algo").selectOption(fields.algo);
-  await page.waitForFunction((f) => window.metaglot.frames >= f + 3, f0);
-  for (const [k, v] of Object.entries(fields)) {
-    if (k === "algo") continue;
-    if (k === "init") await page.locator("#train-init").selectOption(v);
-    else await page.locator("#train-" + k).fill(String(v));
-  }
-}
 
 async function stop() {
   await page.getByRole("button", { name: "Stop" }).click();
@@ -47,7 +36,7 @@ try {
   await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 120000 });
   figures.workerReadyMs = Date.now() - t0;
   // Memory over heapEpisodes episodes, first, in the fresh worker.
-  await fill({ algo: "protonet", way: 5, shot: 1, query: 1, episodes: heapEpisodes, "eval-every": 100, init: "scratch" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, episodes: heapEpisodes, "eval-every": 100, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 30000 });
   const mem = [];
@@ -71,7 +60,7 @@ try {
     ["ProtoNet 20w5s5q", { algo: "protonet", way: 20, shot: 5, query: 5 }],
     ["FOMAML 5w1s5q meta-batch 4", { algo: "fomaml", way: 5, shot: 1, query: 5, "inner-lr": 0.4, "inner-steps": 1, "meta-batch": 4 }],
   ]) {
-    await fill({ ...f, episodes: 1000000, "eval-every": 0, init: "scratch" });
+    await fillTrainForm(page, { ...f, episodes: 1000000, "eval-every": 0, init: "scratch" });
     await page.getByRole("button", { name: "Start" }).click();
     // A new run: its first progress resets the counters.
     await page.waitForFunction(() => window.metaglot.train.state === "running" && window.metaglot.train.steps > 0, null, { timeout: 120000 });

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
+import { fillTrainForm } from "./lib/trainform.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "out");
@@ -32,22 +33,6 @@ async function openTrain(page) {
   await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 90000 });
 }
 
-// fill sets the form: keys are the fields' ids without "train-".
-async function fill(page, fields) {
-  if (fields.algo) {
-    // Choosing the learner fills in its defaults, in the page's next
-    // frame: let that happen before setting the other fields.
-    const f0 = await frames(page);
-    await page.locator("#train-algo").selectOption(fields.algo);
-    await page.waitForFunction((f) => window.metaglot.frames >= f + 3, f0);
-  }
-  for (const [k, v] of Object.entries(fields)) {
-    if (k === "algo") continue;
-    if (k === "init") await page.locator("#train-init").selectOption(v);
-    else await page.locator("#train-" + k).fill(String(v));
-  }
-}
-
 // safetensorsMeta returns the metadata of a safetensors file.
 function safetensorsMeta(buf) {
   const n = Number(buf.readBigUInt64LE(0));
@@ -63,7 +48,7 @@ test("bad settings: the form says why and nothing starts", async () => {
     [{ way: 5, shot: 10, query: 11 }, "query", /K \+ Q = 21/],
     [{ shot: 1, query: 5, lr: "-0.01" }, "lr", /learning rate -0\.01: it must be a positive number/],
   ]) {
-    await fill(page, fields);
+    await fillTrainForm(page, fields);
     await page.getByRole("button", { name: "Start" }).click();
     await page.waitForFunction((src) => new RegExp(src).test(document.getElementById("train-error").textContent), says.source, { timeout: 10000 })
       .catch(() => {});
@@ -80,7 +65,7 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
   const { page } = ctx;
   await openTrain(page);
   const episodes = 40;
-  await fill(page, { algo: "protonet", way: 5, shot: 1, query: 5, lr: "0.001", episodes, "eval-every": 20, init: "scratch" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 5, lr: "0.001", episodes, "eval-every": 20, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 10000 });
   assert.equal(await page.locator("#train-error").textContent(), "");
@@ -184,7 +169,7 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
 test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
   const { page } = ctx;
   await openTrain(page);
-  await fill(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "eval-every": 0, init: "current" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "eval-every": 0, init: "current" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.episodes >= 2, null, { timeout: 60000 });
   await page.getByRole("button", { name: "Pause" }).click();
@@ -198,7 +183,7 @@ test("pause, resume, stop; a loss that becomes NaN stops training and says so", 
   await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 30000 });
 
   // Reptile with absurd step sizes blows up within a few episodes.
-  await fill(page, { algo: "reptile", way: 2, shot: 1, query: 1, lr: "1e30", "inner-lr": "1e30", "inner-steps": 2, "meta-batch": 1, episodes: 200, "eval-every": 0, init: "scratch" });
+  await fillTrainForm(page, { algo: "reptile", way: 2, shot: 1, query: 1, lr: "1e30", "inner-lr": "1e30", "inner-steps": 2, "meta-batch": 1, episodes: 200, "eval-every": 0, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "diverged", null, { timeout: 120000 });
   const st = await train(page);

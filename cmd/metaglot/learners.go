@@ -133,7 +133,7 @@ func initConv4(params *tensor.Set, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("-init: %w", err)
 	}
-	from, _, m, err := loadModel(path)
+	from, _, m, err := decodeModel(path, data)
 	if err != nil {
 		return "", fmt.Errorf("-init: %w", err)
 	}
@@ -229,9 +229,18 @@ func writeCheckpoint(path string, l learner.Learner, m runMeta) error {
 // with missing or extra tensors, or with bad metadata is an error naming
 // the file; nothing is returned half-loaded.
 func loadModel(path string) (params, optim *tensor.Set, m runMeta, err error) {
-	tensors, meta, err := checkpoint.Read(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, m, err
+		return nil, nil, m, fmt.Errorf("checkpoint: %w", err)
+	}
+	return decodeModel(path, data)
+}
+
+// decodeModel is loadModel on the bytes data of the file at path.
+func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta, err error) {
+	tensors, meta, err := checkpoint.Decode(data)
+	if err != nil {
+		return nil, nil, m, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if m, err = decodeMeta(path, meta); err != nil {
 		return nil, nil, m, err

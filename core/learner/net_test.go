@@ -8,17 +8,23 @@ import (
 	"metaglot/core/tensor"
 )
 
+// randomNetAndImages returns fresh HeadNet parameters with a way-way head
+// and n images of uniform random pixels, all drawn from rng.
+func randomNetAndImages(rng *rand.Rand, way, n int) (*tensor.Set, *tensor.Tensor) {
+	p := NewHeadNetParams(rng, way)
+	x := tensor.New(n, 1, 28, 28)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+	}
+	return p, x
+}
+
 // TestSupportStats: after SupportStats, an inference-mode pass normalizes
 // the support images exactly as a training-mode pass of the same batch
 // does, so each query later meets the statistics the support was adapted
 // under.
 func TestSupportStats(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	p := NewHeadNetParams(rng, 3)
-	x := tensor.New(6, 1, 28, 28)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.Float64())
-	}
+	p, x := randomNetAndImages(rand.New(rand.NewPCG(1, 2)), 3, 6)
 	n := NewHeadNet(nil)
 	want, err := n.Logits(p, x, true)
 	if err != nil {
@@ -42,12 +48,7 @@ func TestSupportStats(t *testing.T) {
 // TestProtoHeadRanksLikeDistances: the prototype head's logits differ from
 // minus the squared distances to the prototypes by a per-row constant.
 func TestProtoHeadRanksLikeDistances(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	p := NewHeadNetParams(rng, 2)
-	x := tensor.New(4, 1, 28, 28)
-	for i := range x.Data {
-		x.Data[i] = float32(rng.Float64())
-	}
+	p, x := randomNetAndImages(rand.New(rand.NewPCG(3, 4)), 2, 4)
 	n := NewHeadNet(nil)
 	if err := n.ProtoHead(p, x, []int{0, 0, 1, 1}); err != nil {
 		t.Fatal(err)
