@@ -31,7 +31,7 @@ type evalResult struct {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "-algo protonet|fomaml|reptile [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-seed S] [-json]", stderr)
+	fs := newFlagSet("eval", "-algo protonet|fomaml|reptile [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-classes test|train] [-seed S] [-json]", stderr)
 	mf := addModelFlags(fs)
 	way := fs.Int("way", 5, "classes per test episode")
 	shot := fs.Int("shot", 1, "support images per class")
@@ -39,6 +39,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	episodes := fs.Int("episodes", 1000, "test episodes; the accuracy is their mean, the CI 1.96·std/√episodes")
 	split := fs.String("split", "vinyals", "protocol: vinyals (episodes from the 1692 test classes) or lake (episodes within one evaluation alphabet; default model <algo>-background)")
 	seed := fs.Uint64("seed", 1, "random seed of the test episodes")
+	classes := fs.String("classes", "test", "draw episodes from the protocol's test classes, or from its training classes (train: to choose adaptation settings without looking at the test classes)")
 	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","accuracy","ci95"} (accuracy and ci95 in percent)`)
 	progress := fs.Bool("progress", false, "show a progress bar on stderr")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,6 +54,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", *shot, *query, omniglot.Drawers)
 	case *episodes < 1:
 		return usagef("-episodes %d: want at least 1", *episodes)
+	case *classes != "test" && *classes != "train":
+		return usagef("-classes %q: want test or train", *classes)
 	case *mf.threads < 0:
 		return usagef("-threads %d: want ≥ 0", *mf.threads)
 	}
@@ -66,7 +69,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, testSplit, oneAlphabet := splitsOf(*split)
+	trainSplit, testSplit, oneAlphabet := splitsOf(*split)
+	if *classes == "train" {
+		testSplit = trainSplit
+	}
 	ds, err := omniglot.LoadDir(dir, testSplit)
 	if err != nil {
 		return err

@@ -79,6 +79,10 @@ func (c runConfig) check() error {
 		return usagef("-inner-steps %d -adapt-steps %d: want at least 1", c.InnerSteps, c.AdaptSteps)
 	case c.Algo != "protonet" && !(c.InnerLR > 0):
 		return usagef("-inner-lr %v: want a positive number", c.InnerLR)
+	case c.Algo == "protonet" && c.BN != "":
+		return usagef("-bn: ProtoNet always classifies with its running statistics; -bn is for fomaml and reptile")
+	case c.Algo != "protonet" && !validBN(c.BN):
+		return usagef("-bn %q: want support or running", c.BN)
 	case c.Algo == "reptile" && c.ProtoHead:
 		return usagef("-proto-head: Reptile does not learn with it (its support loss starts at ≈ 0); use it with eval or classify")
 	case c.CheckpointEvery < 1:
@@ -87,6 +91,21 @@ func (c runConfig) check() error {
 		return usagef("-val-every %d -val-episodes %d: want ≥ 0 and ≥ 1", c.ValEvery, c.ValEpisodes)
 	}
 	return nil
+}
+
+// validBN reports whether s names BatchNorm statistics (learner.ParseBN).
+func validBN(s string) bool {
+	_, err := learner.ParseBN(s)
+	return err == nil
+}
+
+// bnName returns the canonical name of the BatchNorm statistics s ("" is
+// "support"), or s itself if it names none.
+func bnName(s string) string {
+	if b, err := learner.ParseBN(s); err == nil {
+		return b.String()
+	}
+	return s
 }
 
 // hasHead reports whether c's model meta-learns a linear head (FOMAML and
@@ -158,9 +177,17 @@ func newLearner(c runConfig, params *tensor.Set, par nn.Parallel) (learner.Learn
 	case "protonet":
 		return protonet.New(params, protonet.Config{LR: c.LR, Par: par})
 	case "fomaml":
-		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, Par: par})
+		bn, err := learner.ParseBN(c.BN)
+		if err != nil {
+			return nil, err
+		}
+		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, BN: bn, Par: par})
 	case "reptile":
-		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, Par: par})
+		bn, err := learner.ParseBN(c.BN)
+		if err != nil {
+			return nil, err
+		}
+		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, BN: bn, Par: par})
 	}
 	return nil, fmt.Errorf("unknown algorithm %q", c.Algo)
 }

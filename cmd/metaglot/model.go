@@ -18,6 +18,7 @@ type modelFlags struct {
 	adaptSteps *int
 	innerLR    *float64
 	protoHead  *bool
+	bn         *string
 	assets     *string
 	threads    *int
 }
@@ -29,6 +30,7 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 		adaptSteps: fs.Int("adapt-steps", 0, "fomaml/reptile: inner SGD steps on the support set (default: the model's, 10)"),
 		innerLR:    fs.Float64("inner-lr", 0, "fomaml/reptile: inner learning rate (default: the model's)"),
 		protoHead:  fs.Bool("proto-head", false, "fomaml/reptile: initialise the head from the support prototypes (weights 2·c_k, bias −‖c_k‖²) instead of the meta-learned head"),
+		bn:         fs.String("bn", "", "fomaml/reptile: BatchNorm statistics, support (the support set's) or running (the model's running statistics) (default: the model's)"),
 		assets:     fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)"),
 		threads:    fs.Int("threads", 0, "worker threads for the convolutions (default: all CPUs)"),
 	}
@@ -82,8 +84,14 @@ func (f *modelFlags) load(protocol string, par nn.Parallel) (learner.Learner, ru
 		return nil, m, path, usagef("-algo %s, but %s holds a %s model", *f.algo, path, m.Config.Algo)
 	}
 	cfg := m.Config
-	if cfg.Algo == "protonet" && (*f.protoHead || *f.adaptSteps > 0 || *f.innerLR > 0) {
-		return nil, m, path, usagef("-proto-head, -adapt-steps and -inner-lr are for fomaml and reptile models; %s is protonet", path)
+	if cfg.Algo == "protonet" && (*f.protoHead || *f.adaptSteps > 0 || *f.innerLR > 0 || *f.bn != "") {
+		return nil, m, path, usagef("-proto-head, -adapt-steps, -inner-lr and -bn are for fomaml and reptile models; %s is protonet", path)
+	}
+	if *f.bn != "" {
+		if !validBN(*f.bn) {
+			return nil, m, path, usagef("-bn %q: want support or running", *f.bn)
+		}
+		cfg.BN = *f.bn
 	}
 	if *f.adaptSteps > 0 {
 		cfg.AdaptSteps = *f.adaptSteps

@@ -34,23 +34,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	algo := fs.String("algo", "", "learner: protonet, fomaml or reptile (required); the other flags default to its reference settings")
 	out := fs.String("out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
 	resume := fs.Bool("resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
-	split := fs.String("split", "", "protocol: vinyals (train on trainval) or lake (train on the background alphabets) (default vinyals)")
-	way := fs.Int("way", 0, "classes per training episode (default protonet 60, fomaml/reptile 5)")
-	shot := fs.Int("shot", 0, "support images per class (default protonet 5, fomaml 1, reptile 5)")
-	query := fs.Int("query", 0, "query images per class (default protonet 5, fomaml 15, reptile 5)")
-	episodes := fs.Int("episodes", 0, "training episodes in all, counting every task of a meta-batch (default protonet 20000, fomaml/reptile 60000)")
-	lr := fs.Float64("lr", 0, "outer learning rate: Adam's (protonet, fomaml; default 1e-3), or Reptile's initial step size ε (default 1, annealed linearly to 0)")
-	lrHalve := fs.Int("lr-halve-every", 0, "halve the Adam learning rate every this many episodes, 0 = never (default protonet 2000, fomaml 0)")
-	innerSteps := fs.Int("inner-steps", 0, "fomaml/reptile: SGD steps on the support set in training (default fomaml 1, reptile 5)")
-	innerLR := fs.Float64("inner-lr", 0, "fomaml/reptile: inner SGD learning rate (default fomaml 0.4, reptile 0.1)")
-	adaptSteps := fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
-	metaBatch := fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
-	protoHead := fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
+	fs.String("split", "", "protocol: vinyals (train on trainval) or lake (train on the background alphabets) (default vinyals)")
+	fs.Int("way", 0, "classes per training episode (default protonet 60, fomaml/reptile 5)")
+	fs.Int("shot", 0, "support images per class (default protonet 5, fomaml 1, reptile 5)")
+	fs.Int("query", 0, "query images per class (default protonet 5, fomaml 15, reptile 5)")
+	fs.Int("episodes", 0, "training episodes in all, counting every task of a meta-batch (default protonet 20000, fomaml/reptile 60000)")
+	fs.Float64("lr", 0, "outer learning rate: Adam's (protonet, fomaml; default 1e-3), or Reptile's initial step size ε (default 1, annealed linearly to 0)")
+	fs.Int("lr-halve-every", 0, "halve the Adam learning rate every this many episodes, 0 = never (default protonet 2000, fomaml 0)")
+	fs.Int("inner-steps", 0, "fomaml/reptile: SGD steps on the support set in training (default fomaml 1, reptile 5)")
+	fs.Float64("inner-lr", 0, "fomaml/reptile: inner SGD learning rate (default fomaml 0.4, reptile 0.1)")
+	fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
+	fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
+	fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
+	fs.String("bn", "", "fomaml/reptile: BatchNorm statistics of adaptation and prediction: support (the support set's) or running (the model's running statistics, kept as -init gave them; needs -init) (default support)")
 	initFrom := fs.String("init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
-	seed := fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
-	ckptEvery := fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
-	valEvery := fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
-	valEpisodes := fs.Int("val-episodes", 0, "episodes per held-out measurement (default 100)")
+	fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
+	fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
+	fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
+	fs.Int("val-episodes", 0, "episodes per held-out measurement (default 100)")
 	threads := fs.Int("threads", 0, "worker threads for the convolutions (default: all CPUs)")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr")
 	assets := fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)")
@@ -94,7 +95,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		// Flags given with -resume must agree with the run, except
 		// -episodes, which may extend it, and the run-time-only ones.
 		want := cfg
-		applyFlags(&want, set, *split, *way, *shot, *query, *episodes, *lr, *lrHalve, *innerSteps, *innerLR, *adaptSteps, *metaBatch, *protoHead, *seed, *ckptEvery, *valEvery, *valEpisodes)
+		applyFlags(&want, fs)
 		cfg.Episodes = want.Episodes
 		cfg.CheckpointEvery, cfg.ValEvery, cfg.ValEpisodes = want.CheckpointEvery, want.ValEvery, want.ValEpisodes
 		if d := configDiff(cfg, want); d != "" {
@@ -115,9 +116,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return usagef("-algo %q: want one of protonet, fomaml, reptile", *algo)
 		}
 		cfg = defaultConfig(*algo)
-		applyFlags(&cfg, set, *split, *way, *shot, *query, *episodes, *lr, *lrHalve, *innerSteps, *innerLR, *adaptSteps, *metaBatch, *protoHead, *seed, *ckptEvery, *valEvery, *valEpisodes)
+		applyFlags(&cfg, fs)
 		if err := cfg.check(); err != nil {
 			return err
+		}
+		if bnName(cfg.BN) == learner.RunningBN.String() && *initFrom == "" {
+			return usagef("-bn running needs -init: meta-training keeps the running statistics it starts with, and a fresh network's are 0 and 1")
 		}
 		if _, err := os.Stat(ckptPath); err == nil {
 			return usagef("-out %s already holds a run (use -resume to continue it, or another -out)", *out)
@@ -272,56 +276,48 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// applyFlags overrides c's fields with the flags that were set.
-func applyFlags(c *runConfig, set map[string]bool, split string, way, shot, query, episodes int, lr float64, lrHalve, innerSteps int, innerLR float64, adaptSteps, metaBatch int, protoHead bool, seed uint64, ckptEvery, valEvery, valEpisodes int) {
-	if set["split"] {
-		c.Split = split
-	}
-	if set["way"] {
-		c.Way = way
-	}
-	if set["shot"] {
-		c.Shot = shot
-	}
-	if set["query"] {
-		c.Query = query
-	}
-	if set["episodes"] {
-		c.Episodes = episodes
-	}
-	if set["lr"] {
-		c.LR = lr
-	}
-	if set["lr-halve-every"] {
-		c.LRHalve = lrHalve
-	}
-	if set["inner-steps"] {
-		c.InnerSteps = innerSteps
-	}
-	if set["inner-lr"] {
-		c.InnerLR = innerLR
-	}
-	if set["adapt-steps"] {
-		c.AdaptSteps = adaptSteps
-	}
-	if set["meta-batch"] {
-		c.MetaBatch = metaBatch
-	}
-	if set["proto-head"] {
-		c.ProtoHead = protoHead
-	}
-	if set["seed"] {
-		c.Seed = seed
-	}
-	if set["checkpoint-every"] {
-		c.CheckpointEvery = ckptEvery
-	}
-	if set["val-every"] {
-		c.ValEvery = valEvery
-	}
-	if set["val-episodes"] {
-		c.ValEpisodes = valEpisodes
-	}
+// applyFlags overrides c's fields with the run-defining flags of fs that
+// were set.
+func applyFlags(c *runConfig, fs *flag.FlagSet) {
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.(flag.Getter).Get()
+		switch f.Name {
+		case "split":
+			c.Split = v.(string)
+		case "way":
+			c.Way = v.(int)
+		case "shot":
+			c.Shot = v.(int)
+		case "query":
+			c.Query = v.(int)
+		case "episodes":
+			c.Episodes = v.(int)
+		case "lr":
+			c.LR = v.(float64)
+		case "lr-halve-every":
+			c.LRHalve = v.(int)
+		case "inner-steps":
+			c.InnerSteps = v.(int)
+		case "inner-lr":
+			c.InnerLR = v.(float64)
+		case "adapt-steps":
+			c.AdaptSteps = v.(int)
+		case "meta-batch":
+			c.MetaBatch = v.(int)
+		case "proto-head":
+			c.ProtoHead = v.(bool)
+		case "bn":
+			c.BN = v.(string)
+		case "seed":
+			c.Seed = v.(uint64)
+		case "checkpoint-every":
+			c.CheckpointEvery = v.(int)
+		case "val-every":
+			c.ValEvery = v.(int)
+		case "val-episodes":
+			c.ValEpisodes = v.(int)
+		}
+	})
 }
 
 // validator measures held-out accuracy on a fixed set of episodes: the
@@ -380,6 +376,7 @@ func configDiff(a, b runConfig) string {
 		{"-lr-halve-every", a.LRHalve, b.LRHalve}, {"-inner-steps", a.InnerSteps, b.InnerSteps},
 		{"-inner-lr", a.InnerLR, b.InnerLR}, {"-adapt-steps", a.AdaptSteps, b.AdaptSteps},
 		{"-meta-batch", a.MetaBatch, b.MetaBatch}, {"-proto-head", a.ProtoHead, b.ProtoHead},
+		{"-bn", bnName(a.BN), bnName(b.BN)},
 		{"-seed", a.Seed, b.Seed}, {"-checkpoint-every", a.CheckpointEvery, b.CheckpointEvery},
 		{"-val-every", a.ValEvery, b.ValEvery}, {"-val-episodes", a.ValEpisodes, b.ValEpisodes},
 	} {

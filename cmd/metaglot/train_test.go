@@ -16,6 +16,7 @@ import (
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
+	"metaglot/core/nn"
 )
 
 const testAssets = "../../assets"
@@ -379,5 +380,72 @@ func TestTrainInit(t *testing.T) {
 	}
 	if code, _, stderr := runCLI("train", "-out", out, "-resume", "-init", srcModel, "-assets", testAssets); code != 2 || !strings.Contains(stderr, "-init") {
 		t.Errorf("-init with -resume: exit %d, stderr %q; want exit 2 naming -init", code, stderr)
+	}
+}
+
+// TestTrainBN: -bn running trains FOMAML under the running statistics of
+// the -init model, records the choice in the model, and keeps those
+// statistics; eval reads it back and -bn overrides it; impossible uses are
+// usage errors.
+func TestTrainBN(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "proto")
+	if code, _, stderr := runCLI(tinyTrain(src, "-episodes", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	srcModel := filepath.Join(src, modelFile)
+	want, _, _, err := loadModel(srcModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "fomaml")
+	args := []string{"train", "-algo", "fomaml", "-proto-head", "-bn", "running", "-init", srcModel, "-way", "3", "-shot", "1", "-query", "1",
+		"-meta-batch", "2", "-episodes", "4", "-checkpoint-every", "2", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+	if code, _, stderr := runCLI(args...); code != 0 {
+		t.Fatal(stderr)
+	}
+	got, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.BN != "running" {
+		t.Errorf("model records bn %q, want running", m.Config.BN)
+	}
+	moved := false
+	for i := range want.Len() {
+		name, w := want.At(i)
+		same := slices.Equal(got.Get(name).Data, w.Data)
+		if nn.IsBuffer(name) && !same {
+			t.Errorf("%s changed in training with -bn running", name)
+		}
+		moved = moved || (!nn.IsBuffer(name) && !same)
+	}
+	if !moved {
+		t.Error("no weight changed in training")
+	}
+	for _, bn := range []string{"", "support"} {
+		evalArgs := []string{"eval", "-model", filepath.Join(out, modelFile), "-way", "3", "-shot", "1", "-query", "1", "-episodes", "2", "-json", "-assets", testAssets, "-threads", "1"}
+		if bn != "" {
+			evalArgs = append(evalArgs, "-bn", bn)
+		}
+		if code, stdout, stderr := runCLI(evalArgs...); code != 0 || !strings.Contains(stdout, `"accuracy"`) {
+			t.Errorf("eval -bn %q: exit %d: %s %s", bn, code, stdout, stderr)
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"train", "-algo", "fomaml", "-proto-head", "-bn", "running", "-assets", testAssets, "-out", filepath.Join(dir, "a")}, "-init"},
+		{[]string{"train", "-algo", "fomaml", "-bn", "batch", "-assets", testAssets, "-out", filepath.Join(dir, "b")}, "-bn \"batch\""},
+		{[]string{"train", "-algo", "protonet", "-bn", "running", "-assets", testAssets, "-out", filepath.Join(dir, "c")}, "-bn"},
+		{[]string{"train", "-out", out, "-resume", "-bn", "support", "-episodes", "6", "-assets", testAssets}, "-bn"},
+		{[]string{"eval", "-model", filepath.Join(out, modelFile), "-bn", "batch", "-assets", testAssets}, "-bn \"batch\""},
+		{[]string{"eval", "-model", srcModel, "-bn", "running", "-assets", testAssets}, "-bn"},
+	} {
+		if code, _, stderr := runCLI(tc.args...); code != 2 || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 naming %s", tc.args, code, stderr, tc.msg)
+		}
 	}
 }

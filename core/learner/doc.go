@@ -36,14 +36,20 @@
 //   - ProtoNet embeds support and queries with BatchNorm in inference mode,
 //     using the running statistics gathered during training (as the
 //     reference code does in evaluation).
-//   - FOMAML and Reptile adapt fast weights on the support set with
-//     BatchNorm in training mode (batch statistics of the support set, the
-//     only statistics a task offers), then normalize the queries with the
-//     batch statistics of the support set under the adapted weights
-//     (SupportStats). This is the non-transductive setting; the MAML and
-//     Reptile papers' Omniglot figures use transductive BatchNorm (the
-//     statistics of all queries together), which is not available when one
-//     query is drawn at a time.
+//   - FOMAML and Reptile (HeadNet) choose with BN. With SupportBN they
+//     adapt fast weights on the support set with BatchNorm in training
+//     mode (batch statistics of the support set, the only statistics a task
+//     offers), then normalize the queries with the batch statistics of the
+//     support set under the adapted weights (SupportStats). With RunningBN
+//     they normalize support and queries alike with the running statistics
+//     stored in the parameters, as ProtoNet does; meta-training leaves those
+//     statistics as they are, so they must come from a trained network (a
+//     ProtoNet's). Both are non-transductive; the MAML and Reptile papers'
+//     Omniglot figures use transductive BatchNorm (the statistics of all
+//     queries together), which is not available when one query is drawn at
+//     a time. A 1-shot support set is a small batch (five images for 5-way
+//     1-shot): its statistics are noisy, which costs SupportBN accuracy
+//     that RunningBN keeps.
 //
 // Training uses the same rule as testing, so the network learns under the
 // statistics it is evaluated with. The learners' shared test suite

@@ -8,37 +8,60 @@ import (
 )
 
 // FineTune adapts the fast weights fast (a HeadNet parameter set) to a
-// support set: steps plain gradient-descent steps of learning rate lr on
-// the mean cross-entropy of the images x (labels in [0, way)), each on the
-// whole support set with BatchNorm in training mode, then SupportStats, so
-// that fast classifies queries one at a time with the statistics the
-// support was adapted under. grads is working memory holding
-// nn.Trainable(fast)'s names and shapes. It returns the support loss before
-// the first step (0 if steps is 0), or an error if a loss is NaN or Inf.
+// support set: steps plain gradient-descent steps (InnerStep) of learning
+// rate lr on the mean cross-entropy of the images x (labels in [0, way)),
+// each on the whole support set, then FinishAdapt, so that fast classifies
+// queries one at a time with the BatchNorm statistics the support was
+// adapted under. grads is working memory holding nn.Trainable(fast)'s
+// names and shapes. It returns the support loss before the first step (0
+// if steps is 0), or an error if a loss is NaN or Inf.
 //
 // fast is an explicit copy of the meta-parameters (tensor.Set.CopyFrom), so
 // the meta-parameters are never touched: MAML's "fast weights".
 func (n *HeadNet) FineTune(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, steps int, lr float32) (float64, error) {
 	var first float64
 	for s := range steps {
-		loss, _, err := n.Loss(fast, x, labels, true, grads)
+		loss, err := n.InnerStep(fast, grads, x, labels, lr)
 		if err != nil {
 			return 0, fmt.Errorf("inner step %d: %w", s, err)
 		}
 		if s == 0 {
 			first = loss
 		}
-		SGDStep(fast, grads, lr)
 	}
-	if err := n.SupportStats(fast, x); err != nil {
+	if err := n.FinishAdapt(fast, x); err != nil {
 		return 0, err
 	}
 	return first, nil
 }
 
-// HeadClassifier classifies with a HeadNet under adapted weights whose
-// running statistics are the support's (see FineTune). It implements
-// Classifier.
+// InnerStep takes one gradient-descent step of learning rate lr on the
+// support loss of fast (FineTune's inner step) and returns the loss before
+// it. BatchNorm normalizes the support with its batch statistics (SupportBN)
+// or with fast's running statistics (RunningBN).
+func (n *HeadNet) InnerStep(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, lr float32) (float64, error) {
+	loss, _, err := n.Loss(fast, x, labels, n.adaptTrain(), grads)
+	if err != nil {
+		return 0, err
+	}
+	SGDStep(fast, grads, lr)
+	return loss, nil
+}
+
+// FinishAdapt ends an adaptation of fast to the support images x: with
+// SupportBN it stores the support's batch statistics under fast in fast's
+// running statistics (SupportStats); with RunningBN there is nothing to do.
+// Afterwards BatchNorm in inference mode classifies queries as the support
+// was adapted.
+func (n *HeadNet) FinishAdapt(fast *tensor.Set, x *tensor.Tensor) error {
+	if n.bn == RunningBN {
+		return nil
+	}
+	return n.SupportStats(fast, x)
+}
+
+// HeadClassifier classifies with a HeadNet under adapted weights (see
+// FineTune), BatchNorm in inference mode. It implements Classifier.
 type HeadClassifier struct {
 	net    *HeadNet
 	params *tensor.Set
@@ -51,7 +74,7 @@ func NewHeadClassifier(par nn.Parallel, params *tensor.Set) (*HeadClassifier, er
 	if err != nil {
 		return nil, err
 	}
-	return &HeadClassifier{net: NewHeadNet(par), params: params, way: way}, nil
+	return &HeadClassifier{net: NewHeadNet(par, SupportBN), params: params, way: way}, nil
 }
 
 // Way returns the number of classes.

@@ -44,17 +44,27 @@ func HeadWay(p *tensor.Set) (int, error) {
 // and any number of fast-weight copies. It owns working buffers and is not
 // safe for concurrent use.
 type HeadNet struct {
+	bn              BN
 	conv            *nn.Conv4
 	emb             *tensor.Tensor // embeddings of the last Forward (owned by conv)
 	logits, dlogits tensor.Tensor
 	demb            tensor.Tensor
+	protoGrads      *tensor.Set // Conv4 gradients of ProtoHeadBackward
 }
 
-// NewHeadNet returns a HeadNet that spreads its convolutions over par (nil
-// means one goroutine).
-func NewHeadNet(par nn.Parallel) *HeadNet {
-	return &HeadNet{conv: nn.NewConv4(par)}
+// NewHeadNet returns a HeadNet that adapts with the BatchNorm statistics
+// bn and spreads its convolutions over par (nil means one goroutine).
+func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
+	return &HeadNet{bn: bn, conv: nn.NewConv4(par)}
 }
+
+// BN returns the BatchNorm statistics n adapts with.
+func (n *HeadNet) BN() BN { return n.bn }
+
+// adaptTrain reports whether BatchNorm runs in training mode on a support
+// set: with SupportBN it does (batch statistics), with RunningBN it does
+// not (the stored running statistics, left unchanged).
+func (n *HeadNet) adaptTrain() bool { return n.bn == SupportBN }
 
 // Logits returns the N×way logits of the images x (N×1×28×28) under p,
 // with BatchNorm in training mode (batch statistics; the running
@@ -189,14 +199,14 @@ func (n *HeadNet) SupportStats(p *tensor.Set, x *tensor.Tensor) error {
 // −‖e − c_k‖² = 2·c_kᵀe − ‖c_k‖² − ‖e‖², and the last term is the same for
 // every class, so weight row k = 2·c_k and bias k = −‖c_k‖² rank classes
 // exactly as the distances do (Triantafillou et al. 2020, Proto-MAML). The
-// support is embedded with BatchNorm in training mode. The head in p must
-// already have way rows.
+// support is embedded with n's BatchNorm statistics (BN). The head in p
+// must already have way rows.
 func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error {
 	way, err := HeadWay(p)
 	if err != nil {
 		return err
 	}
-	emb, err := n.conv.Forward(p, x, true)
+	emb, err := n.conv.Forward(p, x, n.adaptTrain())
 	if err != nil {
 		return err
 	}
@@ -226,6 +236,75 @@ func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error
 			row[j] = 2 * c
 		}
 		b[k] = float32(-sq)
+	}
+	return nil
+}
+
+// ProtoHeadBackward adds to grads the part of a loss's gradient that flows
+// through a prototype head into Conv4: the head that ProtoHead set from
+// the support images x (labels in [0, way)) under the Conv4 weights of p.
+// headGrads holds the gradients of the loss with respect to that head
+// ("head.weight", "head.bias": g_W, g_b). As W_k = 2·c_k and
+// b_k = −‖c_k‖² with c_k the mean embedding of class k's n_k support
+// images,
+//
+//	∂loss/∂e_i = (2·g_W,k − 2·g_b,k·c_k) / n_k     for a support image i of class k,
+//
+// which runs back through Conv4 (BatchNorm as in ProtoHead) into the
+// Conv4 gradients of grads, added to what they hold. It embeds x anew, so
+// with SupportBN p's running statistics change: pass a scratch copy of the
+// weights.
+func (n *HeadNet) ProtoHeadBackward(p *tensor.Set, x *tensor.Tensor, labels []int, headGrads, grads *tensor.Set) error {
+	gw, gb := headGrads.Get(HeadName+".weight"), headGrads.Get(HeadName+".bias")
+	if gw == nil || gb == nil || len(gw.Data) != len(gb.Data)*nn.EmbeddingDim {
+		return fmt.Errorf("prototype head gradient: missing or misshapen head gradients")
+	}
+	way := len(gb.Data)
+	emb, err := n.conv.Forward(p, x, n.adaptTrain())
+	if err != nil {
+		return err
+	}
+	const d = nn.EmbeddingDim
+	proto := make([]float64, way*d)
+	count := make([]int, way)
+	for i, y := range labels {
+		if y < 0 || y >= way {
+			return fmt.Errorf("prototype head gradient: label %d of support image %d is outside [0, %d)", y, i, way)
+		}
+		count[y]++
+		for j, v := range emb.Data[i*d : (i+1)*d] {
+			proto[y*d+j] += float64(v)
+		}
+	}
+	for k := range way {
+		if count[k] == 0 {
+			return fmt.Errorf("prototype head gradient: class %d has no support image", k)
+		}
+		for j := range d {
+			proto[k*d+j] /= float64(count[k])
+		}
+	}
+	resize(&n.demb, len(labels), d)
+	for i, y := range labels {
+		inv := 1 / float64(count[y])
+		for j := range d {
+			n.demb.Data[i*d+j] = float32((2*float64(gw.Data[y*d+j]) - 2*float64(gb.Data[y])*proto[y*d+j]) * inv)
+		}
+	}
+	if n.protoGrads == nil || n.protoGrads.Covers(grads) != nil {
+		n.protoGrads = grads.ZerosLike()
+	}
+	if err := n.conv.Backward(p, &n.demb, n.protoGrads); err != nil {
+		return err
+	}
+	for i := range grads.Len() {
+		name, g := grads.At(i)
+		if name == HeadName+".weight" || name == HeadName+".bias" {
+			continue
+		}
+		for j, v := range n.protoGrads.Get(name).Data {
+			g.Data[j] += v
+		}
 	}
 	return nil
 }

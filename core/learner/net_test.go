@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
 
@@ -25,7 +26,7 @@ func randomNetAndImages(rng *rand.Rand, way, n int) (*tensor.Set, *tensor.Tensor
 // under.
 func TestSupportStats(t *testing.T) {
 	p, x := randomNetAndImages(rand.New(rand.NewPCG(1, 2)), 3, 6)
-	n := NewHeadNet(nil)
+	n := NewHeadNet(nil, SupportBN)
 	want, err := n.Logits(p, x, true)
 	if err != nil {
 		t.Fatal(err)
@@ -46,39 +47,127 @@ func TestSupportStats(t *testing.T) {
 }
 
 // TestProtoHeadRanksLikeDistances: the prototype head's logits differ from
-// minus the squared distances to the prototypes by a per-row constant.
+// minus the squared distances to the prototypes by a per-row constant,
+// embeddings taken with the HeadNet's BatchNorm statistics.
 func TestProtoHeadRanksLikeDistances(t *testing.T) {
-	p, x := randomNetAndImages(rand.New(rand.NewPCG(3, 4)), 2, 4)
-	n := NewHeadNet(nil)
-	if err := n.ProtoHead(p, x, []int{0, 0, 1, 1}); err != nil {
-		t.Fatal(err)
-	}
-	emb, err := n.Embed(p, x, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := emb.Clone()
-	logits, err := n.Logits(p, x, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := p.Get(HeadName + ".weight").Data
-	for i := range 4 {
-		var d [2]float64
-		for k := range 2 {
-			for j := range 64 {
-				c := float64(w[k*64+j]) / 2
-				v := float64(e.Data[i*64+j]) - c
-				d[k] += v * v
+	for _, bn := range []BN{SupportBN, RunningBN} {
+		p, x := randomNetAndImages(rand.New(rand.NewPCG(3, 4)), 2, 4)
+		n := NewHeadNet(nil, bn)
+		if err := n.ProtoHead(p, x, []int{0, 0, 1, 1}); err != nil {
+			t.Fatal(err)
+		}
+		emb, err := n.Embed(p, x, bn == SupportBN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := emb.Clone()
+		logits, err := n.Logits(p, x, bn == SupportBN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := p.Get(HeadName + ".weight").Data
+		for i := range 4 {
+			var d [2]float64
+			for k := range 2 {
+				for j := range 64 {
+					c := float64(w[k*64+j]) / 2
+					v := float64(e.Data[i*64+j]) - c
+					d[k] += v * v
+				}
+			}
+			gotGap := float64(logits.Data[i*2] - logits.Data[i*2+1])
+			wantGap := d[1] - d[0]
+			if math.Abs(gotGap-wantGap) > 1e-3*(1+math.Abs(wantGap)) {
+				t.Errorf("%v: image %d: logit gap %v, distance gap %v", bn, i, gotGap, wantGap)
 			}
 		}
-		gotGap := float64(logits.Data[i*2] - logits.Data[i*2+1])
-		wantGap := d[1] - d[0]
-		if math.Abs(gotGap-wantGap) > 1e-3*(1+math.Abs(wantGap)) {
-			t.Errorf("image %d: logit gap %v, distance gap %v", i, gotGap, wantGap)
+		if err := n.ProtoHead(p, x, []int{0, 0, 0, 0}); err == nil {
+			t.Error("ProtoHead with an empty class succeeded")
 		}
 	}
-	if err := n.ProtoHead(p, x, []int{0, 0, 0, 0}); err == nil {
-		t.Error("ProtoHead with an empty class succeeded")
+}
+
+// TestProtoHeadBackward checks by central differences the gradient of a
+// query loss under a prototype head with respect to Conv4's weights: the
+// path through the query embeddings (Loss) plus the path through the
+// prototypes (ProtoHeadBackward). BatchNorm uses fixed running statistics
+// (RunningBN), so the loss is a plain function of the weights.
+func TestProtoHeadBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	p, x := randomNetAndImages(rng, 3, 9)
+	sup := tensor.FromData(x.Data[:6*784], 6, 1, 28, 28)
+	qry := tensor.FromData(x.Data[6*784:], 3, 1, 28, 28)
+	supLabels, qryLabels := []int{0, 0, 1, 1, 2, 2}, []int{2, 0, 1}
+	n := NewHeadNet(nil, RunningBN)
+	// Running statistics of these images, as training would leave them.
+	for range 30 {
+		if _, err := n.Embed(p, x, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loss := func(p *tensor.Set) float64 {
+		if err := n.ProtoHead(p, sup, supLabels); err != nil {
+			t.Fatal(err)
+		}
+		l, _, err := n.Loss(p, qry, qryLabels, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	grads := nn.Trainable(p).ZerosLike()
+	loss(p)
+	if _, _, err := n.Loss(p, qry, qryLabels, false, grads); err != nil {
+		t.Fatal(err)
+	}
+	queryPath := grads.Clone()
+	if err := n.ProtoHeadBackward(p.Clone(), sup, supLabels, grads, grads); err != nil {
+		t.Fatal(err)
+	}
+	// Directional derivatives along random directions: single weights
+	// would too often sit at a ReLU or max-pool kink, or move the float32
+	// loss too little.
+	dot := func(a, b *tensor.Set) float64 {
+		var sum float64
+		for i := range a.Len() {
+			name, v := a.At(i)
+			if name == HeadName+".weight" || name == HeadName+".bias" {
+				continue // set by ProtoHead, not a free parameter
+			}
+			for j, x := range v.Data {
+				sum += float64(x) * float64(b.Get(name).Data[j])
+			}
+		}
+		return sum
+	}
+	const h = 1e-5
+	for dir := range 3 {
+		v := grads.ZerosLike()
+		for i := range v.Len() {
+			_, d := v.At(i)
+			for j := range d.Data {
+				d.Data[j] = float32(rng.NormFloat64())
+			}
+		}
+		step := func(sign float64) float64 {
+			q := p.Clone()
+			for i := range v.Len() {
+				name, d := v.At(i)
+				w := q.Get(name).Data
+				for j, x := range d.Data {
+					w[j] += float32(sign * h * float64(x))
+				}
+			}
+			return loss(q)
+		}
+		num := (step(1) - step(-1)) / (2 * h)
+		got, query := dot(grads, v), dot(queryPath, v)
+		// Relative to the larger of the two paths: they may cancel.
+		if math.Abs(got-num) > 0.02*math.Max(math.Abs(num), math.Abs(query)) {
+			t.Errorf("direction %d: derivative %.6g, central difference %.6g (query path alone %.6g)", dir, got, num, query)
+		}
+		if math.Abs(query-num) < 0.1*math.Abs(num) {
+			t.Errorf("direction %d: the query path alone gives %.6g, central difference %.6g: the test does not exercise the prototypes", dir, query, num)
+		}
 	}
 }

@@ -36,16 +36,28 @@
 // Config.ProtoHead replaces it, per task, with the prototype head of
 // learner.HeadNet.ProtoHead (weights 2·c_k, biases −‖c_k‖² from the support
 // prototypes; Triantafillou et al. 2020 "Proto-MAML"): the meta-parameters
-// are then Conv4 alone, one model serves any number of classes, and the
-// first-order outer gradient treats the head's initial values as
-// constants.
+// are then Conv4 alone and one model serves any number of classes. The
+// head's initial values are functions of θ, so the outer gradient has two
+// paths: through the query embeddings (first order, at φ) and through the
+// prototypes (learner.HeadNet.ProtoHeadBackward: the head's gradient at φ
+// carried back through the support embeddings under θ), as fo-Proto-MAML
+// does. Without the second path the query loss could always be lowered by
+// scaling the query embeddings up against fixed prototypes, and training
+// drifts into ever larger, overconfident logits.
 //
 // # BatchNorm
 //
-// The inner steps use the support's batch statistics; the queries are
-// normalized with the support's statistics under φ
+// Config.BN chooses the statistics (learner.BN). With learner.SupportBN
+// (the default) the inner steps use the support's batch statistics, and
+// the queries are normalized with the support's statistics under φ
 // (learner.HeadNet.SupportStats), in training as at test time, so that a
-// query's prediction never depends on other queries. The running
-// statistics in the meta-parameters are not used. The outer gradient
-// treats those statistics as constants (first order, like the rest).
+// query's prediction never depends on other queries; the running
+// statistics in the meta-parameters are not used, and the outer gradient
+// treats the support's statistics as constants (first order, like the
+// rest). With learner.RunningBN, support and queries are normalized with
+// the running statistics in θ, which neither the inner nor the outer loop
+// changes: BatchNorm is then a fixed affine map per channel (its scale and
+// shift are still learned). That needs statistics learned before, so it
+// goes with a Conv4 initialized from a trained ProtoNet; with the
+// prototype head this is Proto-MAML started from ProtoNet.
 package maml

@@ -19,7 +19,13 @@ type Config struct {
 	// ProtoHead initialises the head of every task from the support
 	// prototypes instead of meta-learning it (see the package doc).
 	ProtoHead bool
-	Par       nn.Parallel // workers for the convolutions; nil means one
+	// BN chooses the BatchNorm statistics of adaptation and prediction:
+	// the support set's (learner.SupportBN, the zero value) or the running
+	// statistics of the parameters, which meta-training then leaves as
+	// they are (learner.RunningBN; for a network initialized from a
+	// ProtoNet).
+	BN  learner.BN
+	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
 func (c Config) withDefaults() Config {
@@ -49,6 +55,7 @@ type Learner struct {
 	net       *learner.HeadNet
 	fast      map[int]*tensor.Set // fast weights per number of classes
 	grads     map[int]*tensor.Set // gradients of fast weights
+	scratch   *tensor.Set         // a copy of θ to embed support sets with (prototype head)
 }
 
 // New returns a Learner that meta-trains params in place: a Conv4 with a
@@ -61,6 +68,9 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.LR < 0 {
 		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
 	}
+	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
+		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
+	}
 	meta, err := metaParams(params, cfg.ProtoHead)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
@@ -69,7 +79,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	return &Learner{
 		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),
 		adam:  optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
-		net:   learner.NewHeadNet(cfg.Par),
+		net:   learner.NewHeadNet(cfg.Par, cfg.BN),
 		fast:  make(map[int]*tensor.Set),
 		grads: make(map[int]*tensor.Set),
 	}, nil
@@ -141,6 +151,18 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		loss, acc, err := l.net.Loss(fast, t.Query, t.QueryLabels, false, grads)
 		if err != nil {
 			return learner.Metrics{}, fmt.Errorf("maml: task %d queries: %w", i, err)
+		}
+		if l.cfg.ProtoHead {
+			// The head started from θ's prototypes: the query loss
+			// reaches θ through them too.
+			if l.scratch == nil {
+				l.scratch = l.meta.Clone()
+			} else if err := l.scratch.CopyFrom(l.meta); err != nil {
+				return learner.Metrics{}, fmt.Errorf("maml: %w", err)
+			}
+			if err := l.net.ProtoHeadBackward(l.scratch, t.Support, t.SupportLabels, grads, grads); err != nil {
+				return learner.Metrics{}, fmt.Errorf("maml: task %d prototypes: %w", i, err)
+			}
 		}
 		m.Loss += loss / float64(len(tasks))
 		m.Acc += acc / float64(len(tasks))

@@ -20,3 +20,68 @@ func TestLearnerSuiteProtoHead(t *testing.T) {
 		return New(nn.NewConv4Params(rng), Config{InnerLR: 0.1, InnerSteps: 2, AdaptSteps: 5, ProtoHead: true})
 	})
 }
+
+func TestLearnerSuiteRunningBN(t *testing.T) {
+	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+		p := learner.NewHeadNetParams(rng, way)
+		if err := learnertest.LearnRunningStats(rng, p); err != nil {
+			return nil, err
+		}
+		return New(p, Config{InnerLR: 0.1, InnerSteps: 2, AdaptSteps: 5, BN: learner.RunningBN})
+	})
+}
+
+// Without batch statistics nothing rescales the activations after a step,
+// and the prototype head's logits grow with the square of the embeddings:
+// inner steps must be far smaller (the bundled model adapts with 0.003).
+func TestLearnerSuiteProtoHeadRunningBN(t *testing.T) {
+	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+		p := nn.NewConv4Params(rng)
+		if err := learnertest.LearnRunningStats(rng, p); err != nil {
+			return nil, err
+		}
+		return New(p, Config{InnerLR: 0.01, InnerSteps: 2, AdaptSteps: 5, ProtoHead: true, BN: learner.RunningBN})
+	})
+}
+
+// With RunningBN, meta-training moves the weights but never the running
+// statistics it started from.
+func TestRunningBNKeepsStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	p := nn.NewConv4Params(rng)
+	if err := learnertest.LearnRunningStats(rng, p); err != nil {
+		t.Fatal(err)
+	}
+	before := p.Clone()
+	l, err := New(p, Config{ProtoHead: true, BN: learner.RunningBN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Step([]*learner.Task{learnertest.Task(rng, 3, 2, 2), learnertest.Task(rng, 3, 1, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	for i := range p.Len() {
+		name, got := p.At(i)
+		want := before.Get(name)
+		same := true
+		for j := range want.Data {
+			same = same && got.Data[j] == want.Data[j]
+		}
+		switch {
+		case nn.IsBuffer(name) && !same:
+			t.Errorf("%s changed", name)
+		case !nn.IsBuffer(name) && !same:
+			moved = true
+		}
+	}
+	if !moved {
+		t.Error("no weight moved")
+	}
+}
+
+func TestUnknownBN(t *testing.T) {
+	if _, err := New(nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), Config{ProtoHead: true, BN: 7}); err == nil {
+		t.Error("New accepted BatchNorm statistics 7")
+	}
+}

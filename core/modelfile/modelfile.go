@@ -38,23 +38,27 @@ const OptimPrefix = "optim."
 // `metaglot train` (its flags, in JSON's snake case). A zero field of an
 // older file means the setting did not exist then.
 type Config struct {
-	Algo            string  `json:"algo"`
-	Split           string  `json:"split"` // vinyals or lake
-	Way             int     `json:"way"`
-	Shot            int     `json:"shot"`
-	Query           int     `json:"query"`
-	Episodes        int     `json:"episodes"` // planned training episodes
-	LR              float64 `json:"lr"`       // outer learning rate (Reptile: ε₀)
-	LRHalve         int     `json:"lr_halve_every"`
-	InnerSteps      int     `json:"inner_steps"`
-	InnerLR         float64 `json:"inner_lr"`
-	AdaptSteps      int     `json:"adapt_steps"`
-	MetaBatch       int     `json:"meta_batch"`
-	ProtoHead       bool    `json:"proto_head"`
-	Seed            uint64  `json:"seed"`
-	CheckpointEvery int     `json:"checkpoint_every"`
-	ValEvery        int     `json:"val_every"`
-	ValEpisodes     int     `json:"val_episodes"`
+	Algo       string  `json:"algo"`
+	Split      string  `json:"split"` // vinyals or lake
+	Way        int     `json:"way"`
+	Shot       int     `json:"shot"`
+	Query      int     `json:"query"`
+	Episodes   int     `json:"episodes"` // planned training episodes
+	LR         float64 `json:"lr"`       // outer learning rate (Reptile: ε₀)
+	LRHalve    int     `json:"lr_halve_every"`
+	InnerSteps int     `json:"inner_steps"`
+	InnerLR    float64 `json:"inner_lr"`
+	AdaptSteps int     `json:"adapt_steps"`
+	MetaBatch  int     `json:"meta_batch"`
+	ProtoHead  bool    `json:"proto_head"`
+	// BN is where FOMAML and Reptile take BatchNorm statistics from:
+	// "support" (the support set's; also meant by "") or "running" (the
+	// parameters'); see core/learner.BN.
+	BN              string `json:"bn,omitempty"`
+	Seed            uint64 `json:"seed"`
+	CheckpointEvery int    `json:"checkpoint_every"`
+	ValEvery        int    `json:"val_every"`
+	ValEpisodes     int    `json:"val_episodes"`
 	// Init names the model the run started from (`metaglot train -init`):
 	// its file name, algorithm, episodes and the SHA-256 of its bytes;
 	// empty for a random initialization.

@@ -39,8 +39,10 @@
 //
 // As in package maml: a meta-learned N-way head; BatchNorm with the
 // support's batch statistics, applied unchanged to each query
-// (learner.HeadNet.SupportStats). The Reptile paper's Omniglot figures are
-// transductive (all queries normalized together); these are not.
+// (learner.HeadNet.SupportStats), or with Config.BN = learner.RunningBN the
+// running statistics of θ, left unchanged by training. The Reptile paper's
+// Omniglot figures are transductive (all queries normalized together);
+// these are not.
 //
 // Config.ProtoHead (a prototype-initialized head per task) serves to adapt
 // a trained model to any number of classes. It is no way to train: the

@@ -21,7 +21,13 @@ type Config struct {
 	// vanishes as soon as the prototype head fits the support set (the
 	// support loss is then ≈ 0, so φ = θ), which on Omniglot is at once.
 	ProtoHead bool
-	Par       nn.Parallel // workers for the convolutions; nil means one
+	// BN chooses the BatchNorm statistics of adaptation and prediction:
+	// the support set's (learner.SupportBN, the zero value) or the running
+	// statistics of the parameters, which meta-training then leaves as
+	// they are (learner.RunningBN; for a network initialized from a
+	// ProtoNet).
+	BN  learner.BN
+	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
 func (c Config) withDefaults() Config {
@@ -62,6 +68,9 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
+	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
+		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
+	}
 	var meta *tensor.Set
 	if cfg.ProtoHead {
 		meta = &tensor.Set{}
@@ -83,7 +92,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	tr := nn.Trainable(meta)
 	return &Learner{
 		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
-		net:   learner.NewHeadNet(cfg.Par),
+		net:   learner.NewHeadNet(cfg.Par, cfg.BN),
 		fast:  make(map[int]*tensor.Set),
 		grads: make(map[int]*tensor.Set),
 	}, nil

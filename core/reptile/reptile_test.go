@@ -15,6 +15,16 @@ func TestLearnerSuite(t *testing.T) {
 	})
 }
 
+func TestLearnerSuiteRunningBN(t *testing.T) {
+	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+		p := learner.NewHeadNetParams(rng, way)
+		if err := learnertest.LearnRunningStats(rng, p); err != nil {
+			return nil, err
+		}
+		return New(p, Config{InnerLR: 0.1, InnerSteps: 3, AdaptSteps: 5, BN: learner.RunningBN})
+	})
+}
+
 // With the prototype head, Reptile adapts (Adapt) like the plain learner,
 // but its training signal vanishes once the head fits the support set (see
 // Config.ProtoHead), so the suite's training checks do not apply.

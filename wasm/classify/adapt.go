@@ -59,7 +59,11 @@ func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*Fin
 	if cfg.AdaptSteps < 0 || cfg.InnerLR < 0 {
 		return nil, fmt.Errorf("classify: %s weights: negative adapt_steps or inner_lr", algo)
 	}
-	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{})}
+	bn, err := learner.ParseBN(cfg.BN)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+	}
+	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{}, bn)}
 	if !cfg.ProtoHead {
 		way, err := learner.HeadWay(params)
 		if err != nil {
@@ -157,15 +161,14 @@ func (f *FineTuner) Step() bool {
 		return false
 	}
 	if a.step < f.steps {
-		if _, _, err := f.net.Loss(a.fast, a.x, a.labels, true, a.grads); err != nil {
+		if _, err := f.net.InnerStep(a.fast, a.grads, a.x, a.labels, f.lr); err != nil {
 			a.err = fmt.Errorf("classify: fine-tuning step %d: %w", a.step+1, err)
 			return false
 		}
-		learner.SGDStep(a.fast, a.grads, f.lr)
 		a.step++
 		return true
 	}
-	if err := f.net.SupportStats(a.fast, a.x); err != nil {
+	if err := f.net.FinishAdapt(a.fast, a.x); err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return false
 	}

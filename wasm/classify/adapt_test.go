@@ -2,12 +2,17 @@ package classify
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"metaglot/core/learner"
+	"metaglot/core/learner/learnertest"
+	"metaglot/core/maml"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
 )
 
 func randomImages(rng *rand.Rand, n int) [][]float32 {
@@ -101,5 +106,68 @@ func TestFineTunerErrors(t *testing.T) {
 	}
 	if _, err := NewFineTuner("fomaml", params, map[string]string{"config": "{"}); err == nil {
 		t.Error("broken config accepted")
+	}
+}
+
+// TestFineTunerMatchesLearner: adapting step by step, as the page does,
+// gives the probabilities of core/maml's Adapt on the same task, with
+// either BatchNorm statistics named in the model's config.
+func TestFineTunerMatchesLearner(t *testing.T) {
+	for _, bn := range []learner.BN{learner.SupportBN, learner.RunningBN} {
+		t.Run(bn.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(9, 10))
+			params := nn.NewConv4Params(rng)
+			if err := learnertest.LearnRunningStats(rng, params); err != nil {
+				t.Fatal(err)
+			}
+			task := learnertest.Task(rng, 3, 2, 1)
+			// Heavy noise keeps the probabilities away from 0 and 1,
+			// where the two statistics would give the same answer.
+			for _, x := range []*tensor.Tensor{task.Support, task.Query} {
+				for i := range x.Data {
+					x.Data[i] += float32(rng.Float64())
+				}
+			}
+			cfg := fmt.Sprintf(`{"adapt_steps": 2, "inner_lr": 0.05, "proto_head": true, "bn": %q}`, bn)
+			f, err := NewFineTuner("fomaml", params, map[string]string{"algo": "fomaml", "config": cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			support := make([][][]float32, task.Way)
+			for i, k := range task.SupportLabels {
+				support[k] = append(support[k], task.Support.Data[i*ImageLen:(i+1)*ImageLen])
+			}
+			if _, err := f.Classify(support, task.Query.Data[:ImageLen]); !errors.Is(err, ErrAdapting) {
+				t.Fatalf("first Classify: %v, want ErrAdapting", err)
+			}
+			for f.Step() {
+			}
+			l, err := maml.New(params.Clone(), maml.Config{AdaptSteps: 2, InnerLR: 0.05, ProtoHead: true, BN: bn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := l.Adapt(task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := c.Probs(task.Query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for q := range task.Query.Shape[0] {
+				res, err := f.Classify(support, task.Query.Data[q*ImageLen:(q+1)*ImageLen])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, p := range res.Probs {
+					if w := float64(want.Data[q*task.Way+k]); math.Abs(p-w) > 1e-5 {
+						t.Errorf("query %d class %d: page %v, learner %v", q, k, p, w)
+					}
+				}
+			}
+		})
+	}
+	if _, err := NewFineTuner("fomaml", nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), map[string]string{"config": `{"proto_head": true, "bn": "batch"}`}); err == nil || !strings.Contains(err.Error(), "batch") {
+		t.Errorf("unknown bn: %v", err)
 	}
 }

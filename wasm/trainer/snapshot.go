@@ -100,7 +100,7 @@ func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	v := &t.view
 	if v.net == nil {
-		v.net = learner.NewHeadNet(nil)
+		v.net = learner.NewHeadNet(nil, learner.SupportBN)
 	}
 	if v.params == nil || v.params.Len() != t.w.Params.Len() || v.params.CopyFrom(t.w.Params) != nil {
 		v.params = t.w.Params.Clone()

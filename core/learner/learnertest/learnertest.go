@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"metaglot/core/learner"
+	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
 
@@ -257,4 +258,18 @@ func equalSets(t *testing.T, what string, got, want *tensor.Set) {
 			}
 		}
 	}
+}
+
+// LearnRunningStats sets the BatchNorm running statistics of the Conv4 in p
+// as training would: twenty training-mode passes over synthetic tasks drawn
+// from rng. It stands in for the ProtoNet that a learner with
+// learner.RunningBN starts from.
+func LearnRunningStats(rng *rand.Rand, p *tensor.Set) error {
+	conv := nn.NewConv4(nil)
+	for range 20 {
+		if _, err := conv.Forward(p, Task(rng, 4, 2, 1).Support, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,50 @@
+package learner
+
+import "fmt"
+
+// BN says which statistics the BatchNorm layers of a HeadNet normalize with
+// while it adapts to a support set and classifies queries. Either way a
+// query's prediction does not depend on the other queries (see the package
+// documentation).
+type BN int
+
+const (
+	// SupportBN normalizes with the batch statistics of the support set:
+	// the inner steps run BatchNorm in training mode, and the statistics
+	// of the support under the adapted weights are then stored for the
+	// queries (HeadNet.SupportStats). The running statistics of the
+	// meta-parameters are not used. It works from any initialization, but
+	// a one-shot support set is a small batch (five images for 5-way
+	// 1-shot), and its statistics are noisy.
+	SupportBN BN = iota
+	// RunningBN normalizes support and queries alike with the running
+	// statistics stored in the parameters (BatchNorm in inference mode: a
+	// fixed affine map per channel, as ProtoNet classifies). Adaptation
+	// and meta-training never change those statistics, so they must come
+	// from a network that learned them: a ProtoNet's, through
+	// `metaglot train -init`.
+	RunningBN
+)
+
+// String returns the name ParseBN reads: "support" or "running".
+func (b BN) String() string {
+	switch b {
+	case SupportBN:
+		return "support"
+	case RunningBN:
+		return "running"
+	}
+	return fmt.Sprintf("BN(%d)", int(b))
+}
+
+// ParseBN returns the BN named s: "support" (or "", the setting of files
+// written before there was a choice) or "running".
+func ParseBN(s string) (BN, error) {
+	switch s {
+	case "", "support":
+		return SupportBN, nil
+	case "running":
+		return RunningBN, nil
+	}
+	return 0, fmt.Errorf("unknown BatchNorm statistics %q (want support or running)", s)
+}
