@@ -36,6 +36,13 @@ func TestEvalFewEpisodes(t *testing.T) {
 	if again != stdout {
 		t.Errorf("same seed, different result: %s vs %s", stdout, again)
 	}
+	// -classes train: episodes from the training classes, other figures.
+	hard := []string{"eval", "-model", bundledProtoNet, "-assets", testAssets, "-way", "20", "-shot", "1", "-query", "5", "-episodes", "4", "-json"}
+	_, test, _ := runCLI(hard...)
+	code, train, stderr := runCLI(append(hard, "-classes", "train")...)
+	if code != 0 || train == test || !strings.Contains(train, `"accuracy"`) {
+		t.Errorf("-classes train: exit %d: %s %s (test classes: %s)", code, train, stderr, test)
+	}
 	// Lake protocol: episodes within one evaluation alphabet.
 	code, stdout, stderr = runCLI("eval", "-model", bundledProtoNet, "-assets", testAssets, "-split", "lake",
 		"-way", "20", "-shot", "1", "-query", "1", "-episodes", "2")
@@ -62,6 +69,7 @@ func TestEvalErrors(t *testing.T) {
 		{[]string{"-h"}, 0, ""},
 		{append([]string{"-way", "1"}, m...), 2, "-way 1"},
 		{append([]string{"-split", "omniglot"}, m...), 2, "-split"},
+		{append([]string{"-classes", "val"}, m...), 2, "-classes \"val\""},
 		{append([]string{"-shot", "10", "-query", "15"}, m...), 2, "shot+query"},
 		{append([]string{"-way", "2000"}, m...), 2, "2000"},
 		{[]string{"-episodes", "1"}, 2, "-algo or -model is required"},
