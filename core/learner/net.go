@@ -58,9 +58,6 @@ func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
 	return &HeadNet{bn: bn, conv: nn.NewConv4(par)}
 }
 
-// BN returns the BatchNorm statistics n adapts with.
-func (n *HeadNet) BN() BN { return n.bn }
-
 // adaptTrain reports whether BatchNorm runs in training mode on a support
 // set: with SupportBN it does (batch statistics), with RunningBN it does
 // not (the stored running statistics, left unchanged).
