@@ -59,7 +59,8 @@ bench:
 # The bundled models (assets/models/*.safetensors), trained by metaglot train
 # on this machine's CPU. Each run checkpoints into $(RUNS)/<name> (outside the
 # repository by default) and resumes from there when run again (-resume: the
-# run keeps the settings it started with), so `make pretrain` can be
+# run keeps the settings it started with, and trains to the -episodes
+# given here), so `make pretrain` can be
 # interrupted (even with kill -9) and restarted; a finished run's
 # model.safetensors (parameters and metadata only: episodes trained, wall
 # time, settings) is copied into assets/models. One run alone:
@@ -99,7 +100,7 @@ pretrain:
 	    *) echo "unknown model $$name"; exit 2;; esac; \
 	  out="$(RUNS)/$$name"; \
 	  if [ -f "$$out/checkpoint.safetensors" ]; then \
-	    build/metaglot train -threads 2 -out "$$out" -resume; \
+	    build/metaglot train -threads 2 -out "$$out" -resume $$(echo "$$flags" | grep -o -- ' -episodes [0-9]*'); \
 	  else \
 	    build/metaglot train $$flags -threads 2 -out "$$out"; \
 	  fi; \

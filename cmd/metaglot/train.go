@@ -96,6 +96,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		// -episodes, which may extend it, and the run-time-only ones.
 		want := cfg
 		applyFlags(&want, fs)
+		if want.Episodes < start {
+			return usagef("-episodes %d: the run in %s is already at episode %d", want.Episodes, *out, start)
+		}
 		cfg.Episodes = want.Episodes
 		cfg.CheckpointEvery, cfg.ValEvery, cfg.ValEpisodes = want.CheckpointEvery, want.ValEvery, want.ValEpisodes
 		if d := configDiff(cfg, want); d != "" {

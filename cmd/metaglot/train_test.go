@@ -118,6 +118,11 @@ func TestTrainWritesRun(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "-way") {
 		t.Errorf("resume with -way: exit %d, %q", code, stderr)
 	}
+	// -resume cannot go back: the run is at episode 6.
+	code, _, stderr = runCLI("train", "-out", out, "-resume", "-episodes", "4", "-assets", testAssets)
+	if code != 2 || !strings.Contains(stderr, "already at episode 6") {
+		t.Errorf("resume with -episodes 4: exit %d, %q", code, stderr)
+	}
 }
 
 // TestCorruptCheckpoint: a truncated or altered checkpoint gives a one-line
