@@ -86,15 +86,6 @@ func fetchCheckpoint(algo string) (*tensor.Set, map[string]string, error) {
 	return set, meta, nil
 }
 
-// trainedNote describes trained weights from their metadata.
-func trainedNote(label string, meta map[string]string) string {
-	note := "Trained " + label + " weights"
-	if e := meta["episodes"]; e != "" {
-		note += " (" + e + " training episodes)"
-	}
-	return note + "."
-}
-
 // fetchProtoNet fetches the ProtoNet weights and returns the embedding
 // network made of them.
 func fetchProtoNet() (*classify.Conv4, string, error) {
@@ -107,7 +98,7 @@ func fetchProtoNet() (*classify.Conv4, string, error) {
 	if _, err := emb.Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
 		return nil, "", fmt.Errorf("%s: %v", weightsURL("protonet"), err)
 	}
-	return emb, trainedNote("ProtoNet", meta), nil
+	return emb, app.TrainedNote("ProtoNet", meta), nil
 }
 
 // loadFineTuner fetches the weights of FOMAML or Reptile, the first time
@@ -123,7 +114,7 @@ func loadFineTuner(d *dom, algo string) {
 			g.st.Unavailable[algo] = err.Error()
 		} else {
 			g.st.Classifiers[algo] = ft
-			g.st.WeightsNote = trainedNote(app.AlgorithmLabel(algo), meta) + " " + g.st.WeightsNote
+			g.st.WeightsNote = app.TrainedNote(app.AlgorithmLabel(algo), meta) + " " + g.st.WeightsNote
 		}
 		g.st.Reclassify()
 	})

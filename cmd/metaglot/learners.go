@@ -168,7 +168,7 @@ func initConv4(params *tensor.Set, path string) (string, error) {
 		copy(t.Data, src.Data)
 	}
 	sum := sha256.Sum256(data)
-	return fmt.Sprintf("%s (%s, %d episodes, sha256 %x)", filepath.Base(path), m.Config.Algo, m.Episodes, sum[:8]), nil
+	return modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String(), nil
 }
 
 // newLearner builds c's learner around params (trained in place).

@@ -20,9 +20,11 @@
 package modelfile
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Kinds of file, the "metaglot" metadata.
@@ -60,8 +62,8 @@ type Config struct {
 	ValEvery        int    `json:"val_every"`
 	ValEpisodes     int    `json:"val_episodes"`
 	// Init names the model the run started from (`metaglot train -init`):
-	// its file name, algorithm, episodes and the SHA-256 of its bytes;
-	// empty for a random initialization.
+	// its file name, algorithm, episodes and the SHA-256 of its bytes, as
+	// Init.String writes them; empty for a random initialization.
 	Init string `json:"init,omitempty"`
 }
 
@@ -115,4 +117,39 @@ func Decode(meta map[string]string) (Meta, error) {
 	}
 	m.Description = meta["description"]
 	return m, nil
+}
+
+// Init is the model a run started from, as Config.Init records it.
+type Init struct {
+	File     string // base name of the file
+	Algo     string // its algorithm
+	Episodes int    // its training episodes
+	SHA256   []byte // the first bytes of the SHA-256 of the file
+}
+
+// String returns the Config.Init text: "FILE (ALGO, N episodes, sha256 HEX)".
+func (i Init) String() string {
+	return fmt.Sprintf("%s (%s, %d episodes, sha256 %x)", i.File, i.Algo, i.Episodes, i.SHA256)
+}
+
+// ParseInit reads a Config.Init text written by Init.String. It returns an
+// error for anything else (an empty Init means a random start).
+func ParseInit(s string) (Init, error) {
+	var i Init
+	open := strings.LastIndex(s, " (")
+	if open < 1 || !strings.HasSuffix(s, ")") {
+		return i, fmt.Errorf("init %q: want \"FILE (ALGO, N episodes, sha256 HEX)\"", s)
+	}
+	i.File = s[:open]
+	var hexSum string
+	if _, err := fmt.Sscanf(s[open+2:len(s)-1], "%s %d episodes, sha256 %s", &i.Algo, &i.Episodes, &hexSum); err != nil || !strings.HasSuffix(i.Algo, ",") {
+		return i, fmt.Errorf("init %q: want \"FILE (ALGO, N episodes, sha256 HEX)\"", s)
+	}
+	i.Algo = strings.TrimSuffix(i.Algo, ",")
+	sum, err := hex.DecodeString(hexSum)
+	if err != nil {
+		return i, fmt.Errorf("init %q: bad hash: %v", s, err)
+	}
+	i.SHA256 = sum
+	return i, nil
 }

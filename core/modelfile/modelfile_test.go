@@ -59,3 +59,23 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestInit(t *testing.T) {
+	in := Init{File: "proto net.safetensors", Algo: "protonet", Episodes: 10408, SHA256: []byte{0x40, 0x13, 0xf8}}
+	s := in.String()
+	if s != "proto net.safetensors (protonet, 10408 episodes, sha256 4013f8)" {
+		t.Errorf("String() = %q", s)
+	}
+	got, err := ParseInit(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.File != in.File || got.Algo != in.Algo || got.Episodes != in.Episodes || string(got.SHA256) != string(in.SHA256) {
+		t.Errorf("ParseInit(%q) = %+v, want %+v", s, got, in)
+	}
+	for _, bad := range []string{"", "model.safetensors", "m (protonet 3 episodes, sha256 00)", "m (protonet, x episodes, sha256 00)", "m (protonet, 3 episodes, sha256 zz)"} {
+		if _, err := ParseInit(bad); err == nil {
+			t.Errorf("ParseInit(%q) succeeded", bad)
+		}
+	}
+}
