@@ -15,9 +15,11 @@ import (
 // FineTuner classifies the way first-order MAML (Finn et al. 2017) and
 // Reptile (Nichol et al. 2018) do at test time: copy the meta-learned
 // weights, fine-tune them with a few SGD steps on the support set, then
-// classify the query with the adapted network. The fine-tuning is split
-// into steps (Adaptation.Step) so that the page can run one per frame and
-// show progress instead of freezing.
+// classify the query with the adapted network, with the BatchNorm
+// statistics the model's config names ("bn": the support set's or the
+// model's running statistics; learner.BN), exactly as core/maml's Adapt.
+// The fine-tuning is split into steps (Adaptation.Step) so that the page
+// can run one per frame and show progress instead of freezing.
 type FineTuner struct {
 	meta      *tensor.Set
 	steps     int
@@ -152,9 +154,10 @@ func (f *FineTuner) start(support [][][]float32) *Adaptation {
 	return a
 }
 
-// Step runs one fine-tuning step of the current adaptation (the last step
-// also sets the support's BatchNorm statistics). It reports whether work
-// is left.
+// Step runs one fine-tuning step of the current adaptation (the last one
+// finishes it: learner.HeadNet.FinishAdapt sets the support's BatchNorm
+// statistics if the model adapts with them). It reports whether work is
+// left.
 func (f *FineTuner) Step() bool {
 	a := f.adapt
 	if a == nil || a.done || a.err != nil {
