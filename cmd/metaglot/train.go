@@ -61,8 +61,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usagef("-out is required")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	ckptPath := filepath.Join(*out, checkpointFile)
 	var cfg runConfig

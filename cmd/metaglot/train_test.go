@@ -17,6 +17,7 @@ import (
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
+	"metaglot/core/tensor"
 )
 
 const testAssets = "../../assets"
@@ -331,20 +332,28 @@ func TestInterruptSaves(t *testing.T) {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+// tinyProtoNetModel trains a 2-episode ProtoNet in dir and returns its
+// model file and parameters: a model for -init to start from.
+func tinyProtoNetModel(t *testing.T, dir string) (string, *tensor.Set) {
+	t.Helper()
+	src := filepath.Join(dir, "proto")
+	if code, _, stderr := runCLI(tinyTrain(src, "-episodes", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	path := filepath.Join(src, modelFile)
+	params, _, _, err := loadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, params
+}
+
 // TestTrainInit: -init starts a run from a model's Conv4 weights (a head
 // starts fresh), records where they came from, and refuses a missing file
 // and -resume.
 func TestTrainInit(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "proto")
-	if code, _, stderr := runCLI(tinyTrain(src, "-episodes", "2")...); code != 0 {
-		t.Fatal(stderr)
-	}
-	srcModel := filepath.Join(src, modelFile)
-	want, _, _, err := loadModel(srcModel)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srcModel, want := tinyProtoNetModel(t, dir)
 
 	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 4)), 5)
 	head := params.Get(learner.HeadName + ".weight").Clone()
@@ -394,15 +403,7 @@ func TestTrainInit(t *testing.T) {
 // usage errors.
 func TestTrainBN(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "proto")
-	if code, _, stderr := runCLI(tinyTrain(src, "-episodes", "2")...); code != 0 {
-		t.Fatal(stderr)
-	}
-	srcModel := filepath.Join(src, modelFile)
-	want, _, _, err := loadModel(srcModel)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srcModel, want := tinyProtoNetModel(t, dir)
 	out := filepath.Join(dir, "fomaml")
 	args := []string{"train", "-algo", "fomaml", "-proto-head", "-bn", "running", "-init", srcModel, "-way", "3", "-shot", "1", "-query", "1",
 		"-meta-batch", "2", "-episodes", "4", "-checkpoint-every", "2", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
