@@ -233,10 +233,70 @@ func TestRangeOnCompressed(t *testing.T) {
 	if rec.Code != http.StatusPartialContent || rec.Body.String() != "\x00asm" {
 		t.Errorf("identity range: status %d body %q, want 206 \\x00asm", rec.Code, rec.Body.String())
 	}
-	// A range past the end is 416, without the file's caching headers.
-	rec = do(h, "GET", "/"+hashedWasm, "Range", "bytes=100000-")
-	if rec.Code != http.StatusRequestedRangeNotSatisfiable {
-		t.Errorf("range past the end: status %d, want 416", rec.Code)
+}
+
+func TestRangeNotSatisfiable(t *testing.T) {
+	root, _ := fixture(t)
+	h, _ := newTestHandler(t, root)
+	br := readFile(t, filepath.Join(root, hashedWasm+".br"))
+	for _, tc := range []struct{ accept, rng, size string }{
+		{"br", "bytes=100000-", strconv.Itoa(len(br))},
+		{"", "bytes=100000-", strconv.Itoa(len(wasmBytes))},
+		{"", "bytes=9-3", ""}, // malformed: Go sends no Content-Range
+	} {
+		rec := do(h, "GET", "/"+hashedWasm, "Accept-Encoding", tc.accept, "Range", tc.rng)
+		if rec.Code != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("Range %s: status %d, want 416", tc.rng, rec.Code)
+			continue
+		}
+		// The body is the status text, not Go's "invalid range: failed to overlap".
+		if got, want := rec.Body.String(), "Requested Range Not Satisfiable\n"; got != want {
+			t.Errorf("Range %s: body %q, want %q", tc.rng, got, want)
+		}
+		hd := rec.Header()
+		want := ""
+		if tc.size != "" {
+			want = "bytes */" + tc.size
+		}
+		if got := hd.Get("Content-Range"); got != want {
+			t.Errorf("Range %s: Content-Range %q, want %q", tc.rng, got, want)
+		}
+		for k, want := range map[string]string{
+			"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store",
+			"Content-Encoding": "", "Etag": "", "Vary": "", "Last-Modified": "",
+			"X-Content-Type-Options": "nosniff", "Content-Security-Policy": contentSecurityPolicy,
+		} {
+			if got := hd.Get(k); got != want {
+				t.Errorf("Range %s (Accept-Encoding %q): %s %q, want %q", tc.rng, tc.accept, k, got, want)
+			}
+		}
+	}
+}
+
+// seekFailFS serves files whose Seek fails with a message that must not
+// reach the client.
+type seekFailFS struct{ fstest.MapFS }
+
+type seekFailFile struct{ fs.File }
+
+func (f seekFailFS) Open(name string) (fs.File, error) {
+	file, err := f.MapFS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return seekFailFile{file}, nil
+}
+
+func (seekFailFile) Read([]byte) (int, error) { return 0, errors.New("read at /secret/place") }
+func (seekFailFile) Seek(int64, int) (int64, error) {
+	return 0, errors.New("seek at /secret/place failed")
+}
+
+func TestServeContentErrorsWithoutLeaking(t *testing.T) {
+	h := newHandler(seekFailFS{fstest.MapFS{"a.txt": {Data: []byte("hello")}}}, log.New(io.Discard, "", 0))
+	rec := do(h, "GET", "/a.txt")
+	if rec.Code != http.StatusInternalServerError || rec.Body.String() != "Internal Server Error\n" {
+		t.Errorf("seek failure: status %d body %q, want 500 and the status text only", rec.Code, rec.Body.String())
 	}
 }
 
@@ -287,15 +347,17 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
 		code         int
+		header       []string
 	}{
-		{"GET", "/", 200},
-		{"HEAD", "/" + hashedWasm, 200},
-		{"GET", "/missing", 404},
-		{"GET", "/sub", 301},
-		{"GET", "/../x", 400},
-		{"POST", "/", 405},
+		{"GET", "/", 200, nil},
+		{"HEAD", "/" + hashedWasm, 200, nil},
+		{"GET", "/missing", 404, nil},
+		{"GET", "/sub", 301, nil},
+		{"GET", "/../x", 400, nil},
+		{"POST", "/", 405, nil},
+		{"GET", "/" + hashedWasm, 416, []string{"Range", "bytes=100000-"}},
 	} {
-		rec := do(h, tc.method, tc.path)
+		rec := do(h, tc.method, tc.path, tc.header...)
 		if rec.Code != tc.code {
 			t.Errorf("%s %s: status %d, want %d", tc.method, tc.path, rec.Code, tc.code)
 		}
@@ -432,6 +494,30 @@ func TestRequestLog(t *testing.T) {
 	} {
 		if !regexp.MustCompile(re).MatchString(lines[i]) {
 			t.Errorf("log line %d = %q, want match for %s", i, lines[i], re)
+		}
+	}
+}
+
+func TestRequestLogCapsLength(t *testing.T) {
+	root, _ := fixture(t)
+	h, logBuf := newTestHandler(t, root)
+	// A path of 100 000 bytes 0xFF escapes to 300 000 bytes of %FF (and
+	// is refused: not UTF-8).
+	do(h, "GET", "/"+strings.Repeat("%FF", 100000))
+	do(h, strings.Repeat("M", 1000), "/")
+	lines := strings.Split(strings.TrimSuffix(logBuf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d log lines for 2 requests", len(lines))
+	}
+	for i, want := range []string{
+		"GET /" + strings.Repeat("%FF", 85) + "...[300001 bytes] 400 ",
+		strings.Repeat("M", 32) + "...[1000 bytes] / 405 ",
+	} {
+		if !strings.HasPrefix(lines[i], want) {
+			t.Errorf("log line %d = %.400q..., want it to start with %q", i, lines[i], want)
+		}
+		if len(lines[i]) > 400 {
+			t.Errorf("log line %d has %d bytes, want at most 400", i, len(lines[i]))
 		}
 	}
 }

@@ -3,10 +3,10 @@
 //
 // Usage:
 //
-//	go run ./server -addr 127.0.0.1:8080 -root build/dist
+//	go run ./server -addr 127.0.0.1:8080 -root build/dist [-grace 5s] [-write-timeout 10s]
 //
-// It prints the URL it serves on, logs one line per request to stderr and
-// stops gracefully on SIGINT or SIGTERM. With -addr host:0 it picks a free
+// It prints the URL it serves on and logs one line per request to stderr
+// (the path cut to its first 256 bytes). With -addr host:0 it picks a free
 // port and prints it, which is how the end-to-end tests start it.
 //
 // What it serves, and how:
@@ -27,12 +27,33 @@
 //   - Cache-Control: immutable for one year for content-hashed names
 //     (package hashname: name.0123abcd89.ext), no-cache (revalidate with the
 //     ETag or Last-Modified) for everything else.
-//   - Security headers on every response, errors included: a
-//     Content-Security-Policy that allows WebAssembly and nothing inline but
-//     styles, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer.
-//   - Errors are the status text alone: no internal message reaches a client.
+//   - Security headers on every response the handler writes, errors
+//     included: a Content-Security-Policy that allows WebAssembly and nothing
+//     inline but styles, X-Content-Type-Options: nosniff, Referrer-Policy:
+//     no-referrer. The answers net/http writes itself to requests it cannot
+//     parse, before any handler runs, carry none of them (see
+//     TestNetHTTPOwnErrors): 400 (malformed request, or "400 Bad Request:
+//     missing required Host header" and similar), 431 (headers over 1 MB),
+//     501 (unknown Transfer-Encoding), 505 (an HTTP version other than 1.x)
+//     with Content-Type: text/plain; charset=utf-8, Connection: close and a
+//     fixed text body that echoes nothing of the request; and 417 (an Expect
+//     other than 100-continue) with an empty body.
+//   - Errors are the status text alone: no internal message reaches a client
+//     (also for the 416 and 500 answers of http.ServeContent).
 //
-// Exit status: 0 after a graceful stop, 1 when the root is missing,
+// Connections: a client has 10 s to send its request headers; a keep-alive
+// connection is closed after 2 minutes without a request; a response is
+// written in chunks of 32 KiB and a client that takes none of a chunk for
+// -write-timeout (10 s) loses its connection, while a slow one that keeps
+// reading downloads to the end.
+//
+// Stopping: on SIGINT or SIGTERM it stops accepting connections and waits
+// up to -grace (5 s) for the requests in flight; those still running then
+// are cut, and a log line says how many connections and requests were cut.
+// A second signal stops it at once.
+//
+// Exit status: 0 after a stop on SIGINT or SIGTERM (also when the grace
+// period ran out and requests were cut), 1 when the root is missing,
 // unreadable or not a directory or the address cannot be bound, 2 for bad
 // flags.
 package main
@@ -45,19 +66,18 @@ import (
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 )
 
-// shutdownTimeout bounds how long a stop waits for requests in flight.
-const shutdownTimeout = 5 * time.Second
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, the next one gets its default effect: it
+	// ends the process without waiting for the grace period.
+	context.AfterFunc(ctx, stop)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -84,6 +104,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	rootDir := fs.String("root", "build/dist", "`folder` whose files are served")
+	grace := fs.Duration("grace", 5*time.Second, "how long a stop waits for requests in flight before it cuts them")
+	writeTimeout := fs.Duration("write-timeout", 10*time.Second,
+		"how long a client may take no bytes of a response before its connection is closed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -91,7 +114,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q (flags are -addr and -root)", fs.Arg(0))}
+		return usageError{fmt.Errorf("unexpected argument %q (flags are -addr, -root, -grace and -write-timeout)", fs.Arg(0))}
+	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"grace", *grace}, {"write-timeout", *writeTimeout}} {
+		if d.value <= 0 {
+			return usageError{fmt.Errorf("-%s %v: must be a positive duration such as 5s", d.name, d.value)}
+		}
 	}
 
 	root, err := openRoot(*rootDir)
@@ -107,7 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "serving %s on %s\n", *rootDir, urlOf(ln.Addr()))
 
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
-	err = serve(ctx, ln, newHandler(root.FS(), logger), shutdownTimeout)
+	cfg := serveConfig{WriteTimeout: *writeTimeout, Grace: *grace}
+	err = serve(ctx, ln, newHandler(root.FS(), logger), cfg, logger)
 	logger.Printf("stopped")
 	return err
 }
@@ -155,30 +187,4 @@ func urlOf(a net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port)) + "/"
-}
-
-// serve serves h on ln until ctx is done, then stops accepting connections
-// and waits up to timeout for requests in flight to finish.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, timeout time.Duration) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
-	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -105,6 +106,9 @@ func TestRunStartupErrors(t *testing.T) {
 		{[]string{"-root", dir, "-addr", "nonsense"}, "cannot listen", false},
 		{[]string{"-root", dir, "-bogus"}, "flag provided but not defined", true},
 		{[]string{"-root", dir, "extra"}, "unexpected argument", true},
+		{[]string{"-root", dir, "-grace", "0s"}, "-grace 0s: must be a positive duration", true},
+		{[]string{"-root", dir, "-write-timeout", "-1s"}, "-write-timeout -1s: must be a positive duration", true},
+		{[]string{"-root", dir, "-grace", "soon"}, "invalid value \"soon\" for flag -grace", true},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), tc.args, &stdout, &stderr)
@@ -203,7 +207,8 @@ func TestServeWaitsForRequestsInFlight(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, h, 10*time.Second) }()
+	cfg := serveConfig{WriteTimeout: 10 * time.Second, Grace: 10 * time.Second}
+	go func() { served <- serve(ctx, ln, h, cfg, log.New(io.Discard, "", 0)) }()
 
 	got := make(chan string, 1)
 	go func() {
@@ -232,25 +237,44 @@ func TestServeWaitsForRequestsInFlight(t *testing.T) {
 	}
 }
 
-func TestServeShutdownTimeout(t *testing.T) {
+func TestServeGraceCutsRequests(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, release := make(chan struct{}), make(chan struct{})
-	defer close(release)
+	started := make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
-		<-release
+		<-r.Context().Done() // stuck until the connection goes
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, h, 50*time.Millisecond) }()
-	go http.Get("http://" + ln.Addr().String() + "/")
+	var logBuf syncBuffer
+	cfg := serveConfig{WriteTimeout: 10 * time.Second, Grace: 50 * time.Millisecond}
+	go func() { served <- serve(ctx, ln, h, cfg, log.New(&logBuf, "", 0)) }()
+	got := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		got <- err
+	}()
 	<-started
 	cancel()
-	if err := <-served; !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("serve with a stuck request: %v, want the shutdown deadline error", err)
+	if err := <-served; err != nil {
+		t.Errorf("serve with a stuck request: %v, want nil (a stop, cut or not, is no error)", err)
+	}
+	if err := <-got; err == nil {
+		t.Error("the stuck request got a response; want its connection cut")
+	}
+	for _, want := range []string{
+		"stopping: waiting up to 50ms for 1 request in flight\n",
+		"grace period of 50ms over: cut 1 connection, 1 request in flight\n",
+	} {
+		if !strings.Contains(logBuf.String(), want) {
+			t.Errorf("log %q lacks %q", logBuf.String(), want)
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -164,7 +163,7 @@ func (s staticFiles) serveFile(w http.ResponseWriter, r *http.Request, name stri
 	// need it). ServeContent replaces it for ranges and drops it for 304s
 	// and errors.
 	h.Set("Content-Length", strconv.FormatInt(info.Size(), 10))
-	http.ServeContent(w, r, name, info.ModTime(), quietSeeker{rs})
+	http.ServeContent(&plainErrors{ResponseWriter: w}, r, name, info.ModTime(), rs)
 }
 
 // siblingSuffix returns the file name suffix of a content coding's
@@ -193,14 +192,33 @@ func etag(info fs.FileInfo, encoding string) string {
 	return strconv.Quote(tag)
 }
 
-// quietSeeker hides the text of Seek errors: http.ServeContent would send
-// it to the client in a 500 response.
-type quietSeeker struct{ io.ReadSeeker }
-
-func (q quietSeeker) Seek(offset int64, whence int) (int64, error) {
-	n, err := q.ReadSeeker.Seek(offset, whence)
-	if err != nil {
-		err = fmt.Errorf("seek failed")
-	}
-	return n, err
+// plainErrors turns the error responses of http.ServeContent into ours:
+// ServeContent answers a range it cannot satisfy (416) or a failed seek
+// (500) with http.Error and Go's own message ("invalid range: failed to
+// overlap", the text of the seek error); plainErrors sends httpError's
+// status text and headers instead, and drops what ServeContent then writes.
+// The Content-Range of a 416 (bytes */size) stays: it is what the client
+// needs to ask again.
+type plainErrors struct {
+	http.ResponseWriter
+	failed bool // an error status was sent: drop the caller's body
 }
+
+func (p *plainErrors) WriteHeader(code int) {
+	if code < 400 || p.failed {
+		p.ResponseWriter.WriteHeader(code)
+		return
+	}
+	p.failed = true
+	httpError(p.ResponseWriter, code)
+}
+
+func (p *plainErrors) Write(b []byte) (int, error) {
+	if p.failed {
+		return len(b), nil
+	}
+	return p.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (p *plainErrors) Unwrap() http.ResponseWriter { return p.ResponseWriter }
