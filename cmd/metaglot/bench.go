@@ -40,7 +40,7 @@ type benchResult struct {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "[-workload A|B|all] [-threads N] [-n CALLS] [-json]", stderr)
 	which := fs.String("workload", "all", "workload to time: A (embed 100 images, inference), B (ProtoNet training step, 200 images) or all")
-	threads := fs.Int("threads", 0, "worker threads (0: one per CPU, runtime.GOMAXPROCS)")
+	threads := addThreadsFlag(fs)
 	n := fs.Int("n", 20, "timed calls per workload, after warm-up; the median is reported (at least 20)")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload")
 	if err := parseFlags(fs, args); err != nil {
@@ -53,16 +53,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		names = []string{*which}
 	}
-	if *threads < 0 {
-		return usagef("-threads %d: want 0 (one per CPU) or more", *threads)
+	if err := checkThreads(*threads); err != nil {
+		return err
 	}
 	if *n < 20 {
 		return usagef("-n %d: want at least 20 calls for a median", *n)
 	}
-	th := *threads
-	if th == 0 {
-		th = runtime.GOMAXPROCS(0)
-	}
+	th := resolveThreads(*threads)
 	pool := gemm.NewPool(th)
 	defer pool.Close()
 	for _, name := range names {

@@ -42,8 +42,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if *supportDir == "" || *queryDir == "" {
 		return usagef("-support and -query are required")
 	}
-	if *mf.threads < 0 {
-		return usagef("-threads %d: want ≥ 0", *mf.threads)
+	if err := mf.check(); err != nil {
+		return err
 	}
 	classes, support, labels, err := readSupport(*supportDir)
 	if err != nil {

@@ -56,8 +56,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-episodes %d: want at least 1", *episodes)
 	case *classes != "test" && *classes != "train":
 		return usagef("-classes %q: want test or train", *classes)
-	case *mf.threads < 0:
-		return usagef("-threads %d: want ≥ 0", *mf.threads)
+	}
+	if err := mf.check(); err != nil {
+		return err
 	}
 	par := gemm.NewPool(*mf.threads)
 	defer par.Close()

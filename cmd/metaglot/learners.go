@@ -11,6 +11,7 @@ import (
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/episode"
+	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/maml"
 	"metaglot/core/modelfile"
@@ -67,18 +68,20 @@ func (c runConfig) check() error {
 		return usagef("-way %d: want at least 2", c.Way)
 	case c.Shot < 1 || c.Query < 1 || c.Shot+c.Query > omniglot.Drawers:
 		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", c.Shot, c.Query, omniglot.Drawers)
-	case c.Episodes < 1:
-		return usagef("-episodes %d: want at least 1", c.Episodes)
+	case c.Way > maxEpisodeImages || c.Way*(c.Shot+c.Query) > maxEpisodeImages:
+		return usagef("-way %d -shot %d -query %d: %d images per episode, over the limit of %d", c.Way, c.Shot, c.Query, c.Way*(c.Shot+c.Query), maxEpisodeImages)
+	case c.Episodes < 1 || c.Episodes > maxEpisodes:
+		return usagef("-episodes %d: want 1 to %d", c.Episodes, maxEpisodes)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return usagef("-lr %v: want a positive number", c.LR)
 	case c.LRHalve < 0:
 		return usagef("-lr-halve-every %d: want ≥ 0", c.LRHalve)
-	case c.MetaBatch < 1:
-		return usagef("-meta-batch %d: want at least 1", c.MetaBatch)
-	case c.Algo != "protonet" && (c.InnerSteps < 1 || c.AdaptSteps < 1):
-		return usagef("-inner-steps %d -adapt-steps %d: want at least 1", c.InnerSteps, c.AdaptSteps)
-	case c.Algo != "protonet" && !(c.InnerLR > 0):
-		return usagef("-inner-lr %v: want a positive number", c.InnerLR)
+	case c.MetaBatch < 1 || c.MetaBatch > maxStepImages/(c.Way*(c.Shot+c.Query)):
+		return usagef("-meta-batch %d: want 1 to %d (at most %d images per step)", c.MetaBatch, maxStepImages/(c.Way*(c.Shot+c.Query)), maxStepImages)
+	case c.Algo != "protonet" && (c.InnerSteps < 1 || c.InnerSteps > maxSteps || c.AdaptSteps < 1 || c.AdaptSteps > maxSteps):
+		return usagef("-inner-steps %d -adapt-steps %d: want 1 to %d", c.InnerSteps, c.AdaptSteps, maxSteps)
+	case c.Algo != "protonet" && (!(c.InnerLR > 0) || c.InnerLR > maxInnerLR):
+		return usagef("-inner-lr %v: want a number above 0 and at most %v", c.InnerLR, maxInnerLR)
 	case c.Algo == "protonet" && c.BN != "":
 		return usagef("-bn: ProtoNet always classifies with its running statistics; -bn is for fomaml and reptile")
 	case c.Algo != "protonet" && !validBN(c.BN):
@@ -87,8 +90,8 @@ func (c runConfig) check() error {
 		return usagef("-proto-head: Reptile does not learn with it (its support loss starts at ≈ 0); use it with eval or classify")
 	case c.CheckpointEvery < 1:
 		return usagef("-checkpoint-every %d: want at least 1", c.CheckpointEvery)
-	case c.ValEvery < 0 || c.ValEpisodes < 1:
-		return usagef("-val-every %d -val-episodes %d: want ≥ 0 and ≥ 1", c.ValEvery, c.ValEpisodes)
+	case c.ValEvery < 0 || c.ValEpisodes < 1 || c.ValEpisodes > maxValEpisodes:
+		return usagef("-val-every %d -val-episodes %d: want ≥ 0 and 1 to %d", c.ValEvery, c.ValEpisodes, maxValEpisodes)
 	}
 	return nil
 }
@@ -209,10 +212,11 @@ type runMeta struct {
 	Config   runConfig
 	Episodes int
 	Seconds  float64
+	Threads  int // worker threads of the run; 0: not recorded
 }
 
 func (m runMeta) encode() map[string]string {
-	return modelfile.Meta{Kind: m.Kind, Config: m.Config.Config, Episodes: m.Episodes, Seconds: m.Seconds}.Encode()
+	return modelfile.Meta{Kind: m.Kind, Config: m.Config.Config, Episodes: m.Episodes, Seconds: m.Seconds, Threads: m.Threads}.Encode()
 }
 
 func decodeMeta(path string, meta map[string]string) (runMeta, error) {
@@ -223,7 +227,7 @@ func decodeMeta(path string, meta map[string]string) (runMeta, error) {
 	if !containsString(algoNames(), fm.Config.Algo) {
 		return runMeta{}, fmt.Errorf("%s: unknown algorithm %q", path, fm.Config.Algo)
 	}
-	return runMeta{Kind: fm.Kind, Config: runConfig{fm.Config}, Episodes: fm.Episodes, Seconds: fm.Seconds}, nil
+	return runMeta{Kind: fm.Kind, Config: runConfig{fm.Config}, Episodes: fm.Episodes, Seconds: fm.Seconds, Threads: fm.Threads}, nil
 }
 
 // writeModel saves l's parameters as an inference-ready model file.
@@ -285,6 +289,18 @@ func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta
 			raw.Add(n, t)
 		}
 	}
+	// The head's size comes from the file: its config must agree before
+	// anything is allocated from it.
+	if m.Config.hasHead() {
+		w := raw.Get(learner.HeadName + ".weight")
+		if w == nil || len(w.Shape) != 2 || w.Shape[0] != m.Config.Way {
+			shape := "missing"
+			if w != nil {
+				shape = fmt.Sprintf("%v", w.Shape)
+			}
+			return nil, nil, m, fmt.Errorf("%s: config says a %d-class head, but tensor %s.weight is %s", path, m.Config.Way, learner.HeadName, shape)
+		}
+	}
 	params = newParams(m.Config)
 	if err := checkpoint.LoadInto(params, raw); err != nil {
 		return nil, nil, m, fmt.Errorf("%s: %w", path, err)
@@ -293,21 +309,29 @@ func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta
 }
 
 // loadCheckpoint returns a learner that continues the run saved in the
-// checkpoint at path.
-func loadCheckpoint(path string, par nn.Parallel) (learner.Learner, runMeta, error) {
+// checkpoint at path, with its convolutions on the pool that newPool
+// returns for the checkpoint's metadata (whose Threads says how many
+// workers the run had).
+func loadCheckpoint(path string, newPool func(runMeta) (*gemm.Pool, error)) (learner.Learner, *gemm.Pool, runMeta, error) {
 	params, optim, m, err := loadModel(path)
 	if err != nil {
-		return nil, m, err
+		return nil, nil, m, err
 	}
 	if m.Kind != modelfile.KindCheckpoint {
-		return nil, m, fmt.Errorf("%s is a model, not a checkpoint", path)
+		return nil, nil, m, fmt.Errorf("%s is a model, not a checkpoint", path)
+	}
+	par, err := newPool(m)
+	if err != nil {
+		return nil, nil, m, err
 	}
 	l, err := newLearner(m.Config, params, par)
 	if err != nil {
-		return nil, m, fmt.Errorf("%s: %w", path, err)
+		par.Close()
+		return nil, nil, m, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := l.LoadOptimState(optim); err != nil {
-		return nil, m, fmt.Errorf("%s: optimizer state: %w", path, err)
+		par.Close()
+		return nil, nil, m, fmt.Errorf("%s: optimizer state: %w", path, err)
 	}
-	return l, m, nil
+	return l, par, m, nil
 }

@@ -7,6 +7,13 @@ import (
 	"metaglot/core/tensor"
 )
 
+// NoAdapt is the AdaptSteps of maml.Config and reptile.Config that asks for
+// no adaptation at all (0 there means the reference 10 steps): Adapt then
+// classifies with the meta-learned weights as they are (with a head built
+// from the support prototypes if ProtoHead is set, and the BatchNorm
+// statistics the configuration names). It measures what adaptation adds.
+const NoAdapt = -1
+
 // Task is one few-shot episode as a learner sees it: a support set of
 // labelled images of Way classes and a query set of labelled images of the
 // same classes. Labels are in [0, Way). Images are 1×28×28, 1 = ink.

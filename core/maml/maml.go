@@ -14,7 +14,7 @@ import (
 type Config struct {
 	InnerSteps int     // inner SGD steps in training; 0 means 1
 	InnerLR    float64 // inner learning rate α; 0 means 0.4
-	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10
+	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10, learner.NoAdapt none
 	LR         float64 // outer Adam learning rate β; 0 means 1e-3
 	// ProtoHead initialises the head of every task from the support
 	// prototypes instead of meta-learning it (see the package doc).
@@ -65,7 +65,7 @@ type Learner struct {
 // cfg a negative value.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	cfg = cfg.withDefaults()
-	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.LR < 0 {
+	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.LR < 0 {
 		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
 	}
 	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
@@ -210,7 +210,7 @@ func (l *Learner) adapt(t *learner.Task, steps int) (fast, grads *tensor.Set, er
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, _, err := l.adapt(t, l.cfg.AdaptSteps)
+	fast, _, err := l.adapt(t, max(l.cfg.AdaptSteps, 0))
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}

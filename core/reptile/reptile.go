@@ -13,7 +13,7 @@ import (
 type Config struct {
 	InnerSteps int     // inner SGD steps in training; 0 means 5
 	InnerLR    float64 // inner learning rate α; 0 means 0.1
-	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10
+	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10, learner.NoAdapt none
 	Epsilon    float64 // outer step size ε (the start of the schedule); 0 means 1
 	// ProtoHead initialises the head of every task from the support
 	// prototypes instead of meta-learning it (see package maml). It is
@@ -65,7 +65,7 @@ type Learner struct {
 // value.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	cfg = cfg.withDefaults()
-	if cfg.InnerSteps < 0 || cfg.AdaptSteps < 0 || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
+	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
 	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
@@ -197,7 +197,7 @@ func (l *Learner) adapt(t *learner.Task, steps int) (*tensor.Set, error) {
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, err := l.adapt(t, l.cfg.AdaptSteps)
+	fast, err := l.adapt(t, max(l.cfg.AdaptSteps, 0))
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"math"
+	"runtime"
+	"strconv"
+)
+
+// Limits on the numbers metaglot accepts, from flags and from the config of
+// a model or checkpoint file alike. They are far above any sensible setting
+// and exist so that a typo or a hostile file is refused in one line instead
+// of exhausting memory or running for ever.
+const (
+	// maxSteps bounds inner and adaptation SGD steps (-inner-steps,
+	// -adapt-steps; the references use 1 to 10).
+	maxSteps = 10000
+	// maxInnerLR bounds the inner SGD learning rate (-inner-lr; the
+	// references use 0.1 and 0.4).
+	maxInnerLR = 10.0
+	// maxEpisodeImages bounds the images of one episode, way×(shot+query):
+	// ProtoNet's 60-way 5-shot 5-query episode has 600. Its Conv4
+	// activations take about 200 kB an image in training.
+	maxEpisodeImages = 5000
+	// maxStepImages bounds the images of one training step,
+	// meta-batch×way×(shot+query): FOMAML's reference step has 2560.
+	maxStepImages = 20000
+	// maxEpisodes bounds training episodes (-episodes; the references
+	// use 20000 and 60000).
+	maxEpisodes = 1_000_000_000
+	// maxValEpisodes bounds the episodes of one held-out measurement.
+	maxValEpisodes = 1_000_000
+)
+
+// maxThreads is the largest -threads: four workers per CPU. More only adds
+// memory (each worker keeps its own buffers) and contention.
+func maxThreads() int { return 4 * runtime.NumCPU() }
+
+// addThreadsFlag defines -threads on fs, the same for every command.
+func addThreadsFlag(fs *flag.FlagSet) *int {
+	return fs.Int("threads", 0, "worker threads for the convolutions, 0 to "+strconv.Itoa(maxThreads())+" (4 per CPU) (default 0: one per CPU)")
+}
+
+// checkThreads returns a usage error unless n is a valid -threads: 0 (one
+// per CPU) up to maxThreads.
+func checkThreads(n int) error {
+	if n < 0 || n > maxThreads() {
+		return usagef("-threads %d: want 0 (one per CPU) to %d (4 per CPU)", n, maxThreads())
+	}
+	return nil
+}
+
+// resolveThreads returns the worker count -threads n stands for.
+func resolveThreads(n int) int {
+	if n == 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return n
+}
+
+// checkSteps returns a usage error naming the flag if steps is outside
+// [min, maxSteps].
+func checkSteps(name string, steps, min int) error {
+	if steps < min || steps > maxSteps {
+		return usagef("%s %d: want %d to %d", name, steps, min, maxSteps)
+	}
+	return nil
+}
+
+// checkInnerLR returns a usage error unless lr is in (0, maxInnerLR].
+func checkInnerLR(lr float64) error {
+	if !(lr > 0) || lr > maxInnerLR || math.IsInf(lr, 0) {
+		return usagef("-inner-lr %v: want a number above 0 and at most %v", lr, maxInnerLR)
+	}
+	return nil
+}
+
+// flagsSet returns the names of the flags of fs given on the command line.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
