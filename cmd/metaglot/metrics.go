@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"metaglot/core/checkpoint"
 )
 
 // metricsFile is the name of the JSON-lines log a training run writes in
@@ -105,7 +107,7 @@ func truncateMetrics(dir string, episode int) error {
 // renames it over path, so that path holds either the old or the new
 // contents, never a mix.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), checkpoint.TempPattern(path)) // so RemoveTemps finds it
 	if err != nil {
 		return err
 	}

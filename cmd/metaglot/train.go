@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
+	"metaglot/core/checkpoint"
 	"metaglot/core/episode"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
@@ -52,7 +54,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
 	fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
 	fs.Int("val-episodes", 0, "episodes per held-out measurement (default 100)")
-	threads := fs.Int("threads", 0, "worker threads for the convolutions (default: all CPUs)")
+	threads := addThreadsFlag(fs)
 	progress := fs.Bool("progress", true, "show a progress bar on stderr")
 	assets := fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)")
 	if err := parseFlags(fs, args); err != nil {
@@ -61,13 +63,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usagef("-out is required")
 	}
+	if err := checkThreads(*threads); err != nil {
+		return err
+	}
+	threadsSet := flagsSet(fs)["threads"]
 
 	ckptPath := filepath.Join(*out, checkpointFile)
 	var cfg runConfig
 	var start int
 	var seconds float64
-	par := gemm.NewPool(*threads)
-	defer par.Close()
+	th := resolveThreads(*threads) // recorded in every checkpoint
+	var par *gemm.Pool
+	defer func() {
+		if par != nil {
+			par.Close()
+		}
+	}()
 	var l learner.Learner
 
 	if *resume && *initFrom != "" {
@@ -82,9 +93,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer unlock()
-		var m runMeta
-		if l, m, err = loadCheckpoint(ckptPath, par); err != nil {
+		if err := removeRunTemps(*out, stderr); err != nil {
 			return err
+		}
+		var m runMeta
+		var note string
+		l, par, m, err = loadCheckpoint(ckptPath, func(m runMeta) (*gemm.Pool, error) {
+			th, note = resumeThreads(m.Threads, threadsSet, th, *out)
+			return gemm.NewPool(th), nil
+		})
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
 		}
 		cfg, start, seconds = m.Config, m.Episodes, m.Seconds
 		if *algo != "" && *algo != cfg.Algo {
@@ -108,7 +130,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := truncateMetrics(*out, start); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
-		fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d\n", cfg.Algo, *out, start, cfg.Episodes)
+		fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d with %d threads\n", cfg.Algo, *out, start, cfg.Episodes, th)
 	} else {
 		if *algo == "" {
 			return usagef("-algo is required (protonet, fomaml or reptile)")
@@ -135,6 +157,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer unlock()
+		if err := removeRunTemps(*out, stderr); err != nil {
+			return err
+		}
 		if err := truncateMetrics(*out, 0); err != nil {
 			return fmt.Errorf("metrics: %w", err)
 		}
@@ -144,6 +169,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
+		par = gemm.NewPool(th)
 		if l, err = newLearner(cfg, params, par); err != nil {
 			return err
 		}
@@ -200,7 +226,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	t0 := time.Now()
 	elapsed := func() float64 { return seconds + time.Since(t0).Seconds() }
 	save := func(ep int) error {
-		m := runMeta{Config: cfg, Episodes: ep, Seconds: elapsed()}
+		m := runMeta{Config: cfg, Episodes: ep, Seconds: elapsed(), Threads: th}
 		if err := writeCheckpoint(ckptPath, l, m); err != nil {
 			return err
 		}
@@ -273,7 +299,50 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar.Finish()
+	if err := removeRunTemps(*out, stderr); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "trained %s for %d episodes in %.0f s; model in %s\n", cfg.Algo, ep, elapsed(), filepath.Join(*out, modelFile))
+	return nil
+}
+
+// resumeThreads returns the worker threads to resume a run with, and a
+// line to tell the user why (or "" when nothing needs saying): a run's
+// sums depend on how its convolutions are split among workers, so only
+// its own thread count, recorded in the checkpoint, continues it
+// bit-identically. recorded is the checkpoint's count (0: not recorded,
+// an older metaglot); given says whether -threads was given, th what it
+// resolves to.
+func resumeThreads(recorded int, given bool, th int, dir string) (int, string) {
+	switch {
+	case recorded == 0:
+		return th, fmt.Sprintf("note: the checkpoint in %s does not record its threads (written by an older metaglot): threads unknown; continuing with %d, so the result may differ from an uninterrupted run", dir, th)
+	case !given && recorded > maxThreads():
+		return maxThreads(), fmt.Sprintf("warning: the run in %s was trained with %d threads, more than this machine's limit of %d: continuing with %d, which will not be bit-identical to an uninterrupted run", dir, recorded, maxThreads(), maxThreads())
+	case !given:
+		return recorded, ""
+	case recorded != th:
+		return th, fmt.Sprintf("warning: -threads %d, but the run in %s was trained with %d: the continuation will not be bit-identical to an uninterrupted run (leave -threads out to use %d)", th, dir, recorded, recorded)
+	}
+	return th, ""
+}
+
+// removeRunTemps removes the temporary files that a training run killed
+// while writing its checkpoint, model, chart or metrics left in dir (see
+// checkpoint.RemoveTemps), saying so on stderr. The caller holds dir's
+// lock, so no writer of this run can be at work.
+func removeRunTemps(dir string, stderr io.Writer) error {
+	var removed []string
+	for _, name := range []string{checkpointFile, modelFile, chartFile, metricsFile} {
+		r, err := checkpoint.RemoveTemps(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		removed = append(removed, r...)
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(stderr, "removed %d temporary files an interrupted write left in %s: %s\n", len(removed), dir, strings.Join(removed, " "))
+	}
 	return nil
 }
 

@@ -1,10 +1,13 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"metaglot/core/tensor"
 )
@@ -24,10 +27,42 @@ func Write(path string, tensors *tensor.Set, meta map[string]string) error {
 	return writeAtomic(path, func(w io.Writer) error { return Encode(w, tensors, meta) })
 }
 
+// TempPattern returns the os.CreateTemp pattern of the temporary file that
+// Write uses for path, in path's directory: ".NAME.tmp*" for NAME the base
+// name of path. Other atomic writers may use it, so that RemoveTemps
+// cleans up after them too.
+func TempPattern(path string) string { return "." + filepath.Base(path) + ".tmp*" }
+
+// RemoveTemps removes the temporary files a writer killed in the middle of
+// writing path left behind (TempPattern's, whose "*" os.CreateTemp filled
+// with digits), and returns the names it removed. Nothing else is touched.
+// Call it only when no writer of path can be running, e.g. while holding a
+// lock on the directory.
+func RemoveTemps(path string) ([]string, error) {
+	dir := filepath.Dir(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: temporary files of %s: %w", path, err)
+	}
+	prefix := strings.TrimSuffix(TempPattern(path), "*")
+	var removed []string
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("checkpoint: temporary files of %s: %w", path, err)
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
+}
+
 // writeAtomic replaces path by what write writes, atomically.
 func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := os.CreateTemp(dir, TempPattern(path))
 	if err != nil {
 		return fmt.Errorf("checkpoint: write %s: %w", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,4 +165,40 @@ func TestWriteMakesReadableFile(t *testing.T) {
 	if fi.Mode().Perm() != 0o644 {
 		t.Errorf("file mode %v, want -rw-r--r--", fi.Mode().Perm())
 	}
+}
+
+// TestRemoveTemps: the leftovers of a Write killed midway — made here by
+// os.CreateTemp with Write's own pattern, as Write makes them — are
+// removed; files that only look alike are not.
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "checkpoint.safetensors")
+	if err := Write(path, randomSet(2), nil); err != nil {
+		t.Fatal(err)
+	}
+	var stale []string
+	for range 2 {
+		f, err := os.CreateTemp(dir, TempPattern(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		stale = append(stale, filepath.Base(f.Name()))
+	}
+	keep := []string{".checkpoint.safetensors.tmp", ".checkpoint.safetensors.tmp12x", "checkpoint.safetensors.tmp12",
+		".model.safetensors.tmp12", ".checkpoint.safetensors.tmp.bak"}
+	for _, n := range keep {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveTemps(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(stale) // ReadDir's order
+	if !slices.Equal(removed, stale) {
+		t.Errorf("removed %q, want %q", removed, stale)
+	}
+	only(t, dir, slices.Sorted(slices.Values(append(keep, "checkpoint.safetensors")))...)
 }

@@ -12,7 +12,13 @@
 //	"config"        the Config of the run, as JSON
 //	"episodes"      episodes trained (for a checkpoint, where to resume)
 //	"wall_seconds"  training wall time
+//	"threads"       worker threads of the run's convolutions (optional;
+//	                absent in files of older versions: unknown)
 //	"description"   free text (optional)
+//
+// The threads are recorded because a run's floating-point sums depend on
+// how its convolutions are split among workers: a run resumed with another
+// thread count continues correctly but not bit-identically.
 //
 // `metaglot train` writes them, `metaglot eval`, `classify` and the page
 // read them, and the page's trainer writes them too, so a model trained in
@@ -73,6 +79,7 @@ type Meta struct {
 	Config      Config
 	Episodes    int
 	Seconds     float64
+	Threads     int // worker threads of the run; 0: unknown (not recorded)
 	Description string
 }
 
@@ -85,6 +92,9 @@ func (m Meta) Encode() map[string]string {
 		"config":       string(cfg),
 		"episodes":     strconv.Itoa(m.Episodes),
 		"wall_seconds": strconv.FormatFloat(m.Seconds, 'f', 1, 64),
+	}
+	if m.Threads > 0 {
+		out["threads"] = strconv.Itoa(m.Threads)
 	}
 	if m.Description != "" {
 		out["description"] = m.Description
@@ -111,6 +121,11 @@ func Decode(meta map[string]string) (Meta, error) {
 	}
 	if m.Seconds, err = strconv.ParseFloat(meta["wall_seconds"], 64); err != nil {
 		return m, fmt.Errorf("bad \"wall_seconds\" metadata %q", meta["wall_seconds"])
+	}
+	if t, ok := meta["threads"]; ok {
+		if m.Threads, err = strconv.Atoi(t); err != nil || m.Threads < 1 {
+			return m, fmt.Errorf("bad \"threads\" metadata %q", t)
+		}
 	}
 	if meta["algo"] != m.Config.Algo {
 		return m, fmt.Errorf("\"algo\" metadata %q disagrees with the config's %q", meta["algo"], m.Config.Algo)

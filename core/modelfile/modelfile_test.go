@@ -11,10 +11,11 @@ func TestRoundTrip(t *testing.T) {
 		Config:      Config{Algo: "fomaml", Split: "vinyals", Way: 5, Shot: 1, Query: 15, Episodes: 800, LR: 1e-3, InnerSteps: 1, InnerLR: 0.4, AdaptSteps: 10, MetaBatch: 8, ProtoHead: true, Seed: 7, CheckpointEvery: 100, Init: "protonet.safetensors (protonet, 12 episodes, sha256 0011)"},
 		Episodes:    400,
 		Seconds:     12.5,
+		Threads:     3,
 		Description: "a test",
 	}
 	enc := m.Encode()
-	if enc["metaglot"] != "checkpoint" || enc["algo"] != "fomaml" || enc["episodes"] != "400" || enc["wall_seconds"] != "12.5" {
+	if enc["metaglot"] != "checkpoint" || enc["algo"] != "fomaml" || enc["episodes"] != "400" || enc["wall_seconds"] != "12.5" || enc["threads"] != "3" {
 		t.Fatalf("metadata %v", enc)
 	}
 	for _, key := range []string{`"inner_lr":0.4`, `"proto_head":true`, `"lr_halve_every":0`, `"init":"protonet.safetensors`} {
@@ -48,6 +49,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"episodes", "many", `bad "episodes"`},
 		{"wall_seconds", "", `bad "wall_seconds"`},
 		{"algo", "reptile", `disagrees`},
+		{"threads", "0", `bad "threads"`},
+		{"threads", "two", `bad "threads"`},
 	} {
 		meta := map[string]string{}
 		for k, v := range good {
@@ -57,6 +60,19 @@ func TestDecodeErrors(t *testing.T) {
 		if _, err := Decode(meta); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s=%q: error %v, want one containing %q", tc.key, tc.value, err, tc.want)
 		}
+	}
+}
+
+// TestThreadsUnknown: files of older versions record no threads; they
+// decode with Threads 0, and Encode leaves an unknown count out.
+func TestThreadsUnknown(t *testing.T) {
+	enc := Meta{Kind: KindCheckpoint, Config: Config{Algo: "protonet"}, Episodes: 3}.Encode()
+	if _, ok := enc["threads"]; ok {
+		t.Errorf("unknown threads written: %v", enc)
+	}
+	m, err := Decode(enc)
+	if err != nil || m.Threads != 0 {
+		t.Errorf("Decode = %+v, %v; want Threads 0", m, err)
 	}
 }
 
