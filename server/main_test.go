@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -354,5 +356,144 @@ func TestBinaryStartupFailureExitsOne(t *testing.T) {
 	_, err = exec.Command(bin, "-nope").CombinedOutput()
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 		t.Errorf("bad flag: %v, want exit status 2", err)
+	}
+}
+
+// startBinary starts the server binary with args after -addr 127.0.0.1:0
+// and returns the address it serves on, its stderr and the command; the
+// process is killed if the test ends first.
+func startBinary(t *testing.T, bin string, args ...string) (addr string, stderr *syncBuffer, cmd *exec.Cmd) {
+	t.Helper()
+	cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	stderr = &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL printed: %v; stderr %q", err, stderr.String())
+	}
+	_, url, _ := strings.Cut(strings.TrimSpace(line), " on ")
+	return strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"), stderr, cmd
+}
+
+// waitExit waits up to 20 s for cmd to end and returns what Wait said.
+func waitExit(t *testing.T, cmd *exec.Cmd) error {
+	t.Helper()
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("server still running 20 s after the signal")
+		return nil
+	}
+}
+
+// startDownload asks addr for path on a connection with a small receive
+// window, reads the response headers and nothing more: a download in
+// flight, stalled until the caller reads the body.
+func startDownload(t *testing.T, addr, path string) *http.Response {
+	t.Helper()
+	conn := dialWindow(t, addr, 64<<10)
+	if _, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	return resp
+}
+
+func TestBinaryGraceCutsLongDownload(t *testing.T) {
+	bin := buildServer(t)
+	const size = 256 << 20
+	root := bigRoot(t, "big.bin", size)
+	addr, stderr, cmd := startBinary(t, bin, "-root", root, "-grace", "300ms", "-write-timeout", "1m")
+	resp := startDownload(t, addr, "/big.bin")
+	defer resp.Body.Close()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := waitExit(t, cmd); err != nil {
+		t.Errorf("after SIGTERM with a download cut: %v, want exit status 0; stderr %q", err, stderr.String())
+	}
+	log := stderr.String()
+	for _, want := range []string{
+		"stopping: waiting up to 300ms for 1 request in flight\n",
+		"grace period of 300ms over: cut 1 connection, 1 request in flight\n",
+		"stopped\n",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+	m := regexp.MustCompile(`GET /big\.bin 200 (\d+) `).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("no log line for the cut download:\n%s", log)
+	}
+	if sent, _ := strconv.Atoi(m[1]); sent >= size {
+		t.Errorf("the cut download logged %d bytes, want fewer than %d", sent, size)
+	}
+}
+
+func TestBinaryGraceLetsDownloadFinish(t *testing.T) {
+	bin := buildServer(t)
+	const size = 64 << 20
+	root := bigRoot(t, "big.bin", size)
+	addr, stderr, cmd := startBinary(t, bin, "-root", root, "-grace", "1m")
+	resp := startDownload(t, addr, "/big.bin")
+	defer resp.Body.Close()
+	cmd.Process.Signal(syscall.SIGTERM)
+	for end := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), "stopping:"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no stopping line 20 s after SIGTERM: %q", stderr.String())
+		}
+	}
+	// The download was in flight when the stop began, and it completes.
+	got, err := io.Copy(io.Discard, resp.Body)
+	if err != nil || got != size {
+		t.Errorf("download during the stop: %d bytes (%v), want all %d", got, err, size)
+	}
+	if err := waitExit(t, cmd); err != nil {
+		t.Errorf("after SIGTERM: %v, want exit status 0; stderr %q", err, stderr.String())
+	}
+	log := stderr.String()
+	for _, want := range []string{"stopping: waiting up to 1m0s for 1 request in flight\n", "GET /big.bin 200 " + strconv.Itoa(size) + " ", "stopped\n"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "cut") {
+		t.Errorf("stderr reports a cut, though the download finished:\n%s", log)
+	}
+}
+
+func TestBinarySecondSignalStopsAtOnce(t *testing.T) {
+	bin := buildServer(t)
+	root := bigRoot(t, "big.bin", 256<<20)
+	addr, stderr, cmd := startBinary(t, bin, "-root", root, "-grace", "10m", "-write-timeout", "10m")
+	resp := startDownload(t, addr, "/big.bin")
+	defer resp.Body.Close()
+	cmd.Process.Signal(syscall.SIGTERM)
+	for end := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), "stopping:"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no stopping line 20 s after SIGTERM: %q", stderr.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := waitExit(t, cmd) // well before the 10-minute grace
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("after a second SIGTERM: %v, want death by the signal", err)
+	}
+	if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("after a second SIGTERM: %v, want death by SIGTERM", err)
 	}
 }
