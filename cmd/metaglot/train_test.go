@@ -455,3 +455,122 @@ func TestTrainBN(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeRemovesTemps: the temporary files that a writer killed with
+// SIGKILL leaves in a run directory (os.CreateTemp's ".NAME.tmpDIGITS"
+// beside the checkpoint, the model, the chart and the metrics) are removed
+// when the run resumes, and when a new run starts in a directory that only
+// holds such leftovers; files that merely look alike are kept.
+func TestResumeRemovesTemps(t *testing.T) {
+	stale := []string{".checkpoint.safetensors.tmp2913405867", ".model.safetensors.tmp17", ".curves.png.tmp4", ".metrics.jsonl.tmp99"}
+	keep := []string{"notes.txt", ".checkpoint.safetensors.tmpmine", ".curves.png.tmp4.bak", "x.model.safetensors.tmp5"}
+	plant := func(dir string) {
+		t.Helper()
+		for _, n := range append(append([]string{}, stale...), keep...) {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("partial"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check := func(dir string) {
+		t.Helper()
+		for _, n := range stale {
+			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+				t.Errorf("%s is still in %s", n, dir)
+			}
+		}
+		for _, n := range keep {
+			if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+				t.Errorf("%s was removed from %s: %v", n, dir, err)
+			}
+		}
+	}
+
+	out := t.TempDir()
+	if code, _, stderr := runCLI(tinyTrain(out, "-episodes", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	plant(out)
+	code, _, stderr := runCLI(tinyTrain(out, "-resume", "-episodes", "3")...)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	if !strings.Contains(stderr, "removed 4 temporary files") {
+		t.Errorf("stderr %q does not say the leftovers were removed", stderr)
+	}
+	check(out)
+
+	fresh := t.TempDir()
+	plant(fresh)
+	if code, _, stderr := runCLI(tinyTrain(fresh, "-episodes", "1")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	check(fresh)
+}
+
+// TestResumeThreads: a checkpoint records its run's threads. Resumed
+// without -threads, the run continues with them, bit-identical to an
+// uninterrupted run; with another -threads it warns that the continuation
+// will not be bit-identical; a checkpoint of an older metaglot (no record)
+// still resumes and says the threads are unknown.
+func TestResumeThreads(t *testing.T) {
+	dir := t.TempDir()
+	straight, split := filepath.Join(dir, "straight"), filepath.Join(dir, "split")
+	if code, _, stderr := runCLI(tinyTrain(straight, "-threads", "3", "-episodes", "4", "-checkpoint-every", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runCLI(tinyTrain(split, "-threads", "3", "-episodes", "2")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, _, m, err := loadModel(filepath.Join(split, checkpointFile))
+	if err != nil || m.Threads != 3 {
+		t.Fatalf("checkpoint records threads %d (%v), want 3", m.Threads, err)
+	}
+	// Resume without -threads (tinyTrain's -threads 1 left out).
+	args := []string{"train", "-resume", "-episodes", "4", "-assets", testAssets, "-progress=false", "-out", split}
+	code, _, stderr := runCLI(args...)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	if !strings.Contains(stderr, "with 3 threads") || strings.Contains(stderr, "warning") {
+		t.Errorf("resume without -threads: stderr %q, want it to continue with the run's 3 threads, no warning", stderr)
+	}
+	want, _, _, err := loadModel(filepath.Join(straight, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, err := loadModel(filepath.Join(split, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Len() {
+		name, w := want.At(i)
+		if !slices.Equal(got.Get(name).Data, w.Data) {
+			t.Errorf("%s differs from the uninterrupted run's", name)
+		}
+	}
+
+	// Another -threads: a warning, and the run goes on.
+	code, _, stderr = runCLI(append(args[:len(args):len(args)], "-episodes", "5", "-threads", "1")...)
+	if code != 0 || !strings.Contains(stderr, "warning: -threads 1, but the run in "+split+" was trained with 3: the continuation will not be bit-identical") {
+		t.Errorf("resume with -threads 1: exit %d, stderr %q; want a warning", code, stderr)
+	}
+
+	// An older checkpoint: no "threads" metadata.
+	ckpt := filepath.Join(split, checkpointFile)
+	s, meta, err := checkpoint.Read(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["threads"] != "1" {
+		t.Errorf("checkpoint of the -threads 1 sitting records threads %q", meta["threads"])
+	}
+	delete(meta, "threads")
+	if err := checkpoint.Write(ckpt, s, meta); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(append(args[:len(args):len(args)], "-episodes", "6")...)
+	if code != 0 || !strings.Contains(stderr, "threads unknown") {
+		t.Errorf("resume of a checkpoint without threads: exit %d, stderr %q; want it to resume and say threads unknown", code, stderr)
+	}
+}
