@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -204,17 +204,22 @@ func readImages(files []string) (*tensor.Tensor, error) {
 	return t, nil
 }
 
+// decodePNG decodes the PNG file at path, refusing one over
+// preprocess.MaxPixels from its header alone (see preprocess.DecodePNG).
+// Errors name the file.
 func decodePNG(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%s: truncated PNG", path)
-		}
+	img, err := preprocess.DecodePNG(bufio.NewReader(f))
+	switch {
+	case errors.Is(err, preprocess.ErrTooLarge):
+		return nil, fmt.Errorf("%s: %v (scale the drawing down)", path, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("%s: truncated PNG", path)
+	case err != nil:
 		return nil, fmt.Errorf("%s: not a readable PNG: %v", path, err)
 	}
 	return img, nil

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -218,6 +221,62 @@ func TestClassifyErrors(t *testing.T) {
 		code, _, stderr := runCLI(append([]string{"classify"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(stderr, tc.msg) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line mentioning %q", tc.args, code, stderr, tc.code, tc.msg)
+		}
+	}
+}
+
+// claimingPNG returns a small PNG whose header claims a w×h 16-bit RGBA
+// image: a 1×1 PNG with its IHDR rewritten.
+func claimingPNG(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA64(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	ihdr := b[12 : 12+4+13] // type and data of the first chunk
+	binary.BigEndian.PutUint32(ihdr[4:], w)
+	binary.BigEndian.PutUint32(ihdr[8:], h)
+	binary.BigEndian.PutUint32(b[12+4+13:], crc32.ChecksumIEEE(ihdr))
+	return b
+}
+
+// TestClassifyHugePNG: a tiny PNG claiming 60000×60000 16-bit RGBA pixels
+// (28.8 GB decoded) and an honest 8000×8000 one are refused from their
+// headers in one line naming the file, as support or query (the first
+// used to end classify in a fatal out-of-memory error, the second took
+// 685 MB).
+func TestClassifyHugePNG(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	writeSquares(t, good, "a", "b")
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"bomb", claimingPNG(t, 60000, 60000), "60000x60000"},
+		{"wide", claimingPNG(t, 8000, 8000), "8000x8000"},
+	} {
+		bad := filepath.Join(dir, tc.name)
+		if err := os.MkdirAll(bad, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bad, "q.png"), tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		support := filepath.Join(dir, tc.name+"-support") // a.png, q.png
+		writeSquares(t, support, "a")
+		if err := os.WriteFile(filepath.Join(support, "q.png"), tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"-support", good, "-query", bad}, {"-support", support, "-query", good}} {
+			args = append([]string{"classify", "-algo", "protonet", "-assets", testAssets}, args...)
+			code, _, stderr := runCLI(args...)
+			if code != 1 || !strings.Contains(stderr, "q.png: preprocess: "+tc.want) || !strings.Contains(stderr, "more than 16777216 pixels") ||
+				strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+				t.Errorf("%v: exit %d, stderr %q; want one line naming q.png and %s", args, code, stderr, tc.want)
+			}
 		}
 	}
 }
