@@ -84,9 +84,20 @@ func (d *Dataset) AddAlphabetSheet(name string, pngBytes []byte) error {
 	if !ok {
 		return fmt.Errorf("omniglot: no alphabet %q in the index", name)
 	}
+	al := &d.index.Alphabets[a]
+	// The header first: a sheet of any other size is refused before its
+	// pixels are decoded (a few bytes can claim gigabytes of them).
+	cfg, err := png.DecodeConfig(bytes.NewReader(pngBytes))
+	if err != nil {
+		return fmt.Errorf("omniglot: sheet %s of %s: %w", al.File, name, err)
+	}
+	if n := len(al.Characters); cfg.Width != Drawers*ImageSize || cfg.Height != n*ImageSize {
+		return fmt.Errorf("omniglot: sheet %s of %s is %dx%d, want %dx%d (%d characters × %d drawers)",
+			al.File, name, cfg.Width, cfg.Height, Drawers*ImageSize, n*ImageSize, n, Drawers)
+	}
 	img, err := png.Decode(bytes.NewReader(pngBytes))
 	if err != nil {
-		return fmt.Errorf("omniglot: sheet %s of %s: %w", d.index.Alphabets[a].File, name, err)
+		return fmt.Errorf("omniglot: sheet %s of %s: %w", al.File, name, err)
 	}
 	if _, ok := img.(*image.Gray); !ok {
 		return fmt.Errorf("omniglot: sheet %s of %s: %T, want 8-bit greyscale", d.index.Alphabets[a].File, name, img)
