@@ -300,3 +300,32 @@ func TestAdaptInFrames(t *testing.T) {
 		t.Fatalf("6 classes: hint %q", s.Hint)
 	}
 }
+
+// TestImportChecks: a classes file above the cap is refused from its size
+// alone, and names with control or bidi characters are cleaned whether
+// they are typed, imported or restored.
+func TestImportChecks(t *testing.T) {
+	s := newState(t)
+	s.AddClass()
+	if err := s.CheckImport("big.json", 50<<20); err == nil {
+		t.Fatal("a 50 MB classes file passed CheckImport")
+	}
+	if want := "Import of big.json failed: the file is 50.0 MB; a classes file has at most 16 MB. Your classes are unchanged."; s.Message != want {
+		t.Errorf("message %q, want %q", s.Message, want)
+	}
+	if err := s.CheckImport("ok.json", 4096); err != nil || s.Classes.Len() != 1 {
+		t.Errorf("a 4 KB file: %v", err)
+	}
+
+	if !s.RenameClass(0, "a\u202Eevil\u0000") || s.Classes.Class(0).Name != "aevil" {
+		t.Errorf("typed name: %+q", s.Classes.Class(0).Name)
+	}
+	doc := []byte(`{"format":"metaglot-classes","version":1,"classes":[{"name":"\u2066x\u2069\u200f"}]}`)
+	if err := s.Import("bidi.json", doc); err != nil || s.Classes.Class(0).Name != "x" {
+		t.Errorf("imported name: %+q, %v", s.Classes.Class(0).Name, err)
+	}
+	r := newState(t)
+	if err := r.Restore(doc); err != nil || r.Classes.Class(0).Name != "x" {
+		t.Errorf("restored name: %+q, %v", r.Classes.Class(0).Name, err)
+	}
+}

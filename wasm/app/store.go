@@ -39,6 +39,17 @@ func (s *State) Import(name string, data []byte) error {
 	return nil
 }
 
+// CheckImport refuses a classes file of size bytes before it is read when
+// it is larger than classes.MaxFileBytes: Message says so, naming the file
+// and both sizes, and the classes stay.
+func (s *State) CheckImport(name string, size int64) error {
+	if err := classes.CheckFileSize(size); err != nil {
+		s.Message = fmt.Sprintf("Import of %s failed: %v. Your classes are unchanged.", name, err)
+		return err
+	}
+	return nil
+}
+
 func (s *State) replace(l *classes.List) {
 	s.Classes.Replace(l)
 	s.Selected = -1

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"metaglot/core/preprocess"
@@ -17,7 +18,21 @@ const (
 	MaxExamples = 20
 	// MaxNameLen is the longest class name, in characters.
 	MaxNameLen = 40
+	// MaxFileBytes is the largest classes document Decode reads, and the
+	// largest file the page's import reads: 16 MB. A full list (20
+	// classes of 20 drawings of a few hundred points each) is about 2 MB;
+	// real 28×28 images take 1 KB each.
+	MaxFileBytes = 16 << 20
 )
+
+// CheckFileSize refuses a classes file of size bytes above MaxFileBytes,
+// with an error that says both sizes.
+func CheckFileSize(size int64) error {
+	if size > MaxFileBytes {
+		return fmt.Errorf("the file is %.1f MB; a classes file has at most %d MB", float64(size)/(1<<20), MaxFileBytes>>20)
+	}
+	return nil
+}
 
 // Example is one drawing of a class: Strokes in the pad frame, or, when
 // Strokes is empty, a 28×28 ink image in Image (1 is ink).
@@ -86,11 +101,12 @@ func (l *List) Examples() int {
 	return n
 }
 
-// CheckName returns the cleaned name (spaces trimmed) or an error if it is
+// CheckName returns the cleaned name (see CleanName) or an error if it is
 // empty, too long or, for a class other than self (−1 for none), already
-// taken.
+// taken. Every way a name comes in — typed, imported, restored from
+// storage — passes here.
 func (l *List) CheckName(name string, self int) (string, error) {
-	name = strings.TrimSpace(name)
+	name = CleanName(name)
 	switch {
 	case name == "":
 		return "", errors.New("a class needs a name")
@@ -103,6 +119,26 @@ func (l *List) CheckName(name string, self int) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// CleanName returns name as the page shows it: every space character
+// (tab, newline, no-break space, line separator, …) becomes a plain space,
+// control and format characters (Unicode categories Cc and Cf: NUL, the
+// bidirectional overrides and isolates U+202A–U+202E and U+2066–U+2069,
+// the marks U+200E and U+200F, zero-width characters) are dropped, so
+// that "a\u202Eevil" cannot show as reversed text, and the spaces at
+// either end are trimmed. Bytes that are not UTF-8 become U+FFFD.
+func CleanName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.In(r, unicode.Cc, unicode.Cf):
+			return -1
+		}
+		return r
+	}, name)
+	return strings.TrimSpace(name)
 }
 
 // NextName returns the first of "Class 1", "Class 2", … not yet taken.

@@ -78,12 +78,16 @@ func (l *List) Encode() []byte {
 func round2(v float32) float64 { return math.Round(float64(v)*100) / 100 }
 
 // Decode parses a JSON document made by Encode and returns its classes. It
-// returns an error naming the first problem: not JSON, another format or
+// returns an error naming the first problem: more than MaxFileBytes, not
+// JSON, another format or
 // version, too many classes or examples, a bad or duplicate name, an
 // example with neither or both of strokes and image, too many strokes or
 // points, a coordinate that is not finite or far outside the frame, or an
-// image that is not 784 bytes of base64.
+// image that is not 784 bytes of base64. Names are cleaned (CleanName).
 func Decode(data []byte) (*List, error) {
+	if err := CheckFileSize(int64(len(data))); err != nil {
+		return nil, err
+	}
 	var doc docJSON
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("not a metaglot classes file (invalid JSON: %v)", err)
