@@ -17,6 +17,7 @@ import (
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
+	"metaglot/wasm/classes"
 	"metaglot/wasm/pad"
 )
 
@@ -667,40 +668,55 @@ func grayOf(ink []float32, size int) *image.Gray {
 	return img
 }
 
-// importFile reads the chosen file and imports it in a later Update.
+// importFile reads the chosen classes file and imports it in a later
+// Update. A file larger than classes.MaxFileBytes is refused from its
+// size, unread.
 func (d *dom) importFile(input js.Value) {
-	d.readChosenFile(input, func(g *Game, name string, data []byte, err error) {
-		if err != nil {
-			g.st.Message = "Could not read " + name + ": " + err.Error() + ". Your classes are unchanged."
-			return
-		}
-		if g.st.Import(name, data) == nil {
-			d.demo = false
-		}
-	})
-}
-
-// readChosenFile reads the file chosen in a file input (if any) and hands
-// its name and bytes, or the read error, to done in a later Update. The
-// input is reset so that choosing the same file again fires again.
-func (d *dom) readChosenFile(input js.Value, done func(g *Game, name string, data []byte, err error)) {
-	files := input.Get("files")
-	if files.Length() == 0 {
+	f, name, size, ok := chosenFile(input)
+	if !ok {
 		return
 	}
-	f := files.Index(0)
-	name := f.Get("name").String()
-	input.Set("value", "")
+	if classes.CheckFileSize(size) != nil {
+		d.do(func(g *Game) { _ = g.st.CheckImport(name, size) })
+		return
+	}
 	go func() {
 		buf, err := await(f.Call("arrayBuffer"))
 		d.do(func(g *Game) {
-			var data []byte
-			if err == nil {
-				data = bytesOf(buf)
+			if err != nil {
+				g.st.Message = "Could not read " + name + ": " + err.Error() + ". Your classes are unchanged."
+				return
 			}
-			done(g, name, data, err)
+			if g.st.Import(name, bytesOf(buf)) == nil {
+				d.demo = false
+			}
 		})
 	}()
+}
+
+// chosenFile returns the file chosen in a file input (a File), its name
+// and size, and resets the input so that choosing the same file again
+// fires again. ok is false when no file is chosen.
+func chosenFile(input js.Value) (f js.Value, name string, size int64, ok bool) {
+	files := input.Get("files")
+	if files.Length() == 0 {
+		return js.Undefined(), "", 0, false
+	}
+	f = files.Index(0)
+	name = f.Get("name").String()
+	size = int64(f.Get("size").Float())
+	input.Set("value", "")
+	return f, name, size, true
+}
+
+// readBlob reads bytes [start, end) of a File or Blob; call it from a
+// goroutine (it awaits a promise).
+func readBlob(f js.Value, start, end int64) ([]byte, error) {
+	buf, err := await(f.Call("slice", start, end).Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	return bytesOf(buf), nil
 }
 
 // tryOmniglot fetches the index and one alphabet's sheet (first time

@@ -12,6 +12,7 @@ import (
 	"metaglot/wasm/app"
 	"metaglot/wasm/classify"
 	"metaglot/wasm/trainer/protocol"
+	"metaglot/wasm/trainer/weightsfile"
 	"metaglot/wasm/trainview"
 )
 
@@ -192,6 +193,16 @@ func (t *trainJS) post(c protocol.Command) {
 	}
 }
 
+// postBytes sends a command with a binary payload, buf (an ArrayBuffer),
+// as {json, bytes}: postMessage transfers buf to the worker instead of
+// copying it (it is empty here afterwards), and the worker copies it into
+// the command's Data (wasm/worker).
+func (t *trainJS) postBytes(c protocol.Command, buf js.Value) {
+	if t.worker.Truthy() {
+		t.worker.Call("postMessage", map[string]any{"json": protocol.Encode(c), "bytes": buf}, []any{buf})
+	}
+}
+
 // trainEvent applies a worker event and acts on weights it carries.
 func (d *dom) trainEvent(g *Game, ev protocol.Event) {
 	data := g.train.v.Apply(ev)
@@ -248,16 +259,56 @@ func (d *dom) bindTrain(g *Game) {
 	click("train-stop", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdStop}) })
 	click("train-download", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "download"}) })
 	click("train-use", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "classify"}) })
-	d.on("train-load", "change", func(g *Game, e js.Value) {
-		d.readChosenFile(t.el["train-load"], func(g *Game, name string, data []byte, err error) {
-			if err != nil {
-				g.train.v.Message = "Could not read " + name + ": " + err.Error() + ". The current weights are kept."
-				return
-			}
-			g.train.js.post(protocol.Command{Type: protocol.CmdLoad, Data: data})
-		})
-	})
+	d.on("train-load", "change", func(g *Game, e js.Value) { d.loadWeightsFile(t.el["train-load"]) })
 	d.fillDefaults(g)
+}
+
+// loadWeightsFile checks the weights file chosen in the Train view from
+// its size, its first 8 bytes and its header (package weightsfile), each
+// read on its own from the File, and only then hands the whole file to the
+// worker, which decodes it. The page's program never holds more than the
+// header: the bytes go from the browser to the worker as an ArrayBuffer
+// (postBytes). A refused file leaves the current weights in place.
+func (d *dom) loadWeightsFile(input js.Value) {
+	f, name, size, ok := chosenFile(input)
+	if !ok {
+		return
+	}
+	refuse := func(err error) {
+		d.do(func(g *Game) {
+			g.train.v.Message = "the weights were not loaded, the current ones are kept: " + err.Error()
+		})
+	}
+	if err := weightsfile.CheckSize(name, size); err != nil {
+		refuse(err)
+		return
+	}
+	go func() {
+		prefix, err := readBlob(f, 0, weightsfile.PrefixLen)
+		if err != nil {
+			refuse(fmt.Errorf("could not read %s: %v", name, err))
+			return
+		}
+		n, err := weightsfile.HeaderLen(name, prefix, size)
+		if err != nil {
+			refuse(err)
+			return
+		}
+		header, err := readBlob(f, weightsfile.PrefixLen, weightsfile.PrefixLen+int64(n))
+		if err == nil {
+			err = weightsfile.CheckHeader(name, header, size)
+		}
+		if err != nil {
+			refuse(err)
+			return
+		}
+		buf, err := await(f.Call("arrayBuffer"))
+		if err != nil {
+			refuse(fmt.Errorf("could not read %s: %v", name, err))
+			return
+		}
+		d.do(func(g *Game) { g.train.js.postBytes(protocol.Command{Type: protocol.CmdLoad}, buf) })
+	}()
 }
 
 // showTab shows the draw-and-classify view or the Train view.

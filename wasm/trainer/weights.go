@@ -13,6 +13,7 @@ import (
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 	"metaglot/wasm/trainer/protocol"
+	"metaglot/wasm/trainer/weightsfile"
 )
 
 // Weights are a network's parameters with what is known of their origin.
@@ -59,8 +60,11 @@ func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
 // PyTorch's names and no metadata). Optimizer state ("optim." names) is
 // ignored. It returns an error saying what is wrong for anything else:
 // not a safetensors file, a damaged one, tensors missing, unknown or of
-// the wrong shape, NaN or Inf values.
+// the wrong shape, NaN or Inf values, or more than weightsfile.MaxBytes.
 func ParseWeights(data []byte) (*Weights, error) {
+	if err := weightsfile.CheckSize("the file", int64(len(data))); err != nil {
+		return nil, err
+	}
 	set, meta, err := checkpoint.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("not a usable weights file: %w", err)

@@ -13,7 +13,10 @@
 //
 // # Messages
 //
-// The page posts JSON strings of trainer.Command. The worker posts objects
+// The page posts JSON strings of trainer.Command, or, for a weights file
+// to load, objects {json, bytes}: the command as JSON and the file as an
+// ArrayBuffer that postMessage transfers (no copy, no base64), which
+// becomes the command's Data. The worker posts objects
 // {json, wasmBytes}: json is a trainer.Event as JSON, wasmBytes the size of
 // the worker's WebAssembly memory at that moment.
 //

@@ -10,6 +10,7 @@ import (
 	"metaglot/core/omniglot"
 	"metaglot/wasm/trainer"
 	"metaglot/wasm/trainer/protocol"
+	"metaglot/wasm/trainer/weightsfile"
 )
 
 // slice is how long the worker trains before it reads messages again.
@@ -73,16 +74,34 @@ type worker struct {
 }
 
 // enqueue parses a command posted by the page; a bad one is answered at
-// once.
+// once. A command is a JSON string, or an object {json, bytes} whose
+// bytes (an ArrayBuffer, transferred rather than copied by postMessage)
+// become the command's Data: a weights file to load travels that way,
+// without base64 or JSON. Bytes beyond weightsfile.MaxBytes are refused
+// before they are copied into Go.
 func (w *worker) enqueue(data js.Value) {
+	var raw js.Value
+	if data.Type() == js.TypeObject {
+		raw = data.Get("bytes")
+		data = data.Get("json")
+	}
 	if data.Type() != js.TypeString {
-		w.post(protocol.Event{Type: protocol.EvError, Msg: "trainer: a command must be a JSON string"})
+		w.post(protocol.Event{Type: protocol.EvError, Msg: "trainer: a command must be a JSON string or {json, bytes}"})
 		return
 	}
 	c, err := protocol.DecodeCommand(data.String())
 	if err != nil {
 		w.post(protocol.Event{Type: protocol.EvError, Msg: err.Error()})
 		return
+	}
+	if raw.Truthy() {
+		n := raw.Get("byteLength").Int()
+		if err := weightsfile.CheckSize("the file", int64(n)); err != nil {
+			w.post(protocol.Event{Type: protocol.EvError, Msg: "the weights were not loaded, the current ones are kept: " + err.Error()})
+			return
+		}
+		c.Data = make([]byte, n)
+		js.CopyBytesToGo(c.Data, js.Global().Get("Uint8Array").New(raw))
 	}
 	select {
 	case w.cmds <- c:
