@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -280,7 +281,24 @@ func TestServeGraceCutsRequests(t *testing.T) {
 	}
 }
 
-// buildServer compiles the command into a temporary folder.
+// built is the server binary the Binary tests share: built once, by the
+// first test that needs it, into a folder TestMain removes.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildServer returns the path of the command compiled into a temporary
+// folder (once per test binary).
 func buildServer(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -290,12 +308,20 @@ func buildServer(t *testing.T) string {
 	if err != nil {
 		t.Skip("no go command in PATH")
 	}
-	bin := filepath.Join(t.TempDir(), "server")
-	out, err := exec.Command(gocmd, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "server-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "server")
+		out, err := exec.Command(gocmd, "build", "-o", built.bin, ".").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 func TestBinarySignals(t *testing.T) {
