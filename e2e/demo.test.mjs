@@ -25,11 +25,14 @@ after(async () => {
 // state returns a snapshot of window.metaglot.
 const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
 
-// frames waits until the page has drawn n more frames: ebiten reads input
-// once per tick, so every pointer event needs its own frame.
-async function frames(page, n = 1) {
-  const f0 = await page.evaluate(() => window.metaglot.frames);
-  await page.waitForFunction((f) => window.metaglot.frames >= f, f0 + n);
+// settled waits until every action and pointer event sent so far has been
+// applied. The page queues them and applies the whole queue in its next
+// Update (window.metaglot.ticks counts Updates), and runs frames only when
+// something changed: so it waits for window.metaglot.busy to turn false,
+// not for a number of frames (an idle page draws none, and a frame may
+// carry many pointer events or, under uneven timing, none).
+async function settled(page) {
+  await page.waitForFunction(() => !window.metaglot.busy);
 }
 
 async function ready(page) {
@@ -42,15 +45,15 @@ async function stroke(page, slot, pts) {
   const box = await page.locator("#" + slot).boundingBox();
   const at = ([x, y]) => [box.x + (x / 105) * box.width, box.y + (y / 105) * box.height];
   await page.mouse.move(...at(pts[0]));
-  await frames(page);
+  await settled(page);
   await page.mouse.down();
-  await frames(page);
+  await settled(page);
   for (const p of pts.slice(1)) {
     await page.mouse.move(...at(p));
-    await frames(page);
+    await settled(page);
   }
   await page.mouse.up();
-  await frames(page, 2);
+  await settled(page);
 }
 
 // Shapes in the pad frame; s varies their size, dx their position.
@@ -69,7 +72,7 @@ async function draw(page, slot, strokes) {
 }
 
 async function shot(page, name) {
-  await frames(page, 2);
+  await settled(page);
   await page.screenshot({ path: path.join(out, name) });
 }
 
@@ -87,15 +90,15 @@ test("draw three classes, classify a query, keep them across a reload", async ()
   const shapes = { circle, cross, bar };
   for (const [name, shape] of Object.entries(shapes)) {
     await page.getByRole("button", { name: "Add class" }).click();
-    await frames(page, 2);
+    await settled(page);
     const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
     await field.fill(name);
     await field.press("Enter");
-    await frames(page, 2);
+    await settled(page);
     for (const [s, dx] of [[30, 0], [24, 4]]) {
       await draw(page, "slot-draw", shape(s, dx));
       await page.getByRole("button", { name: "Add to class" }).click();
-      await frames(page, 2);
+      await settled(page);
     }
   }
   st = await state(page);
@@ -111,7 +114,7 @@ test("draw three classes, classify a query, keep them across a reload", async ()
 
   for (const [name, shape] of Object.entries(shapes)) {
     await page.getByRole("button", { name: "Clear" }).nth(1).click();
-    await frames(page, 2);
+    await settled(page);
     await draw(page, "slot-query", shape(27, -3));
     st = await state(page);
     assert.ok(st.probabilities, `no probabilities for a ${name} query (hint: ${st.hint})`);
@@ -138,13 +141,13 @@ test("keyboard: undo, clear and select by number", async () => {
   assert.equal((await state(page)).strokes.draw, 2);
   await page.locator("h1").click(); // focus out of any field
   await page.keyboard.press("Control+z");
-  await frames(page, 2);
+  await settled(page);
   assert.equal((await state(page)).strokes.draw, 1);
   await page.keyboard.press("Delete");
-  await frames(page, 2);
+  await settled(page);
   assert.equal((await state(page)).strokes.draw, 0);
   await page.keyboard.press("2");
-  await frames(page, 2);
+  await settled(page);
   assert.equal((await state(page)).selected, 1);
 });
 
@@ -214,7 +217,7 @@ test("Try Omniglot: classify a real held-out drawing", async () => {
   let right = 0;
   for (let i = 0; i < 5; i++) {
     await held.nth(i).click();
-    await frames(page, 2);
+    await settled(page);
     st = await state(page);
     assert.ok(st.probabilities, "no probabilities for a real drawing");
     const label = await held.nth(i).getAttribute("title");
@@ -240,7 +243,7 @@ test("FOMAML and Reptile: adapt in steps with progress, or say they are not avai
   await page.getByRole("button", { name: "Try Omniglot" }).click();
   await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 20000 });
   await page.getByRole("button", { name: /^Classify the real drawing/ }).first().click();
-  await frames(page, 2);
+  await settled(page);
   for (const algo of ["fomaml", "reptile"]) {
     // Record, every animation frame, the adaptation progress and the frame
     // counter: adaptation must advance while frames keep being drawn.
@@ -288,18 +291,18 @@ test("bad input: no classes, then an empty query, give hints", async () => {
   await page.waitForFunction((n) => window.metaglot.classes[0].examples === n - 1, n0);
   for (let n = (await state(page)).classes.length; n > 0; n--) {
     await page.getByRole("button", { name: /^Delete class/ }).first().click();
-    await frames(page, 2);
+    await settled(page);
   }
   await draw(page, "slot-query", bar());
   let st = await state(page);
   assert.equal(st.probabilities, null);
   assert.match(st.hint, /no classes/i);
   await page.getByRole("button", { name: "Clear" }).nth(1).click();
-  await frames(page, 2);
+  await settled(page);
   await page.getByRole("button", { name: "Add class" }).click();
   await draw(page, "slot-draw", bar());
   await page.getByRole("button", { name: "Add to class" }).click();
-  await frames(page, 2);
+  await settled(page);
   st = await state(page);
   assert.equal(st.probabilities, null);
   assert.match(st.hint, /draw a query/i);
@@ -380,13 +383,13 @@ test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
     const box = await page.locator("#slot-draw").boundingBox();
     const pts = bar(25)[0].map(([x, y]) => ({ x: box.x + (x / 105) * box.width, y: box.y + (y / 105) * box.height }));
     await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [pts[0]] });
-    await frames(page, 2);
+    await settled(page);
     for (const p of pts.slice(1)) {
       await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [p] });
-      await frames(page, 2);
+      await settled(page);
     }
     await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-    await frames(page, 3);
+    await settled(page);
     assert.equal((await state(page)).strokes.draw, 3, "a touch stroke on the pad");
     await shot(page, "demo-phone-dpr2.png");
 
@@ -398,7 +401,7 @@ test("phone width at devicePixelRatio 2: fits, crisp, draws", async () => {
       await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: 370, y: 700 - 40 * k }] });
     }
     await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-    await frames(page, 3);
+    await settled(page);
     assert.equal((await state(page)).strokes.draw, 3, "no stroke from a touch off the pads");
     console.log(`touch scroll off the pads: scrollY ${y0} → ${await page.evaluate(() => window.scrollY)}`);
   } finally {

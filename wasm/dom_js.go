@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/hajimehoshi/ebiten/v2"
+
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
@@ -92,12 +94,14 @@ func (d *dom) localStorage() (v js.Value) {
 	return d.win.Get("localStorage")
 }
 
-// do queues an action for the next Update.
+// do queues an action for the next Update, and asks for that Update (the
+// page only runs frames when asked: see Game).
 func (d *dom) do(f func(*Game)) {
 	select {
 	case d.actions <- f:
 	default: // a flood of events: drop rather than block the browser
 	}
+	ebiten.ScheduleFrame()
 }
 
 func (d *dom) runActions(g *Game) {
@@ -194,9 +198,12 @@ func (d *dom) bind() {
 // guardCanvas sits between the browser and ebiten's canvas listeners.
 // ebiten prevents the default action of every key, wheel and touch event
 // on its canvas; here the canvas lies under the whole page, so that would
-// stop scrolling and trap the Tab key. Capture-phase listeners on window
-// therefore keep from ebiten the wheel, the keys (handling the page's
-// shortcuts themselves) and the touches that do not start on a pad.
+// stop scrolling and trap the Tab key. And every input event ebiten sees
+// makes it run and present a frame of the whole window, even in
+// FPSModeVsyncOffMinimum. The pen reaches the pads through pointer events
+// on their slots (pen_js.go), never through ebiten, so capture-phase
+// listeners on window keep every wheel, key, mouse, pointer and touch event
+// aimed at the canvas from ebiten (the keys run the page's shortcuts).
 func (d *dom) guardCanvas() {
 	canvas := d.doc.Call("querySelector", "body > canvas")
 	if canvas.Truthy() {
@@ -210,49 +217,17 @@ func (d *dom) guardCanvas() {
 		d.win.Call("addEventListener", event, fn, map[string]any{"capture": true, "passive": false})
 	}
 	onCanvas := func(e js.Value) bool { return canvas.Truthy() && e.Get("target").Equal(canvas) }
-	listen("wheel", func(e js.Value) {
-		if onCanvas(e) {
-			e.Call("stopPropagation")
-		}
-	})
 	listen("keydown", func(e js.Value) {
 		if onCanvas(e) {
 			e.Call("stopPropagation")
 		}
 		d.shortcut(e)
 	})
-	listen("keyup", func(e js.Value) {
-		if onCanvas(e) {
-			e.Call("stopPropagation")
-		}
-	})
-	active := map[int]bool{} // touches that started on a pad
-	for _, ev := range []string{"touchstart", "touchmove", "touchend", "touchcancel"} {
+	for _, ev := range []string{"keyup", "wheel", "mousedown", "mouseup", "mousemove", "contextmenu",
+		"touchstart", "touchmove", "touchend", "touchcancel"} {
 		listen(ev, func(e js.Value) {
-			if !onCanvas(e) {
-				return
-			}
-			touches := e.Get("changedTouches")
-			pass := false
-			for i := range touches.Length() {
-				t := touches.Index(i)
-				id := t.Get("identifier").Int()
-				switch ev {
-				case "touchstart":
-					x, y := t.Get("clientX").Float(), t.Get("clientY").Float()
-					if d.rectOf(d.el["slot-draw"]).contains(x, y) || d.rectOf(d.el["slot-query"]).contains(x, y) {
-						active[id] = true
-					}
-					pass = pass || active[id]
-				case "touchmove":
-					pass = pass || active[id]
-				default:
-					pass = pass || active[id]
-					delete(active, id)
-				}
-			}
-			if !pass {
-				e.Call("stopPropagation") // the browser scrolls; ebiten never knows
+			if onCanvas(e) {
+				e.Call("stopPropagation") // ebiten never knows; the browser scrolls, selects, ...
 			}
 		})
 	}
@@ -576,6 +551,7 @@ func (d *dom) drawn(g *Game) {
 		d.readyMs = d.lastDrawMs
 		d.renderedKey = ""
 		d.doc.Get("body").Call("setAttribute", "data-ready", "true")
+		ebiten.ScheduleFrame() // to show "Ready." in the next Update
 	}
 }
 

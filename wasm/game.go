@@ -5,12 +5,10 @@ import (
 	"image/color"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/hajimehoshi/ebiten/v2/vector"
 
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
-	"metaglot/wasm/pad"
 )
 
 // theme is the colours of the canvas.
@@ -47,147 +45,80 @@ type layout struct {
 	thumbs   []thumb
 }
 
-// pointer is the pen on a pad: which pad, and which input holds it.
-type pointer struct {
-	down  bool
-	pad   app.Pad
-	touch ebiten.TouchID
-	mouse bool
-}
-
-// Game adapts app.State to ebiten: Update turns input into actions, Draw
-// renders the state.
+// Game adapts app.State to ebiten: Update applies the page's actions and
+// the pen, Draw renders the state.
+//
+// The page runs ebiten in FPSModeVsyncOffMinimum: a frame (one Update, one
+// Draw) runs only when something asks for it with ebiten.ScheduleFrame —
+// a queued action or pointer event, a scroll or resize, or an Update that
+// leaves work for the next (see Update) — so an idle page draws nothing.
 type Game struct {
 	st    *app.State
 	dom   *dom
 	train *trainUI // the Train view (train_js.go)
+	in    penInput // pointer events in, ink out (pen_js.go)
 
 	scale  float64
 	lay    layout
-	pen    pointer
 	last   app.Pad // pad drawn on last, for keyboard shortcuts
-	frames int
-	// workedFrame is the frame in which background work last ran.
-	workedFrame int
+	frames int     // Draws so far
+	ticks  int     // Updates so far
+	paints int     // Draws that changed the canvas
+	// more is set by an Update that leaves work (embedding, adaptation)
+	// for the frames after it.
+	more bool
 
 	// drawnKey describes what the screen shows; Draw redraws only when it
 	// changes (the screen is not cleared between frames).
-	drawnKey  viewKey
-	previewOK [2]viewKey
+	drawnKey viewKey
 
 	th       theme
-	white    *ebiten.Image
 	queryImg *ebiten.Image
-	previews [2]*ebiten.Image
 	thumbs   map[[3]int]*ebiten.Image // (version, class, index) → image
 	thumbVer int
 	buf28    []float32
 	rgba     []byte
-	vs       []ebiten.Vertex
-	is       []uint16
 }
 
 func newGame(st *app.State, d *dom) *Game {
 	g := &Game{st: st, dom: d, train: &trainUI{}, scale: 1, th: defaultTheme(), thumbs: map[[3]int]*ebiten.Image{},
 		buf28: make([]float32, preprocess.Size*preprocess.Size), rgba: make([]byte, 4*preprocess.Size*preprocess.Size)}
-	g.white = ebiten.NewImage(3, 3)
-	g.white.Fill(color.White)
 	g.queryImg = ebiten.NewImage(preprocess.Size, preprocess.Size)
-	for i := range g.previews {
-		g.previews[i] = ebiten.NewImage(preprocess.Size, preprocess.Size)
-	}
 	return g
 }
 
-// Update applies queued page actions, then the pen.
+// Update applies the queued page actions and pointer events, runs a step
+// of background work, then shows the state in the HTML (texts, lists, the
+// pads' ink) and reads where the slots are for Draw. It asks for the next
+// frame itself only while background work is left.
 func (g *Game) Update() error {
+	g.ticks++
 	g.dom.runActions(g)
-	g.lay = g.dom.readLayout()
-	g.dom.renderTrain(g)
-	g.updatePen()
-	// Background work, at most once per drawn frame (ebiten runs several
-	// Updates per frame to catch up after a slow one; these must not pile
-	// up), and never while the pen is down.
-	if !g.pen.down && g.workedFrame != g.frames {
-		g.workedFrame = g.frames
-		g.st.Warm(2) // embed new examples ahead of the next query
-		g.st.Tick()  // one fine-tuning step of FOMAML/Reptile
+	g.applyPen()
+	// Background work, one step per frame, never while the pen is down.
+	g.more = false
+	if down, _ := g.in.track.Down(); !down {
+		g.more = g.st.Warm(2) // embed new examples ahead of the next query
+		g.st.Tick()           // one fine-tuning step of FOMAML/Reptile
+		g.more = g.more || g.st.Adapting
 	}
 	g.dom.render(g)
+	// The slots are read after the HTML changed, so that this frame's
+	// Draw puts everything where the page now shows it.
+	g.lay = g.dom.readLayout()
+	g.dom.renderTrain(g)
+	g.paintInk()
+	if g.more {
+		ebiten.ScheduleFrame()
+	}
 	return nil
 }
 
-// cursor returns the mouse position in CSS pixels.
-func (g *Game) cursor() (float64, float64) {
-	x, y := ebiten.CursorPosition()
-	return float64(x) / g.scale, float64(y) / g.scale
-}
-
-// toFrame maps a CSS position onto pad p's 105×105 frame.
-func (g *Game) toFrame(p app.Pad, x, y float64) pad.Point {
-	r := g.lay.pads[p]
-	return pad.Point{X: float32((x - r.X) / r.W * pad.FrameSize), Y: float32((y - r.Y) / r.H * pad.FrameSize)}
-}
-
-func (g *Game) padAt(x, y float64) (app.Pad, bool) {
-	for _, p := range []app.Pad{app.DrawPad, app.QueryPad} {
-		if g.lay.pads[p].contains(x, y) {
-			return p, true
-		}
-	}
-	return 0, false
-}
-
-// updatePen follows one pointer at a time: the mouse (or a pen seen as a
-// mouse) or the first touch that lands on a pad.
-func (g *Game) updatePen() {
-	if g.pen.down {
-		var x, y float64
-		var up bool
-		if g.pen.mouse {
-			x, y = g.cursor()
-			up = !ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft)
-		} else {
-			tx, ty := ebiten.TouchPosition(g.pen.touch)
-			x, y = float64(tx)/g.scale, float64(ty)/g.scale
-			up = inpututil.IsTouchJustReleased(g.pen.touch)
-		}
-		if !up {
-			g.st.PenMove(g.pen.pad, g.toFrame(g.pen.pad, x, y))
-			return
-		}
-		// A release ends the stroke where the pen last was.
-		g.st.PenUp(g.pen.pad)
-		g.pen.down = false
-		return
-	}
-	if inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft) {
-		x, y := g.cursor()
-		if p, ok := g.padAt(x, y); ok {
-			g.pen = pointer{down: true, pad: p, mouse: true}
-			g.last = p
-			g.st.PenDown(p, g.toFrame(p, x, y))
-		}
-		return
-	}
-	for _, id := range inpututil.AppendJustPressedTouchIDs(nil) {
-		tx, ty := ebiten.TouchPosition(id)
-		x, y := float64(tx)/g.scale, float64(ty)/g.scale
-		if p, ok := g.padAt(x, y); ok {
-			g.pen = pointer{down: true, pad: p, touch: id}
-			g.last = p
-			g.st.PenDown(p, g.toFrame(p, x, y))
-			return
-		}
-	}
-}
-
 // viewKey sums up what a frame shows: when it is unchanged the previous
-// frame is still right.
+// frame is still right. The pads' ink and the previews are canvases of
+// their own (pen_js.go): drawing changes nothing here.
 type viewKey struct {
 	version    int
-	strokes    [2]int
-	points     [2]int
 	queryLabel string
 	queryImage bool
 	scale      float64
@@ -198,19 +129,12 @@ type viewKey struct {
 func (g *Game) viewKey(screen *ebiten.Image) viewKey {
 	k := viewKey{version: g.st.Version, queryLabel: g.st.QueryLabel, queryImage: g.st.QueryImage != nil, scale: g.scale,
 		w: screen.Bounds().Dx(), h: screen.Bounds().Dy()}
-	for _, p := range []app.Pad{app.DrawPad, app.QueryPad} {
-		s := g.st.Pad(p).Strokes()
-		k.strokes[p] = len(s)
-		if len(s) > 0 {
-			k.points[p] = len(s[len(s)-1])
-		}
-	}
 	k.lay = fmt.Sprint(g.lay)
 	return k
 }
 
-// Draw renders the pads, previews and thumbnails into their slots, when
-// anything changed since the last frame.
+// Draw renders the pads' paper, the chosen real drawing and the thumbnails
+// into their slots, when anything changed since the last frame.
 func (g *Game) Draw(screen *ebiten.Image) {
 	g.frames++
 	key := g.viewKey(screen)
@@ -219,10 +143,10 @@ func (g *Game) Draw(screen *ebiten.Image) {
 		return
 	}
 	g.drawnKey = key
+	g.paints++
 	screen.Fill(g.th.bg)
 	for _, p := range []app.Pad{app.DrawPad, app.QueryPad} {
 		g.drawPad(screen, p)
-		g.drawPreview(screen, p)
 	}
 	if g.thumbVer != g.st.Version {
 		for _, im := range g.thumbs {
@@ -256,50 +180,8 @@ func (g *Game) drawPad(screen *ebiten.Image, p app.Pad) {
 	if p == app.QueryPad && g.st.QueryImage != nil {
 		g.fill(g.queryImg, g.st.QueryImage)
 		g.blit(screen, g.queryImg, r, true)
-		return
 	}
-	strokes := g.st.Pad(p).Strokes()
-	if len(strokes) == 0 {
-		return
-	}
-	k := w / pad.FrameSize
-	var path vector.Path
-	for _, s := range strokes {
-		s = s.Smooth(g.st.Pen.Smooth)
-		path.MoveTo(x+s[0].X*k, y+s[0].Y*k)
-		if len(s) == 1 { // a dot: a tiny segment gets round caps
-			path.LineTo(x+s[0].X*k+0.01, y+s[0].Y*k)
-		}
-		for _, q := range s[1:] {
-			path.LineTo(x+q.X*k, y+q.Y*k)
-		}
-	}
-	op := &vector.StrokeOptions{Width: g.st.Pen.Width * k, LineCap: vector.LineCapRound, LineJoin: vector.LineJoinRound}
-	g.vs, g.is = path.AppendVerticesAndIndicesForStroke(g.vs[:0], g.is[:0], op)
-	for i := range g.vs {
-		g.vs[i].SrcX, g.vs[i].SrcY = 1, 1
-		g.vs[i].ColorR, g.vs[i].ColorG, g.vs[i].ColorB, g.vs[i].ColorA = float32(g.th.ink.R)/255, float32(g.th.ink.G)/255, float32(g.th.ink.B)/255, 1
-	}
-	sub := screen.SubImage(screen.Bounds().Intersect(imageRect(x, y, w, h))).(*ebiten.Image)
-	sub.DrawTriangles(g.vs, g.is, g.white, &ebiten.DrawTrianglesOptions{AntiAlias: true})
-}
-
-func (g *Game) drawPreview(screen *ebiten.Image, p app.Pad) {
-	r := g.lay.previews[p]
-	if r.W <= 0 {
-		return
-	}
-	if k := g.drawnKey; g.previewOK[p] != k {
-		g.previewOK[p] = k
-		g.st.Preview(p, g.buf28)
-		g.fill(g.previews[p], g.buf28)
-	}
-	x, y, w, h := g.px(r)
-	op := &ebiten.DrawImageOptions{}
-	op.GeoM.Scale(float64(w)/preprocess.Size, float64(h)/preprocess.Size)
-	op.GeoM.Translate(float64(x), float64(y))
-	screen.DrawImage(g.previews[p], op) // nearest filter: show the pixels
-	vector.StrokeRect(screen, x, y, w, h, float32(g.scale), g.th.border, false)
+	// The ink is the pad's own canvas, above this paper (pen_js.go).
 }
 
 func (g *Game) drawThumb(screen *ebiten.Image, t thumb) {
@@ -342,14 +224,7 @@ func (g *Game) blit(screen, im *ebiten.Image, r rect, smooth bool) {
 
 // fill writes a 28×28 ink image (1 = ink) into im as ink on paper.
 func (g *Game) fill(im *ebiten.Image, ink []float32) {
-	for i, v := range ink {
-		v = min(1, max(0, v))
-		mix := func(paper, ink uint8) byte { return byte(float32(paper)*(1-v) + float32(ink)*v + 0.5) }
-		g.rgba[4*i] = mix(g.th.paper.R, g.th.ink.R)
-		g.rgba[4*i+1] = mix(g.th.paper.G, g.th.ink.G)
-		g.rgba[4*i+2] = mix(g.th.paper.B, g.th.ink.B)
-		g.rgba[4*i+3] = 0xff
-	}
+	paintInk(g.rgba, ink, g.th.ink, g.th.paper, true)
 	im.WritePixels(g.rgba)
 }
 
@@ -365,4 +240,20 @@ func (g *Game) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) {
 func (g *Game) Layout(outsideWidth, outsideHeight int) (int, int) {
 	w, h := g.LayoutF(float64(outsideWidth), float64(outsideHeight))
 	return int(w), int(h)
+}
+
+// paintInk writes a row-major ink raster (1 = ink) into dst as RGBA pixels
+// (4 bytes per value, not premultiplied, as ImageData takes them): the ink
+// colour with the coverage as alpha over transparency, or, when opaque, the
+// ink mixed into paper.
+func paintInk(dst []byte, ink []float32, inkC, paper color.RGBA, opaque bool) {
+	for i, v := range ink {
+		v = min(1, max(0, v))
+		if !opaque {
+			dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = inkC.R, inkC.G, inkC.B, byte(v*255+0.5)
+			continue
+		}
+		mix := func(p, k uint8) byte { return byte(float32(p)*(1-v) + float32(k)*v + 0.5) }
+		dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = mix(paper.R, inkC.R), mix(paper.G, inkC.G), mix(paper.B, inkC.B), 0xff
+	}
 }

@@ -35,6 +35,8 @@ func main() {
 	g := newGame(st, d)
 	d.restore(st)
 	d.bind()
+	g.bindPen()
+	d.bindFrames()
 	d.startTrainer(g)
 	exposeState(g)
 	// The weights were prefetched beside the program (page.js): taking them
@@ -44,6 +46,14 @@ func main() {
 
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
+	// Frames only when asked for (ebiten.ScheduleFrame: see Game), not 60
+	// a second: an idle page costs next to nothing. The mode is deprecated
+	// in favour of SetScreenClearedEveryFrame(false), which skips drawing
+	// but still runs Update every frame; this mode is still supported and
+	// the only one that stops the loop.
+	ebiten.SetFPSMode(ebiten.FPSModeVsyncOffMinimum) //nolint:staticcheck
+	// One Update per frame: no catching up on the ticks of idle time.
+	ebiten.SetTPS(ebiten.SyncWithFPS)
 	ebiten.SetWindowTitle("metaglot")
 	// The canvas sits under the HTML: index.html's stylesheet places it
 	// (canvas#ebiten-canvas is the only canvas of the page).

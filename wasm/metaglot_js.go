@@ -3,6 +3,8 @@ package main
 import (
 	"math"
 	"syscall/js"
+
+	"metaglot/wasm/app"
 )
 
 // exposeState defines window.metaglot, a frozen object whose getters read
@@ -15,7 +17,14 @@ import (
 //	firstDrawMs      performance.now() of the first frame
 //	secondDrawMs     performance.now() of the second frame (the main thread
 //	                 is free again once the first is composited)
-//	frames           frames drawn
+//	frames           frames run (each one Update and one Draw; the page
+//	                 runs frames only when something changed)
+//	ticks            Updates run: each applies every action and pointer
+//	                 event queued before it
+//	paints           frames that changed ebiten's canvas
+//	busy             actions or pointer events wait for an Update, or
+//	                 background work (embedding, adaptation) is left
+//	ink              {draw, query}: points drawn on each pad
 //	lastDrawMs       performance.now() of the last frame
 //	classes          [{name, examples}]
 //	selected         index of the selected class (−1 for none)
@@ -56,6 +65,19 @@ func exposeState(g *Game) {
 	define("firstDrawMs", func() any { return g.dom.firstDrawMs })
 	define("secondDrawMs", func() any { return g.dom.secondDrawMs })
 	define("frames", func() any { return g.frames })
+	define("ticks", func() any { return g.ticks })
+	define("paints", func() any { return g.paints })
+	define("busy", func() any { return len(g.dom.actions) > 0 || g.in.pending() || g.more })
+	define("ink", func() any {
+		n := func(p app.Pad) int {
+			k := 0
+			for _, s := range st.Pad(p).Strokes() {
+				k += len(s)
+			}
+			return k
+		}
+		return map[string]any{"draw": n(app.DrawPad), "query": n(app.QueryPad)}
+	})
 	define("lastDrawMs", func() any { return g.dom.lastDrawMs })
 	define("classes", func() any {
 		out := make([]any, st.Classes.Len())

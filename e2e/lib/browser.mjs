@@ -5,7 +5,7 @@
 // the one CHROMIUM names. Each launch gets a fresh profile in a temporary
 // folder, removed on close. Screenshots go to e2e/out/.
 import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,10 +43,13 @@ const chromiumArgs = [
  * launchBrowser starts chromium with a fresh temporary profile.
  *
  * @param {{viewport?: {width: number, height: number}, deviceScaleFactor?: number}} [opts]
- * @returns {Promise<{context: import("playwright-core").BrowserContext, page: import("playwright-core").Page, close: () => Promise<void>}>}
- *   page is the profile's first tab.
+ * @param {{viewport?: {width: number, height: number}, deviceScaleFactor?: number, hasTouch?: boolean, isMobile?: boolean}} [opts]
+ *   hasTouch and isMobile emulate a phone (touch events, the mobile viewport).
+ * @returns {Promise<{context: import("playwright-core").BrowserContext, page: import("playwright-core").Page, userDataDir: string, close: () => Promise<void>}>}
+ *   page is the profile's first tab; userDataDir names the profile (and so
+ *   the browser's processes: see chromiumCPU).
  */
-export async function launchBrowser({ viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1 } = {}) {
+export async function launchBrowser({ viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1, hasTouch = false, isMobile = false } = {}) {
   if (!existsSync(chromiumPath)) {
     throw new Error(`chromium not found at ${chromiumPath}: apt-get install -y chromium (or set CHROMIUM)`);
   }
@@ -59,6 +62,8 @@ export async function launchBrowser({ viewport = { width: 1280, height: 900 }, d
       args: chromiumArgs,
       viewport,
       deviceScaleFactor,
+      hasTouch,
+      isMobile,
       acceptDownloads: true,
     });
   } catch (err) {
@@ -69,6 +74,7 @@ export async function launchBrowser({ viewport = { width: 1280, height: 900 }, d
   return {
     context,
     page,
+    userDataDir,
     close: async () => {
       await context.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });
@@ -106,8 +112,8 @@ export async function watch(page) {
 /**
  * startPage starts the server and the browser and opens the page.
  *
- * @param {{path?: string, viewport?: {width: number, height: number}, deviceScaleFactor?: number}} [opts]
- * @returns {Promise<{browser: import("playwright-core").BrowserContext, page: import("playwright-core").Page, url: string,
+ * @param {{path?: string, viewport?: {width: number, height: number}, deviceScaleFactor?: number, hasTouch?: boolean, isMobile?: boolean}} [opts]
+ * @returns {Promise<{browser: import("playwright-core").BrowserContext, page: import("playwright-core").Page, url: string, userDataDir: string,
  *   server: Awaited<ReturnType<typeof startServer>>, seen: Awaited<ReturnType<typeof watch>>, close: () => Promise<void>}>}
  *   browser is the persistent context; close tears everything down.
  */
@@ -121,6 +127,7 @@ export async function startPage({ path: pagePath = "/", ...launchOpts } = {}) {
     return {
       browser: b.context,
       page: b.page,
+      userDataDir: b.userDataDir,
       url: server.url,
       server,
       seen,
@@ -147,4 +154,56 @@ export async function screenshot(page, name) {
   const file = path.join(outDir, name);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * chromiumCPU returns the CPU time (user + system, seconds) used so far by
+ * each process of the browser started with the profile userDataDir: the
+ * browser process (found by its --user-data-dir) and all its descendants,
+ * keyed "browser", "renderer", "gpu-process", "utility", ... (summed per
+ * kind), and "total". Linux only (/proc).
+ *
+ * @param {string} userDataDir
+ * @returns {Record<string, number>}
+ */
+export function chromiumCPU(userDataDir) {
+  const tick = 100; // USER_HZ: /proc/<pid>/stat counts in 1/100 s on Linux
+  const procs = new Map(); // pid → {ppid, cpu, kind}
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Fields after the command (which may hold spaces) in parentheses.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // Chromium's child processes rewrite their command line into one
+      // string with spaces; the browser process keeps NUL separators.
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ");
+      const type = /(?:^| )--type=(\S+)/.exec(cmd);
+      procs.set(+name, {
+        ppid: +f[1],
+        cpu: (+f[11] + +f[12]) / tick, // utime, stime
+        kind: type ? type[1] : "browser",
+        root: !type && /chrom/.test(cmd.split(" ")[0]) && cmd.includes(` --user-data-dir=${userDataDir} `),
+      });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const mine = new Set([...procs].filter(([, p]) => p.root).map(([pid]) => pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (!mine.has(pid) && mine.has(p.ppid)) {
+        mine.add(pid);
+        grew = true;
+      }
+    }
+  }
+  const out = { total: 0 };
+  for (const pid of mine) {
+    const p = procs.get(pid);
+    out[p.kind] = (out[p.kind] ?? 0) + p.cpu;
+    out.total += p.cpu;
+  }
+  return out;
 }

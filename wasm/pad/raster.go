@@ -2,6 +2,7 @@ package pad
 
 import (
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -44,8 +45,9 @@ func (p Pen) Rasterize(dst []float32, size int, strokes []Stroke) {
 	}
 }
 
-// capsule draws the segment ab with round caps of radius r.
-func capsule(dst []float32, size int, a, b Point, r float32) {
+// capsule draws the segment ab with round caps of radius r and returns the
+// rectangle of the pixels it visited.
+func capsule(dst []float32, size int, a, b Point, r float32) image.Rectangle {
 	x0 := max(0, int(math.Floor(float64(min(a.X, b.X)-r-1))))
 	x1 := min(size-1, int(math.Ceil(float64(max(a.X, b.X)+r+1))))
 	y0 := max(0, int(math.Floor(float64(min(a.Y, b.Y)-r-1))))
@@ -68,4 +70,8 @@ func capsule(dst []float32, size int, a, b Point, r float32) {
 			}
 		}
 	}
+	if x0 > x1 || y0 > y1 {
+		return image.Rectangle{}
+	}
+	return image.Rect(x0, y0, x1+1, y1+1)
 }
