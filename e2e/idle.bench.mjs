@@ -18,6 +18,7 @@
 // Prints one JSON object and writes it to e2e/out/idle-figures.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import os from "node:os";
 import path from "node:path";
 import { chromiumCPU, startPage } from "./lib/browser.mjs";
 
@@ -57,6 +58,9 @@ function rates(a, b) {
     framesPerSecond: per(a.frames, b.frames),
     paintsPerSecond: per(a.paints, b.paints),
     ticksPerSecond: per(a.ticks, b.ticks),
+    // main-thread time per update, ms (null when there was none)
+    mainThreadMsPerTick: b.ticks > a.ticks ? +(((b.task - a.task) * 1000) / (b.ticks - a.ticks)).toFixed(2) : null,
+    loadAverage: os.loadavg()[0], // of the machine, at the end
   };
 }
 

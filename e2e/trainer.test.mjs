@@ -24,7 +24,18 @@ after(async () => {
 });
 
 const train = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot.train)));
-const frames = (page) => page.evaluate(() => window.metaglot.frames);
+// frames counts the browser's animation frames (a requestAnimationFrame
+// loop the first call installs): they keep coming as long as the page's
+// main thread is free. The page itself runs frames only when something
+// changed (window.metaglot.frames), so those follow the worker's messages.
+const frames = (page) => page.evaluate(() => {
+  if (!window.__rafCount) {
+    window.__rafCount = 1;
+    const tick = () => { window.__rafCount++; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  }
+  return window.__rafCount;
+});
 
 async function openTrain(page) {
   await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });

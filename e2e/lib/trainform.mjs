@@ -11,10 +11,11 @@
 export async function fillTrainForm(page, fields) {
   if (fields.algo) {
     // Choosing the learner fills in its defaults, in the page's next
-    // frame: let that happen before setting the other fields.
-    const f0 = await page.evaluate(() => window.metaglot.frames);
+    // Update: let that happen before setting the other fields (the page
+    // runs frames only when something changed: wait for its queue to be
+    // applied, window.metaglot.busy, not for frames).
     await page.locator("#train-algo").selectOption(fields.algo);
-    await page.waitForFunction((f) => window.metaglot.frames >= f + 3, f0);
+    await page.waitForFunction(() => !window.metaglot.busy);
   }
   for (const [k, v] of Object.entries(fields)) {
     if (k === "algo") continue;
