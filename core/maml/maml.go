@@ -52,10 +52,9 @@ type Learner struct {
 	trainable *tensor.Set // meta without BatchNorm buffers (shared)
 	sum       *tensor.Set // mean query gradient of a meta-batch
 	adam      *optim.Adam
-	net       *learner.HeadNet
-	fast      map[int]*tensor.Set // fast weights per number of classes
-	grads     map[int]*tensor.Set // gradients of fast weights
-	scratch   *tensor.Set         // a copy of θ to embed support sets with (prototype head)
+	pool      *learner.TaskPool // the tasks of a meta-batch in parallel
+	taskGrads []*tensor.Set     // query gradient of each task of a meta-batch
+	taskM     []learner.Metrics // query metrics of each task
 }
 
 // New returns a Learner that meta-trains params in place: a Conv4 with a
@@ -78,10 +77,8 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	tr := nn.Trainable(meta)
 	return &Learner{
 		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),
-		adam:  optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
-		net:   learner.NewHeadNet(cfg.Par, cfg.BN),
-		fast:  make(map[int]*tensor.Set),
-		grads: make(map[int]*tensor.Set),
+		adam: optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
+		pool: learner.NewTaskPool(cfg.Par, cfg.BN),
 	}, nil
 }
 
@@ -133,43 +130,66 @@ func (l *Learner) SetLR(lr float64) { l.adam.SetLR(float32(lr)) }
 // θ with Adam on the mean over the tasks. The metrics are the query loss
 // and accuracy after adaptation. On error θ and the Adam state are
 // unchanged.
+//
+// The tasks run in parallel over Config.Par's workers, one task per worker
+// at a time (learner.TaskPool), and their gradients are averaged in task
+// order: the step gives the same θ for any number of workers.
 func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	if len(tasks) == 0 {
 		return learner.Metrics{}, fmt.Errorf("maml: step on no tasks")
 	}
-	l.sum.Zero()
-	var m learner.Metrics
-	scale := 1 / float32(len(tasks))
-	for i, t := range tasks {
+	for len(l.taskGrads) < len(tasks) {
+		l.taskGrads = append(l.taskGrads, l.sum.ZerosLike())
+		l.taskM = append(l.taskM, learner.Metrics{})
+	}
+	err := l.pool.Run(len(tasks), func(w *learner.TaskWorker, i int) error {
+		t := tasks[i]
 		if t.Query == nil {
-			return learner.Metrics{}, fmt.Errorf("maml: task %d has no queries", i)
+			return fmt.Errorf("maml: task %d has no queries", i)
 		}
-		fast, grads, err := l.adapt(t, l.cfg.InnerSteps)
+		fast, grads, err := l.adapt(w, t, l.cfg.InnerSteps)
 		if err != nil {
-			return learner.Metrics{}, fmt.Errorf("maml: task %d: %w", i, err)
+			return fmt.Errorf("maml: task %d: %w", i, err)
 		}
-		loss, acc, err := l.net.Loss(fast, t.Query, t.QueryLabels, false, grads)
+		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, false, grads)
 		if err != nil {
-			return learner.Metrics{}, fmt.Errorf("maml: task %d queries: %w", i, err)
+			return fmt.Errorf("maml: task %d queries: %w", i, err)
 		}
 		if l.cfg.ProtoHead {
 			// The head started from θ's prototypes: the query loss
 			// reaches θ through them too.
-			if l.scratch == nil {
-				l.scratch = l.meta.Clone()
-			} else if err := l.scratch.CopyFrom(l.meta); err != nil {
-				return learner.Metrics{}, fmt.Errorf("maml: %w", err)
+			scratch, err := w.Scratch(l.meta)
+			if err != nil {
+				return fmt.Errorf("maml: %w", err)
 			}
-			if err := l.net.ProtoHeadBackward(l.scratch, t.Support, t.SupportLabels, grads, grads); err != nil {
-				return learner.Metrics{}, fmt.Errorf("maml: task %d prototypes: %w", i, err)
+			if err := w.Net.ProtoHeadBackward(scratch, t.Support, t.SupportLabels, grads, grads); err != nil {
+				return fmt.Errorf("maml: task %d prototypes: %w", i, err)
 			}
 		}
-		m.Loss += loss / float64(len(tasks))
-		m.Acc += acc / float64(len(tasks))
+		l.taskM[i] = learner.Metrics{Loss: loss, Acc: acc}
+		g := l.taskGrads[i]
+		for j := range g.Len() {
+			name, s := g.At(j)
+			copy(s.Data, grads.Get(name).Data)
+		}
+		return nil
+	})
+	if err != nil {
+		return learner.Metrics{}, err
+	}
+	// Average in task order, whichever worker computed each task.
+	l.sum.Zero()
+	var m learner.Metrics
+	scale := 1 / float32(len(tasks))
+	for i := range tasks {
+		m.Loss += l.taskM[i].Loss / float64(len(tasks))
+		m.Acc += l.taskM[i].Acc / float64(len(tasks))
+		g := l.taskGrads[i]
 		for j := range l.sum.Len() {
-			name, s := l.sum.At(j)
-			for k, v := range grads.Get(name).Data {
-				s.Data[k] += scale * v
+			_, s := l.sum.At(j)
+			_, v := g.At(j)
+			for k, x := range v.Data {
+				s.Data[k] += scale * x
 			}
 		}
 	}
@@ -179,29 +199,21 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	return m, nil
 }
 
-// adapt copies θ into the fast weights for t's number of classes, sets the
+// adapt sets w's fast weights for t's number of classes to θ, sets the
 // prototype head if configured, and fine-tunes them on t's support set.
-func (l *Learner) adapt(t *learner.Task, steps int) (fast, grads *tensor.Set, err error) {
+func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (fast, grads *tensor.Set, err error) {
 	if err := t.Check(); err != nil {
 		return nil, nil, err
 	}
-	fast = l.fast[t.Way]
-	if fast == nil {
-		if fast, err = learner.FastWeights(l.meta, t.Way); err != nil {
-			return nil, nil, err
-		}
-		l.fast[t.Way] = fast
-		l.grads[t.Way] = nn.Trainable(fast).ZerosLike()
-	} else if err := learner.ResetFast(fast, l.meta); err != nil {
+	if fast, grads, err = w.Fast(l.meta, t.Way); err != nil {
 		return nil, nil, err
 	}
-	grads = l.grads[t.Way]
 	if l.cfg.ProtoHead {
-		if err := l.net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
+		if err := w.Net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
 			return nil, nil, err
 		}
 	}
-	if _, err := l.net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
+	if _, err := w.Net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
 		return nil, nil, err
 	}
 	return fast, grads, nil
@@ -210,7 +222,7 @@ func (l *Learner) adapt(t *learner.Task, steps int) (fast, grads *tensor.Set, er
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, _, err := l.adapt(t, max(l.cfg.AdaptSteps, 0))
+	fast, _, err := l.adapt(l.pool.Single(), t, max(l.cfg.AdaptSteps, 0))
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}

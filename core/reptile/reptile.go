@@ -51,12 +51,12 @@ func (c Config) withDefaults() Config {
 type Learner struct {
 	cfg       Config
 	eps       float64
-	meta      *tensor.Set // θ: Conv4 (+ head unless ProtoHead)
-	trainable *tensor.Set // meta without BatchNorm buffers (shared)
-	delta     *tensor.Set // mean of φ_i − θ over a meta-batch
-	net       *learner.HeadNet
-	fast      map[int]*tensor.Set
-	grads     map[int]*tensor.Set
+	meta      *tensor.Set       // θ: Conv4 (+ head unless ProtoHead)
+	trainable *tensor.Set       // meta without BatchNorm buffers (shared)
+	delta     *tensor.Set       // mean of φ_i − θ over a meta-batch
+	pool      *learner.TaskPool // the tasks of a meta-batch in parallel
+	phi       []*tensor.Set     // adapted weights φ_i of each task of a meta-batch
+	taskM     []learner.Metrics // query metrics of each task
 }
 
 // New returns a Learner that meta-trains params in place: a Conv4 with a
@@ -92,9 +92,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	tr := nn.Trainable(meta)
 	return &Learner{
 		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
-		net:   learner.NewHeadNet(cfg.Par, cfg.BN),
-		fast:  make(map[int]*tensor.Set),
-		grads: make(map[int]*tensor.Set),
+		pool: learner.NewTaskPool(cfg.Par, cfg.BN),
 	}, nil
 }
 
@@ -120,31 +118,54 @@ func (l *Learner) SetLR(eps float64) { l.eps = eps }
 // Step adapts fast weights φ_i to each task's support set and moves θ by
 // ε·mean_i(φ_i − θ). The metrics are the query loss and accuracy after
 // adaptation. On error θ is unchanged.
+//
+// The tasks run in parallel over Config.Par's workers, one task per worker
+// at a time (learner.TaskPool), and their updates are averaged in task
+// order: the step gives the same θ for any number of workers.
 func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	if len(tasks) == 0 {
 		return learner.Metrics{}, fmt.Errorf("reptile: step on no tasks")
 	}
+	for len(l.phi) < len(tasks) {
+		l.phi = append(l.phi, l.delta.ZerosLike())
+		l.taskM = append(l.taskM, learner.Metrics{})
+	}
+	err := l.pool.Run(len(tasks), func(w *learner.TaskWorker, i int) error {
+		t := tasks[i]
+		if t.Query == nil {
+			return fmt.Errorf("reptile: task %d has no queries", i)
+		}
+		fast, err := l.adapt(w, t, l.cfg.InnerSteps)
+		if err != nil {
+			return fmt.Errorf("reptile: task %d: %w", i, err)
+		}
+		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, false, nil)
+		if err != nil {
+			return fmt.Errorf("reptile: task %d queries: %w", i, err)
+		}
+		l.taskM[i] = learner.Metrics{Loss: loss, Acc: acc}
+		phi := l.phi[i]
+		for j := range phi.Len() {
+			name, d := phi.At(j)
+			copy(d.Data, fast.Get(name).Data)
+		}
+		return nil
+	})
+	if err != nil {
+		return learner.Metrics{}, err
+	}
+	// Average in task order, whichever worker computed each task.
 	l.delta.Zero()
 	var m learner.Metrics
 	scale := 1 / float32(len(tasks))
-	for i, t := range tasks {
-		if t.Query == nil {
-			return learner.Metrics{}, fmt.Errorf("reptile: task %d has no queries", i)
-		}
-		fast, err := l.adapt(t, l.cfg.InnerSteps)
-		if err != nil {
-			return learner.Metrics{}, fmt.Errorf("reptile: task %d: %w", i, err)
-		}
-		loss, acc, err := l.net.Loss(fast, t.Query, t.QueryLabels, false, nil)
-		if err != nil {
-			return learner.Metrics{}, fmt.Errorf("reptile: task %d queries: %w", i, err)
-		}
-		m.Loss += loss / float64(len(tasks))
-		m.Acc += acc / float64(len(tasks))
+	for i := range tasks {
+		m.Loss += l.taskM[i].Loss / float64(len(tasks))
+		m.Acc += l.taskM[i].Acc / float64(len(tasks))
 		for j := range l.delta.Len() {
 			name, d := l.delta.At(j)
+			_, phi := l.phi[i].At(j)
 			th := l.meta.Get(name).Data
-			for k, v := range fast.Get(name).Data {
+			for k, v := range phi.Data {
 				d.Data[k] += scale * (v - th[k])
 			}
 		}
@@ -168,27 +189,20 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	return m, nil
 }
 
-func (l *Learner) adapt(t *learner.Task, steps int) (*tensor.Set, error) {
+func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (*tensor.Set, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
-	fast := l.fast[t.Way]
-	if fast == nil {
-		var err error
-		if fast, err = learner.FastWeights(l.meta, t.Way); err != nil {
-			return nil, err
-		}
-		l.fast[t.Way] = fast
-		l.grads[t.Way] = nn.Trainable(fast).ZerosLike()
-	} else if err := learner.ResetFast(fast, l.meta); err != nil {
+	fast, grads, err := w.Fast(l.meta, t.Way)
+	if err != nil {
 		return nil, err
 	}
 	if l.cfg.ProtoHead {
-		if err := l.net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
+		if err := w.Net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := l.net.FineTune(fast, l.grads[t.Way], t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
+	if _, err := w.Net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
 		return nil, err
 	}
 	return fast, nil
@@ -197,7 +211,7 @@ func (l *Learner) adapt(t *learner.Task, steps int) (*tensor.Set, error) {
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, err := l.adapt(t, max(l.cfg.AdaptSteps, 0))
+	fast, err := l.adapt(l.pool.Single(), t, max(l.cfg.AdaptSteps, 0))
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}

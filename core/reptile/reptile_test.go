@@ -85,3 +85,9 @@ func TestNoAdapt(t *testing.T) {
 		t.Error("AdaptSteps -2 accepted")
 	}
 }
+
+func TestSameForAnyWorkers(t *testing.T) {
+	learnertest.SameForAnyWorkers(t, func(rng *rand.Rand, par nn.Parallel) (learner.Learner, error) {
+		return New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: 0.1, InnerSteps: 2, Par: par})
+	})
+}
