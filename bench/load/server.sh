@@ -12,11 +12,13 @@
 #   4. opens 200 connections that ask for the wasm uncompressed (12 MB) and
 #      never read, and counts the server's open file descriptors 2 s later
 #      and 20 s later, after the write timeout (10 s) has passed,
-#   5. prints the figures (MB/s as wrk reports them: MiB/s), the server's peak and final RSS, and appends them
-#      as one JSON line to bench/load/results.jsonl.
+#   5. prints the figures (MB/s as wrk reports them: MiB/s) and the server's
+#      RSS (after wrk; peak and final, after the stalled clients), and
+#      appends them as one JSON line to bench/load/results.jsonl.
 #
 # SERVER=path uses a built binary, LABEL=text names the run in the JSON line,
-# DURATION (10s) and STALLED (200) change the load. Needs wrk (apt-get install -y wrk), /usr/bin/python3, Linux /proc. The
+# DURATION (10s) and STALLED (200) change the load. Needs wrk (apt-get
+# install -y wrk), /usr/bin/python3, Linux /proc. The
 # figures depend on the machine and on whatever else runs on it: say so
 # when quoting them.
 set -euo pipefail
@@ -84,6 +86,10 @@ echo "index.html:      $idx_rps req/s, $idx_mbs MB/s, $idx_err errors, p99 $idx_
 read -r br_rps br_mbs br_err br_p99 < <(run_wrk wasm "/$wasm" "Accept-Encoding: br")
 echo "wasm (br):       $br_rps req/s, $br_mbs MB/s, $br_err errors, p99 $br_p99"
 
+rss() { awk -v k="$1:" '$1 == k { print int($2 / 1024 + 0.5) }' "/proc/$pid/status"; }
+rss_wrk=$(rss VmRSS)
+echo "server RSS after wrk: $rss_wrk MB"
+
 fds() { ls "/proc/$pid/fd" | wc -l; }
 fds_before=$(fds)
 # Stalled clients: a 4 KB receive window each, a request for the whole wasm,
@@ -110,13 +116,12 @@ fds_after=$(fds)
 wait "$stalled_pid" || true
 echo "file descriptors: $fds_before before, $fds_stalled with $STALLED stalled clients, $fds_after 20 s later"
 
-rss() { awk -v k="$1:" '$1 == k { print int($2 / 1024 + 0.5) }' "/proc/$pid/status"; }
 peak=$(rss VmHWM)
 now=$(rss VmRSS)
-echo "server RSS: peak $peak MB, now $now MB; log $(wc -c <"$work/log") bytes"
+echo "server RSS: peak $peak MB, now $now MB (after the stalled clients); log $(wc -c <"$work/log") bytes"
 
-line=$(printf '{"time":"%s","label":"%s","dist":"%s","duration":"%s","index_rps":%s,"index_mbs":%s,"index_errors":%s,"index_p99":"%s","wasm_br_rps":%s,"wasm_br_mbs":%s,"wasm_br_errors":%s,"wasm_br_p99":"%s","stalled":%s,"fds_before":%s,"fds_stalled":%s,"fds_after":%s,"rss_peak_mb":%s,"rss_mb":%s,"go":"%s","load":"%s"}' \
+line=$(printf '{"time":"%s","label":"%s","dist":"%s","duration":"%s","index_rps":%s,"index_mbs":%s,"index_errors":%s,"index_p99":"%s","wasm_br_rps":%s,"wasm_br_mbs":%s,"wasm_br_errors":%s,"wasm_br_p99":"%s","stalled":%s,"fds_before":%s,"fds_stalled":%s,"fds_after":%s,"rss_wrk_mb":%s,"rss_peak_mb":%s,"rss_mb":%s,"go":"%s","load":"%s"}' \
 	"$(date -u +%FT%TZ)" "$LABEL" "$DIST" "$DURATION" "$idx_rps" "$idx_mbs" "$idx_err" "$idx_p99" "$br_rps" "$br_mbs" "$br_err" "$br_p99" \
-	"$STALLED" "$fds_before" "$fds_stalled" "$fds_after" "$peak" "$now" "$(go version -m "$server" | sed -n '1s/.*: //p')" "$(cut -d' ' -f1-3 /proc/loadavg)")
+	"$STALLED" "$fds_before" "$fds_stalled" "$fds_after" "$rss_wrk" "$peak" "$now" "$(go version -m "$server" | sed -n '1s/.*: //p')" "$(cut -d' ' -f1-3 /proc/loadavg)")
 echo "$line" >>bench/load/results.jsonl
 echo "appended to bench/load/results.jsonl"
