@@ -26,6 +26,7 @@ type evalResult struct {
 	Shot     int     `json:"shot"`
 	Query    int     `json:"query"`
 	Episodes int     `json:"episodes"`
+	Protocol string  `json:"protocol"`
 	Accuracy float64 `json:"accuracy"`
 	CI95     float64 `json:"ci95"`
 }
@@ -40,7 +41,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	split := fs.String("split", "vinyals", "protocol: vinyals (episodes from the 1692 test classes) or lake (episodes within one evaluation alphabet; default model <algo>-background)")
 	seed := fs.Uint64("seed", 1, "random seed of the test episodes")
 	classes := fs.String("classes", "test", "draw episodes from the protocol's test classes, or from its training classes (train: to choose adaptation settings without looking at the test classes)")
-	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","accuracy","ci95"} (accuracy and ci95 in percent)`)
+	protocol := fs.String("protocol", "one", "how queries are classified: one (each query on its own, as the page does) or transductive (fomaml/reptile: the queries of an episode together, BatchNorm with their batch statistics, as the MAML and Reptile papers report)")
+	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent)`)
 	progress := fs.Bool("progress", false, "show a progress bar on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,6 +59,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	case *classes != "test" && *classes != "train":
 		return usagef("-classes %q: want test or train", *classes)
 	}
+	proto, err := learner.ParseProtocol(*protocol)
+	if err != nil {
+		return usagef("-protocol: %v", err)
+	}
 	if err := mf.check(); err != nil {
 		return err
 	}
@@ -65,6 +71,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	l, m, _, err := mf.load(*split, par)
 	if err != nil {
 		return err
+	}
+	if proto == learner.Transductive && m.Config.Algo == "protonet" {
+		return usagef("-protocol transductive: protonet normalizes with its running statistics; the protocol is for fomaml and reptile")
 	}
 	dir, err := omniglotDir(*mf.assets)
 	if err != nil {
@@ -95,14 +104,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var ep episode.Episode
 	for i := range accs {
 		sampler.SampleInto(&ep)
-		if accs[i], err = learner.Accuracy(l, taskOf(&ep)); err != nil {
+		if accs[i], err = learner.AccuracyOf(l, taskOf(&ep), proto); err != nil {
 			return fmt.Errorf("episode %d: %w", i, err)
 		}
 		bar.Add(1)
 	}
 	bar.Finish()
 	mean, ci := learner.MeanCI95(accs)
-	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Accuracy: 100 * mean, CI95: 100 * ci}
+	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}
 	if *asJSON {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -111,7 +120,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		_, err = fmt.Fprintf(stdout, "%s\n", b)
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split): %.2f%% ± %.2f%%\n",
-		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, r.Accuracy, r.CI95)
+	how := "one query at a time"
+	if proto == learner.Transductive {
+		how = "transductive"
+	}
+	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split, %s): %.2f%% ± %.2f%%\n",
+		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, how, r.Accuracy, r.CI95)
 	return err
 }

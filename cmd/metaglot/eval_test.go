@@ -72,6 +72,8 @@ func TestEvalErrors(t *testing.T) {
 		{append([]string{"-classes", "val"}, m...), 2, "-classes \"val\""},
 		{append([]string{"-shot", "10", "-query", "15"}, m...), 2, "shot+query"},
 		{append([]string{"-way", "2000"}, m...), 2, "2000"},
+		{append([]string{"-protocol", "batch"}, m...), 2, "unknown protocol"},
+		{append([]string{"-protocol", "transductive"}, m...), 2, "running statistics"},
 		{[]string{"-episodes", "1"}, 2, "-algo or -model is required"},
 		{[]string{"-model", filepath.Join(dir, "nope.safetensors")}, 1, "nope.safetensors"},
 		{[]string{"-model", filepath.Join(fo, metricsFile)}, 1, metricsFile},

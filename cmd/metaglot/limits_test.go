@@ -85,3 +85,30 @@ func TestAdaptStepsZero(t *testing.T) {
 		t.Errorf("-adapt-steps 10 scores %.2f%%, the default (10 steps) %.2f%%", ten, def)
 	}
 }
+
+// TestEvalProtocol: the transductive protocol classifies the queries of an
+// episode together (BatchNorm with their batch statistics), so it scores
+// FOMAML differently from one query at a time, and says which it used.
+func TestEvalProtocol(t *testing.T) {
+	model := filepath.Join(testAssets, "models", "fomaml-scratch.safetensors")
+	eval := func(protocol string) evalResult {
+		t.Helper()
+		args := []string{"eval", "-model", model, "-episodes", "3", "-seed", "5", "-json", "-threads", "1", "-assets", testAssets, "-protocol", protocol}
+		code, stdout, stderr := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var r evalResult
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Protocol != protocol {
+			t.Errorf("-protocol %s: result says %q", protocol, r.Protocol)
+		}
+		return r
+	}
+	one, tr := eval("one"), eval("transductive")
+	if one.Accuracy == tr.Accuracy {
+		t.Errorf("both protocols score %.2f%%: the queries were not classified together", one.Accuracy)
+	}
+}

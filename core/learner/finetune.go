@@ -66,6 +66,7 @@ type HeadClassifier struct {
 	net    *HeadNet
 	params *tensor.Set
 	way    int
+	batch  *tensor.Set // a copy of params for TransductiveProbs
 }
 
 // NewHeadClassifier returns a classifier that uses params (not copied).
@@ -84,6 +85,28 @@ func (c *HeadClassifier) Way() int { return c.way }
 // BatchNorm in inference mode: row i depends only on image i.
 func (c *HeadClassifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
 	logits, err := c.net.Logits(c.params, x, false)
+	if err != nil {
+		return nil, err
+	}
+	p := logits.Clone()
+	Softmax(p.Data, p.Data, p.Shape[0], p.Shape[1])
+	return p, nil
+}
+
+// TransductiveProbs returns the M×way softmax of the logits of the M
+// images x with BatchNorm in training mode: every layer normalizes with the
+// batch statistics of x itself, so row i depends on all of x. This is the
+// protocol behind the MAML and Reptile papers' Omniglot figures (their code
+// runs the query batch through BatchNorm in training mode); metaglot's
+// page, which classifies one drawing at a time, cannot use it (Probs). The
+// classifier's weights are not changed.
+func (c *HeadClassifier) TransductiveProbs(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if c.batch == nil {
+		c.batch = c.params.Clone()
+	} else if err := c.batch.CopyFrom(c.params); err != nil {
+		return nil, err
+	}
+	logits, err := c.net.Logits(c.batch, x, true)
 	if err != nil {
 		return nil, err
 	}

@@ -84,3 +84,67 @@ func TestParseBN(t *testing.T) {
 		t.Error(`ParseBN("batch") succeeded`)
 	}
 }
+
+// TestTransductiveProbs: classifying the support set itself transductively
+// normalizes it with the statistics FinishAdapt stored, so it agrees with
+// the one-at-a-time Probs; on another batch the transductive rows depend
+// on the batch, Probs' do not; and neither changes the classifier.
+func TestTransductiveProbs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	p, x := randomNetAndImages(rng, 3, 6)
+	labels := []int{0, 0, 1, 1, 2, 2}
+	n := NewHeadNet(nil, SupportBN)
+	grads := nn.Trainable(p).ZerosLike()
+	if _, err := n.FineTune(p, grads, x, labels, 2, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewHeadClassifier(nil, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := c.Probs(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := c.TransductiveProbs(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range one.Data {
+		if d := one.Data[i] - tr.Data[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("support set, probability %d: %v one at a time, %v transductive", i, one.Data[i], tr.Data[i])
+		}
+	}
+	// Queries: the first three images with three others.
+	_, y := randomNetAndImages(rand.New(rand.NewPCG(3, 4)), 3, 6)
+	q := y.Clone()
+	copy(q.Data[:3*len(q.Data)/6], x.Data[:3*len(x.Data)/6])
+	oneQ, err := c.Probs(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trQ, err := c.TransductiveProbs(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameOne, sameTr := true, true
+	for i := range 3 * 3 {
+		sameOne = sameOne && oneQ.Data[i] == one.Data[i]
+		sameTr = sameTr && trQ.Data[i] == tr.Data[i]
+	}
+	if !sameOne {
+		t.Error("Probs of the first three images changed with the rest of the batch")
+	}
+	if sameTr {
+		t.Error("TransductiveProbs of the first three images did not change with the rest of the batch")
+	}
+	again, err := c.Probs(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range one.Data {
+		if again.Data[i] != one.Data[i] {
+			t.Fatal("TransductiveProbs changed the classifier's weights")
+		}
+	}
+}

@@ -109,9 +109,62 @@ type Classifier interface {
 	Probs(x *tensor.Tensor) (*tensor.Tensor, error)
 }
 
+// TransductiveClassifier is a Classifier that can also classify a batch of
+// queries together, each layer's BatchNorm normalizing with the statistics
+// of the whole batch (the transductive protocol of the MAML and Reptile
+// papers). FOMAML's and Reptile's classifiers are; ProtoNet's, which
+// normalizes with running statistics as its reference code evaluates, is
+// not.
+type TransductiveClassifier interface {
+	Classifier
+	TransductiveProbs(x *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// Protocol says how queries are classified in an evaluation.
+type Protocol int
+
+const (
+	// OneAtATime classifies each query on its own (Classifier.Probs), as
+	// the page classifies a drawing.
+	OneAtATime Protocol = iota
+	// Transductive classifies the queries of a task together, BatchNorm
+	// normalizing with their batch statistics
+	// (TransductiveClassifier.TransductiveProbs).
+	Transductive
+)
+
+// String returns the name ParseProtocol reads.
+func (p Protocol) String() string {
+	switch p {
+	case OneAtATime:
+		return "one"
+	case Transductive:
+		return "transductive"
+	}
+	return fmt.Sprintf("Protocol(%d)", int(p))
+}
+
+// ParseProtocol returns the Protocol named s: "one" or "transductive".
+func ParseProtocol(s string) (Protocol, error) {
+	switch s {
+	case "one":
+		return OneAtATime, nil
+	case "transductive":
+		return Transductive, nil
+	}
+	return 0, fmt.Errorf("unknown protocol %q (want one or transductive)", s)
+}
+
 // Accuracy adapts l to the support set of t and returns the fraction of
 // t's queries whose most probable class is their label.
 func Accuracy(l Learner, t *Task) (float64, error) {
+	return AccuracyOf(l, t, OneAtATime)
+}
+
+// AccuracyOf is Accuracy with the queries classified by protocol p. It
+// returns an error for Transductive if l's classifier has no transductive
+// form.
+func AccuracyOf(l Learner, t *Task, p Protocol) (float64, error) {
 	if err := t.Check(); err != nil {
 		return 0, err
 	}
@@ -122,13 +175,25 @@ func Accuracy(l Learner, t *Task) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	p, err := c.Probs(t.Query)
+	var probs *tensor.Tensor
+	switch p {
+	case OneAtATime:
+		probs, err = c.Probs(t.Query)
+	case Transductive:
+		tc, ok := c.(TransductiveClassifier)
+		if !ok {
+			return 0, fmt.Errorf("this learner has no transductive protocol (its BatchNorm uses running statistics)")
+		}
+		probs, err = tc.TransductiveProbs(t.Query)
+	default:
+		return 0, fmt.Errorf("unknown protocol %v", p)
+	}
 	if err != nil {
 		return 0, err
 	}
 	correct := 0
 	for i, y := range t.QueryLabels {
-		if Argmax(p.Data[i*t.Way:(i+1)*t.Way]) == y {
+		if Argmax(probs.Data[i*t.Way:(i+1)*t.Way]) == y {
 			correct++
 		}
 	}
