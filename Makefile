@@ -84,7 +84,15 @@ MG_PROTONET_5SHOT      := -algo protonet -split vinyals -way 60 -shot 5 -query 5
 MG_PROTONET            := -algo protonet -split vinyals -init assets/models/protonet-5shot.safetensors -way 60 -shot 1 -query 5 -lr 1e-4 -lr-halve-every 1000 -episodes 4000 -seed 1 -checkpoint-every 100 -val-every 1000 -val-episodes 100
 MG_FOMAML              := -algo fomaml -split vinyals -init assets/models/protonet.safetensors -proto-head -bn running -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.003 -adapt-steps 10 -lr 1e-4 -episodes 1600 -seed 1 -checkpoint-every 400 -val-every 800 -val-episodes 100
 MG_FOMAML_SUPPORTBN    := -algo fomaml -split vinyals -init assets/models/protonet-5shot.safetensors -proto-head -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1600 -seed 1 -checkpoint-every 400 -val-every 800 -val-episodes 100
-MG_FOMAML_SCRATCH      := -algo fomaml -split vinyals -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 400000 -seed 1 -checkpoint-every 400 -val-every 1600 -val-episodes 100
+# fomaml-scratch is Finn et al.'s Omniglot 5-way 1-shot recipe from a random
+# start: meta-batches of 32 tasks with one query per class (K = 1), one inner
+# SGD step of 0.4 in training and 10 at test time, Adam 1e-3, 60 000
+# meta-batches (1 920 000 tasks); BatchNorm with the support set's statistics
+# (one query at a time, as the page classifies). The tasks of a meta-batch
+# run in parallel, and the result does not depend on -threads. It takes many
+# sittings on this machine: each `make pretrain PRETRAIN=fomaml-scratch`
+# resumes it and copies the snapshot into assets/models.
+MG_FOMAML_SCRATCH      := -algo fomaml -split vinyals -way 5 -shot 1 -query 1 -meta-batch 32 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1920000 -seed 1 -checkpoint-every 3200 -val-every 32000 -val-episodes 200
 MG_REPTILE_SCRATCH     := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
 MG_REPTILE             := -algo reptile -split vinyals -init assets/models/protonet.safetensors -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 1000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
 MG_PROTONET_BACKGROUND := -algo protonet -split lake -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
@@ -115,7 +123,11 @@ pretrain:
 # settings in every cell, 1000 episodes each. The others' 20-way cells start
 # from the prototype head (a learned head has 5 classes) and adapt with Finn
 # et al.'s 20-way setting (5 steps of lr 0.1); their 5-shot and 20-way cells
-# are slow on a CPU: EVAL_SLOW episodes for those.
+# are slow on a CPU: EVAL_SLOW episodes for those. fomaml-scratch's cells
+# come under both protocols (-protocol one: each query on its own, as the
+# page classifies; transductive: the queries of an episode together, as the
+# MAML paper reports), and 5-way 1-shot also with 0 and 1 adaptation steps
+# (what the inner loop adds).
 # The cells of a model run side by side, one thread each; EVAL_MODELS picks
 # models.
 EVAL_EPISODES ?= 1000
@@ -141,13 +153,25 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	    elif [ $* = fomaml-supportbn ]; then \
 	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
 	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
+	    elif [ $* = fomaml-scratch ]; then \
+	      for p in one transductive; do \
+	        row "$$m -protocol $$p -way 5 -shot 1" $(EVAL_EPISODES); \
+	        row "$$m -protocol $$p -way 5 -shot 5" $(EVAL_SLOW); \
+	      done; \
+	      row "$$m -way 5 -shot 1 -adapt-steps 0" $(EVAL_EPISODES); \
+	      row "$$m -way 5 -shot 1 -adapt-steps 1" $(EVAL_EPISODES); \
 	    else \
 	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
 	      row "$$m -way 5 -shot 1 -proto-head" $(EVAL_EPISODES); \
 	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
 	      row "$$m -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
 	    fi; \
-	    if [ $* != fomaml ]; then \
+	    if [ $* = fomaml-scratch ]; then \
+	      for p in one transductive; do \
+	        row "$$m -protocol $$p -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
+	        row "$$m -protocol $$p -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
+	      done; \
+	    elif [ $* != fomaml ]; then \
 	      row "$$m -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
 	      row "$$m -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
 	    fi;; \
