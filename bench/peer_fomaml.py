@@ -4,6 +4,11 @@
 Run by hand (never by make test):
 
     /usr/bin/python3 bench/peer_fomaml.py [--steps 1000] [--bn support|transductive]
+    /usr/bin/python3 bench/peer_fomaml.py --speed 10 [--meta-batch 32 --query 1 --threads 2]
+
+--speed N times N meta-steps after one of warm-up and prints one JSON line
+with the training throughput in tasks/s (the figure metaglot's
+`go test -bench Step ./core/maml` reports for the same setting).
 
 It meta-trains Conv4 + a 5-way linear head with the settings of
 `make pretrain`'s FOMAML run (5-way 1-shot 5-query tasks, meta-batch 8, one
@@ -108,8 +113,11 @@ def main():
     ap.add_argument("--meta-batch", type=int, default=8)
     ap.add_argument("--inner-lr", type=float, default=0.4)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--query", type=int, default=5, help="query images per class in training")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--speed", type=int, default=0, help="time this many meta-steps and exit")
     a = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     bg, ev = load("background"), load("evaluation")
@@ -117,10 +125,14 @@ def main():
     p = params(5, torch.Generator().manual_seed(a.seed))
     opt = torch.optim.Adam(p.values(), lr=1e-3)
     accs, t0 = [], time.time()
+    if a.speed:
+        a.steps = a.speed + 1
     for step in range(1, a.steps + 1):
+        if a.speed and step == 2:
+            t0 = time.time()  # after one meta-step of warm-up
         opt.zero_grad()
         for _ in range(a.meta_batch):
-            sx, sy, qx, qy = task(bg, train_classes, rng)
+            sx, sy, qx, qy = task(bg, train_classes, rng, query=a.query)
             fast = adapt(p, sx, sy, 1, a.inner_lr)
             logits = query_logits(fast, sx, qx, a.bn)
             loss = F.cross_entropy(logits, qy)
@@ -129,6 +141,12 @@ def main():
                 v.grad = g / a.meta_batch if v.grad is None else v.grad + g / a.meta_batch
             accs.append((logits.argmax(1) == qy).float().mean().item())
         opt.step()
+        if a.speed and step == a.steps:
+            dt = time.time() - t0
+            print(json.dumps({"peer": "pytorch " + torch.__version__, "bn": a.bn, "meta_batch": a.meta_batch,
+                              "query": a.query, "threads": a.threads, "meta_steps": a.speed,
+                              "tasks_per_s": round(a.speed * a.meta_batch / dt, 1)}), flush=True)
+            return
         if step % 100 == 0:
             line = {"bn": a.bn, "meta_step": step, "tasks": step * a.meta_batch,
                     "train_acc": float(np.mean(accs[-100 * a.meta_batch:])),
