@@ -7,6 +7,38 @@ window.metaglotWorkerURL = new URL("worker.js", document.baseURI).href;
 // The ProtoNet weights download alongside the program; wasm/ picks this
 // promise up instead of fetching them again.
 window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/models/protonet.safetensors") };
+// Frames on demand. ebiten (wasm/) asks for an animation frame after every
+// frame, even when it has nothing to do, which keeps the browser drawing 60
+// frames a second. It takes window.requestAnimationFrame once, while the Go
+// program initialises: gateAnimationFrames, called right before the program
+// starts, puts a gate there, which holds ebiten's request back until the
+// program wants a frame (metaglotFrames.wake(), wasm/pen_js.go
+// requestFrame). The program's first act is to put the browser's own
+// function back (metaglotFrames.restore()), before anything else can run and
+// see the gate. The gate holds one callback at most: any other goes through.
+function gateAnimationFrames() {
+  const native = window.requestAnimationFrame;
+  const gate = { wanted: true, held: null };
+  gate.wake = () => {
+    if (gate.held) {
+      const cb = gate.held;
+      gate.held = null;
+      native.call(window, cb);
+    } else {
+      gate.wanted = true;
+    }
+  };
+  gate.restore = () => { window.requestAnimationFrame = native; };
+  window.metaglotFrames = gate;
+  window.requestAnimationFrame = (cb) => {
+    if (gate.wanted || gate.held) {
+      gate.wanted = false;
+      return native.call(window, cb);
+    }
+    gate.held = cb;
+    return 0;
+  };
+}
 (async () => {
   const status = document.getElementById("status");
   if (!("WebAssembly" in window)) {
@@ -28,6 +60,7 @@ window.metaglotPrefetch = { "assets/models/protonet.safetensors": fetch("assets/
       });
     performance.mark("metaglot:instantiated");
     window.metaglotMemoryBytes = () => instance.exports.mem.buffer.byteLength;
+    gateAnimationFrames();
     await go.run(instance);
     status.textContent = "The program stopped. Reload the page to start it again.";
   } catch (err) {

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"syscall/js"
 
-	"github.com/hajimehoshi/ebiten/v2"
-
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
@@ -101,7 +99,7 @@ func (d *dom) do(f func(*Game)) {
 	case d.actions <- f:
 	default: // a flood of events: drop rather than block the browser
 	}
-	ebiten.ScheduleFrame()
+	requestFrame()
 }
 
 func (d *dom) runActions(g *Game) {
@@ -551,7 +549,7 @@ func (d *dom) drawn(g *Game) {
 		d.readyMs = d.lastDrawMs
 		d.renderedKey = ""
 		d.doc.Get("body").Call("setAttribute", "data-ready", "true")
-		ebiten.ScheduleFrame() // to show "Ready." in the next Update
+		requestFrame() // to show "Ready." in the next Update
 	}
 }
 

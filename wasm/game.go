@@ -49,7 +49,7 @@ type layout struct {
 // the pen, Draw renders the state.
 //
 // The page runs ebiten in FPSModeVsyncOffMinimum: a frame (one Update, one
-// Draw) runs only when something asks for it with ebiten.ScheduleFrame —
+// Draw) runs only when something asks for it with requestFrame —
 // a queued action or pointer event, a scroll or resize, or an Update that
 // leaves work for the next (see Update) — so an idle page draws nothing.
 type Game struct {
@@ -109,7 +109,7 @@ func (g *Game) Update() error {
 	g.dom.renderTrain(g)
 	g.paintInk()
 	if g.more {
-		ebiten.ScheduleFrame()
+		requestFrame()
 	}
 	return nil
 }

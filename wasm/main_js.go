@@ -20,6 +20,13 @@ import (
 func weightsURL(algo string) string { return "assets/models/" + algo + ".safetensors" }
 
 func main() {
+	// ebiten took window.requestAnimationFrame while the program
+	// initialised, and got page.js's gate (see requestFrame); the rest of
+	// the page gets the browser's own function back, first thing, before
+	// any other script can run and take the gate.
+	if gate := js.Global().Get("metaglotFrames"); gate.Truthy() {
+		gate.Call("restore")
+	}
 	seed := uint64(time.Now().UnixNano())
 	d, err := newDOM(seed)
 	if err != nil {
@@ -46,7 +53,7 @@ func main() {
 
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
-	// Frames only when asked for (ebiten.ScheduleFrame: see Game), not 60
+	// Frames only when asked for (requestFrame: see Game), not 60
 	// a second: an idle page costs next to nothing. The mode is deprecated
 	// in favour of SetScreenClearedEveryFrame(false), which skips drawing
 	// but still runs Update every frame; this mode is still supported and

@@ -127,13 +127,25 @@ func (g *Game) bindPen() {
 	}
 }
 
+// requestFrame asks for a frame: ebiten runs the next one (Update, Draw),
+// and page.js's gate (window.metaglotFrames) lets ebiten's request for an
+// animation frame through to the browser. ebiten asks for one after every
+// frame, wanted or not; the gate holds it back until a frame is wanted, so
+// an idle page makes the browser produce no frames at all.
+func requestFrame() {
+	ebiten.ScheduleFrame()
+	if gate := js.Global().Get("metaglotFrames"); gate.Truthy() {
+		gate.Call("wake")
+	}
+}
+
 // bindFrames asks for a frame whenever the page moves or changes under the
 // canvas without an action of its own: a scroll or a resize moves the
 // slots the canvas draws into, a tab shown again may need its canvas
 // repainted, and a change of the page's size (fonts loaded, a message
 // wrapping) moves them too.
 func (d *dom) bindFrames() {
-	schedule := js.FuncOf(func(this js.Value, args []js.Value) any { ebiten.ScheduleFrame(); return nil })
+	schedule := js.FuncOf(func(this js.Value, args []js.Value) any { requestFrame(); return nil })
 	d.funcs = append(d.funcs, schedule)
 	for _, ev := range []string{"scroll", "resize"} {
 		d.win.Call("addEventListener", ev, schedule, map[string]any{"capture": true, "passive": true})
@@ -165,7 +177,7 @@ func (in *penInput) push(e pad.Event) {
 	in.mu.Lock()
 	in.queue = append(in.queue, e)
 	in.mu.Unlock()
-	ebiten.ScheduleFrame()
+	requestFrame()
 }
 
 // toFrame maps the pointer event e's position onto pad p's 105×105 frame
