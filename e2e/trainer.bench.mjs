@@ -20,7 +20,17 @@ const heapEpisodes = +(process.argv[3] || 1000);
 const ctx = await startPage({ viewport: { width: 1280, height: 1400 } });
 const { page } = ctx;
 const train = () => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot.train)));
-const frames = () => page.evaluate(() => window.metaglot.frames);
+// The browser's animation frames (a requestAnimationFrame loop installed
+// by the first call): they keep coming while the page's main thread is
+// free. The page itself runs frames only when something changed.
+const frames = () => page.evaluate(() => {
+  if (!window.__rafCount) {
+    window.__rafCount = 1;
+    const tick = () => { window.__rafCount++; requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  }
+  return window.__rafCount;
+});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function stop() {
