@@ -141,18 +141,21 @@ test("every pointer move reaches the stroke, however frames and updates fall", a
   const n = 240;
   // Points 1 CSS pixel or more apart on a circle (a frame pixel is 2.9
   // CSS pixels here; the pad keeps points at least 0.35 frame pixels
-  // apart), sent as fast as the browser takes them, with no wait for a
-  // frame in between.
+  // apart), with no wait for a frame in between.
   const pts = [];
   for (let i = 0; i <= n; i++) {
     const a = (i / n) * 2 * Math.PI;
     pts.push([cx + Math.round(100 * Math.cos(a)), cy + Math.round(100 * Math.sin(a))]);
   }
   const t0 = (await state(page)).ticks;
-  await page.mouse.move(...pts[0]);
-  await page.mouse.down();
-  for (const q of pts.slice(1)) await page.mouse.move(...q);
-  await page.mouse.up();
+  // All the moves go out at once through CDP: the browser delivers them
+  // in bursts, several per frame (the pointermove's coalesced events).
+  const cdp = await page.context().newCDPSession(page);
+  const mouse = (type, [x, y]) => cdp.send("Input.dispatchMouseEvent", { type, x, y, button: "left", buttons: 1, clickCount: type === "mouseMoved" ? 0 : 1 });
+  await mouse("mouseMoved", pts[0]);
+  await mouse("mousePressed", pts[0]);
+  await Promise.all(pts.slice(1).map((q) => mouse("mouseMoved", q)));
+  await mouse("mouseReleased", pts.at(-1));
   await settle(page);
   const st = await state(page);
   const distinct = pts.filter((q, i) => i === 0 || q[0] !== pts[i - 1][0] || q[1] !== pts[i - 1][1]).length;
