@@ -7,11 +7,14 @@
 //
 //   - index.html lays out HTML controls (buttons, selects, text fields:
 //     accessible and keyboard-reachable) and empty "slots" where pictures go;
-//   - ebiten draws every picture — the drawing pads, the 28×28 "what the
-//     network sees" previews, the thumbnails of examples and the real
-//     held-out drawings — on one full-window canvas beneath the HTML, into
-//     the rectangles of the slots, and reads the pen (mouse, touch, stylus)
-//     on the pads;
+//   - ebiten draws the pads' paper, the thumbnails of examples and the real
+//     held-out drawings on one full-window canvas beneath the HTML, into the
+//     rectangles of the slots, and only in the frames something asks for
+//     (requestFrame: an idle page draws nothing);
+//   - the pads take the pen themselves as pointer events (mouse, finger,
+//     stylus), and their ink and 28×28 "what the network sees" previews are
+//     small canvases of their own, updated point by point (pen_js.go), so
+//     drawing never repaints the full-window canvas;
 //   - package app holds the state and every action in plain Go; Game and
 //     the DOM code (dom_js.go) only forward events to it and show it.
 //

@@ -24,6 +24,14 @@
 // ../shared/data/omniglot and fails if DefaultPen is no longer the best
 // pen on its grid.
 //
+// # Pointers and incremental ink
+//
+// Tracker decides what a stream of pointer events does to a drawing: the
+// pointer that pressed holds the pen until it is released or cancelled,
+// and every other pointer is ignored. Ink keeps a drawing's raster up to
+// date as it grows, redrawing only the segments that smoothing may still
+// move, and is always exactly Rasterize's raster of the same strokes.
+//
 // # Usage
 //
 //	var d pad.Drawing
