@@ -236,6 +236,11 @@ func (s *State) PenDown(p Pad, pt pad.Point) {
 	if p == QueryPad && s.QueryImage != nil {
 		s.QueryImage, s.QueryLabel = nil, ""
 	}
+	if s.Pad(p).Full() {
+		s.Message = fmt.Sprintf("A drawing holds at most %d strokes: undo or clear to draw more.", pad.MaxStrokes)
+		s.changed()
+		return
+	}
 	s.Pad(p).Begin(pt)
 }
 

@@ -165,3 +165,34 @@ func TestDecodeRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestDrawingAtLimitsRoundTrips: the largest drawing the pad takes is one
+// a classes document reads back, so nothing drawn is lost on reload.
+func TestDrawingAtLimitsRoundTrips(t *testing.T) {
+	var d pad.Drawing
+	d.Begin(pad.Point{X: 1, Y: 1})
+	for i := range pad.MaxPoints + 10 {
+		d.Extend(pad.Point{X: float32(i%50) + 1, Y: float32((i/50)%60) + 1})
+	}
+	d.End()
+	for range pad.MaxStrokes + 10 {
+		d.Begin(pad.Point{X: 2, Y: 2})
+		d.Extend(pad.Point{X: 30, Y: 40})
+		d.End()
+	}
+	l := &List{}
+	i, err := l.Add("full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AddExample(i, Example{Strokes: d.Strokes()}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(l.Encode())
+	if err != nil {
+		t.Fatalf("the pad's largest drawing does not read back: %v", err)
+	}
+	if got := len(back.Class(0).Examples[0].Strokes); got != pad.MaxStrokes {
+		t.Errorf("%d strokes read back, want %d", got, pad.MaxStrokes)
+	}
+}

@@ -19,8 +19,8 @@ const Version = 1
 
 // Limits Decode enforces on drawings (beyond MaxClasses and MaxExamples).
 const (
-	maxStrokes = 200
-	maxPoints  = 5000 // per stroke
+	maxStrokes = pad.MaxStrokes
+	maxPoints  = pad.MaxPoints // per stroke
 	// coordLimit bounds |coordinate|: a stroke may leave the frame a bit.
 	coordLimit = 10 * pad.FrameSize
 )

@@ -7,23 +7,40 @@ type Drawing struct {
 	open    bool
 }
 
+// Limits of a drawing, the ones a classes document holds (package
+// wasm/classes reads no more): a drawing that reached them takes no more
+// ink, so whatever is drawn can be saved and read back.
+const (
+	MaxStrokes = 200  // strokes of a drawing
+	MaxPoints  = 5000 // points of a stroke
+)
+
 // minStepPx is the shortest step, in frame pixels, that Extend records:
 // finer steps add points without adding shape.
 const minStepPx = 0.35
 
-// Begin starts a new stroke at p, ending any stroke still open.
+// Begin starts a new stroke at p, ending any stroke still open. A drawing
+// of MaxStrokes strokes starts no more (Full).
 func (d *Drawing) Begin(p Point) {
+	if d.Full() {
+		d.open = false
+		return
+	}
 	d.open = true
 	d.strokes = append(d.strokes, Stroke{p})
 }
 
-// Extend adds p to the open stroke; it does nothing when no stroke is open
-// or p is closer than a third of a frame pixel to the last point.
+// Extend adds p to the open stroke; it does nothing when no stroke is open,
+// the stroke has MaxPoints points, or p is closer than a third of a frame
+// pixel to the last point.
 func (d *Drawing) Extend(p Point) {
 	if !d.open {
 		return
 	}
 	s := d.strokes[len(d.strokes)-1]
+	if len(s) >= MaxPoints {
+		return
+	}
 	last := s[len(s)-1]
 	if dx, dy := p.X-last.X, p.Y-last.Y; dx*dx+dy*dy < minStepPx*minStepPx {
 		return
@@ -37,6 +54,10 @@ func (d *Drawing) End() bool {
 	d.open = false
 	return was
 }
+
+// Full reports whether the drawing has MaxStrokes strokes and so takes no
+// new one.
+func (d *Drawing) Full() bool { return len(d.strokes) >= MaxStrokes }
 
 // Drawing reports whether a stroke is open (the pen is down).
 func (d *Drawing) Drawing() bool { return d.open }

@@ -119,3 +119,32 @@ func TestDrawing(t *testing.T) {
 		t.Fatal("Clear left strokes")
 	}
 }
+
+// TestDrawingLimits: a drawing stops taking ink at MaxStrokes strokes and
+// MaxPoints points a stroke, the limits a classes document reads back.
+func TestDrawingLimits(t *testing.T) {
+	var d Drawing
+	d.Begin(Point{X: 0, Y: 0})
+	for i := range 2 * MaxPoints {
+		d.Extend(Point{X: float32(i % 100), Y: float32(i / 100)})
+	}
+	if n := len(d.Strokes()[0]); n != MaxPoints {
+		t.Errorf("stroke of %d points, want at most %d", n, MaxPoints)
+	}
+	d.End()
+	for range MaxStrokes + 5 {
+		d.Begin(Point{X: 1, Y: 1})
+		d.Extend(Point{X: 9, Y: 9})
+		d.End()
+	}
+	if n := len(d.Strokes()); n != MaxStrokes || !d.Full() {
+		t.Errorf("%d strokes (full %v), want %d", n, d.Full(), MaxStrokes)
+	}
+	if d.Drawing() {
+		t.Error("a stroke is open on a full drawing")
+	}
+	d.Undo()
+	if d.Full() {
+		t.Error("still full after an undo")
+	}
+}
