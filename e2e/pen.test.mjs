@@ -163,6 +163,15 @@ test("every pointer move reaches the stroke, however frames and updates fall", a
   console.log(`pen: ${distinct} pointer positions, ${st.ink.draw} points, applied in ${st.ticks - t0} updates`);
 });
 
+// tapClear taps the drawing pad's Clear button and waits until the pad is
+// empty: the browser turns the tap into a click after the touch events,
+// so the page may not have the click yet when the tap returns.
+async function tapClear(page) {
+  await page.getByRole("button", { name: "Clear" }).nth(0).tap();
+  await page.waitForFunction(() => window.metaglot.strokes.draw === 0, null, { timeout: 5000 });
+  await settle(page);
+}
+
 test("phone: a finger draws like the mouse, a second finger does not, pressure changes nothing", async () => {
   const phone = await startPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, hasTouch: true, isMobile: true });
   try {
@@ -189,8 +198,7 @@ test("phone: a finger draws like the mouse, a second finger does not, pressure c
     await page.screenshot({ path: path.join(out, "pen-phone.png") });
 
     // The same stroke pressed hard with a broad finger.
-    await page.getByRole("button", { name: "Clear" }).nth(0).tap();
-    await settle(page);
+    await tapClear(page);
     await touch("touchStart", [{ ...at(stroke[0]), id: 2, force: 1, radiusX: 30, radiusY: 30 }]);
     for (const q of stroke.slice(1)) await touch("touchMove", [{ ...at(q), id: 2, force: 1, radiusX: 30, radiusY: 30 }]);
     await touch("touchEnd", []);
@@ -201,8 +209,7 @@ test("phone: a finger draws like the mouse, a second finger does not, pressure c
 
     // A stylus, light then hard: the same ink again.
     for (const [force, name] of [[0.1, "light"], [1, "hard"]]) {
-      await page.getByRole("button", { name: "Clear" }).nth(0).tap();
-      await settle(page);
+      await tapClear(page);
       const mouse = (type, q, buttons) => cdp.send("Input.dispatchMouseEvent", { type, ...at(q), button: "left", buttons, clickCount: type === "mouseMoved" ? 0 : 1, pointerType: "pen", force });
       await mouse("mousePressed", stroke[0], 1);
       for (const q of stroke.slice(1)) await mouse("mouseMoved", q, 1);
@@ -214,8 +221,7 @@ test("phone: a finger draws like the mouse, a second finger does not, pressure c
     }
 
     // A second finger while the first draws: one stroke, the first's.
-    await page.getByRole("button", { name: "Clear" }).nth(0).tap();
-    await settle(page);
+    await tapClear(page);
     const f1 = (i) => ({ ...at(stroke[i]), id: 1 });
     const f2 = (i) => ({ ...at([100 - stroke[i][0], stroke[i][1]]), id: 2 });
     await touch("touchStart", [f1(0)]);

@@ -16,8 +16,8 @@ import (
 // penInput is the pen's way in, and the pads' ink on its way out.
 //
 // In: pointer events (mouse, finger and stylus alike) on the pads' slots,
-// which take them (index.html gives the pads pointer-events and
-// touch-action: none). A press captures the pointer to its slot, so the
+// which take them (index.html gives the pads pointer-events; their touch
+// events are cancelled, so a drag there never scrolls). A press captures the pointer to its slot, so the
 // moves and the release come even over the page's buttons or outside the
 // window; a window-level listener in the capture phase also sees every
 // release and cancellation, so a stroke always ends. Each event is queued
@@ -88,6 +88,20 @@ func (g *Game) bindPen() {
 			}()
 			in.push(pad.Event{Kind: pad.Press, Pointer: id, Pad: p, At: in.toFrame(p, e)})
 		})
+	}
+	// A drag on a pad must draw, not scroll or zoom the page. The pads
+	// keep the default touch-action and cancel their touch events instead:
+	// with touch-action: none on them, Chrome swallowed the click of a
+	// button tapped within about a second after a stroke (Clear did
+	// nothing; e2e/pen.test.mjs's phone test).
+	for _, slot := range in.slots {
+		for _, ev := range []string{"touchstart", "touchmove"} {
+			listen(slot, ev, func(e js.Value) {
+				if e.Get("cancelable").Bool() {
+					e.Call("preventDefault")
+				}
+			})
+		}
 	}
 	win := d.win
 	listen(win, "pointermove", func(e js.Value) {
