@@ -85,7 +85,7 @@ func (c runConfig) check() error {
 	case c.Algo == "protonet" && c.BN != "":
 		return usagef("-bn: ProtoNet always classifies with its running statistics; -bn is for fomaml and reptile")
 	case c.Algo != "protonet" && !validBN(c.BN):
-		return usagef("-bn %q: want support or running", c.BN)
+		return usagef("-bn %q: want support, running or transductive", c.BN)
 	case c.Algo == "reptile" && c.ProtoHead:
 		return usagef("-proto-head: Reptile does not learn with it (its support loss starts at ≈ 0); use it with eval or classify")
 	case c.CheckpointEvery < 1:

@@ -33,7 +33,7 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 		adaptSteps: fs.Int("adapt-steps", 0, "fomaml/reptile: inner SGD steps on the support set, 0 (none: the meta-learned weights as they are) to "+strconv.Itoa(maxSteps)+" (default: the model's, 10)"),
 		innerLR:    fs.Float64("inner-lr", 0, "fomaml/reptile: inner learning rate, above 0 and at most "+strconv.FormatFloat(maxInnerLR, 'g', -1, 64)+" (default: the model's)"),
 		protoHead:  fs.Bool("proto-head", false, "fomaml/reptile: initialise the head from the support prototypes (weights 2·c_k, bias −‖c_k‖²) instead of the meta-learned head"),
-		bn:         fs.String("bn", "", "fomaml/reptile: BatchNorm statistics, support (the support set's) or running (the model's running statistics) (default: the model's)"),
+		bn:         fs.String("bn", "", "fomaml/reptile: BatchNorm statistics, support (the support set's), running (the model's running statistics) or transductive (the support set's in adaptation; with -protocol transductive the queries' own) (default: the model's)"),
 		assets:     fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)"),
 		threads:    addThreadsFlag(fs),
 	}

@@ -48,7 +48,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
 	fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
 	fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
-	fs.String("bn", "", "fomaml/reptile: BatchNorm statistics of adaptation and prediction: support (the support set's) or running (the model's running statistics, kept as -init gave them; needs -init) (default support)")
+	fs.String("bn", "", "fomaml/reptile: BatchNorm statistics of adaptation and prediction: support (the support set's), running (the model's running statistics, kept as -init gave them; needs -init) or transductive (the support set's in adaptation, the query batch's own for the query loss, as Finn et al. train) (default support)")
 	initFrom := fs.String("init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
 	fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
 	fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")

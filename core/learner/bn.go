@@ -24,7 +24,22 @@ const (
 	// from a network that learned them: a ProtoNet's, through
 	// `metaglot train -init`.
 	RunningBN
+	// TransductiveBN is Finn et al.'s protocol: the support adapts with
+	// its batch statistics, as with SupportBN, and the queries of a task
+	// are then normalized with their own batch statistics, all together
+	// (training's query loss and HeadClassifier.TransductiveProbs). It is
+	// how the MAML and Reptile papers train and report Omniglot; a query
+	// then depends on the other queries, so the page, which classifies one
+	// drawing at a time, falls back to the support's statistics (Probs).
+	TransductiveBN
 )
+
+// QueryTrain reports whether queries are normalized with their own batch
+// statistics (TransductiveBN) rather than stored ones.
+func (b BN) QueryTrain() bool { return b == TransductiveBN }
+
+// Valid reports whether b is one of the BN values.
+func (b BN) Valid() bool { return b == SupportBN || b == RunningBN || b == TransductiveBN }
 
 // String returns the name ParseBN reads: "support" or "running".
 func (b BN) String() string {
@@ -33,18 +48,22 @@ func (b BN) String() string {
 		return "support"
 	case RunningBN:
 		return "running"
+	case TransductiveBN:
+		return "transductive"
 	}
 	return fmt.Sprintf("BN(%d)", int(b))
 }
 
 // ParseBN returns the BN named s: "support" (or "", the setting of files
-// written before there was a choice) or "running".
+// written before there was a choice), "running" or "transductive".
 func ParseBN(s string) (BN, error) {
 	switch s {
 	case "", "support":
 		return SupportBN, nil
 	case "running":
 		return RunningBN, nil
+	case "transductive":
+		return TransductiveBN, nil
 	}
-	return 0, fmt.Errorf("unknown BatchNorm statistics %q (want support or running)", s)
+	return 0, fmt.Errorf("unknown BatchNorm statistics %q (want support, running or transductive)", s)
 }

@@ -49,7 +49,10 @@
 //     queries together), which is not available when one query is drawn at
 //     a time. A 1-shot support set is a small batch (five images for 5-way
 //     1-shot): its statistics are noisy, which costs SupportBN accuracy
-//     that RunningBN keeps.
+//     that RunningBN keeps. TransductiveBN trains as the papers do
+//     (queries normalized with their own batch statistics) and classifies
+//     one query at a time as SupportBN does; HeadClassifier's
+//     TransductiveProbs gives the papers' protocol for any of them.
 //
 // Training uses the same rule as testing, so the network learns under the
 // statistics it is evaluated with. The learners' shared test suite

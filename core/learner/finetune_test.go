@@ -72,7 +72,7 @@ func TestParseBN(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want BN
-	}{{"", SupportBN}, {"support", SupportBN}, {"running", RunningBN}} {
+	}{{"", SupportBN}, {"support", SupportBN}, {"running", RunningBN}, {"transductive", TransductiveBN}} {
 		if got, err := ParseBN(tc.in); err != nil || got != tc.want {
 			t.Errorf("ParseBN(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}

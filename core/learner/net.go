@@ -59,9 +59,9 @@ func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
 }
 
 // adaptTrain reports whether BatchNorm runs in training mode on a support
-// set: with SupportBN it does (batch statistics), with RunningBN it does
+// set: with SupportBN and TransductiveBN it does (batch statistics), with RunningBN it does
 // not (the stored running statistics, left unchanged).
-func (n *HeadNet) adaptTrain() bool { return n.bn == SupportBN }
+func (n *HeadNet) adaptTrain() bool { return n.bn != RunningBN }
 
 // Logits returns the N×way logits of the images x (N×1×28×28) under p,
 // with BatchNorm in training mode (batch statistics; the running

@@ -67,7 +67,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.LR < 0 {
 		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
 	}
-	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
+	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
 	}
 	meta, err := metaParams(params, cfg.ProtoHead)
@@ -151,7 +151,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		if err != nil {
 			return fmt.Errorf("maml: task %d: %w", i, err)
 		}
-		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, false, grads)
+		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, l.cfg.BN.QueryTrain(), grads)
 		if err != nil {
 			return fmt.Errorf("maml: task %d queries: %w", i, err)
 		}

@@ -127,3 +127,32 @@ func TestSameForAnyWorkers(t *testing.T) {
 		return New(nn.NewConv4Params(rng), Config{InnerLR: 0.1, ProtoHead: true, Par: par})
 	})
 }
+
+func TestLearnerSuiteTransductiveBN(t *testing.T) {
+	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+		return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 2, AdaptSteps: 5, BN: learner.TransductiveBN})
+	})
+}
+
+// TestTransductiveQueryLoss: with TransductiveBN the query loss a step
+// reports is the loss under the queries' own batch statistics, which
+// differs from the loss under the support's (SupportBN) from the same
+// start; the adaptation, on the support's statistics, is the same.
+func TestTransductiveQueryLoss(t *testing.T) {
+	losses := map[learner.BN]float64{}
+	for _, bn := range []learner.BN{learner.SupportBN, learner.TransductiveBN} {
+		rng := rand.New(rand.NewPCG(3, 3))
+		l, err := New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: 0.1, BN: bn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := l.Step([]*learner.Task{learnertest.Task(rng, 3, 1, 4)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses[bn] = m.Loss
+	}
+	if losses[learner.SupportBN] == losses[learner.TransductiveBN] {
+		t.Errorf("the query loss is %v under either statistics", losses[learner.SupportBN])
+	}
+}

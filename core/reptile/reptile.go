@@ -68,7 +68,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
-	if cfg.BN != learner.SupportBN && cfg.BN != learner.RunningBN {
+	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
 	}
 	var meta *tensor.Set
@@ -139,7 +139,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		if err != nil {
 			return fmt.Errorf("reptile: task %d: %w", i, err)
 		}
-		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, false, nil)
+		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, l.cfg.BN.QueryTrain(), nil)
 		if err != nil {
 			return fmt.Errorf("reptile: task %d queries: %w", i, err)
 		}

@@ -91,3 +91,9 @@ func TestSameForAnyWorkers(t *testing.T) {
 		return New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: 0.1, InnerSteps: 2, Par: par})
 	})
 }
+
+func TestLearnerSuiteTransductiveBN(t *testing.T) {
+	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+		return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 3, AdaptSteps: 5, BN: learner.TransductiveBN})
+	})
+}
