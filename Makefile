@@ -93,6 +93,11 @@ MG_FOMAML_SUPPORTBN    := -algo fomaml -split vinyals -init assets/models/proton
 # sittings on this machine: each `make pretrain PRETRAIN=fomaml-scratch`
 # resumes it and copies the snapshot into assets/models.
 MG_FOMAML_SCRATCH      := -algo fomaml -split vinyals -way 5 -shot 1 -query 1 -meta-batch 32 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1920000 -seed 1 -checkpoint-every 3200 -val-every 32000 -val-episodes 200
+# fomaml-scratch-tbn: the same with Finn et al.'s BatchNorm (-bn
+# transductive: the query loss under the queries' own batch statistics), to
+# compare with the support-statistics run the page can use one query at a
+# time.
+MG_FOMAML_SCRATCH_TBN  := $(MG_FOMAML_SCRATCH) -bn transductive
 MG_REPTILE_SCRATCH     := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
 MG_REPTILE             := -algo reptile -split vinyals -init assets/models/protonet.safetensors -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 1000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
 MG_PROTONET_BACKGROUND := -algo protonet -split lake -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
@@ -104,6 +109,7 @@ pretrain:
 	    protonet-5shot) flags="$(MG_PROTONET_5SHOT)";; protonet) flags="$(MG_PROTONET)";; fomaml) flags="$(MG_FOMAML)";; \
 	    reptile) flags="$(MG_REPTILE)";; protonet-background) flags="$(MG_PROTONET_BACKGROUND)";; \
 	    fomaml-scratch) flags="$(MG_FOMAML_SCRATCH)";; reptile-scratch) flags="$(MG_REPTILE_SCRATCH)";; \
+	    fomaml-scratch-tbn) flags="$(MG_FOMAML_SCRATCH_TBN)";; \
 	    fomaml-supportbn) flags="$(MG_FOMAML_SUPPORTBN)";; \
 	    *) echo "unknown model $$name"; exit 2;; esac; \
 	  out="$(RUNS)/$$name"; \
@@ -146,14 +152,14 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	case $* in \
 	  protonet) for c in $(EVAL_CELLS); do row "-algo protonet $$c" $(EVAL_EPISODES); done;; \
 	  protonet-5shot) for c in $(EVAL_CELLS); do row "-model assets/models/$*.safetensors $$c" $(EVAL_EPISODES); done;; \
-	  fomaml|reptile|fomaml-scratch|reptile-scratch|fomaml-supportbn) \
+	  fomaml|reptile|fomaml-scratch|fomaml-scratch-tbn|reptile-scratch|fomaml-supportbn) \
 	    m="-model assets/models/$*.safetensors"; \
 	    if [ $* = fomaml ]; then \
 	      for c in $(EVAL_CELLS); do row "$$m $$c" $(EVAL_EPISODES); done; \
 	    elif [ $* = fomaml-supportbn ]; then \
 	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
 	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
-	    elif [ $* = fomaml-scratch ]; then \
+	    elif [ $* = fomaml-scratch ] || [ $* = fomaml-scratch-tbn ]; then \
 	      for p in one transductive; do \
 	        row "$$m -protocol $$p -way 5 -shot 1" $(EVAL_EPISODES); \
 	        row "$$m -protocol $$p -way 5 -shot 5" $(EVAL_SLOW); \
@@ -166,7 +172,7 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
 	      row "$$m -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
 	    fi; \
-	    if [ $* = fomaml-scratch ]; then \
+	    if [ $* = fomaml-scratch ] || [ $* = fomaml-scratch-tbn ]; then \
 	      for p in one transductive; do \
 	        row "$$m -protocol $$p -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
 	        row "$$m -protocol $$p -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
