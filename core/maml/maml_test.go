@@ -2,7 +2,6 @@ package maml
 
 import (
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"metaglot/core/learner"
@@ -87,36 +86,10 @@ func TestUnknownBN(t *testing.T) {
 	}
 }
 
-// TestNoAdapt: with AdaptSteps learner.NoAdapt, Adapt takes no SGD step,
-// so the inner learning rate cannot matter; with one step it does.
 func TestNoAdapt(t *testing.T) {
-	probs := func(steps int, lr float64) []float32 {
-		t.Helper()
-		rng := rand.New(rand.NewPCG(4, 2))
-		l, err := New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: lr, AdaptSteps: steps})
-		if err != nil {
-			t.Fatal(err)
-		}
-		task := learnertest.Task(rng, 3, 2, 2)
-		c, err := l.Adapt(task)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := c.Probs(task.Query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p.Data
-	}
-	if a, b := probs(learner.NoAdapt, 0.1), probs(learner.NoAdapt, 5); !slices.Equal(a, b) {
-		t.Errorf("NoAdapt: the inner learning rate changed the probabilities: %v, %v", a, b)
-	}
-	if a, b := probs(1, 0.1), probs(1, 5); slices.Equal(a, b) {
-		t.Errorf("one step: the inner learning rate did not change the probabilities: %v", a)
-	}
-	if _, err := New(learner.NewHeadNetParams(rand.New(rand.NewPCG(1, 1)), 3), Config{AdaptSteps: -2}); err == nil {
-		t.Error("AdaptSteps -2 accepted")
-	}
+	learnertest.NoAdaptTakesNoStep(t, func(rng *rand.Rand, steps int, lr float64) (learner.Learner, error) {
+		return New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: lr, AdaptSteps: steps})
+	})
 }
 
 func TestSameForAnyWorkers(t *testing.T) {

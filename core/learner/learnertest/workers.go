@@ -2,6 +2,7 @@ package learnertest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"metaglot/core/gemm"
@@ -44,5 +45,43 @@ func SameForAnyWorkers(t *testing.T, f WorkerFactory) {
 				t.Fatalf("%s[%d]: %v with one worker, %v with three", name, j, a.Data[j], b.Data[j])
 			}
 		}
+	}
+}
+
+// AdaptFactory returns a Learner over a 3-way head network made from rng
+// that adapts with the given test-time steps and inner learning rate.
+type AdaptFactory func(rng *rand.Rand, steps int, lr float64) (learner.Learner, error)
+
+// NoAdaptTakesNoStep checks learner.NoAdapt: with it, Adapt takes no SGD
+// step, so the inner learning rate cannot matter; with one step it does;
+// and a negative step count other than NoAdapt is refused.
+func NoAdaptTakesNoStep(t *testing.T, f AdaptFactory) {
+	t.Helper()
+	probs := func(steps int, lr float64) []float32 {
+		t.Helper()
+		rng := rand.New(rand.NewPCG(4, 2))
+		l, err := f(rng, steps, lr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task := Task(rng, 3, 2, 2)
+		c, err := l.Adapt(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.Probs(task.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Data
+	}
+	if a, b := probs(learner.NoAdapt, 0.1), probs(learner.NoAdapt, 5); !slices.Equal(a, b) {
+		t.Errorf("NoAdapt: the inner learning rate changed the probabilities: %v, %v", a, b)
+	}
+	if a, b := probs(1, 0.1), probs(1, 5); slices.Equal(a, b) {
+		t.Errorf("one step: the inner learning rate did not change the probabilities: %v", a)
+	}
+	if _, err := f(rand.New(rand.NewPCG(1, 1)), -2, 0.1); err == nil {
+		t.Error("AdaptSteps -2 accepted")
 	}
 }
