@@ -329,3 +329,72 @@ func TestImportChecks(t *testing.T) {
 		t.Errorf("restored name: %+q, %v", r.Classes.Class(0).Name, err)
 	}
 }
+
+// TestSetInner: the inner steps and learning rate typed on the page are
+// validated (bad ones leave the settings and say why), good ones re-adapt,
+// and each step's support loss and the probabilities before adaptation
+// are kept for the page.
+func TestSetInner(t *testing.T) {
+	s := newState(t)
+	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(4, 4)), 3)
+	ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": `{"adapt_steps": 3, "inner_lr": 0.003}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Classifiers["fomaml"] = ft
+	if s.SetInner("5", "0.1") || !strings.Contains(s.Message, "no inner loop") {
+		t.Fatalf("ProtoNet took inner settings: %q", s.Message)
+	}
+	for k := range 3 {
+		s.AddClass()
+		bar(s, DrawPad, float32(10+8*k))
+		s.AddExample()
+	}
+	s.SetAlgorithm("fomaml")
+	circle(s, QueryPad, 20)
+	for s.Adapting {
+		s.Tick()
+	}
+	if !s.HaveResult || len(s.AdaptLosses) != 3 || len(s.Result.Before) != 3 {
+		t.Fatalf("result %v, losses %v, before %v (hint %q)", s.HaveResult, s.AdaptLosses, s.Result.Before, s.Hint)
+	}
+	for _, c := range []struct{ steps, lr, want string }{
+		{"x", "0.1", `"x" is not a whole number`},
+		{"5", "fast", `"fast" is not a number`},
+		{"500", "0.1", "inner steps 500"},
+		{"5", "-1", "learning rate -1"},
+	} {
+		if s.SetInner(c.steps, c.lr) || !strings.Contains(s.Message, c.want) {
+			t.Errorf("SetInner(%q, %q): message %q, want %q", c.steps, c.lr, s.Message, c.want)
+		}
+		if st, lr := ft.Inner(); st != 3 || float32(lr) != 0.003 || !s.HaveResult {
+			t.Errorf("SetInner(%q, %q) changed the settings to %d, %v or dropped the result", c.steps, c.lr, st, lr)
+		}
+	}
+	if !s.SetInner(" 6 ", "0.5") || !s.Adapting || s.HaveResult {
+		t.Fatalf("good settings: adapting %v, result %v, message %q", s.Adapting, s.HaveResult, s.Message)
+	}
+	for s.Adapting {
+		s.Tick()
+	}
+	if len(s.AdaptLosses) != 6 || !s.HaveResult {
+		t.Fatalf("after 6 steps: losses %v, result %v", s.AdaptLosses, s.HaveResult)
+	}
+}
+
+func TestLossPoints(t *testing.T) {
+	for _, c := range []struct {
+		losses []float64
+		want   string
+	}{
+		{nil, ""},
+		{[]float64{2}, "50.0,10.0"},
+		{[]float64{2, 1, 0}, "0.0,0.0 50.0,10.0 100.0,20.0"},
+		{[]float64{1, 1}, "0.0,10.0 100.0,10.0"},
+		{[]float64{3, math.NaN(), 1}, "0.0,0.0 100.0,20.0"},
+	} {
+		if got := LossPoints(c.losses, 100, 20); got != c.want {
+			t.Errorf("LossPoints(%v) = %q, want %q", c.losses, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,9 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"metaglot/core/preprocess"
@@ -81,6 +84,9 @@ type State struct {
 	// start to its last step (it runs a step per frame).
 	AdaptTime  time.Duration
 	adaptStart time.Time
+	// AdaptLosses has the support loss at each inner step of the current
+	// adaptation so far (a fine-tuning classifier's Losses).
+	AdaptLosses []float64
 
 	Result     classify.Result
 	HaveResult bool
@@ -331,6 +337,84 @@ type Stepper interface {
 	Progress() (done, total int)
 }
 
+// InnerTuner is a Stepper whose inner loop can be set (classify.FineTuner):
+// the number of SGD steps and their learning rate, the model's own ones,
+// and the support loss at each step so far.
+type InnerTuner interface {
+	Inner() (steps int, lr float64)
+	DefaultInner() (steps int, lr float64)
+	SetInner(steps int, lr float64) error
+	Losses() []float64
+}
+
+// Tuner returns the current classifier's inner-loop settings, or nil if it
+// has none (ProtoNet, or weights not loaded).
+func (s *State) Tuner() InnerTuner {
+	t, _ := s.Classifiers[s.Algorithm].(InnerTuner)
+	return t
+}
+
+// SetInner sets the current classifier's inner steps and learning rate
+// from the texts of the page's two fields and adapts again. A value that
+// is not a number or out of range is refused with a message naming it,
+// and nothing changes.
+func (s *State) SetInner(stepsText, lrText string) bool {
+	t := s.Tuner()
+	if t == nil {
+		s.Message = AlgorithmLabel(s.Algorithm) + " has no inner loop to set."
+		return false
+	}
+	steps, err := strconv.Atoi(strings.TrimSpace(stepsText))
+	if err != nil {
+		s.Message = fmt.Sprintf("Inner steps not changed: %q is not a whole number.", stepsText)
+		return false
+	}
+	lr, err := strconv.ParseFloat(strings.TrimSpace(lrText), 64)
+	if err != nil {
+		s.Message = fmt.Sprintf("Inner learning rate not changed: %q is not a number.", lrText)
+		return false
+	}
+	if err := t.SetInner(steps, lr); err != nil {
+		s.Message = "Not changed: " + err.Error() + "."
+		return false
+	}
+	s.Message = fmt.Sprintf("%s adapts with %d inner steps at learning rate %g.", AlgorithmLabel(s.Algorithm), steps, lr)
+	s.reclassify()
+	return true
+}
+
+// LossPoints returns the points of an SVG polyline that charts losses in
+// a w×h box: one point per step, left to right, the smallest loss at the
+// bottom and the largest at the top (a flat line in the middle if they are
+// all equal). Non-finite losses are left out.
+func LossPoints(losses []float64, w, h float64) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, l := range losses {
+		if !math.IsNaN(l) && !math.IsInf(l, 0) {
+			lo, hi = min(lo, l), max(hi, l)
+		}
+	}
+	var b strings.Builder
+	for i, l := range losses {
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			continue
+		}
+		x := w / 2
+		if len(losses) > 1 {
+			x = w * float64(i) / float64(len(losses)-1)
+		}
+		y := h / 2
+		if hi > lo {
+			y = h * (hi - l) / (hi - lo)
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%.1f,%.1f", x, y)
+	}
+	return b.String()
+}
+
 // Tick runs one adaptation step of the current classifier if it is
 // adapting (the page calls it every frame, so a 10-step adaptation takes
 // 10 frames and never freezes the page) and classifies when the last step
@@ -342,11 +426,20 @@ func (s *State) Tick() {
 	}
 	more := st.Step()
 	s.AdaptDone, s.AdaptTotal = st.Progress()
+	s.recordLosses()
 	if more {
 		s.adaptHint()
 		return
 	}
 	s.reclassify() // done (or failed): classify, or say why not
+}
+
+// recordLosses copies the current classifier's support losses, if any.
+func (s *State) recordLosses() {
+	s.AdaptLosses = nil
+	if t := s.Tuner(); t != nil {
+		s.AdaptLosses = t.Losses()
+	}
 }
 
 func (s *State) adaptHint() {
@@ -378,6 +471,7 @@ func (s *State) reclassify() {
 	s.Preview(QueryPad, query)
 	res, err := c.Classify(support, query)
 	elapsed := s.now().Sub(start)
+	s.recordLosses()
 	wasAdapting := s.Adapting
 	s.Adapting = errors.Is(err, classify.ErrAdapting)
 	switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
@@ -21,9 +22,13 @@ import (
 // The fine-tuning is split into steps (Adaptation.Step) so that the page
 // can run one per frame and show progress instead of freezing.
 type FineTuner struct {
-	meta      *tensor.Set
-	steps     int
-	lr        float32
+	meta  *tensor.Set
+	steps int
+	lr    float32
+	// defSteps and defLR are the model's own settings (SetInner may
+	// change steps and lr).
+	defSteps  int
+	defLR     float32
 	protoHead bool
 	net       *learner.HeadNet
 	way       int // rows of the meta-learned head; 0 with a prototype head
@@ -65,7 +70,7 @@ func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*Fin
 	if err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
 	}
-	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{}, bn)}
+	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{}, bn)}
 	if !cfg.ProtoHead {
 		way, err := learner.HeadWay(params)
 		if err != nil {
@@ -82,6 +87,59 @@ func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*Fin
 
 // Steps returns the number of fine-tuning steps of an adaptation.
 func (f *FineTuner) Steps() int { return f.steps }
+
+// MaxInnerSteps and MaxInnerLR bound what SetInner accepts: more steps
+// would keep the page adapting for seconds (one step per frame), and a
+// larger learning rate only makes the fine-tuning diverge.
+const (
+	MaxInnerSteps = 100
+	MaxInnerLR    = 10
+)
+
+// Inner returns the fine-tuning settings in use: the number of inner SGD
+// steps and their learning rate.
+func (f *FineTuner) Inner() (steps int, lr float64) { return f.steps, shortest(f.lr) }
+
+// DefaultInner returns the model's own fine-tuning settings (from its
+// metadata, or the learners' defaults).
+func (f *FineTuner) DefaultInner() (steps int, lr float64) { return f.defSteps, shortest(f.defLR) }
+
+// shortest returns the float64 with the shortest decimal form that rounds
+// to x (0.003, not 0.003000000026077032), for the page to show.
+func shortest(x float32) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+	return v
+}
+
+// SetInner sets the number of inner SGD steps (0 to MaxInnerSteps; 0
+// classifies with the meta-learned weights as they are) and their learning
+// rate (above 0, at most MaxInnerLR). Bad values are refused with an error
+// naming them and change nothing; new settings restart the adaptation at
+// the next Classify.
+func (f *FineTuner) SetInner(steps int, lr float64) error {
+	if steps < 0 || steps > MaxInnerSteps {
+		return fmt.Errorf("inner steps %d: want 0 to %d", steps, MaxInnerSteps)
+	}
+	if math.IsNaN(lr) || lr <= 0 || lr > MaxInnerLR {
+		return fmt.Errorf("inner learning rate %v: want a number above 0 and at most %d", lr, MaxInnerLR)
+	}
+	if steps == f.steps && float32(lr) == f.lr {
+		return nil
+	}
+	f.steps, f.lr = steps, float32(lr)
+	f.adapt = nil
+	return nil
+}
+
+// Losses returns the support loss measured at each fine-tuning step of the
+// current adaptation so far (before that step's update: the first is the
+// meta-learned weights' loss), one per step done.
+func (f *FineTuner) Losses() []float64 {
+	if f.adapt == nil {
+		return nil
+	}
+	return append([]float64(nil), f.adapt.losses...)
+}
 
 // ErrAdapting is returned by Classify while the network is being adapted
 // to a new support set; Progress says how far it is.
@@ -100,6 +158,10 @@ type Adaptation struct {
 	done   bool
 	err    error
 	clf    *learner.HeadClassifier
+	// before classifies with the meta-learned weights (0 steps), with the
+	// BatchNorm statistics the model classifies with (FinishAdapt).
+	before *learner.HeadClassifier
+	losses []float64 // the support loss at each step
 }
 
 // supportKey hashes a support set's structure and images.
@@ -151,6 +213,16 @@ func (f *FineTuner) start(support [][][]float32) *Adaptation {
 		return a
 	}
 	a.fast, a.grads = fast, nn.Trainable(fast).ZerosLike()
+	// The unadapted copy gets the statistics FinishAdapt would give it.
+	unadapted := fast.Clone()
+	if err := f.net.FinishAdapt(unadapted, a.x); err != nil {
+		a.err = fmt.Errorf("classify: %w", err)
+		return a
+	}
+	if a.before, err = learner.NewHeadClassifier(nn.Serial{}, unadapted); err != nil {
+		a.err = fmt.Errorf("classify: %w", err)
+		return a
+	}
 	return a
 }
 
@@ -164,10 +236,12 @@ func (f *FineTuner) Step() bool {
 		return false
 	}
 	if a.step < f.steps {
-		if _, err := f.net.InnerStep(a.fast, a.grads, a.x, a.labels, f.lr); err != nil {
+		loss, err := f.net.InnerStep(a.fast, a.grads, a.x, a.labels, f.lr)
+		if err != nil {
 			a.err = fmt.Errorf("classify: fine-tuning step %d: %w", a.step+1, err)
 			return false
 		}
+		a.losses = append(a.losses, loss)
 		a.step++
 		return true
 	}
@@ -214,19 +288,33 @@ func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, er
 	if len(query) != ImageLen {
 		return Result{}, fmt.Errorf("classify: query has %d values, want %d", len(query), ImageLen)
 	}
-	p, err := a.clf.Probs(tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize))
+	q := tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize)
+	p, err := a.clf.Probs(q)
 	if err != nil {
 		return Result{}, fmt.Errorf("classify: %w", err)
 	}
-	res := Result{Probs: make([]float64, a.nClass), Best: -1}
-	for c := range res.Probs {
-		res.Probs[c] = math.NaN()
+	pb, err := a.before.Probs(q)
+	if err != nil {
+		return Result{}, fmt.Errorf("classify: before adaptation: %w", err)
 	}
-	for j, c := range a.used {
-		res.Probs[c] = float64(p.Data[j])
+	res := Result{Probs: a.spread(p.Data), Before: a.spread(pb.Data), Best: -1}
+	for _, c := range a.used {
 		if res.Best < 0 || res.Probs[c] > res.Probs[res.Best] {
 			res.Best = c
 		}
 	}
 	return res, nil
+}
+
+// spread lays out the probabilities p of the classes with examples over
+// all the task's classes, NaN for those without.
+func (a *Adaptation) spread(p []float32) []float64 {
+	out := make([]float64, a.nClass)
+	for c := range out {
+		out[c] = math.NaN()
+	}
+	for j, c := range a.used {
+		out[c] = float64(p[j])
+	}
+	return out
 }

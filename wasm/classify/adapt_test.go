@@ -171,3 +171,108 @@ func TestFineTunerMatchesLearner(t *testing.T) {
 		t.Errorf("unknown bn: %v", err)
 	}
 }
+
+// adaptFully classifies query under support with f, running every
+// fine-tuning step.
+func adaptFully(t *testing.T, f *FineTuner, support [][][]float32, query []float32) Result {
+	t.Helper()
+	if _, err := f.Classify(support, query); !errors.Is(err, ErrAdapting) {
+		t.Fatalf("first Classify: %v, want ErrAdapting", err)
+	}
+	for f.Step() {
+	}
+	res, err := f.Classify(support, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestFineTunerBeforeAfter checks what the page shows of the inner loop:
+// one support loss per step, the probabilities before adaptation equal to
+// those of a 0-step adaptation, and, with a larger inner learning rate,
+// probabilities after adaptation that differ from those before (the steps
+// change the prediction) and a support loss that falls.
+func TestFineTunerBeforeAfter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	params := learner.NewHeadNetParams(rng, 3)
+	f, err := NewFineTuner("fomaml", params, map[string]string{"algo": "fomaml", "config": `{"adapt_steps": 5, "inner_lr": 0.003}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := randomImages(rng, 7)
+	support := [][][]float32{imgs[0:2], imgs[2:4], imgs[4:6]}
+	query := imgs[6]
+
+	if err := f.SetInner(0, 0.003); err != nil {
+		t.Fatal(err)
+	}
+	zero := adaptFully(t, f, support, query)
+	if n := len(f.Losses()); n != 0 {
+		t.Fatalf("0 steps recorded %d losses", n)
+	}
+	for c := range zero.Probs {
+		if zero.Probs[c] != zero.Before[c] {
+			t.Fatalf("0 steps: after %v ≠ before %v", zero.Probs, zero.Before)
+		}
+	}
+
+	if err := f.SetInner(8, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	res := adaptFully(t, f, support, query)
+	losses := f.Losses()
+	if len(losses) != 8 {
+		t.Fatalf("%d losses recorded for 8 steps", len(losses))
+	}
+	if !(losses[len(losses)-1] < losses[0]) {
+		t.Errorf("support loss did not fall: %v", losses)
+	}
+	var diff float64
+	for c := range res.Probs {
+		if res.Before[c] != zero.Before[c] {
+			t.Fatalf("before-probabilities depend on the settings: %v vs %v", res.Before, zero.Before)
+		}
+		diff = max(diff, math.Abs(res.Probs[c]-res.Before[c]))
+	}
+	if diff < 0.01 {
+		t.Errorf("adaptation changed no probability by 0.01: before %v, after %v", res.Before, res.Probs)
+	}
+	if s, lr := f.Inner(); s != 8 || lr != 0.5 {
+		t.Errorf("Inner() = %d, %v", s, lr)
+	}
+	if s, lr := f.DefaultInner(); s != 5 || lr != 0.003 {
+		t.Errorf("DefaultInner() = %d, %v", s, lr)
+	}
+}
+
+// TestFineTunerSetInnerRefusesBadValues checks that bad inner settings are
+// refused with an error naming the value and leave the settings as they
+// were.
+func TestFineTunerSetInnerRefusesBadValues(t *testing.T) {
+	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(1, 2)), 3)
+	f, err := NewFineTuner("reptile", params, map[string]string{"algo": "reptile", "config": `{"adapt_steps": 4, "inner_lr": 0.1}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		steps int
+		lr    float64
+		want  string
+	}{
+		{-1, 0.1, "inner steps -1"},
+		{MaxInnerSteps + 1, 0.1, fmt.Sprintf("inner steps %d", MaxInnerSteps+1)},
+		{4, 0, "learning rate 0"},
+		{4, -0.5, "learning rate -0.5"},
+		{4, math.NaN(), "learning rate NaN"},
+		{4, MaxInnerLR + 1, "learning rate 11"},
+	} {
+		err := f.SetInner(c.steps, c.lr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("SetInner(%d, %v) = %v, want an error with %q", c.steps, c.lr, err, c.want)
+		}
+		if s, lr := f.Inner(); s != 4 || float32(lr) != 0.1 {
+			t.Errorf("after SetInner(%d, %v): settings %d, %v", c.steps, c.lr, s, lr)
+		}
+	}
+}

@@ -51,6 +51,10 @@ type Result struct {
 	Probs []float64
 	// Best is the index of the most probable class.
 	Best int
+	// Before, for a fine-tuning classifier (FineTuner), has the
+	// probabilities of the same query under the meta-learned weights before
+	// any fine-tuning step, laid out as Probs; nil otherwise.
+	Before []float64
 }
 
 // ProtoNet classifies with prototypes. It is not safe for concurrent use.
