@@ -18,6 +18,7 @@ import (
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
 	"metaglot/wasm/classes"
+	"metaglot/wasm/classify"
 	"metaglot/wasm/pad"
 )
 
@@ -40,6 +41,7 @@ type dom struct {
 
 	renderedVersion int
 	renderedKey     string
+	innerShown      string // the inner settings last written to their fields
 	savedVersion    int
 	weightsReady    bool
 	ready           bool
@@ -64,7 +66,8 @@ type dom struct {
 func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
-		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time"}
+		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time",
+		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label"}
 }
 
 func newDOM(seed uint64) (*dom, error) {
@@ -157,6 +160,15 @@ func (d *dom) bind() {
 		g.st.SetAlgorithm(a)
 	})
 	d.on("import-file", "change", func(g *Game, e js.Value) { d.importFile(e.Get("target")) })
+	// The inner steps and learning rate of FOMAML and Reptile: either field
+	// changed applies both, or, if refused, puts back the ones in use.
+	for _, id := range []string{"inner-steps", "inner-lr"} {
+		d.on(id, "change", func(g *Game, e js.Value) {
+			if !g.st.SetInner(d.el["inner-steps"].Get("value").String(), d.el["inner-lr"].Get("value").String()) {
+				d.innerShown = ""
+			}
+		})
+	}
 
 	// The class list and the held-out strip are rebuilt by render; their
 	// events are delegated.
@@ -300,7 +312,7 @@ func (d *dom) render(g *Game) {
 		d.renderedVersion = st.Version
 		d.save(st)
 	}
-	key := fmt.Sprint(st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version)
+	key := fmt.Sprint(st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version, len(st.AdaptLosses), d.innerShown)
 	if key == d.renderedKey {
 		return
 	}
@@ -327,6 +339,7 @@ func (d *dom) render(g *Game) {
 	} else {
 		setText(d.el["classify-time"], "")
 	}
+	d.renderInner(st)
 	status := "Loading the network…"
 	if d.ready {
 		status = "Ready."
@@ -428,16 +441,55 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
+// renderInner shows FOMAML's and Reptile's inner loop: the fields with
+// its settings, the support loss at each step so far, and the query's
+// probabilities before adaptation above those after (the #bars).
+func (d *dom) renderInner(st *app.State) {
+	t := st.Tuner()
+	d.el["inner-box"].Set("hidden", t == nil)
+	d.el["inner-view"].Set("hidden", t == nil || (len(st.AdaptLosses) == 0 && !st.HaveResult))
+	if t == nil {
+		return
+	}
+	steps, lr := t.Inner()
+	if shown := fmt.Sprint(steps, " ", lr); shown != d.innerShown {
+		d.innerShown = shown
+		ds, dlr := t.DefaultInner()
+		d.el["inner-steps"].Set("value", strconv.Itoa(steps))
+		d.el["inner-lr"].Set("value", strconv.FormatFloat(lr, 'g', -1, 64))
+		d.el["inner-steps"].Call("setAttribute", "title", fmt.Sprintf("SGD steps on the support set, 0 to %d (the model's own: %d)", classify.MaxInnerSteps, ds))
+		d.el["inner-lr"].Call("setAttribute", "title", fmt.Sprintf("their learning rate (the model's own: %g)", dlr))
+	}
+	d.el["loss-line"].Call("setAttribute", "points", app.LossPoints(st.AdaptLosses, 240, 48))
+	caption := ""
+	if n := len(st.AdaptLosses); n > 0 {
+		caption = fmt.Sprintf("support loss at each inner step: %.3f at step 1, %.3f at step %d", st.AdaptLosses[0], st.AdaptLosses[n-1], n)
+	}
+	setText(d.el["loss-caption"], caption)
+	setText(d.el["after-label"], fmt.Sprintf("After %d steps at learning rate %g:", steps, lr))
+	before := d.el["bars-before"]
+	before.Set("textContent", "")
+	if st.HaveResult && st.Result.Before != nil {
+		d.fillBars(before, st, st.Result.Before, -1)
+	}
+}
+
 func (d *dom) renderBars(st *app.State) {
 	bars := d.el["bars"]
 	bars.Set("textContent", "")
 	if !st.HaveResult {
 		return
 	}
-	for i, p := range st.Result.Probs {
+	d.fillBars(bars, st, st.Result.Probs, st.Result.Best)
+}
+
+// fillBars appends a bar per class of probs to the list bars, the best one
+// (unless −1) highlighted.
+func (d *dom) fillBars(bars js.Value, st *app.State, probs []float64, best int) {
+	for i, p := range probs {
 		name := st.Classes.Class(i).Name
 		li := d.create("li", "class", "bar-row", "data-name", name)
-		if i == st.Result.Best {
+		if i == best {
 			li.Call("setAttribute", "class", "bar-row best")
 			li.Call("setAttribute", "aria-current", "true")
 		}

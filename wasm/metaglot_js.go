@@ -39,6 +39,12 @@ import (
 //	strokes          {draw, query}: strokes on each pad
 //	heldOut          number of real held-out drawings to pick from
 //	adaptation       {running, done, total, lastMs}: FOMAML/Reptile fine-tuning
+//	adapt            FOMAML/Reptile's inner loop, or null for ProtoNet or
+//	                 while the weights load: {steps, lr, defaultSteps,
+//	                 defaultLR, losses (the support loss at each step so
+//	                 far), before and after (the query's probabilities with
+//	                 0 steps and with steps, null for a class without
+//	                 examples; null until classified)}
 //	unavailable      {algorithm: reason} for algorithms without weights
 //	scale            device scale factor the canvas renders at
 //	wasmBytes        the size of the program's WebAssembly memory
@@ -120,6 +126,32 @@ func exposeState(g *Game) {
 	define("heldOut", func() any { return len(st.Omniglot) })
 	define("adaptation", func() any {
 		return map[string]any{"running": st.Adapting, "done": st.AdaptDone, "total": st.AdaptTotal, "lastMs": float64(st.AdaptTime.Nanoseconds()) / 1e6}
+	})
+	define("adapt", func() any {
+		t := st.Tuner()
+		if t == nil {
+			return nil
+		}
+		probs := func(ps []float64) any {
+			if !st.HaveResult || ps == nil {
+				return nil
+			}
+			out := make([]any, len(ps))
+			for i, p := range ps {
+				if !math.IsNaN(p) {
+					out[i] = p
+				}
+			}
+			return out
+		}
+		losses := make([]any, len(st.AdaptLosses))
+		for i, l := range st.AdaptLosses {
+			losses[i] = l
+		}
+		steps, lr := t.Inner()
+		ds, dlr := t.DefaultInner()
+		return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses,
+			"before": probs(st.Result.Before), "after": probs(st.Result.Probs)}
 	})
 	define("unavailable", func() any {
 		out := map[string]any{}

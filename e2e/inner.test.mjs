@@ -1,0 +1,183 @@
+// End-to-end test of FOMAML's inner loop on the page: the inner steps and
+// learning rate fields (bad values refused, good ones re-adapt), the
+// support loss of each step and the query's probabilities before and after
+// adaptation, read back through window.metaglot.adapt; a screenshot in
+// e2e/out/inner-fomaml.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startPage } from "./lib/browser.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "out");
+mkdirSync(out, { recursive: true });
+
+let ctx;
+before(async () => {
+  ctx = await startPage({ viewport: { width: 1280, height: 1300 } });
+});
+after(async () => {
+  await ctx?.close();
+});
+
+const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
+
+// settled waits until every action and pointer event sent so far has been
+// applied and no background work (adaptation) is left (see demo.test.mjs).
+async function settled(page) {
+  await page.waitForFunction(() => !window.metaglot.busy, null, { timeout: 60000 });
+}
+
+async function stroke(page, slot, pts) {
+  const box = await page.locator("#" + slot).boundingBox();
+  const at = ([x, y]) => [box.x + (x / 105) * box.width, box.y + (y / 105) * box.height];
+  await page.mouse.move(...at(pts[0]));
+  await settled(page);
+  await page.mouse.down();
+  await settled(page);
+  for (const p of pts.slice(1)) {
+    await page.mouse.move(...at(p));
+    await settled(page);
+  }
+  await page.mouse.up();
+  await settled(page);
+}
+
+const circle = (s = 30, dx = 0) => [Array.from({ length: 25 }, (_, i) => {
+  const a = (i / 24) * 2 * Math.PI;
+  return [52 + dx + s * Math.cos(a), 52 + s * Math.sin(a)];
+})];
+const cross = (s = 30, dx = 0) => [
+  [[52 + dx - s, 52 - s], [52 + dx, 52], [52 + dx + s, 52 + s]],
+  [[52 + dx + s, 52 - s], [52 + dx, 52], [52 + dx - s, 52 + s]],
+];
+const bar = (s = 30, dx = 0) => [[[52 + dx, 52 - s], [52 + dx, 52], [52 + dx, 52 + s]]];
+
+async function draw(page, slot, strokes) {
+  for (const s of strokes) await stroke(page, slot, s);
+}
+
+// setField types value into the field with the given label (its id
+// with a dash for the space) and commits it
+// (a change event), as a user does by leaving the field.
+async function setField(page, label, value) {
+  const f = page.locator("#" + label.replace(" ", "-"));
+  await f.fill(value);
+  await f.press("Tab");
+  await settled(page);
+}
+
+// adapted waits until the query is classified with the given settings.
+async function adapted(page, steps, lr) {
+  await page.waitForFunction(([s, l]) => {
+    const a = window.metaglot.adapt;
+    return a && a.steps === s && Math.abs(a.lr - l) < 1e-9 && a.after !== null && a.losses.length === s;
+  }, [steps, lr], { timeout: 60000 }).catch(async (e) => {
+    const m = await state(page);
+    throw new Error(`not adapted with ${steps} steps at lr ${lr}: hint ${m.hint}, message ${m.message}, adapt ${JSON.stringify(m.adapt)}: ${e.message}`);
+  });
+  await settled(page);
+}
+
+test("FOMAML's inner loop: losses per step, probabilities before and after, settings", async (t) => {
+  const { page } = ctx;
+  await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+  // A hard task, whose classes share shapes: the prototypes of the
+  // meta-learned network do not fit the support (its loss is well above 0),
+  // so the inner steps have something to do. (With three distinct shapes
+  // the support loss is already about 0 and adaptation changes nothing.)
+  const task = {
+    "circle-bar": [circle(30), bar(30)],
+    "circle-cross": [circle(24, 4), cross(30)],
+    "bar-cross": [bar(24, 4), cross(24, 4)],
+  };
+  for (const [name, examples] of Object.entries(task)) {
+    await page.getByRole("button", { name: "Add class" }).click();
+    await settled(page);
+    const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
+    await field.fill(name);
+    await field.press("Enter");
+    await settled(page);
+    for (const ex of examples) {
+      await draw(page, "slot-draw", ex);
+      await page.getByRole("button", { name: "Add to class" }).click();
+      await settled(page);
+    }
+  }
+  await draw(page, "slot-query", cross(27, -3));
+
+  // ProtoNet has no inner loop: no fields, no adapt state.
+  assert.equal((await state(page)).adapt, null);
+  assert.equal(await page.locator("#inner-box").isVisible(), false);
+
+  await page.getByLabel("Algorithm").selectOption("fomaml");
+  await page.waitForFunction(() => {
+    const m = window.metaglot;
+    return "fomaml" in m.unavailable || (m.adapt && m.adapt.after !== null);
+  }, null, { timeout: 60000 });
+  let st = await state(page);
+  if ("fomaml" in st.unavailable) {
+    t.skip(`fomaml not available: ${st.unavailable.fomaml}`);
+    return;
+  }
+  await settled(page);
+  st = await state(page);
+  // The fields show the model's own settings.
+  assert.equal(st.adapt.steps, st.adapt.defaultSteps);
+  assert.equal(st.adapt.lr, st.adapt.defaultLR);
+  assert.equal(await page.locator("#inner-steps").inputValue(), String(st.adapt.defaultSteps));
+  assert.equal(st.adapt.losses.length, st.adapt.steps);
+  console.log(`fomaml own settings: ${st.adapt.steps} steps at lr ${st.adapt.lr}; before ${JSON.stringify(st.adapt.before)}, after ${JSON.stringify(st.adapt.after)}`);
+
+  // Bad values: a message naming them, the settings and fields unchanged.
+  for (const [label, value, want] of [["inner lr", "fast", /"fast" is not a number/], ["inner lr", "-1", /learning rate -1/], ["inner steps", "1000", /inner steps 1000/]]) {
+    await setField(page, label, value);
+    st = await state(page);
+    assert.match(st.message, want);
+    assert.match(await page.locator("#message").textContent(), want);
+    assert.equal(st.adapt.lr, st.adapt.defaultLR, `${label} ${value} applied`);
+    assert.equal(st.adapt.steps, st.adapt.defaultSteps, `${label} ${value} applied`);
+    assert.equal(await page.locator("#inner-lr").inputValue(), String(st.adapt.defaultLR));
+    assert.equal(await page.locator("#inner-steps").inputValue(), String(st.adapt.defaultSteps));
+  }
+
+  // A larger learning rate re-adapts (0.1 makes this task's support loss
+  // diverge within a few steps, which the hint reports): record the losses every animation
+  // frame to see them come one step at a time.
+  await page.evaluate(() => {
+    window.__losses = [];
+    const rec = () => {
+      const a = window.metaglot.adapt;
+      window.__losses.push(a ? a.losses.length : -1);
+      if (window.__losses.length < 3000) requestAnimationFrame(rec);
+    };
+    requestAnimationFrame(rec);
+  });
+  const steps = st.adapt.steps;
+  await setField(page, "inner lr", "0.01");
+  await adapted(page, steps, 0.01);
+  st = await state(page);
+  const seen = new Set(await page.evaluate(() => window.__losses));
+  assert.ok(seen.size >= 3, `losses seen at counts ${[...seen]}`);
+  assert.equal(st.adapt.losses.length, steps);
+  assert.ok(st.adapt.losses.every(Number.isFinite), `losses ${st.adapt.losses}`);
+  const diff = Math.max(...st.adapt.after.map((p, i) => Math.abs(p - st.adapt.before[i])));
+  console.log(`lr 0.01: losses ${st.adapt.losses.map((l) => l.toPrecision(3)).join(" ")}; before ${st.adapt.before.map((p) => p.toPrecision(3))}, after ${st.adapt.after.map((p) => p.toPrecision(3))}`);
+  assert.ok(diff > 0.01, `adaptation changed no probability by 0.01: before ${st.adapt.before}, after ${st.adapt.after}`);
+  // The page shows it: a point per step in the chart, both bar lists.
+  const points = (await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/);
+  assert.equal(points.length, steps);
+  assert.equal(await page.locator("#bars-before .bar-row").count(), 3);
+  assert.equal(await page.locator("#bars .bar-row").count(), 3);
+  assert.match(await page.locator("#after-label").textContent(), new RegExp(`After ${steps} steps at learning rate 0\\.01`));
+  await page.locator("#panel-query").screenshot({ path: path.join(out, "inner-fomaml.png") });
+
+  // Fewer steps: as many losses.
+  await setField(page, "inner steps", "3");
+  await adapted(page, 3, 0.01);
+  st = await state(page);
+  assert.equal(st.adapt.losses.length, 3);
+  assert.equal((await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/).length, 3);
+});
