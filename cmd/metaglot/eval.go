@@ -91,7 +91,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sampler, err := episode.NewSampler(ds, s, episode.Config{Way: *way, Shot: *shot, Query: *query, OneAlphabet: oneAlphabet}, rand.New(rand.NewPCG(*seed, 0)))
+	sampler, err := episode.NewSampler(ds, s, episode.Config{Way: *way, Shot: *shot, Query: *query, OneAlphabet: oneAlphabet, SameDrawers: oneAlphabet}, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -21,7 +21,10 @@
 //     fixes the alphabet.
 //  2. Images: for each class, K+Q distinct drawers of its character,
 //     uniformly without replacement: the first K give the support, the next
-//     Q the queries, so support and queries never share a drawing.
+//     Q the queries, so support and queries never share a drawing. With
+//     Config.SameDrawers the K+Q drawers are drawn once per episode and
+//     serve every class, as Lake et al.'s one-shot task pairs one drawer's
+//     examples with another drawer's tests.
 //
 // The order in which the classes are drawn is random, and the class drawn
 // i-th gets label i: labels are 0..N−1 in a random order, carrying nothing

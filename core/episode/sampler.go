@@ -21,6 +21,13 @@ type Config struct {
 	// Alphabet, if not empty, draws every episode from this alphabet's
 	// classes in the split (and implies OneAlphabet).
 	Alphabet string
+	// SameDrawers draws one set of Shot+Query drawers per episode instead
+	// of one per class: the j-th image of every class comes from the same
+	// drawer, so the support set is the drawings of Shot drawers and each
+	// query drawer is none of them. Lake et al.'s one-shot task (Science
+	// 2015) pairs drawers this way: one drawer's 20 characters are the
+	// examples, another's the tests.
+	SameDrawers bool
 }
 
 // Sampler draws episodes from a split of a dataset. It is not safe for
@@ -181,9 +188,15 @@ func (s *Sampler) SampleInto(ep *Episode) {
 	for l := range way {
 		ep.Classes[l] = s.split.Classes[g[l]]
 	}
-	// Step 2: per class, shot+query distinct drawers.
-	for l, c := range ep.Classes {
+	// Step 2: per class, shot+query distinct drawers (with SameDrawers,
+	// the same ones for every class).
+	if s.cfg.SameDrawers {
 		shuffleFirst(s.rng, s.drawers[:], per)
+	}
+	for l, c := range ep.Classes {
+		if !s.cfg.SameDrawers {
+			shuffleFirst(s.rng, s.drawers[:], per)
+		}
 		for j := range per {
 			i := l*shot + j // support: class-major
 			if j >= shot {

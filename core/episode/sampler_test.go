@@ -63,6 +63,7 @@ func TestSampler(t *testing.T) {
 	t.Run("shapes and order", func(t *testing.T) { testShapes(t, ds) })
 	t.Run("determinism", func(t *testing.T) { testDeterminism(t, ds) })
 	t.Run("one alphabet", func(t *testing.T) { testOneAlphabet(t, ds) })
+	t.Run("same drawers", func(t *testing.T) { testSameDrawers(t, ds) })
 	t.Run("uniform", func(t *testing.T) { testUniform(t, ds) })
 	t.Run("impossible", func(t *testing.T) { testImpossible(t, ds) })
 	t.Run("no allocation", func(t *testing.T) {
@@ -179,6 +180,46 @@ func testOneAlphabet(t *testing.T, ds *omniglot.Dataset) {
 			if a := ds.Character(c.Char).Alphabet; a != "Keble" {
 				t.Fatalf("Alphabet Keble gave a class of %s", a)
 			}
+		}
+	}
+}
+
+// testSameDrawers: with SameDrawers the j-th image of every class comes
+// from one drawer (the support from one drawer, the queries from others);
+// without it, classes draw their own drawers.
+func testSameDrawers(t *testing.T, ds *omniglot.Dataset) {
+	for _, same := range []bool{true, false} {
+		s := newSampler(t, ds, "vinyals-test", Config{Way: 20, Shot: 1, Query: 3, OneAlphabet: true, SameDrawers: same}, 5)
+		shared := 0
+		for range 50 {
+			ep := s.Sample()
+			all := true
+			for i, l := range ep.Labels {
+				j := 0 // position of image i within its class: 0 support, 1.. queries
+				if i >= ep.Way*ep.Shot {
+					j = 1 + (i-ep.Way*ep.Shot-l*ep.Query)%ep.Query
+				}
+				first := j // the same position in class 0
+				if j > 0 {
+					first = ep.Way*ep.Shot + j - 1
+				}
+				all = all && ep.Drawers[i] == ep.Drawers[first]
+			}
+			if all {
+				shared++
+			}
+			support := ep.Drawers[0]
+			for i := ep.Way * ep.Shot; i < len(ep.Labels); i++ {
+				if ep.Drawers[i] == support && ep.Drawers[ep.Labels[i]*ep.Shot] == support {
+					t.Fatalf("same=%v: query %d drawn by its class's support drawer %d", same, i, support)
+				}
+			}
+		}
+		if same && shared != 50 {
+			t.Errorf("SameDrawers: %d of 50 episodes share their drawers across classes", shared)
+		}
+		if !same && shared > 0 {
+			t.Errorf("without SameDrawers, %d of 50 20-way episodes shared every drawer", shared)
 		}
 	}
 }
