@@ -141,6 +141,21 @@ func (f *FineTuner) Losses() []float64 {
 	return append([]float64(nil), f.adapt.losses...)
 }
 
+// Trace returns the query's probabilities after each fine-tuning step of
+// the current adaptation so far, one row per step done: row k−1 holds what
+// Classify would give after an adaptation of k steps (the weights adapted
+// so far, with the BatchNorm statistics the model classifies with), laid
+// out over the task's classes as Result.Probs, NaN for classes without
+// examples. The rows are for the last query given to Classify; a new
+// query after the adaptation has finished drops them (it is classified
+// with the adapted weights, not adapted again). The rows are not copied.
+func (f *FineTuner) Trace() [][]float64 {
+	if f.adapt == nil {
+		return nil
+	}
+	return f.adapt.trace
+}
+
 // ErrAdapting is returned by Classify while the network is being adapted
 // to a new support set; Progress says how far it is.
 var ErrAdapting = errors.New("adapting to the classes")
@@ -162,6 +177,16 @@ type Adaptation struct {
 	// BatchNorm statistics the model classifies with (FinishAdapt).
 	before *learner.HeadClassifier
 	losses []float64 // the support loss at each step
+
+	// query is the query Classify was last given (qkey its hash), trace
+	// its probabilities after each step so far (Trace); snap and snapClf
+	// are the buffer the adapted-so-far weights are copied into to
+	// classify it after each step.
+	query   *tensor.Tensor
+	qkey    uint64
+	trace   [][]float64
+	snap    *tensor.Set
+	snapClf *learner.HeadClassifier
 }
 
 // supportKey hashes a support set's structure and images.
@@ -243,6 +268,14 @@ func (f *FineTuner) Step() bool {
 		}
 		a.losses = append(a.losses, loss)
 		a.step++
+		if a.query != nil {
+			row, err := f.snapshot(a)
+			if err != nil {
+				a.err = fmt.Errorf("classify: after fine-tuning step %d: %w", a.step, err)
+				return false
+			}
+			a.trace = append(a.trace, row)
+		}
 		return true
 	}
 	if err := f.net.FinishAdapt(a.fast, a.x); err != nil {
@@ -258,6 +291,32 @@ func (f *FineTuner) Step() bool {
 	return false
 }
 
+// snapshot returns the probabilities of a's query under the weights
+// adapted so far, as the finished adaptation would classify it: a copy of
+// the fast weights (into a buffer reused from step to step) gets the
+// BatchNorm statistics of FinishAdapt, which the fine-tuning itself must
+// not see. Its cost is one copy, one support and one query forward pass.
+func (f *FineTuner) snapshot(a *Adaptation) ([]float64, error) {
+	if a.snap == nil || a.snap.CopyFrom(a.fast) != nil {
+		a.snap, a.snapClf = a.fast.Clone(), nil
+	}
+	if err := f.net.FinishAdapt(a.snap, a.x); err != nil {
+		return nil, err
+	}
+	if a.snapClf == nil {
+		clf, err := learner.NewHeadClassifier(nn.Serial{}, a.snap)
+		if err != nil {
+			return nil, err
+		}
+		a.snapClf = clf
+	}
+	p, err := a.snapClf.Probs(a.query)
+	if err != nil {
+		return nil, err
+	}
+	return a.spread(p.Data), nil
+}
+
 // Progress returns the steps done and to do of the current adaptation.
 func (f *FineTuner) Progress() (done, total int) {
 	if f.adapt == nil {
@@ -268,7 +327,10 @@ func (f *FineTuner) Progress() (done, total int) {
 
 // Classify returns the probabilities of query under support, once the
 // network is adapted to support: a new support set starts an adaptation
-// and returns ErrAdapting until Step has finished it. Other errors as
+// and returns ErrAdapting until Step has finished it; meanwhile each Step
+// records query's probabilities so far (Trace), and a different query
+// after the first step starts the adaptation again, so that the trace is
+// all for one query. Other errors as
 // ProtoNet.Classify, plus a support set whose number of classes does not
 // match a meta-learned head.
 func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, error) {
@@ -282,13 +344,27 @@ func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, er
 	if !hasInk(query) {
 		return Result{}, ErrEmptyQuery
 	}
-	if !a.done {
-		return Result{}, ErrAdapting
-	}
 	if len(query) != ImageLen {
 		return Result{}, fmt.Errorf("classify: query has %d values, want %d", len(query), ImageLen)
 	}
-	q := tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize)
+	qkey := key(query)
+	if a.query == nil || a.qkey != qkey {
+		if !a.done && a.step > 0 {
+			f.adapt = f.start(support)
+			if a = f.adapt; a.err != nil {
+				return Result{}, a.err
+			}
+		}
+		a.query = tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize)
+		a.qkey = qkey
+		if a.done {
+			a.trace = nil // the steps' rows were for another query
+		}
+	}
+	if !a.done {
+		return Result{}, ErrAdapting
+	}
+	q := a.query
 	p, err := a.clf.Probs(q)
 	if err != nil {
 		return Result{}, fmt.Errorf("classify: %w", err)

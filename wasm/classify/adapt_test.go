@@ -276,3 +276,128 @@ func TestFineTunerSetInnerRefusesBadValues(t *testing.T) {
 		}
 	}
 }
+
+// tuneFresh classifies query under support with a fresh FineTuner of
+// the given config, running every step, and returns the result.
+func tuneFresh(t *testing.T, params *tensor.Set, cfg string, support [][][]float32, query []float32) (*FineTuner, Result) {
+	t.Helper()
+	f, err := NewFineTuner("fomaml", params, map[string]string{"config": cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Classify(support, query); err != nil && !errors.Is(err, ErrAdapting) {
+		t.Fatal(err)
+	}
+	for f.Step() {
+	}
+	res, err := f.Classify(support, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, res
+}
+
+// TestFineTunerTrace checks the query's probabilities after each step
+// (Trace): one row per step done, row k−1 what an adaptation of k steps
+// gives at the end, the last row the final probabilities; for both heads
+// and both kinds of BatchNorm statistics.
+func TestFineTunerTrace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	imgs := randomImages(rng, 7)
+	support := [][][]float32{imgs[0:2], {}, imgs[2:4], imgs[4:6]}
+	query := imgs[6]
+	for _, c := range []struct {
+		params *tensor.Set
+		head   string
+	}{
+		{learner.NewHeadNetParams(rng, 3), `"proto_head": false`},
+		{nn.NewConv4Params(rng), `"proto_head": true`},
+	} {
+		for _, bn := range []string{"support", "running"} {
+			cfg := func(steps int) string {
+				return fmt.Sprintf(`{"adapt_steps": %d, "inner_lr": 0.4, %s, "bn": %q}`, steps, c.head, bn)
+			}
+			const steps = 5
+			f, err := NewFineTuner("fomaml", c.params, map[string]string{"config": cfg(steps)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Classify(support, query); !errors.Is(err, ErrAdapting) {
+				t.Fatalf("%s %s: %v, want ErrAdapting", c.head, bn, err)
+			}
+			if n := len(f.Trace()); n != 0 {
+				t.Fatalf("%s %s: %d rows before any step", c.head, bn, n)
+			}
+			for done := 1; f.Step(); done++ {
+				if n := len(f.Trace()); n != done {
+					t.Fatalf("%s %s: %d rows after %d steps", c.head, bn, n, done)
+				}
+			}
+			final, err := f.Classify(support, query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trace := f.Trace()
+			if len(trace) != steps {
+				t.Fatalf("%s %s: %d rows after the adaptation, want %d", c.head, bn, len(trace), steps)
+			}
+			close := func(what string, got, want []float64) {
+				t.Helper()
+				for i := range want {
+					if math.IsNaN(want[i]) != math.IsNaN(got[i]) || math.Abs(got[i]-want[i]) > 1e-6 {
+						t.Fatalf("%s %s: %s: %v, want %v", c.head, bn, what, got, want)
+					}
+				}
+			}
+			close("last row vs the final probabilities", trace[steps-1], final.Probs)
+			var change float64
+			for k := 1; k <= steps; k++ {
+				_, res := tuneFresh(t, c.params, cfg(k), support, query)
+				close(fmt.Sprintf("row %d vs an adaptation of %d steps", k-1, k), trace[k-1], res.Probs)
+				change = max(change, math.Abs(trace[k-1][0]-trace[0][0]))
+			}
+			if change == 0 {
+				t.Errorf("%s %s: the trace does not change from step to step: %v", c.head, bn, trace)
+			}
+		}
+	}
+}
+
+// TestFineTunerTraceQuery checks that the trace is for one query: a new
+// query in the middle of an adaptation starts it again, and one after it
+// has finished drops the rows (they were for the old query).
+func TestFineTunerTraceQuery(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	imgs := randomImages(rng, 6)
+	support := [][][]float32{imgs[0:2], imgs[2:4]}
+	f, err := NewFineTuner("fomaml", nn.NewConv4Params(rng), map[string]string{"config": `{"adapt_steps": 4, "proto_head": true}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Classify(support, imgs[4]); !errors.Is(err, ErrAdapting) {
+		t.Fatal(err)
+	}
+	f.Step()
+	f.Step()
+	if _, err := f.Classify(support, imgs[5]); !errors.Is(err, ErrAdapting) {
+		t.Fatal(err)
+	}
+	if done, _ := f.Progress(); done != 0 || len(f.Trace()) != 0 {
+		t.Fatalf("new query mid-adaptation: %d steps done, %d rows; want it started again", done, len(f.Trace()))
+	}
+	for f.Step() {
+	}
+	res, err := f.Classify(support, imgs[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := f.Trace(); len(tr) != 4 || math.Abs(tr[3][0]-res.Probs[0]) > 1e-6 {
+		t.Fatalf("trace %v for final %v", tr, res.Probs)
+	}
+	if _, err := f.Classify(support, imgs[4]); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Trace()); n != 0 {
+		t.Fatalf("new query after the adaptation: %d rows of the old one kept", n)
+	}
+}
