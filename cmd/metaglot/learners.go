@@ -289,6 +289,11 @@ func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta
 			raw.Add(n, t)
 		}
 	}
+	// A state_dict saved by PyTorch (num_batches_tracked) or named as
+	// learn2learn's or torchmeta's Conv4 loads as metaglot's.
+	if raw, err = checkpoint.FromPyTorch(raw); err != nil {
+		return nil, nil, m, fmt.Errorf("%s: %w", path, err)
+	}
 	// The head's size comes from the file: its config must agree before
 	// anything is allocated from it.
 	if m.Config.hasHead() {

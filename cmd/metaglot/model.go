@@ -110,7 +110,7 @@ func (f *modelFlags) load(protocol string, par nn.Parallel) (learner.Learner, ru
 	}
 	if *f.bn != "" {
 		if !validBN(*f.bn) {
-			return nil, m, path, usagef("-bn %q: want support or running", *f.bn)
+			return nil, m, path, usagef("-bn %q: want support, running or transductive", *f.bn)
 		}
 		cfg.BN = *f.bn
 	}

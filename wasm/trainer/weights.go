@@ -76,6 +76,10 @@ func ParseWeights(data []byte) (*Weights, error) {
 			raw.Add(n, t)
 		}
 	}
+	// num_batches_tracked, learn2learn's and torchmeta's Conv4 names.
+	if raw, err = checkpoint.FromPyTorch(raw); err != nil {
+		return nil, fmt.Errorf("not a metaglot Conv4 network: %w", err)
+	}
 	w := &Weights{Algo: meta["algo"]}
 	if !validAlgo(w.Algo) {
 		w.Algo = ""
