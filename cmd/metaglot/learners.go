@@ -260,21 +260,53 @@ func writeCheckpoint(path string, l learner.Learner, m runMeta) error {
 // with missing or extra tensors, or with bad metadata is an error naming
 // the file; nothing is returned half-loaded.
 func loadModel(path string) (params, optim *tensor.Set, m runMeta, err error) {
+	return loadModelAs(path, "")
+}
+
+// loadModelAs is loadModel that also reads a file without metaglot's
+// metadata (a PyTorch state_dict saved as safetensors) as a model of the
+// learner algo, when algo is not empty (the -algo flag): ProtoNet's
+// Conv4, or FOMAML's or Reptile's with the head the file holds (a
+// prototype head if it holds none), with the learner's reference
+// settings.
+func loadModelAs(path, algo string) (params, optim *tensor.Set, m runMeta, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, m, fmt.Errorf("checkpoint: %w", err)
 	}
-	return decodeModel(path, data)
+	return decodeModelAs(path, data, algo)
 }
 
 // decodeModel is loadModel on the bytes data of the file at path.
 func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta, err error) {
+	return decodeModelAs(path, data, "")
+}
+
+// decodeModelAs is loadModelAs on the bytes data of the file at path.
+func decodeModelAs(path string, data []byte, algo string) (params, optim *tensor.Set, m runMeta, err error) {
 	tensors, meta, err := checkpoint.Decode(data)
 	if err != nil {
 		return nil, nil, m, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	if m, err = decodeMeta(path, meta); err != nil {
-		return nil, nil, m, err
+	foreign := meta["metaglot"] == "" // no model or checkpoint of metaglot
+	switch {
+	case foreign && algo == "":
+		return nil, nil, m, fmt.Errorf("%s has no metaglot metadata: say what it holds with -algo protonet, fomaml or reptile", path)
+	case foreign:
+		m = runMeta{Kind: modelfile.KindModel, Config: defaultConfig(algo)}
+		if algo != "protonet" {
+			m.Config.BN = learner.SupportBN.String()
+			m.Config.ProtoHead = !tensors.Has(learner.HeadName+".weight") && !tensors.Has("classifier.weight")
+			if w := tensors.Get(learner.HeadName + ".weight"); w != nil && len(w.Shape) == 2 {
+				m.Config.Way = w.Shape[0]
+			} else if w := tensors.Get("classifier.weight"); w != nil && len(w.Shape) == 2 {
+				m.Config.Way = w.Shape[0]
+			}
+		}
+	default:
+		if m, err = decodeMeta(path, meta); err != nil {
+			return nil, nil, m, err
+		}
 	}
 	if err := m.Config.check(); err != nil {
 		return nil, nil, m, fmt.Errorf("%s: %v", path, err)

@@ -97,7 +97,7 @@ func (f *modelFlags) load(protocol string, par nn.Parallel) (learner.Learner, ru
 	if err != nil {
 		return nil, runMeta{}, "", err
 	}
-	params, _, m, err := loadModel(path)
+	params, _, m, err := loadModelAs(path, *f.algo)
 	if err != nil {
 		return nil, m, path, err
 	}

@@ -5,8 +5,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/tensor"
 )
@@ -45,5 +47,31 @@ func TestPyTorchNames(t *testing.T) {
 	code, stdout, stderr := runCLI("eval", "-model", path, "-episodes", "2", "-assets", testAssets, "-threads", "1")
 	if code != 0 {
 		t.Errorf("eval of the PyTorch file: exit %d: %s %s", code, stdout, stderr)
+	}
+}
+
+// TestForeignFileWithAlgo: a file without metaglot's metadata (a plain
+// state_dict) is refused with a hint unless -algo says what it holds, and
+// then evaluated with the learner's reference settings.
+func TestForeignFileWithAlgo(t *testing.T) {
+	tensors, _, err := checkpoint.Read(filepath.Join("testdata", "torch_l2l_cnn4.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain.safetensors")
+	if err := checkpoint.Write(plain, tensors, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI("eval", "-model", plain, "-episodes", "1", "-assets", testAssets, "-threads", "1")
+	if code == 0 || !strings.Contains(stderr, "-algo") {
+		t.Errorf("no -algo: exit %d, %q; want a refusal naming -algo", code, stderr)
+	}
+	code, stdout, stderr := runCLI("eval", "-model", plain, "-algo", "fomaml", "-episodes", "2", "-assets", testAssets, "-threads", "1")
+	if code != 0 || !strings.Contains(stdout, "fomaml 5-way") {
+		t.Errorf("-algo fomaml: exit %d: %s %s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI("eval", "-model", plain, "-algo", "protonet", "-episodes", "2", "-assets", testAssets, "-threads", "1")
+	if code == 0 {
+		t.Errorf("-algo protonet on a file with a head: exit 0: %s", stdout)
 	}
 }
