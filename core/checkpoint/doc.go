@@ -25,7 +25,10 @@
 // The same file is read in three places. PyTorch loads it with
 //
 //	from safetensors.torch import load_file
-//	model.load_state_dict(load_file("conv4.safetensors"))
+//	model.load_state_dict(load_file("conv4.safetensors"), strict=False)
+//
+// (strict=False because PyTorch's BatchNorm also keeps a num_batches_tracked
+// counter that metaglot does not; FromPyTorch drops it on the way in.)
 //
 // because tensor names follow PyTorch's state_dict and the layout is
 // PyTorch's (NCHW, row-major). The browser fetches the bytes and hands them

@@ -22,7 +22,9 @@
 // encoder.{i}.1.bias, encoder.{i}.1.running_mean, encoder.{i}.1.running_var
 // [64] (BatchNorm). PyTorch's state_dict also holds
 // encoder.{i}.1.num_batches_tracked, which metaglot does not keep: load a
-// metaglot set into PyTorch with load_state_dict(sd, strict=False).
+// metaglot set into PyTorch with load_state_dict(sd, strict=False) (the
+// only keys it then reports missing are those counters); the other way,
+// checkpoint.FromPyTorch drops them.
 //
 // # Explicit parameters
 //
