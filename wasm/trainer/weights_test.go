@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -187,5 +188,22 @@ func TestStartFromWeightsWithHead(t *testing.T) {
 	// No weights to start from.
 	if err := newTrainer(t, ds).Start(c, nil); !errors.As(err, &fe) || fe.Field != "init" {
 		t.Errorf("bundled start without bundled weights: %v, want an init error", err)
+	}
+}
+
+// TestParseWeightsPyTorch: a Conv4 saved from PyTorch's state_dict() with
+// learn2learn's names and num_batches_tracked (cmd/metaglot/testdata)
+// loads as a 5-way network.
+func TestParseWeightsPyTorch(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "cmd", "metaglot", "testdata", "torch_l2l_cnn4.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWeights(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Way != 5 || !w.Params.Has("encoder.3.1.running_var") {
+		t.Errorf("way %d, running_var %v", w.Way, w.Params.Has("encoder.3.1.running_var"))
 	}
 }
