@@ -17,7 +17,8 @@ import (
 const chartFile = "curves.png"
 
 // writeChart draws the training curves of ms into DIR/curves.png: the
-// training loss on top, the training and validation accuracy below, both
+// training loss on top, the training and validation accuracy below (for
+// FOMAML and Reptile also the validation accuracy before adaptation), both
 // against episodes. Per-step values are noisy, so the training curves are
 // moving averages over a window of about 1/50 of the run.
 func writeChart(dir, title string, ms []metric) error {
@@ -27,10 +28,13 @@ func writeChart(dir, title string, ms []metric) error {
 	win := max(1, len(ms)/50)
 	loss := smooth(ms, win, func(m metric) float64 { return m.Loss })
 	acc := smooth(ms, win, func(m metric) float64 { return 100 * m.Acc })
-	var val plotter.XYs
+	var val, before plotter.XYs
 	for _, m := range ms {
 		if m.ValAcc > 0 {
 			val = append(val, plotter.XY{X: float64(m.Episode), Y: 100 * m.ValAcc})
+		}
+		if m.ValAccBefore > 0 {
+			before = append(before, plotter.XY{X: float64(m.Episode), Y: 100 * m.ValAccBefore})
 		}
 	}
 
@@ -52,6 +56,11 @@ func writeChart(dir, title string, ms []metric) error {
 	}
 	if len(val) > 0 {
 		if err := addLine(bottom, val, color.RGBA{G: 150, A: 255}, "validation"); err != nil {
+			return err
+		}
+	}
+	if len(before) > 0 {
+		if err := addLine(bottom, before, color.RGBA{R: 150, G: 150, A: 255}, "validation, before adaptation"); err != nil {
 			return err
 		}
 	}

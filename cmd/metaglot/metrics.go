@@ -25,6 +25,9 @@ type metric struct {
 	Seconds float64 `json:"seconds"`          // training wall time so far, over all sittings
 	ValAcc  float64 `json:"val_acc,omitzero"` // held-out validation accuracy, when measured
 	ValCI95 float64 `json:"val_ci95,omitzero"`
+	// ValAccBefore is the held-out accuracy of the same episodes before
+	// adaptation (fomaml, reptile: 0 inner steps), when measured.
+	ValAccBefore float64 `json:"val_acc_before,omitzero"`
 }
 
 // metricsLog appends metric lines to DIR/metrics.jsonl. Each line is

@@ -282,7 +282,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		ep += cfg.MetaBatch
 		rec := metric{Episode: ep, Loss: m.Loss, Acc: m.Acc, LR: rate, Seconds: elapsed()}
 		if val != nil && ep%cfg.ValEvery < cfg.MetaBatch {
-			if rec.ValAcc, rec.ValCI95, err = val.accuracy(l); err != nil {
+			if rec.ValAcc, rec.ValCI95, rec.ValAccBefore, err = val.accuracy(l); err != nil {
 				return fmt.Errorf("validation at episode %d: %w", ep, err)
 			}
 		}
@@ -417,21 +417,34 @@ func newValidator(ds *omniglot.Dataset, split string, oneAlphabet bool, c runCon
 	return &validator{ds: ds, split: s, cfg: cfg, n: c.ValEpisodes, seed: c.Seed}, nil
 }
 
-func (v *validator) accuracy(l learner.Learner) (mean, ci95 float64, err error) {
+// accuracy returns the mean held-out accuracy of l and its 95% CI and, for
+// a learner that adapts by inner steps, the mean accuracy of the same
+// episodes before adaptation (0 otherwise).
+func (v *validator) accuracy(l learner.Learner) (mean, ci95, before float64, err error) {
 	s, err := episode.NewSampler(v.ds, v.split, v.cfg, rand.New(rand.NewPCG(v.seed, 1<<62)))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	sa, steps := l.(learner.StepsAdapter)
 	accs := make([]float64, v.n)
+	pre := make([]float64, v.n)
 	var ep episode.Episode
 	for i := range accs {
 		s.SampleInto(&ep)
 		if accs[i], err = learner.Accuracy(l, taskOf(&ep)); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
+		}
+		if steps {
+			if pre[i], err = learner.AccuracyBefore(sa, taskOf(&ep)); err != nil {
+				return 0, 0, 0, err
+			}
 		}
 	}
 	mean, ci95 = learner.MeanCI95(accs)
-	return mean, ci95, nil
+	if steps {
+		before, _ = learner.MeanCI95(pre)
+	}
+	return mean, ci95, before, nil
 }
 
 // configDiff returns "-flag value" for the first setting of b that differs

@@ -91,6 +91,9 @@ func TestTrainWritesRun(t *testing.T) {
 		if (m.ValAcc > 0) != (m.Episode%3 == 0) {
 			t.Errorf("metric %d: validation accuracy %v at episode %d (want one every 3)", i, m.ValAcc, m.Episode)
 		}
+		if m.ValAccBefore != 0 {
+			t.Errorf("metric %d: ProtoNet has an accuracy before adaptation (%v)", i, m.ValAccBefore)
+		}
 	}
 	_, meta, err := checkpoint.Read(filepath.Join(out, checkpointFile))
 	if err != nil {
@@ -572,5 +575,36 @@ func TestResumeThreads(t *testing.T) {
 	code, _, stderr = runCLI(append(args[:len(args):len(args)], "-episodes", "6")...)
 	if code != 0 || !strings.Contains(stderr, "threads unknown") {
 		t.Errorf("resume of a checkpoint without threads: exit %d, stderr %q; want it to resume and say threads unknown", code, stderr)
+	}
+}
+
+// TestTrainValidationBeforeAdaptation: a FOMAML run's validation lines
+// carry the held-out accuracy before adaptation beside the adapted one;
+// they differ, since a learned head starts where the inner loop has not
+// yet fitted it.
+func TestTrainValidationBeforeAdaptation(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runCLI("train", "-algo", "fomaml", "-way", "5", "-shot", "1", "-query", "1", "-meta-batch", "2",
+		"-episodes", "4", "-val-every", "2", "-val-episodes", "4", "-inner-lr", "0.4", "-adapt-steps", "5",
+		"-assets", testAssets, "-threads", "1", "-progress=false", "-out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	ms, err := readMetrics(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range ms {
+		if m.ValAcc == 0 {
+			continue
+		}
+		n++
+		if m.ValAccBefore <= 0 || m.ValAccBefore == m.ValAcc {
+			t.Errorf("episode %d: validation %v, before adaptation %v", m.Episode, m.ValAcc, m.ValAccBefore)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d validation lines, want 2", n)
 	}
 }

@@ -155,11 +155,34 @@ func ParseProtocol(s string) (Protocol, error) {
 	return 0, fmt.Errorf("unknown protocol %q (want one or transductive)", s)
 }
 
+// StepsAdapter is a Learner that adapts by inner gradient steps (FOMAML,
+// Reptile) and can be asked for another number of them than its own:
+// AdaptSteps(t, 0) classifies with the meta-learned weights as they are,
+// which is what the inner loop starts from.
+type StepsAdapter interface {
+	Learner
+	AdaptSteps(t *Task, steps int) (Classifier, error)
+}
+
 // Accuracy adapts l to the support set of t and returns the fraction of
 // t's queries whose most probable class is their label.
 func Accuracy(l Learner, t *Task) (float64, error) {
 	return AccuracyOf(l, t, OneAtATime)
 }
+
+// AccuracyBefore returns the query accuracy of t before any adaptation
+// (StepsAdapter.AdaptSteps with 0 steps), one query at a time.
+func AccuracyBefore(l StepsAdapter, t *Task) (float64, error) {
+	return AccuracyOf(stepsLearner{l, 0}, t, OneAtATime)
+}
+
+// stepsLearner is a StepsAdapter whose Adapt takes a fixed number of steps.
+type stepsLearner struct {
+	StepsAdapter
+	steps int
+}
+
+func (s stepsLearner) Adapt(t *Task) (Classifier, error) { return s.AdaptSteps(t, s.steps) }
 
 // AccuracyOf is Accuracy with the queries classified by protocol p. It
 // returns an error for Transductive if l's classifier has no transductive

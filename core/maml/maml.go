@@ -222,7 +222,16 @@ func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (fast
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, _, err := l.adapt(l.pool.Single(), t, max(l.cfg.AdaptSteps, 0))
+	return l.AdaptSteps(t, max(l.cfg.AdaptSteps, 0))
+}
+
+// AdaptSteps is Adapt with steps SGD steps (0: the meta-learned weights as
+// they are). It implements learner.StepsAdapter.
+func (l *Learner) AdaptSteps(t *learner.Task, steps int) (learner.Classifier, error) {
+	if steps < 0 {
+		return nil, fmt.Errorf("maml: %d adaptation steps", steps)
+	}
+	fast, _, err := l.adapt(l.pool.Single(), t, steps)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}

@@ -211,7 +211,16 @@ func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (*ten
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
-	fast, err := l.adapt(l.pool.Single(), t, max(l.cfg.AdaptSteps, 0))
+	return l.AdaptSteps(t, max(l.cfg.AdaptSteps, 0))
+}
+
+// AdaptSteps is Adapt with steps SGD steps (0: the meta-learned weights as
+// they are). It implements learner.StepsAdapter.
+func (l *Learner) AdaptSteps(t *learner.Task, steps int) (learner.Classifier, error) {
+	if steps < 0 {
+		return nil, fmt.Errorf("reptile: %d adaptation steps", steps)
+	}
+	fast, err := l.adapt(l.pool.Single(), t, steps)
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}
