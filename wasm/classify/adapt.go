@@ -156,6 +156,16 @@ func (f *FineTuner) Trace() [][]float64 {
 	return f.adapt.trace
 }
 
+// TraceBefore returns the probabilities of the last query given to
+// Classify with 0 steps (Result.Before), available from the start of the
+// adaptation, or nil before any query.
+func (f *FineTuner) TraceBefore() []float64 {
+	if f.adapt == nil {
+		return nil
+	}
+	return f.adapt.beforeRow
+}
+
 // ErrAdapting is returned by Classify while the network is being adapted
 // to a new support set; Progress says how far it is.
 var ErrAdapting = errors.New("adapting to the classes")
@@ -178,15 +188,17 @@ type Adaptation struct {
 	before *learner.HeadClassifier
 	losses []float64 // the support loss at each step
 
-	// query is the query Classify was last given (qkey its hash), trace
-	// its probabilities after each step so far (Trace); snap and snapClf
+	// query is the query Classify was last given (qkey its hash),
+	// beforeRow its probabilities with 0 steps, trace its probabilities
+	// after each step so far (Trace); snap and snapClf
 	// are the buffer the adapted-so-far weights are copied into to
 	// classify it after each step.
-	query   *tensor.Tensor
-	qkey    uint64
-	trace   [][]float64
-	snap    *tensor.Set
-	snapClf *learner.HeadClassifier
+	query     *tensor.Tensor
+	qkey      uint64
+	beforeRow []float64
+	trace     [][]float64
+	snap      *tensor.Set
+	snapClf   *learner.HeadClassifier
 }
 
 // supportKey hashes a support set's structure and images.
@@ -355,8 +367,12 @@ func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, er
 				return Result{}, a.err
 			}
 		}
-		a.query = tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize)
-		a.qkey = qkey
+		q := tensor.FromData(append([]float32(nil), query...), 1, 1, nn.ImageSize, nn.ImageSize)
+		pb, err := a.before.Probs(q)
+		if err != nil {
+			return Result{}, fmt.Errorf("classify: before adaptation: %w", err)
+		}
+		a.query, a.qkey, a.beforeRow = q, qkey, a.spread(pb.Data)
 		if a.done {
 			a.trace = nil // the steps' rows were for another query
 		}
@@ -369,11 +385,7 @@ func (f *FineTuner) Classify(support [][][]float32, query []float32) (Result, er
 	if err != nil {
 		return Result{}, fmt.Errorf("classify: %w", err)
 	}
-	pb, err := a.before.Probs(q)
-	if err != nil {
-		return Result{}, fmt.Errorf("classify: before adaptation: %w", err)
-	}
-	res := Result{Probs: a.spread(p.Data), Before: a.spread(pb.Data), Best: -1}
+	res := Result{Probs: a.spread(p.Data), Before: append([]float64(nil), a.beforeRow...), Best: -1}
 	for _, c := range a.used {
 		if res.Best < 0 || res.Probs[c] > res.Probs[res.Best] {
 			res.Best = c

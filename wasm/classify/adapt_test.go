@@ -328,6 +328,10 @@ func TestFineTunerTrace(t *testing.T) {
 			if n := len(f.Trace()); n != 0 {
 				t.Fatalf("%s %s: %d rows before any step", c.head, bn, n)
 			}
+			before := f.TraceBefore()
+			if len(before) != len(support) {
+				t.Fatalf("%s %s: probabilities before adaptation %v at its start", c.head, bn, before)
+			}
 			for done := 1; f.Step(); done++ {
 				if n := len(f.Trace()); n != done {
 					t.Fatalf("%s %s: %d rows after %d steps", c.head, bn, n, done)
@@ -341,7 +345,7 @@ func TestFineTunerTrace(t *testing.T) {
 			if len(trace) != steps {
 				t.Fatalf("%s %s: %d rows after the adaptation, want %d", c.head, bn, len(trace), steps)
 			}
-			close := func(what string, got, want []float64) {
+			near := func(what string, got, want []float64) {
 				t.Helper()
 				for i := range want {
 					if math.IsNaN(want[i]) != math.IsNaN(got[i]) || math.Abs(got[i]-want[i]) > 1e-6 {
@@ -349,11 +353,12 @@ func TestFineTunerTrace(t *testing.T) {
 					}
 				}
 			}
-			close("last row vs the final probabilities", trace[steps-1], final.Probs)
+			near("last row vs the final probabilities", trace[steps-1], final.Probs)
+			near("before-probabilities at the start vs at the end", before, final.Before)
 			var change float64
 			for k := 1; k <= steps; k++ {
 				_, res := tuneFresh(t, c.params, cfg(k), support, query)
-				close(fmt.Sprintf("row %d vs an adaptation of %d steps", k-1, k), trace[k-1], res.Probs)
+				near(fmt.Sprintf("row %d vs an adaptation of %d steps", k-1, k), trace[k-1], res.Probs)
 				change = max(change, math.Abs(trace[k-1][0]-trace[0][0]))
 			}
 			if change == 0 {
