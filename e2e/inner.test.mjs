@@ -1,8 +1,10 @@
 // End-to-end test of FOMAML's inner loop on the page: the inner steps and
 // learning rate fields (bad values refused, good ones re-adapt), the
 // support loss of each step and the query's probabilities before and after
-// adaptation, read back through window.metaglot.adapt; a screenshot in
-// e2e/out/inner-fomaml.png.
+// adaptation — after each step while the steps run (the trace), the
+// final ones at the end — read back through window.metaglot.adapt;
+// screenshots in e2e/out/inner-fomaml.png (adapted) and
+// e2e/out/inner-fomaml-mid.png (in the middle of a 100-step adaptation).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -148,9 +150,13 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   // frame to see them come one step at a time.
   await page.evaluate(() => {
     window.__losses = [];
+    window.__labels = [];
     const rec = () => {
       const a = window.metaglot.adapt;
       window.__losses.push(a ? a.losses.length : -1);
+      // The heading over the bars, and how many bars before and after.
+      const rows = (id) => document.querySelectorAll(`#${id} .bar-row`).length;
+      window.__labels.push(`${document.getElementById("after-label").textContent}|${rows("bars-before")}|${rows("bars")}`);
       if (window.__losses.length < 3000) requestAnimationFrame(rec);
     };
     requestAnimationFrame(rec);
@@ -166,6 +172,22 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   const diff = Math.max(...st.adapt.after.map((p, i) => Math.abs(p - st.adapt.before[i])));
   console.log(`lr 0.01: losses ${st.adapt.losses.map((l) => l.toPrecision(3)).join(" ")}; before ${st.adapt.before.map((p) => p.toPrecision(3))}, after ${st.adapt.after.map((p) => p.toPrecision(3))}`);
   assert.ok(diff > 0.01, `adaptation changed no probability by 0.01: before ${st.adapt.before}, after ${st.adapt.after}`);
+  // The query's probabilities after each step: a row per step, the last
+  // one the final probabilities, changing along the way; the page showed
+  // them while the steps ran ("After k of n steps…").
+  const trace = st.adapt.trace;
+  assert.equal(trace.length, steps);
+  for (const row of trace) assert.equal(row.length, 3);
+  const lastDiff = Math.max(...trace[steps - 1].map((p, i) => Math.abs(p - st.adapt.after[i])));
+  assert.ok(lastDiff < 1e-6, `last trace row ${trace[steps - 1]} ≠ after ${st.adapt.after}`);
+  const moved = Math.max(...trace[steps - 1].map((p, i) => Math.abs(p - trace[0][i])));
+  const stepChanges = trace.slice(1).filter((row, k) => row.some((p, i) => p !== trace[k][i])).length;
+  console.log(`lr 0.01 trace: ${trace.map((r) => r.map((p) => p.toFixed(3)).join("/")).join(" ")}; first to last row moved ${moved.toFixed(4)}, ${stepChanges} of ${steps - 1} steps changed it`);
+  assert.ok(moved > 1e-3, `the probabilities do not change along the trace: ${JSON.stringify(trace)}`);
+  assert.equal(stepChanges, steps - 1, `some steps left the probabilities unchanged: ${JSON.stringify(trace)}`);
+  const labels = await page.evaluate(() => window.__labels);
+  const mid = labels.filter((l) => new RegExp(`^After ([1-9]\\d*) of ${steps} steps at learning rate 0\\.01…\\|3\\|3$`).test(l) && !l.startsWith(`After ${steps} of`));
+  assert.ok(mid.length >= 1, `no frame showed the probabilities (3 bars before, 3 after) in the middle of the steps: frames seen ${[...new Set(labels)]}`);
   // The page shows it: a point per step in the chart, both bar lists.
   const points = (await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/);
   assert.equal(points.length, steps);
@@ -180,4 +202,22 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   st = await state(page);
   assert.equal(st.adapt.losses.length, 3);
   assert.equal((await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/).length, 3);
+  assert.equal(st.adapt.trace.length, 3);
+
+  // In the middle of a long adaptation the page shows the probabilities so
+  // far under "After k of 100 steps…" (a screenshot to look at).
+  const f = page.locator("#inner-steps");
+  await f.fill("100");
+  await f.press("Tab");
+  await page.waitForFunction(() => {
+    const a = window.metaglot.adapt;
+    return a && a.steps === 100 && a.trace.length >= 20 && window.metaglot.adaptation.running;
+  }, null, { timeout: 60000 });
+  await page.locator("#panel-query").screenshot({ path: path.join(out, "inner-fomaml-mid.png") });
+  const shown = await page.locator("#after-label").textContent();
+  await adapted(page, 100, 0.01);
+  st = await state(page);
+  console.log(`mid-adaptation screenshot labelled ${JSON.stringify(shown)}; 100 steps in ${st.adaptation.lastMs.toFixed(0)} ms`);
+  assert.equal(st.adapt.trace.length, 100);
+  assert.equal(await page.locator("#bars .bar-row").count(), 3);
 });

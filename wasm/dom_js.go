@@ -443,7 +443,8 @@ func plural(n int, what string) string {
 
 // renderInner shows FOMAML's and Reptile's inner loop: the fields with
 // its settings, the support loss at each step so far, and the query's
-// probabilities before adaptation above those after (the #bars).
+// probabilities before adaptation above those after (the #bars: after the
+// steps done so far while they run, app.State.AfterProbs).
 func (d *dom) renderInner(st *app.State) {
 	t := st.Tuner()
 	d.el["inner-box"].Set("hidden", t == nil)
@@ -466,21 +467,23 @@ func (d *dom) renderInner(st *app.State) {
 		caption = fmt.Sprintf("support loss at each inner step: %.3f at step 1, %.3f at step %d", st.AdaptLosses[0], st.AdaptLosses[n-1], n)
 	}
 	setText(d.el["loss-caption"], caption)
-	setText(d.el["after-label"], fmt.Sprintf("After %d steps at learning rate %g:", steps, lr))
+	setText(d.el["after-label"], st.AfterLabel())
 	before := d.el["bars-before"]
 	before.Set("textContent", "")
-	if st.HaveResult && st.Result.Before != nil {
-		d.fillBars(before, st, st.Result.Before, -1)
+	if b := st.BeforeProbs(); b != nil {
+		d.fillBars(before, st, b, -1)
 	}
 }
 
 func (d *dom) renderBars(st *app.State) {
 	bars := d.el["bars"]
 	bars.Set("textContent", "")
-	if !st.HaveResult {
-		return
+	switch {
+	case st.HaveResult:
+		d.fillBars(bars, st, st.Result.Probs, st.Result.Best)
+	case st.AfterProbs() != nil:
+		d.fillBars(bars, st, st.AfterProbs(), -1)
 	}
-	d.fillBars(bars, st, st.Result.Probs, st.Result.Best)
 }
 
 // fillBars appends a bar per class of probs to the list bars, the best one

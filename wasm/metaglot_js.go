@@ -42,9 +42,11 @@ import (
 //	adapt            FOMAML/Reptile's inner loop, or null for ProtoNet or
 //	                 while the weights load: {steps, lr, defaultSteps,
 //	                 defaultLR, losses (the support loss at each step so
-//	                 far), before and after (the query's probabilities with
-//	                 0 steps and with steps, null for a class without
-//	                 examples; null until classified)}
+//	                 far), trace (the query's probabilities after each
+//	                 step so far, a row per step done), before and after
+//	                 (the query's probabilities with 0 steps and with
+//	                 steps; null until classified); probabilities are
+//	                 null for a class without examples}
 //	unavailable      {algorithm: reason} for algorithms without weights
 //	scale            device scale factor the canvas renders at
 //	wasmBytes        the size of the program's WebAssembly memory
@@ -144,13 +146,23 @@ func exposeState(g *Game) {
 			}
 			return out
 		}
+		trace := make([]any, len(st.AdaptTrace))
+		for i, row := range st.AdaptTrace {
+			out := make([]any, len(row))
+			for c, p := range row {
+				if !math.IsNaN(p) {
+					out[c] = p
+				}
+			}
+			trace[i] = out
+		}
 		losses := make([]any, len(st.AdaptLosses))
 		for i, l := range st.AdaptLosses {
 			losses[i] = l
 		}
 		steps, lr := t.Inner()
 		ds, dlr := t.DefaultInner()
-		return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses,
+		return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses, "trace": trace,
 			"before": probs(st.Result.Before), "after": probs(st.Result.Probs)}
 	})
 	define("unavailable", func() any {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -352,8 +353,32 @@ func TestSetInner(t *testing.T) {
 	}
 	s.SetAlgorithm("fomaml")
 	circle(s, QueryPad, 20)
+	if got := s.AfterLabel(); got != "After 0 of 3 steps at learning rate 0.003…" || s.AfterProbs() != nil {
+		t.Errorf("before any step: label %q, probabilities %v", got, s.AfterProbs())
+	}
 	for s.Adapting {
 		s.Tick()
+		if !s.Adapting {
+			break
+		}
+		// Mid-adaptation the page shows the probabilities so far.
+		if len(s.AdaptTrace) != s.AdaptDone || len(s.AfterProbs()) != 3 || &s.AfterProbs()[0] != &s.AdaptTrace[s.AdaptDone-1][0] {
+			t.Fatalf("after %d steps: trace %v, shown %v", s.AdaptDone, s.AdaptTrace, s.AfterProbs())
+		}
+		if len(s.BeforeProbs()) != 3 {
+			t.Fatalf("after %d steps: before-probabilities %v", s.AdaptDone, s.BeforeProbs())
+		}
+		if want := fmt.Sprintf("After %d of 3 steps at learning rate 0.003…", s.AdaptDone); s.AfterLabel() != want {
+			t.Errorf("label %q, want %q", s.AfterLabel(), want)
+		}
+	}
+	if len(s.AdaptTrace) != 3 || s.AfterLabel() != "After 3 steps at learning rate 0.003:" || &s.AfterProbs()[0] != &s.Result.Probs[0] {
+		t.Fatalf("adapted: trace %v, label %q, shown %v, final %v", s.AdaptTrace, s.AfterLabel(), s.AfterProbs(), s.Result.Probs)
+	}
+	for c, p := range s.Result.Probs {
+		if math.Abs(p-s.AdaptTrace[2][c]) > 1e-6 {
+			t.Fatalf("last step's probabilities %v ≠ final %v", s.AdaptTrace[2], s.Result.Probs)
+		}
 	}
 	if !s.HaveResult || len(s.AdaptLosses) != 3 || len(s.Result.Before) != 3 {
 		t.Fatalf("result %v, losses %v, before %v (hint %q)", s.HaveResult, s.AdaptLosses, s.Result.Before, s.Hint)

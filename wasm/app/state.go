@@ -87,6 +87,13 @@ type State struct {
 	// AdaptLosses has the support loss at each inner step of the current
 	// adaptation so far (a fine-tuning classifier's Losses).
 	AdaptLosses []float64
+	// AdaptTrace has the query's probabilities after each inner step of
+	// the current adaptation so far (a fine-tuning classifier's Trace):
+	// the page shows the last row while the steps run.
+	AdaptTrace [][]float64
+	// AdaptBefore has the query's probabilities with 0 steps (a
+	// fine-tuning classifier's TraceBefore), from the start.
+	AdaptBefore []float64
 
 	Result     classify.Result
 	HaveResult bool
@@ -339,12 +346,15 @@ type Stepper interface {
 
 // InnerTuner is a Stepper whose inner loop can be set (classify.FineTuner):
 // the number of SGD steps and their learning rate, the model's own ones,
-// and the support loss at each step so far.
+// the support loss at each step so far and the query's probabilities
+// after each step so far.
 type InnerTuner interface {
 	Inner() (steps int, lr float64)
 	DefaultInner() (steps int, lr float64)
 	SetInner(steps int, lr float64) error
 	Losses() []float64
+	Trace() [][]float64
+	TraceBefore() []float64
 }
 
 // Tuner returns the current classifier's inner-loop settings, or nil if it
@@ -434,12 +444,56 @@ func (s *State) Tick() {
 	s.reclassify() // done (or failed): classify, or say why not
 }
 
-// recordLosses copies the current classifier's support losses, if any.
+// recordLosses copies the current classifier's support losses and the
+// query's probabilities after each step, if any.
 func (s *State) recordLosses() {
-	s.AdaptLosses = nil
+	s.AdaptLosses, s.AdaptTrace, s.AdaptBefore = nil, nil, nil
 	if t := s.Tuner(); t != nil {
-		s.AdaptLosses = t.Losses()
+		s.AdaptLosses, s.AdaptTrace, s.AdaptBefore = t.Losses(), t.Trace(), t.TraceBefore()
 	}
+}
+
+// BeforeProbs returns the query's probabilities before adaptation that
+// the page shows: once classified, Result.Before; while adapting, those
+// of AdaptBefore; else nil.
+func (s *State) BeforeProbs() []float64 {
+	switch {
+	case s.HaveResult:
+		return s.Result.Before
+	case s.Adapting:
+		return s.AdaptBefore
+	}
+	return nil
+}
+
+// AfterProbs returns the probabilities the page shows under "After …":
+// the final ones once the query is classified, else, while a fine-tuning
+// classifier adapts, those after the steps done so far (the last row of
+// AdaptTrace), else nil. AfterLabel is their heading.
+func (s *State) AfterProbs() []float64 {
+	switch {
+	case s.HaveResult:
+		return s.Result.Probs
+	case s.Adapting && len(s.AdaptTrace) > 0:
+		return s.AdaptTrace[len(s.AdaptTrace)-1]
+	}
+	return nil
+}
+
+// AfterLabel returns the heading of AfterProbs for a fine-tuning
+// classifier: "After 10 steps at learning rate 0.4:" for the final
+// probabilities, "After 3 of 10 steps at learning rate 0.4…" while the
+// steps run; "" without an inner loop.
+func (s *State) AfterLabel() string {
+	t := s.Tuner()
+	if t == nil {
+		return ""
+	}
+	steps, lr := t.Inner()
+	if !s.HaveResult && s.Adapting {
+		return fmt.Sprintf("After %d of %d steps at learning rate %g…", len(s.AdaptTrace), steps, lr)
+	}
+	return fmt.Sprintf("After %d steps at learning rate %g:", steps, lr)
 }
 
 func (s *State) adaptHint() {
