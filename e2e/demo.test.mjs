@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
+import { settled, stroke, draw, circle, cross, bar } from "./lib/draw.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "out");
@@ -25,50 +26,8 @@ after(async () => {
 // state returns a snapshot of window.metaglot.
 const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
 
-// settled waits until every action and pointer event sent so far has been
-// applied. The page queues them and applies the whole queue in its next
-// Update (window.metaglot.ticks counts Updates), and runs frames only when
-// something changed: so it waits for window.metaglot.busy to turn false,
-// not for a number of frames (an idle page draws none, and a frame may
-// carry many pointer events or, under uneven timing, none).
-async function settled(page) {
-  await page.waitForFunction(() => !window.metaglot.busy);
-}
-
 async function ready(page) {
   await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
-}
-
-// stroke draws one stroke on the pad with the given slot id through points
-// in the pad's 105×105 frame.
-async function stroke(page, slot, pts) {
-  const box = await page.locator("#" + slot).boundingBox();
-  const at = ([x, y]) => [box.x + (x / 105) * box.width, box.y + (y / 105) * box.height];
-  await page.mouse.move(...at(pts[0]));
-  await settled(page);
-  await page.mouse.down();
-  await settled(page);
-  for (const p of pts.slice(1)) {
-    await page.mouse.move(...at(p));
-    await settled(page);
-  }
-  await page.mouse.up();
-  await settled(page);
-}
-
-// Shapes in the pad frame; s varies their size, dx their position.
-const circle = (s = 30, dx = 0) => [Array.from({ length: 25 }, (_, i) => {
-  const a = (i / 24) * 2 * Math.PI;
-  return [52 + dx + s * Math.cos(a), 52 + s * Math.sin(a)];
-})];
-const cross = (s = 30, dx = 0) => [
-  [[52 + dx - s, 52 - s], [52 + dx, 52], [52 + dx + s, 52 + s]],
-  [[52 + dx + s, 52 - s], [52 + dx, 52], [52 + dx - s, 52 + s]],
-];
-const bar = (s = 30, dx = 0) => [[[52 + dx, 52 - s], [52 + dx, 52], [52 + dx, 52 + s]]];
-
-async function draw(page, slot, strokes) {
-  for (const s of strokes) await stroke(page, slot, s);
 }
 
 async function shot(page, name) {

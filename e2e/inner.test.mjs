@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
+import { settled, draw, circle, cross, bar } from "./lib/draw.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "out");
@@ -25,41 +26,6 @@ after(async () => {
 });
 
 const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
-
-// settled waits until every action and pointer event sent so far has been
-// applied and no background work (adaptation) is left (see demo.test.mjs).
-async function settled(page) {
-  await page.waitForFunction(() => !window.metaglot.busy, null, { timeout: 60000 });
-}
-
-async function stroke(page, slot, pts) {
-  const box = await page.locator("#" + slot).boundingBox();
-  const at = ([x, y]) => [box.x + (x / 105) * box.width, box.y + (y / 105) * box.height];
-  await page.mouse.move(...at(pts[0]));
-  await settled(page);
-  await page.mouse.down();
-  await settled(page);
-  for (const p of pts.slice(1)) {
-    await page.mouse.move(...at(p));
-    await settled(page);
-  }
-  await page.mouse.up();
-  await settled(page);
-}
-
-const circle = (s = 30, dx = 0) => [Array.from({ length: 25 }, (_, i) => {
-  const a = (i / 24) * 2 * Math.PI;
-  return [52 + dx + s * Math.cos(a), 52 + s * Math.sin(a)];
-})];
-const cross = (s = 30, dx = 0) => [
-  [[52 + dx - s, 52 - s], [52 + dx, 52], [52 + dx + s, 52 + s]],
-  [[52 + dx + s, 52 - s], [52 + dx, 52], [52 + dx - s, 52 + s]],
-];
-const bar = (s = 30, dx = 0) => [[[52 + dx, 52 - s], [52 + dx, 52], [52 + dx, 52 + s]]];
-
-async function draw(page, slot, strokes) {
-  for (const s of strokes) await stroke(page, slot, s);
-}
 
 // setField types value into the field with the given label (its id
 // with a dash for the space) and commits it
