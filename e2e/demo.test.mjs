@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
-import { settled, stroke, draw, circle, cross, bar } from "./lib/draw.mjs";
+import { settled, addClass, stroke, draw, circle, cross, bar } from "./lib/draw.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "out");
@@ -48,12 +48,7 @@ test("draw three classes, classify a query, keep them across a reload", async ()
 
   const shapes = { circle, cross, bar };
   for (const [name, shape] of Object.entries(shapes)) {
-    await page.getByRole("button", { name: "Add class" }).click();
-    await settled(page);
-    const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
-    await field.fill(name);
-    await field.press("Enter");
-    await settled(page);
+    await addClass(page, name);
     for (const [s, dx] of [[30, 0], [24, 4]]) {
       await draw(page, "slot-draw", shape(s, dx));
       await page.getByRole("button", { name: "Add to class" }).click();

@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startPage } from "./lib/browser.mjs";
-import { settled, draw, circle, cross, bar } from "./lib/draw.mjs";
+import { settled, addClass, draw, circle, cross, bar } from "./lib/draw.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "out");
@@ -62,12 +62,7 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
     "bar-cross": [bar(24, 4), cross(24, 4)],
   };
   for (const [name, examples] of Object.entries(task)) {
-    await page.getByRole("button", { name: "Add class" }).click();
-    await settled(page);
-    const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
-    await field.fill(name);
-    await field.press("Enter");
-    await settled(page);
+    await addClass(page, name);
     for (const ex of examples) {
       await draw(page, "slot-draw", ex);
       await page.getByRole("button", { name: "Add to class" }).click();

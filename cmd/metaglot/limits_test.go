@@ -66,16 +66,7 @@ func TestAdaptStepsZero(t *testing.T) {
 	model := filepath.Join(testAssets, "models", "fomaml-scratch.safetensors")
 	acc := func(extra ...string) float64 {
 		t.Helper()
-		args := append([]string{"eval", "-model", model, "-episodes", "3", "-seed", "5", "-json", "-threads", "1", "-assets", testAssets}, extra...)
-		code, stdout, stderr := runCLI(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, stderr)
-		}
-		var r evalResult
-		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-			t.Fatal(err)
-		}
-		return r.Accuracy
+		return evalJSON(t, append([]string{"-model", model, "-episodes", "3", "-seed", "5", "-threads", "1"}, extra...)...).Accuracy
 	}
 	def, none, ten := acc(), acc("-adapt-steps", "0"), acc("-adapt-steps", "10")
 	if none == def {
@@ -93,15 +84,7 @@ func TestEvalProtocol(t *testing.T) {
 	model := filepath.Join(testAssets, "models", "fomaml-scratch.safetensors")
 	eval := func(protocol string) evalResult {
 		t.Helper()
-		args := []string{"eval", "-model", model, "-episodes", "3", "-seed", "5", "-json", "-threads", "1", "-assets", testAssets, "-protocol", protocol}
-		code, stdout, stderr := runCLI(args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, stderr)
-		}
-		var r evalResult
-		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-			t.Fatal(err)
-		}
+		r := evalJSON(t, "-model", model, "-episodes", "3", "-seed", "5", "-threads", "1", "-protocol", protocol)
 		if r.Protocol != protocol {
 			t.Errorf("-protocol %s: result says %q", protocol, r.Protocol)
 		}
@@ -111,4 +94,20 @@ func TestEvalProtocol(t *testing.T) {
 	if one.Accuracy == tr.Accuracy {
 		t.Errorf("both protocols score %.2f%%: the queries were not classified together", one.Accuracy)
 	}
+}
+
+// evalJSON runs metaglot eval -json with args on the test assets and
+// returns its result, failing the test if it does not succeed.
+func evalJSON(t *testing.T, args ...string) evalResult {
+	t.Helper()
+	args = append([]string{"eval", "-json", "-assets", testAssets}, args...)
+	code, stdout, stderr := runCLI(args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, stderr)
+	}
+	var r evalResult
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -34,6 +34,17 @@ export async function draw(page, slot, strokes) {
   for (const s of strokes) await stroke(page, slot, s);
 }
 
+// addClass adds a class with the Add class button and names it as a user
+// does: type into the new class's name field, then Enter.
+export async function addClass(page, name) {
+  await page.getByRole("button", { name: "Add class" }).click();
+  await settled(page);
+  const field = page.getByRole("textbox", { name: /^Name of class/ }).last();
+  await field.fill(name);
+  await field.press("Enter");
+  await settled(page);
+}
+
 // Shapes in the pad frame, as lists of strokes; s varies their size, dx
 // their position.
 export const circle = (s = 30, dx = 0) => [Array.from({ length: 25 }, (_, i) => {
