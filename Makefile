@@ -15,16 +15,21 @@ WASMEXEC = $(shell $(FAST) $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 EBITEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Deps " "}}' ./... | grep 'hajimehoshi/ebiten' | cut -d' ' -f1)
 NATIVE_PKGS = $(filter-out $(EBITEN_PKGS),$(shell $(GO) list ./...))
 
-.PHONY: all test test-go test-wasm fmt-check vet bench assets pretrain evaltable serve dist e2e clean
+.PHONY: all test test-go test-wasm fmt-check tidy-check vet bench assets pretrain evaltable serve dist e2e clean
 
 all: test
 
 # e2e last: it needs the page built (dist) and a browser.
-test: fmt-check vet test-go test-wasm e2e
+test: fmt-check tidy-check vet test-go test-wasm e2e
 
 fmt-check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
+
+# go.mod and go.sum must be what `go mod tidy` makes them: every import
+# required directly, nothing unused.
+tidy-check:
+	@d=$$($(FAST) $(GO) mod tidy -diff) || { echo "go mod tidy needed:"; echo "$$d"; exit 1; }
 
 vet:
 	$(FAST) $(GO) vet $(NATIVE_PKGS)
