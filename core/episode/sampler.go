@@ -6,17 +6,18 @@ import (
 	"slices"
 	"strings"
 
-	"metaglot/core/omniglot"
 	"metaglot/core/tensor"
 )
 
 // Config says what episodes to draw. Way and Shot must be at least 1 and
-// Query at least 0, with Shot+Query at most 20 (the drawers of a character).
+// Query at least 0, with Shot+Query at most the dataset's ItemsPerClass
+// (Omniglot: the 20 drawers of a character).
 type Config struct {
 	Way, Shot, Query int
 	// OneAlphabet draws all classes of an episode from one alphabet (the
 	// Lake protocol), chosen uniformly among the split's alphabets with at
-	// least Way classes.
+	// least Way classes. The dataset must be Grouped; its groups are the
+	// alphabets.
 	OneAlphabet bool
 	// Alphabet, if not empty, draws every episode from this alphabet's
 	// classes in the split (and implies OneAlphabet).
@@ -26,48 +27,66 @@ type Config struct {
 	// drawer, so the support set is the drawings of Shot drawers and each
 	// query drawer is none of them. Lake et al.'s one-shot task (Science
 	// 2015) pairs drawers this way: one drawer's 20 characters are the
-	// examples, another's the tests.
+	// examples, another's the tests. (For another dataset, "drawer" means
+	// item: the j-th image of every class is the same item number.)
 	SameDrawers bool
 }
 
 // Sampler draws episodes from a split of a dataset. It is not safe for
 // concurrent use.
 type Sampler struct {
-	ds    *omniglot.Dataset
-	split *omniglot.Split
+	ds    Dataset
+	split *Split
 	cfg   Config
 	rng   *rand.Rand
 
+	imageLen int   // values of one image, C·H·W
+	shape    []int // C, H, W
 	// groups holds, per alphabet an episode may come from, positions in
 	// split.Classes; one group of every class unless OneAlphabet. Each is
 	// permuted in place by the partial shuffles of successive episodes.
 	groups  [][]int
-	drawers [omniglot.Drawers]int
+	drawers []int // 0..ItemsPerClass−1, permuted in place like groups
 }
 
 // NewSampler returns a Sampler of episodes cfg from split, a split of ds,
 // drawing from rng. It returns an error naming the problem if the request
 // is impossible (too many classes or images per class, an unknown
-// alphabet) or if an alphabet the split needs is not loaded.
-func NewSampler(ds *omniglot.Dataset, split *omniglot.Split, cfg Config, rng *rand.Rand) (*Sampler, error) {
+// alphabet, a class ds does not have) or if images the split needs are not
+// loaded (ds Partial).
+//
+// *omniglot.Dataset is a Dataset (Grouped and Partial), and its Split
+// method gives its standard splits.
+func NewSampler(ds Dataset, split *Split, cfg Config, rng *rand.Rand) (*Sampler, error) {
+	if split == nil {
+		return nil, fmt.Errorf("episode: no split")
+	}
+	if err := checkShape(ds); err != nil {
+		return nil, err
+	}
+	if err := checkClasses(ds, split); err != nil {
+		return nil, err
+	}
 	if err := cfg.check(ds, split); err != nil {
 		return nil, err
 	}
 	if cfg.Alphabet != "" {
 		cfg.OneAlphabet = true
 	}
-	s := &Sampler{ds: ds, split: split, cfg: cfg, rng: rng}
+	c, h, w := ds.ImageShape()
+	s := &Sampler{ds: ds, split: split, cfg: cfg, rng: rng, imageLen: c * h * w, shape: []int{c, h, w}}
 	if cfg.OneAlphabet {
-		byAlphabet := map[int][]int{}
+		gs := ds.(Grouped) // cfg.check made sure
+		byGroup := map[int][]int{}
 		for i, c := range split.Classes {
-			a := ds.AlphabetOf(c.Char)
-			if cfg.Alphabet == "" || ds.Index().Alphabets[a].Name == cfg.Alphabet {
-				byAlphabet[a] = append(byAlphabet[a], i)
+			g := gs.GroupOf(c.Char)
+			if cfg.Alphabet == "" || gs.GroupName(g) == cfg.Alphabet {
+				byGroup[g] = append(byGroup[g], i)
 			}
 		}
-		for a := range len(ds.Index().Alphabets) { // index order: deterministic
-			if g := byAlphabet[a]; len(g) >= cfg.Way {
-				s.groups = append(s.groups, g)
+		for g := range gs.NumGroups() { // group order: deterministic
+			if p := byGroup[g]; len(p) >= cfg.Way {
+				s.groups = append(s.groups, p)
 			}
 		}
 	} else {
@@ -77,31 +96,65 @@ func NewSampler(ds *omniglot.Dataset, split *omniglot.Split, cfg Config, rng *ra
 		}
 		s.groups = [][]int{all}
 	}
-	// Every alphabet the sampler may draw from must be loaded.
-	missing := make([]bool, len(ds.Index().Alphabets))
-	for _, g := range s.groups {
-		for _, i := range g {
-			a := ds.AlphabetOf(split.Classes[i].Char)
-			missing[a] = !ds.Loaded(ds.Index().Alphabets[a].Name)
-		}
+	if err := s.checkLoaded(); err != nil {
+		return nil, err
 	}
-	var names []string
-	for a, m := range missing {
-		if m {
-			names = append(names, ds.Index().Alphabets[a].Name)
-		}
-	}
-	if len(names) > 0 {
-		return nil, fmt.Errorf("episode: split %s needs alphabets that are not loaded: %s", split.Name, strings.Join(names, ", "))
-	}
+	s.drawers = make([]int, ds.ItemsPerClass())
 	for i := range s.drawers {
 		s.drawers[i] = i
 	}
 	return s, nil
 }
 
-// check returns an error saying why cfg cannot be drawn from split.
-func (cfg Config) check(ds *omniglot.Dataset, split *omniglot.Split) error {
+// checkLoaded returns an error if a Partial dataset lacks the images of a
+// class the sampler may draw, naming their alphabets (groups) if the
+// dataset is Grouped, or else the first few classes.
+func (s *Sampler) checkLoaded() error {
+	p, ok := s.ds.(Partial)
+	if !ok {
+		return nil
+	}
+	gs, grouped := s.ds.(Grouped)
+	var missing []int // groups, or classes
+	seen := map[int]bool{}
+	for _, g := range s.groups {
+		for _, i := range g {
+			c := s.split.Classes[i].Char
+			k := c
+			if grouped {
+				k = gs.GroupOf(c)
+			}
+			if !seen[k] && !p.HasImages(c) {
+				missing = append(missing, k)
+			}
+			seen[k] = true
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	var names []string
+	for _, k := range missing {
+		if grouped {
+			names = append(names, gs.GroupName(k))
+		} else {
+			names = append(names, fmt.Sprint(k))
+		}
+	}
+	what := "classes"
+	if grouped {
+		what = "alphabets"
+	} else if len(names) > 10 {
+		names = append(names[:10], fmt.Sprintf("… (%d in all)", len(missing)))
+	}
+	return fmt.Errorf("episode: split %s needs %s that are not loaded: %s", s.split.Name, what, strings.Join(names, ", "))
+}
+
+// check returns an error saying why cfg cannot be drawn from split, whose
+// classes ds has (checkClasses).
+func (cfg Config) check(ds Dataset, split *Split) error {
+	items := ds.ItemsPerClass()
 	switch {
 	case cfg.Way < 1:
 		return fmt.Errorf("episode: way %d: an episode needs at least 1 class", cfg.Way)
@@ -109,9 +162,9 @@ func (cfg Config) check(ds *omniglot.Dataset, split *omniglot.Split) error {
 		return fmt.Errorf("episode: shot %d: each class needs at least 1 support image", cfg.Shot)
 	case cfg.Query < 0:
 		return fmt.Errorf("episode: query %d is negative", cfg.Query)
-	case cfg.Shot+cfg.Query > omniglot.Drawers:
-		return fmt.Errorf("episode: shot %d + query %d = %d images per class, but a character has only %d drawings",
-			cfg.Shot, cfg.Query, cfg.Shot+cfg.Query, omniglot.Drawers)
+	case cfg.Shot+cfg.Query > items:
+		return fmt.Errorf("episode: shot %d + query %d = %d images per class, but a class has only %d images (Omniglot: drawings of a character)",
+			cfg.Shot, cfg.Query, cfg.Shot+cfg.Query, items)
 	case len(split.Classes) == 0:
 		return fmt.Errorf("episode: split %s has no classes", split.Name)
 	case cfg.Way > len(split.Classes):
@@ -120,9 +173,13 @@ func (cfg Config) check(ds *omniglot.Dataset, split *omniglot.Split) error {
 	if !cfg.OneAlphabet && cfg.Alphabet == "" {
 		return nil
 	}
+	gs, ok := ds.(Grouped)
+	if !ok {
+		return fmt.Errorf("episode: episodes from one alphabet, but the dataset of split %s has no alphabets (groups of classes)", split.Name)
+	}
 	count := map[string]int{}
 	for _, c := range split.Classes {
-		count[ds.Character(c.Char).Alphabet]++
+		count[gs.GroupName(gs.GroupOf(c.Char))]++
 	}
 	if cfg.Alphabet != "" {
 		n, ok := count[cfg.Alphabet]
@@ -147,8 +204,12 @@ func (cfg Config) check(ds *omniglot.Dataset, split *omniglot.Split) error {
 	return nil
 }
 
-// Dataset returns the sampler's dataset (to name classes, for example).
-func (s *Sampler) Dataset() *omniglot.Dataset { return s.ds }
+// Dataset returns the sampler's dataset (to name classes, for example:
+// an *omniglot.Dataset for Omniglot's samplers).
+func (s *Sampler) Dataset() Dataset { return s.ds }
+
+// ImageShape returns the shape of the images of its episodes, [C H W].
+func (s *Sampler) ImageShape() [3]int { return [3]int{s.shape[0], s.shape[1], s.shape[2]} }
 
 // Config returns the sampler's configuration.
 func (s *Sampler) Config() Config { return s.cfg }
@@ -169,11 +230,12 @@ func (s *Sampler) SampleInto(ep *Episode) {
 	per := shot + query
 	n := way * per
 	ep.Way, ep.Shot, ep.Query = way, shot, query
+	imageLen := s.imageLen
 	if ep.Images == nil || cap(ep.Images.Data) < n*imageLen {
-		ep.Images = tensor.New(n, 1, omniglot.ImageSize, omniglot.ImageSize)
+		ep.Images = tensor.New(n, s.shape[0], s.shape[1], s.shape[2])
 	} else {
 		ep.Images.Data = ep.Images.Data[:n*imageLen]
-		ep.Images.Shape = append(ep.Images.Shape[:0], n, 1, omniglot.ImageSize, omniglot.ImageSize)
+		ep.Images.Shape = append(ep.Images.Shape[:0], n, s.shape[0], s.shape[1], s.shape[2])
 	}
 	ep.Labels = resize(ep.Labels, n)
 	ep.Drawers = resize(ep.Drawers, n)
@@ -191,11 +253,11 @@ func (s *Sampler) SampleInto(ep *Episode) {
 	// Step 2: per class, shot+query distinct drawers (with SameDrawers,
 	// the same ones for every class).
 	if s.cfg.SameDrawers {
-		shuffleFirst(s.rng, s.drawers[:], per)
+		shuffleFirst(s.rng, s.drawers, per)
 	}
 	for l, c := range ep.Classes {
 		if !s.cfg.SameDrawers {
-			shuffleFirst(s.rng, s.drawers[:], per)
+			shuffleFirst(s.rng, s.drawers, per)
 		}
 		for j := range per {
 			i := l*shot + j // support: class-major

@@ -1,4 +1,4 @@
-package episode
+package episode_test
 
 import (
 	"encoding/binary"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"metaglot/core/episode"
 	"metaglot/core/omniglot"
 )
 
@@ -16,7 +17,7 @@ import (
 const assetDir = "../../assets/omniglot"
 
 // hashEpisode is an FNV-1a hash of everything in an episode.
-func hashEpisode(ep *Episode) uint64 {
+func hashEpisode(ep *episode.Episode) uint64 {
 	h := fnv.New64a()
 	var b [8]byte
 	put := func(v uint64) {
@@ -40,13 +41,13 @@ func hashEpisode(ep *Episode) uint64 {
 	return h.Sum64()
 }
 
-func newSampler(t testing.TB, ds *omniglot.Dataset, split string, cfg Config, seed uint64) *Sampler {
+func newSampler(t testing.TB, ds *omniglot.Dataset, split string, cfg episode.Config, seed uint64) *episode.Sampler {
 	t.Helper()
 	sp, err := ds.Split(split)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSampler(ds, sp, cfg, rand.New(rand.NewPCG(seed, 0)))
+	s, err := episode.NewSampler(ds, sp, cfg, rand.New(rand.NewPCG(seed, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestSampler(t *testing.T) {
 	t.Run("uniform", func(t *testing.T) { testUniform(t, ds) })
 	t.Run("impossible", func(t *testing.T) { testImpossible(t, ds) })
 	t.Run("no allocation", func(t *testing.T) {
-		s := newSampler(t, ds, "vinyals-test", Config{Way: 20, Shot: 5, Query: 15}, 1)
+		s := newSampler(t, ds, "vinyals-test", episode.Config{Way: 20, Shot: 5, Query: 15}, 1)
 		ep := s.Sample()
 		if a := testing.AllocsPerRun(20, func() { s.SampleInto(ep) }); a != 0 {
 			t.Errorf("SampleInto allocates %v times per episode, want 0", a)
@@ -77,9 +78,9 @@ func TestSampler(t *testing.T) {
 
 func testShapes(t *testing.T, ds *omniglot.Dataset) {
 	split, _ := ds.Split("vinyals-test")
-	for _, cfg := range []Config{{Way: 5, Shot: 1, Query: 3}, {Way: 20, Shot: 5, Query: 15}, {Way: 3, Shot: 2, Query: 0}} {
+	for _, cfg := range []episode.Config{{Way: 5, Shot: 1, Query: 3}, {Way: 20, Shot: 5, Query: 15}, {Way: 3, Shot: 2, Query: 0}} {
 		s := newSampler(t, ds, "vinyals-test", cfg, 42)
-		ep := &Episode{}
+		ep := &episode.Episode{}
 		for range 5 {
 			s.SampleInto(ep) // also exercises reuse
 			n := cfg.Way * (cfg.Shot + cfg.Query)
@@ -137,7 +138,7 @@ func testShapes(t *testing.T, ds *omniglot.Dataset) {
 const wantHash = 0xa2c87fb579aef1d2
 
 func testDeterminism(t *testing.T, ds *omniglot.Dataset) {
-	cfg := Config{Way: 5, Shot: 1, Query: 3}
+	cfg := episode.Config{Way: 5, Shot: 1, Query: 3}
 	a := newSampler(t, ds, "vinyals-test", cfg, 7)
 	b := newSampler(t, ds, "vinyals-test", cfg, 7)
 	c := newSampler(t, ds, "vinyals-test", cfg, 8)
@@ -159,7 +160,7 @@ func testDeterminism(t *testing.T, ds *omniglot.Dataset) {
 }
 
 func testOneAlphabet(t *testing.T, ds *omniglot.Dataset) {
-	s := newSampler(t, ds, "vinyals-test", Config{Way: 20, Shot: 1, Query: 1, OneAlphabet: true}, 3)
+	s := newSampler(t, ds, "vinyals-test", episode.Config{Way: 20, Shot: 1, Query: 1, OneAlphabet: true}, 3)
 	alphabets := map[int]bool{}
 	for range 60 {
 		ep := s.Sample()
@@ -174,7 +175,7 @@ func testOneAlphabet(t *testing.T, ds *omniglot.Dataset) {
 	if len(alphabets) < 5 {
 		t.Errorf("60 one-alphabet episodes came from only %d alphabets", len(alphabets))
 	}
-	s = newSampler(t, ds, "vinyals-test", Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Keble"}, 3)
+	s = newSampler(t, ds, "vinyals-test", episode.Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Keble"}, 3)
 	for range 10 {
 		for _, c := range s.Sample().Classes {
 			if a := ds.Character(c.Char).Alphabet; a != "Keble" {
@@ -189,7 +190,7 @@ func testOneAlphabet(t *testing.T, ds *omniglot.Dataset) {
 // without it, classes draw their own drawers.
 func testSameDrawers(t *testing.T, ds *omniglot.Dataset) {
 	for _, same := range []bool{true, false} {
-		s := newSampler(t, ds, "vinyals-test", Config{Way: 20, Shot: 1, Query: 3, OneAlphabet: true, SameDrawers: same}, 5)
+		s := newSampler(t, ds, "vinyals-test", episode.Config{Way: 20, Shot: 1, Query: 3, OneAlphabet: true, SameDrawers: same}, 5)
 		shared := 0
 		for range 50 {
 			ep := s.Sample()
@@ -230,12 +231,12 @@ func testSameDrawers(t *testing.T, ds *omniglot.Dataset) {
 // about 6 standard deviations wide, so the test fails only when sampling
 // is biased.
 func testUniform(t *testing.T, ds *omniglot.Dataset) {
-	s := newSampler(t, ds, "vinyals-test", Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Gurmukhi"}, 11)
+	s := newSampler(t, ds, "vinyals-test", episode.Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Gurmukhi"}, 11)
 	const episodes = 3200
 	classes := map[omniglot.Class]int{}
 	var drawers [20]int
 	var lowestFirst int
-	ep := &Episode{}
+	ep := &episode.Episode{}
 	for range episodes {
 		s.SampleInto(ep)
 		for _, c := range ep.Classes {
@@ -278,31 +279,31 @@ func cmpClass(a, b omniglot.Class) int {
 func testImpossible(t *testing.T, ds *omniglot.Dataset) {
 	for _, tc := range []struct {
 		split string
-		cfg   Config
+		cfg   episode.Config
 		want  string
 	}{
-		{"lake-evaluation", Config{Way: 30, Shot: 1, Query: 1, Alphabet: "Angelic"}, "exceeds the 20 classes of alphabet Angelic"},
-		{"lake-evaluation", Config{Way: 50, Shot: 1, Query: 1, OneAlphabet: true}, "largest alphabet of split lake-evaluation (Malayalam) has 47"},
-		{"vinyals-test", Config{Way: 5, Shot: 5, Query: 16}, "21 images per class, but a character has only 20"},
-		{"vinyals-test", Config{Way: 0, Shot: 1, Query: 1}, "way 0"},
-		{"vinyals-test", Config{Way: 5, Shot: 0, Query: 1}, "shot 0"},
-		{"vinyals-test", Config{Way: 5, Shot: 1, Query: -1}, "query -1"},
-		{"vinyals-test", Config{Way: 1700, Shot: 1, Query: 1}, "exceeds the 1692 classes of split vinyals-test"},
-		{"vinyals-test", Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Latin"}, `"Latin" has no classes in split vinyals-test`},
-		{"lake-evaluation", Config{Way: 5, Shot: 1, Query: 1}, "not loaded: Angelic, Atemayar_Qelisayer"},
+		{"lake-evaluation", episode.Config{Way: 30, Shot: 1, Query: 1, Alphabet: "Angelic"}, "exceeds the 20 classes of alphabet Angelic"},
+		{"lake-evaluation", episode.Config{Way: 50, Shot: 1, Query: 1, OneAlphabet: true}, "largest alphabet of split lake-evaluation (Malayalam) has 47"},
+		{"vinyals-test", episode.Config{Way: 5, Shot: 5, Query: 16}, "21 images per class, but a class has only 20 images"},
+		{"vinyals-test", episode.Config{Way: 0, Shot: 1, Query: 1}, "way 0"},
+		{"vinyals-test", episode.Config{Way: 5, Shot: 0, Query: 1}, "shot 0"},
+		{"vinyals-test", episode.Config{Way: 5, Shot: 1, Query: -1}, "query -1"},
+		{"vinyals-test", episode.Config{Way: 1700, Shot: 1, Query: 1}, "exceeds the 1692 classes of split vinyals-test"},
+		{"vinyals-test", episode.Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Latin"}, `"Latin" has no classes in split vinyals-test`},
+		{"lake-evaluation", episode.Config{Way: 5, Shot: 1, Query: 1}, "not loaded: Angelic, Atemayar_Qelisayer"},
 	} {
 		sp, err := ds.Split(tc.split)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = NewSampler(ds, sp, tc.cfg, rand.New(rand.NewPCG(1, 0)))
+		_, err = episode.NewSampler(ds, sp, tc.cfg, rand.New(rand.NewPCG(1, 0)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %+v: got error %v, want one containing %q", tc.split, tc.cfg, err, tc.want)
 		}
 	}
 	// Only Keble needs loading for Keble episodes.
 	sp, _ := ds.Split("lake-evaluation")
-	if _, err := NewSampler(ds, sp, Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Keble"}, rand.New(rand.NewPCG(1, 0))); err != nil {
+	if _, err := episode.NewSampler(ds, sp, episode.Config{Way: 5, Shot: 1, Query: 1, Alphabet: "Keble"}, rand.New(rand.NewPCG(1, 0))); err != nil {
 		t.Errorf("Keble episodes from lake-evaluation with Keble loaded: %v", err)
 	}
 }
@@ -312,7 +313,7 @@ func BenchmarkSample5Way1Shot15Query(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := newSampler(b, ds, "vinyals-test", Config{Way: 5, Shot: 1, Query: 15}, 1)
+	s := newSampler(b, ds, "vinyals-test", episode.Config{Way: 5, Shot: 1, Query: 15}, 1)
 	ep := s.Sample()
 	b.ReportAllocs()
 	for b.Loop() {

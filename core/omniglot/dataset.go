@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+
+	"metaglot/core/episode"
 )
 
 // cell is the number of pixels of one image.
@@ -50,6 +52,39 @@ func New(ix *Index) *Dataset {
 	}
 	return d
 }
+
+// The methods below make a *Dataset an episode.Dataset (Grouped and
+// Partial), which episode.NewSampler draws from: classes are characters,
+// items are drawers, groups are alphabets.
+var _ interface {
+	episode.Grouped
+	episode.Partial
+} = (*Dataset)(nil)
+
+// NumClasses returns the number of characters, NumCharacters().
+func (d *Dataset) NumClasses() int { return len(d.chars) }
+
+// ItemsPerClass returns the number of drawings of each character: the
+// index's drawer count (Drawers).
+func (d *Dataset) ItemsPerClass() int { return d.index.Drawers }
+
+// ImageShape returns the shape of one image as WriteImage writes it: one
+// channel of the index's image size (1, 28, 28).
+func (d *Dataset) ImageShape() (c, h, w int) { return 1, d.index.ImageSize, d.index.ImageSize }
+
+// NumGroups returns the number of alphabets in the index.
+func (d *Dataset) NumGroups() int { return len(d.index.Alphabets) }
+
+// GroupOf returns the alphabet of character c, as AlphabetOf.
+func (d *Dataset) GroupOf(c int) int { return d.AlphabetOf(c) }
+
+// GroupName returns the name of alphabet a (a position in
+// Index().Alphabets).
+func (d *Dataset) GroupName(a int) string { return d.index.Alphabets[a].Name }
+
+// HasImages reports whether the alphabet of character c is loaded, so
+// that WriteImage can write its images. It panics if c is out of range.
+func (d *Dataset) HasImages(c int) bool { return d.pix[d.chars[c].alphabet] != nil }
 
 // Index returns the dataset's index. It must not be modified.
 func (d *Dataset) Index() *Index { return d.index }

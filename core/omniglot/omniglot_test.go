@@ -89,7 +89,7 @@ func TestSplits(t *testing.T) {
 		}
 		for c, rots := range m {
 			if len(rots) != tc.rots {
-				t.Errorf("%s: character %s has rotations %v, want %d", tc.name, d.ClassName(Class{c, 0}), rots, tc.rots)
+				t.Errorf("%s: character %s has rotations %v, want %d", tc.name, d.ClassName(Class{Char: c}), rots, tc.rots)
 			}
 		}
 		if tc.alphabetWise {
@@ -109,7 +109,7 @@ func TestSplits(t *testing.T) {
 		mb := members(split(b))
 		for c := range members(split(a)) {
 			if mb[c] != nil {
-				t.Errorf("%s and %s share character %s (rotations %v)", a, b, d.ClassName(Class{c, 0}), mb[c])
+				t.Errorf("%s and %s share character %s (rotations %v)", a, b, d.ClassName(Class{Char: c}), mb[c])
 			}
 		}
 	}

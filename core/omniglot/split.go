@@ -3,22 +3,19 @@ package omniglot
 import (
 	"fmt"
 	"strings"
+
+	"metaglot/core/episode"
 )
 
 // Class is one class of a split: character Char (a Dataset character
 // number) turned by Rot quarter turns counter-clockwise (0..3; always 0 in
-// the Lake splits).
-type Class struct {
-	Char int
-	Rot  int
-}
+// the Lake splits). It is episode.Class, the class of any data set.
+type Class = episode.Class
 
 // Split is a named list of classes of a Dataset, in a fixed order:
-// characters in index order, each followed by its other rotations.
-type Split struct {
-	Name    string
-	Classes []Class
-}
+// characters in index order, each followed by its other rotations. It is
+// episode.Split, what episode.NewSampler draws from.
+type Split = episode.Split
 
 // SplitNames returns the names Dataset.Split accepts.
 func SplitNames() []string {
