@@ -16,22 +16,31 @@ const NoAdapt = -1
 
 // Task is one few-shot episode as a learner sees it: a support set of
 // labelled images of Way classes and a query set of labelled images of the
-// same classes. Labels are in [0, Way). Images are 1×28×28, 1 = ink.
+// same classes. Labels are in [0, Way). Images are C×H×W, the shape of the
+// data set (Omniglot: 1×28×28, 1 = ink); a learner's network says which
+// shapes it takes (Conv4: 1×28×28).
 type Task struct {
 	Way           int
-	Support       *tensor.Tensor // S×1×28×28
+	Support       *tensor.Tensor // S×C×H×W
 	SupportLabels []int          // S labels
-	Query         *tensor.Tensor // Q×1×28×28
+	Query         *tensor.Tensor // Q×C×H×W
 	QueryLabels   []int          // Q labels
+	// ImageShape, if not zero, is the [C H W] every image must have (the
+	// data set's, e.g. episode.Sampler.ImageShape); zero means the support
+	// images' own shape, which the queries must then share.
+	ImageShape [3]int
 }
 
 // Check returns an error naming the problem if t's shapes or labels are
-// inconsistent, or if a class has no support image.
+// inconsistent (images of another shape than t.ImageShape, or queries of
+// another shape than the support images), or if a class has no support
+// image.
 func (t *Task) Check() error {
 	if t.Way < 1 {
 		return fmt.Errorf("task: way %d < 1", t.Way)
 	}
-	if err := checkImages("support", t.Support, t.SupportLabels, t.Way); err != nil {
+	want := t.ImageShape
+	if err := checkImages("support", t.Support, t.SupportLabels, t.Way, want); err != nil {
 		return err
 	}
 	seen := make([]bool, t.Way)
@@ -44,18 +53,32 @@ func (t *Task) Check() error {
 		}
 	}
 	if t.Query != nil || t.QueryLabels != nil {
-		return checkImages("query", t.Query, t.QueryLabels, t.Way)
+		if want == ([3]int{}) {
+			want = [3]int(t.Support.Shape[1:])
+		}
+		return checkImages("query", t.Query, t.QueryLabels, t.Way, want)
 	}
 	return nil
 }
 
-func checkImages(what string, x *tensor.Tensor, labels []int, way int) error {
-	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != 28 || x.Shape[3] != 28 {
+// checkImages checks that x is N×C×H×W with N ≥ 1 and [C H W] = want (any
+// positive C, H, W if want is zero), with a label in [0, way) per image.
+func checkImages(what string, x *tensor.Tensor, labels []int, way int, want [3]int) error {
+	ok := x != nil && len(x.Shape) == 4 && x.Shape[0] >= 1
+	if ok && want == ([3]int{}) {
+		ok = x.Shape[1] >= 1 && x.Shape[2] >= 1 && x.Shape[3] >= 1
+	} else if ok {
+		ok = [3]int(x.Shape[1:]) == want
+	}
+	if !ok {
 		var s []int
 		if x != nil {
 			s = x.Shape
 		}
-		return fmt.Errorf("task: %s images have shape %v, want [N 1 28 28] with N ≥ 1", what, tensor.ShapeString(s))
+		if want == ([3]int{}) {
+			return fmt.Errorf("task: %s images have shape %v, want [N C H W] with each ≥ 1", what, tensor.ShapeString(s))
+		}
+		return fmt.Errorf("task: %s images have shape %v, want [N %d %d %d] with N ≥ 1", what, tensor.ShapeString(s), want[0], want[1], want[2])
 	}
 	if len(labels) != x.Shape[0] {
 		return fmt.Errorf("task: %d %s labels for %d images", len(labels), what, x.Shape[0])
