@@ -9,17 +9,8 @@ import (
 	"metaglot/core/nn"
 )
 
-func TestLearnerSuite(t *testing.T) {
-	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
-		return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 2, AdaptSteps: 5})
-	})
-}
-
-func TestLearnerSuiteProtoHead(t *testing.T) {
-	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
-		return New(nn.NewConv4Params(rng), Config{InnerLR: 0.1, InnerSteps: 2, AdaptSteps: 5, ProtoHead: true})
-	})
-}
+// The shared suite with the registered settings, plain and with the
+// prototype head, runs in core/algo/all over every registered algorithm.
 
 func TestLearnerSuiteRunningBN(t *testing.T) {
 	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {

@@ -9,11 +9,8 @@ import (
 	"metaglot/core/nn"
 )
 
-func TestLearnerSuite(t *testing.T) {
-	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
-		return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 3, AdaptSteps: 5})
-	})
-}
+// The shared suite with the registered settings runs in core/algo/all
+// over every registered algorithm.
 
 func TestLearnerSuiteRunningBN(t *testing.T) {
 	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
