@@ -1,0 +1,181 @@
+package mann
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"metaglot/core/tensor"
+)
+
+// Config is the shape of a MANN and its training settings. A zero field
+// means the value of Santoro et al. (2016) given in its comment.
+type Config struct {
+	// Side is the side of the square image the controller reads: 20 (the
+	// paper's 20×20, an adaptive average pooling of metaglot's 28×28
+	// images) or 28 (the images as they are). 0 means 20.
+	Side    int
+	Classes int     // output units C, the largest way it can classify; 0 means 5
+	Units   int     // LSTM controller units; 0 means 200
+	Slots   int     // memory slots N; 0 means 128
+	Width   int     // memory width D (a slot, a key, a read vector); 0 means 40
+	Heads   int     // read heads; 0 means 4
+	Gamma   float64 // usage decay γ in (0, 1); 0 means 0.95
+	LR      float64 // Adam learning rate; 0 means 1e-3
+}
+
+// Default returns the paper's configuration for classes output units
+// (Santoro et al. 2016, section 4.1: an LSTM controller of 200 units, a
+// memory of 128 slots of 40, four read heads).
+func Default(classes int) Config { return Config{Classes: classes}.withDefaults() }
+
+func (c Config) withDefaults() Config {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Side, 20)
+	def(&c.Classes, 5)
+	def(&c.Units, 200)
+	def(&c.Slots, 128)
+	def(&c.Width, 40)
+	def(&c.Heads, 4)
+	if c.Gamma == 0 {
+		c.Gamma = 0.95
+	}
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	return c
+}
+
+// check returns an error naming the first field out of range.
+func (c Config) check() error {
+	switch {
+	case c.Side != 20 && c.Side != 28:
+		return fmt.Errorf("mann: image side %d, want 20 or 28", c.Side)
+	case c.Classes < 1 || c.Units < 1 || c.Slots < 1 || c.Width < 1 || c.Heads < 1:
+		return fmt.Errorf("mann: classes %d, units %d, slots %d, width %d, heads %d: each must be at least 1",
+			c.Classes, c.Units, c.Slots, c.Width, c.Heads)
+	case c.Heads > c.Slots:
+		return fmt.Errorf("mann: %d heads for %d slots: LRUA writes to as many least-used slots as there are heads", c.Heads, c.Slots)
+	case !(c.Gamma > 0 && c.Gamma < 1):
+		return fmt.Errorf("mann: usage decay γ %v, want a value in (0, 1)", c.Gamma)
+	case !(c.LR >= 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("mann: learning rate %v, want a finite value ≥ 0", c.LR)
+	}
+	return nil
+}
+
+// pixels is the size of the image part of the controller's input.
+func (c Config) pixels() int { return c.Side * c.Side }
+
+// direct is the size of the part of the controller's input known before
+// the episode runs: the image and the previous step's one-hot label.
+func (c Config) direct() int { return c.pixels() + c.Classes }
+
+// inputs is the controller's input size: image, previous label, and the
+// previous step's read vectors.
+func (c Config) inputs() int { return c.direct() + c.Heads*c.Width }
+
+// Parameter names, those of the PyTorch module in testdata/gen_golden.py:
+// an nn.LSTMCell "controller", and nn.Linear layers "key" (the heads'
+// keys), "gate" (the heads' write gates α) and "out" (the class logits).
+const (
+	nameWih  = "controller.weight_ih"
+	nameWhh  = "controller.weight_hh"
+	nameBih  = "controller.bias_ih"
+	nameBhh  = "controller.bias_hh"
+	nameWk   = "key.weight"
+	nameBk   = "key.bias"
+	nameWg   = "gate.weight"
+	nameBg   = "gate.bias"
+	nameWo   = "out.weight"
+	nameBo   = "out.bias"
+	numParam = 10
+)
+
+// shapes returns the parameters' names and shapes, in the order of
+// weights' fields.
+func (c Config) shapes() ([numParam]string, [numParam][]int) {
+	u, hd := c.Units, c.Heads*c.Width
+	return [numParam]string{nameWih, nameWhh, nameBih, nameBhh, nameWk, nameBk, nameWg, nameBg, nameWo, nameBo},
+		[numParam][]int{{4 * u, c.inputs()}, {4 * u, u}, {4 * u}, {4 * u}, {hd, u}, {hd}, {c.Heads, u}, {c.Heads}, {c.Classes, u + hd}, {c.Classes}}
+}
+
+// NewParams returns parameters for c initialized as PyTorch initializes
+// nn.LSTMCell and nn.Linear: uniform in ±1/√fan, fan the LSTM's units or
+// the layer's inputs. It panics if c is invalid (see New for the error).
+func NewParams(c Config, rng *rand.Rand) *tensor.Set {
+	c = c.withDefaults()
+	if err := c.check(); err != nil {
+		panic(err.Error())
+	}
+	names, shapes := c.shapes()
+	p := &tensor.Set{}
+	for i, name := range names {
+		t := tensor.New(shapes[i]...)
+		fan := c.Units // the LSTM: 1/√hidden for all four
+		switch name {
+		case nameWk, nameBk, nameWg, nameBg:
+			fan = c.Units
+		case nameWo, nameBo:
+			fan = c.Units + c.Heads*c.Width
+		}
+		bound := 1 / math.Sqrt(float64(fan))
+		for j := range t.Data {
+			t.Data[j] = float32((2*rng.Float64() - 1) * bound)
+		}
+		p.Add(name, t)
+	}
+	return p
+}
+
+// ConfigOf returns c with its Side, Classes, Units, Heads and Width read
+// from the shapes of params (the slots N are not part of the parameters:
+// c.Slots is kept), or an error naming the first inconsistent tensor.
+func ConfigOf(c Config, params *tensor.Set) (Config, error) {
+	c = c.withDefaults()
+	wo, wk, wh, wi := params.Get(nameWo), params.Get(nameWk), params.Get(nameWhh), params.Get(nameWih)
+	if wo == nil || wk == nil || wh == nil || wi == nil || len(wo.Shape) != 2 || len(wk.Shape) != 2 || len(wh.Shape) != 2 || len(wi.Shape) != 2 {
+		return c, fmt.Errorf("mann: parameters lack %s, %s, %s or %s of rank 2 (not a MANN?)", nameWih, nameWhh, nameWk, nameWo)
+	}
+	c.Units = wh.Shape[1]
+	c.Classes = wo.Shape[0]
+	hd := wo.Shape[1] - c.Units
+	if g := params.Get(nameWg); g != nil && len(g.Shape) == 2 && g.Shape[0] > 0 {
+		c.Heads = g.Shape[0]
+		c.Width = hd / c.Heads
+	}
+	side := int(math.Round(math.Sqrt(float64(wi.Shape[1] - c.Classes - hd))))
+	c.Side = side
+	return c, checkParams(c, params)
+}
+
+// checkParams returns an error unless params holds exactly the tensors of
+// c's architecture.
+func checkParams(c Config, params *tensor.Set) error {
+	if params == nil {
+		return fmt.Errorf("mann: nil parameters")
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	names, shapes := c.shapes()
+	want := &tensor.Set{}
+	for i, n := range names {
+		want.Add(n, &tensor.Tensor{Shape: shapes[i]})
+	}
+	if err := params.Match(want); err != nil {
+		return fmt.Errorf("mann: parameters for %d classes, %d units, %d heads of width %d on %d×%d images: %w",
+			c.Classes, c.Units, c.Heads, c.Width, c.Side, c.Side, err)
+	}
+	for i := range params.Len() {
+		n, t := params.At(i)
+		if len(t.Data) != tensor.Size(t.Shape) {
+			return fmt.Errorf("mann: parameter %q has %d values for shape %v", n, len(t.Data), tensor.ShapeString(t.Shape))
+		}
+	}
+	return nil
+}
