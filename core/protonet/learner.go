@@ -124,9 +124,12 @@ func (l *Learner) taskGrad(t *learner.Task) (learner.Metrics, error) {
 	}
 	ns, nq := t.Support.Shape[0], t.Query.Shape[0]
 	n := ns + nq
-	const px = nn.ImageSize * nn.ImageSize
+	// Support and queries in one batch, of the task's image shape (which
+	// Conv4.Forward checks).
+	c, h, w := t.Support.Shape[1], t.Support.Shape[2], t.Support.Shape[3]
+	px := c * h * w
 	l.x.Data = grow(l.x.Data, n*px)
-	l.x.Shape = append(l.x.Shape[:0], n, 1, nn.ImageSize, nn.ImageSize)
+	l.x.Shape = append(l.x.Shape[:0], n, c, h, w)
 	copy(l.x.Data, t.Support.Data)
 	copy(l.x.Data[ns*px:], t.Query.Data)
 	emb, err := l.conv.Forward(l.params, &l.x, true)
