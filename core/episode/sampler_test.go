@@ -67,6 +67,7 @@ func TestSampler(t *testing.T) {
 	t.Run("same drawers", func(t *testing.T) { testSameDrawers(t, ds) })
 	t.Run("uniform", func(t *testing.T) { testUniform(t, ds) })
 	t.Run("impossible", func(t *testing.T) { testImpossible(t, ds) })
+	t.Run("rotate", func(t *testing.T) { testRotateOmniglot(t, ds) })
 	t.Run("no allocation", func(t *testing.T) {
 		s := newSampler(t, ds, "vinyals-test", episode.Config{Way: 20, Shot: 5, Query: 15}, 1)
 		ep := s.Sample()
