@@ -10,6 +10,24 @@
 // 2016; Snell, Swersky and Zemel 2017, "Prototypical Networks for Few-shot
 // Learning").
 //
+// # Data sets
+//
+// A Sampler draws from any Dataset: NumClasses classes of ItemsPerClass
+// images of one shape (ImageShape: channels, height, width), which
+// WriteImage writes as float32, turned by a number of quarter turns. A
+// Split lists the classes an episode may come from, each a class number
+// and a rotation (Class); NewSplit builds one, with rotations as an
+// option (1, 2 or 4 per class), and Rotate is the turn WriteImage should
+// apply. Two optional interfaces add what Omniglot has: Grouped (classes
+// in named groups, its alphabets, for Config.OneAlphabet and
+// Config.Alphabet) and Partial (images that arrive in parts, its sprite
+// sheets: NewSampler refuses classes whose images are not in yet).
+//
+// Package omniglot's *Dataset is a Dataset (1×28×28 images, 20 drawers
+// per character; its Split method gives the standard splits), and
+// package episodetest's Synthetic is another, of any shape, for tests. A
+// third data set is one package with a type of four methods.
+//
 // # Sampling
 //
 // Two separate steps, as in the Prototypical Networks code:
@@ -19,9 +37,10 @@
 //     is drawn first, uniformly among the split's alphabets that have at
 //     least N classes, and the N classes come from it; Config.Alphabet
 //     fixes the alphabet.
-//  2. Images: for each class, K+Q distinct drawers of its character,
-//     uniformly without replacement: the first K give the support, the next
-//     Q the queries, so support and queries never share a drawing. With
+//  2. Images: for each class, K+Q distinct drawers of its character (items
+//     of its class, for another data set), uniformly without replacement:
+//     the first K give the support, the next Q the queries, so support and
+//     queries never share a drawing. With
 //     Config.SameDrawers the K+Q drawers are drawn once per episode and
 //     serve every class, as Lake et al.'s one-shot task pairs one drawer's
 //     examples with another drawer's tests.
@@ -32,9 +51,10 @@
 //
 // # Layout
 //
-// Episode.Images is an (N·(K+Q))×1×28×28 tensor, class-major: the K
-// support images of class 0, of class 1, …, of class N−1, then the Q
-// queries of class 0, …, of class N−1 — the order the ProtoNet loss expects
+// Episode.Images is an (N·(K+Q))×C×H×W tensor, C×H×W the data set's
+// image shape (Omniglot: 1×28×28), class-major: the K support images of
+// class 0, of class 1, …, of class N−1, then the Q queries of class 0, …,
+// of class N−1 — the order the ProtoNet loss expects
 // (support reshaped N×K, queries N×Q). Labels gives the label of every
 // image in that order; Classes[l] is the class labelled l.
 //

@@ -37,6 +37,14 @@
 //     659 of the 20 evaluation alphabets), unrotated. Episodes are usually
 //     drawn within one alphabet (see package episode).
 //
+// # Episodes
+//
+// A *Dataset is an episode.Dataset, what episode.NewSampler draws from:
+// its classes are the characters, its items the 20 drawers, its images
+// 1×28×28 (the index's image size), its groups the alphabets
+// (episode.Grouped), and it refuses classes of alphabets not loaded yet
+// (episode.Partial). Class and Split are package episode's types.
+//
 // # Rotation
 //
 // Rotations are exact quarter turns of the 28×28 grid, counter-clockwise
