@@ -22,6 +22,13 @@ type Config struct {
 	Heads   int     // read heads; 0 means 4
 	Gamma   float64 // usage decay γ in (0, 1); 0 means 0.95
 	LR      float64 // Adam learning rate; 0 means 1e-3
+	// KeepLabels makes Step keep the tasks' labels instead of permuting
+	// them in every episode as the paper does. Episodes drawn by
+	// package episode need no permutation (which class gets which label is
+	// already random); tasks whose classes keep their labels (the shared
+	// test suite's) then teach a fixed image → label map, which needs no
+	// memory.
+	KeepLabels bool
 }
 
 // Default returns the paper's configuration for classes output units

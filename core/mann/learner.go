@@ -1,0 +1,371 @@
+package mann
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"metaglot/core/gemm"
+	"metaglot/core/learner"
+	"metaglot/core/optim"
+	"metaglot/core/tensor"
+)
+
+// Learner meta-trains a MANN on few-shot tasks with Adam. It implements
+// learner.Learner.
+//
+// Step turns each task into one episode: all its images, support and
+// query alike, in a random order, each step's input the image and the
+// one-hot label of the step before, the labels permuted at random (the
+// paper's protocol: the network must bind labels to images in its memory
+// within the episode, since no class keeps a label from one episode to the
+// next). The loss is the mean cross-entropy over every step of every
+// episode of the meta-batch, as in the paper; Metrics report it and the
+// accuracy over every step (including each class's first presentation,
+// which can only be guessed).
+//
+// The random order and permutation of task i at the s-th successful step
+// come from PCG(s, i), so a run resumed from its parameters and optimizer
+// state repeats exactly.
+type Learner struct {
+	cfg       Config
+	params    *tensor.Set
+	grads     *tensor.Set
+	adam      *optim.Adam
+	net       *net[float32]
+	ws        *gemm.Workspace
+	down      downscaler
+	pcg       rand.PCG
+	rng       *rand.Rand
+	perm, ord []int
+}
+
+// New returns a Learner that meta-trains params in place (NewParams(cfg,
+// …) or a MANN read from a file). The zero fields of cfg are the paper's
+// values; it returns an error if a field is out of range or params do not
+// have cfg's shapes.
+func New(params *tensor.Set, cfg Config) (*Learner, error) {
+	cfg = cfg.withDefaults()
+	if err := checkParams(cfg, params); err != nil {
+		return nil, err
+	}
+	l := &Learner{cfg: cfg, params: params, grads: params.ZerosLike(), ws: gemm.NewWorkspace(), down: newDownscaler(cfg.Side)}
+	l.adam = optim.NewAdam(params, optim.AdamConfig{LR: float32(cfg.LR)})
+	l.net = newFloat32Net(cfg, params, l.grads, l.ws)
+	l.rng = rand.New(&l.pcg)
+	return l, nil
+}
+
+// newFloat32Net returns a net whose weights and gradients are the data of
+// params and grads.
+func newFloat32Net(cfg Config, params, grads *tensor.Set, ws *gemm.Workspace) *net[float32] {
+	n := newNet(cfg, Gemm[float32](ws.Sgemm))
+	names, _ := cfg.shapes()
+	for i, name := range names {
+		*n.w.list()[i] = params.Get(name).Data
+		if grads != nil {
+			*n.g.list()[i] = grads.Get(name).Data
+		}
+	}
+	return n
+}
+
+// Config returns the learner's configuration, defaults filled in.
+func (l *Learner) Config() Config { return l.cfg }
+
+// Params returns the parameters, updated in place by Step.
+func (l *Learner) Params() *tensor.Set { return l.params }
+
+// OptimState returns a copy of the Adam state.
+func (l *Learner) OptimState() *tensor.Set { return l.adam.State() }
+
+// LoadOptimState restores an Adam state returned by OptimState.
+func (l *Learner) LoadOptimState(s *tensor.Set) error { return l.adam.LoadState(s) }
+
+// SetLR sets Adam's learning rate.
+func (l *Learner) SetLR(lr float64) { l.adam.SetLR(float32(lr)) }
+
+// checkTask returns an error naming the problem if t is malformed or has
+// more classes than the network has outputs. It allocates only when it
+// fails.
+func (l *Learner) checkTask(t *learner.Task) error {
+	if t == nil {
+		return fmt.Errorf("mann: nil task")
+	}
+	ok := t.Way >= 1 && imagesOK(t.Support, t.SupportLabels, t.Way) &&
+		((t.Query == nil && t.QueryLabels == nil) || imagesOK(t.Query, t.QueryLabels, t.Way))
+	if !ok {
+		if err := t.Check(); err != nil {
+			return fmt.Errorf("mann: %w", err)
+		}
+		return fmt.Errorf("mann: malformed task")
+	}
+	if t.Way > l.cfg.Classes {
+		return fmt.Errorf("mann: a %d-way task for a network with %d output classes (train one with -way %d or more)", t.Way, l.cfg.Classes, t.Way)
+	}
+	return nil
+}
+
+func imagesOK(x *tensor.Tensor, labels []int, way int) bool {
+	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != imageSize || x.Shape[3] != imageSize ||
+		len(labels) != x.Shape[0] || len(x.Data) != x.Shape[0]*imageSize*imageSize {
+		return false
+	}
+	for _, y := range labels {
+		if y < 0 || y >= way {
+			return false
+		}
+	}
+	return true
+}
+
+// length returns the number of images of t.
+func length(t *learner.Task) int { return len(t.SupportLabels) + len(t.QueryLabels) }
+
+// image returns image i of t, counting the support images first.
+func image(t *learner.Task, i int) ([]float32, int) {
+	const sz = imageSize * imageSize
+	if s := len(t.SupportLabels); i >= s {
+		return t.Query.Data[(i-s)*sz : (i-s+1)*sz], t.QueryLabels[i-s]
+	}
+	return t.Support.Data[i*sz : (i+1)*sz], t.SupportLabels[i]
+}
+
+// setStep writes the input of step t of sequence b of n: img downscaled,
+// and the one-hot label prev (none if prev < 0); and its target y with
+// loss weight w.
+func (l *Learner) setStep(n *net[float32], t, b int, img []float32, prev, y int, w float32) {
+	X, P := l.cfg.direct(), l.cfg.pixels()
+	q := t*n.batch + b
+	x := n.x[q*X : (q+1)*X]
+	downscale(&l.down, x[:P], img)
+	clear(x[P:])
+	if prev >= 0 {
+		x[P+prev] = 1
+	}
+	n.y[q], n.weight[q] = int32(y), w
+}
+
+// episodes checks tasks, which must all have the same way and number of
+// images, and sizes n for them. It returns the way and the length.
+func (l *Learner) episodes(n *net[float32], tasks []*learner.Task) (way, steps int, err error) {
+	if len(tasks) == 0 {
+		return 0, 0, fmt.Errorf("mann: step on no tasks")
+	}
+	for i, t := range tasks {
+		if err := l.checkTask(t); err != nil {
+			return 0, 0, fmt.Errorf("task %d: %w", i, err)
+		}
+		if i > 0 && (t.Way != way || length(t) != steps) {
+			return 0, 0, fmt.Errorf("mann: task %d is %d-way with %d images, task 0 %d-way with %d: a meta-batch runs its episodes in lockstep",
+				i, t.Way, length(t), way, steps)
+		}
+		way, steps = t.Way, length(t)
+	}
+	n.resize(steps, len(tasks))
+	n.resetState()
+	return way, steps, nil
+}
+
+// shuffled fills l.perm (a random permutation of the way labels) and
+// l.ord (a random order of the steps) from l.rng.
+func (l *Learner) shuffled(way, steps int) {
+	l.perm, l.ord = grow(l.perm, way), grow(l.ord, steps)
+	for i := range l.perm {
+		l.perm[i] = i
+	}
+	for i := range l.ord {
+		l.ord[i] = i
+	}
+	if !l.cfg.KeepLabels {
+		l.rng.Shuffle(way, func(i, j int) { l.perm[i], l.perm[j] = l.perm[j], l.perm[i] })
+	}
+	l.rng.Shuffle(steps, func(i, j int) { l.ord[i], l.ord[j] = l.ord[j], l.ord[i] })
+}
+
+// Step runs each task as an episode (see Learner), backpropagates the mean
+// cross-entropy over all steps through time, and takes one Adam step. The
+// tasks of a meta-batch must have the same way and number of images. On
+// error the parameters and the Adam state are unchanged. Step allocates
+// nothing once its buffers have grown to the meta-batch's size.
+func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
+	n := l.net
+	way, steps, err := l.episodes(n, tasks)
+	if err != nil {
+		return learner.Metrics{}, err
+	}
+	w := float32(1 / float64(steps*len(tasks)))
+	for b, t := range tasks {
+		l.pcg.Seed(uint64(l.adam.Steps()), uint64(b))
+		l.shuffled(way, steps)
+		prev := -1
+		for s, i := range l.ord {
+			img, y := image(t, i)
+			y = l.perm[y]
+			l.setStep(n, s, b, img, prev, y, w)
+			prev = y
+		}
+	}
+	loss := n.forward(way)
+	if err := learner.CheckLoss(loss); err != nil {
+		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
+	}
+	n.backward()
+	if err := l.adam.Step(l.params, l.grads); err != nil {
+		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
+	}
+	return learner.Metrics{Loss: loss, Acc: n.accuracy()}, nil
+}
+
+// accuracy returns the fraction of the steps of the last forward whose
+// most probable class is the target.
+func (n *net[T]) accuracy() float64 {
+	C, correct := n.cfg.Classes, 0
+	for q := 0; q < n.steps*n.batch; q++ {
+		if argmax(n.probs[q*C:q*C+n.way]) == int(n.y[q]) {
+			correct++
+		}
+	}
+	return float64(correct) / float64(n.steps*n.batch)
+}
+
+func argmax[T Float](x []T) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// adaptSeed seeds the order in which Adapt feeds a support set.
+const adaptSeed = 0x6d616e6e // "mann"
+
+// Adapt feeds t's support set to the network as one sequence, in a random
+// order fixed by a constant seed (AdaptOrder gives any other), and returns
+// a classifier that continues that sequence with each query. It does not
+// change the learner; the classifier keeps its own copy of the weights.
+func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
+	if err := l.checkTask(t); err != nil {
+		return nil, err
+	}
+	order := rand.New(rand.NewPCG(adaptSeed, uint64(len(t.SupportLabels)))).Perm(len(t.SupportLabels))
+	c, err := l.AdaptOrder(t, order)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// AdaptOrder is Adapt with the support images fed in the given order:
+// order[s] is the index of the support image shown at step s (a
+// permutation of the support set, or any list of its indices).
+func (l *Learner) AdaptOrder(t *learner.Task, order []int) (*Classifier, error) {
+	if err := l.checkTask(t); err != nil {
+		return nil, err
+	}
+	if len(order) == 0 {
+		return nil, fmt.Errorf("mann: empty support order")
+	}
+	for _, i := range order {
+		if i < 0 || i >= len(t.SupportLabels) {
+			return nil, fmt.Errorf("mann: support order names image %d of %d", i, len(t.SupportLabels))
+		}
+	}
+	if err := t.Support.CheckFinite("support images"); err != nil {
+		return nil, fmt.Errorf("mann: %w", err)
+	}
+	c := &Classifier{cfg: l.cfg, way: t.Way, down: l.down, params: l.params.Clone(), ws: gemm.NewWorkspace()}
+	c.net = newFloat32Net(l.cfg, c.params, nil, c.ws)
+	n := c.net
+	n.resize(len(order), 1)
+	n.resetState()
+	prev := -1
+	for s, i := range order {
+		img, y := image(t, i)
+		c.setStep(s, img, prev)
+		n.y[s], n.weight[s] = int32(y), 0
+		prev = y
+	}
+	n.forward(t.Way)
+	n.saveState(&c.st, 0)
+	c.last = prev
+	return c, nil
+}
+
+// Classifier classifies queries by continuing the sequence of a support
+// set: each query is the step after the last support image, whose label it
+// receives as the previous label, from the state (memory, controller,
+// reads, usage) the support set left. Queries do not see each other.
+type Classifier struct {
+	cfg    Config
+	way    int
+	down   downscaler
+	params *tensor.Set
+	ws     *gemm.Workspace
+	net    *net[float32]
+	st     state[float32]
+	last   int
+}
+
+func (c *Classifier) setStep(s int, img []float32, prev int) {
+	X, P := c.cfg.direct(), c.cfg.pixels()
+	x := c.net.x[s*X : (s+1)*X]
+	downscale(&c.down, x[:P], img)
+	clear(x[P:])
+	if prev >= 0 {
+		x[P+prev] = 1
+	}
+}
+
+// Way returns the number of classes.
+func (c *Classifier) Way() int { return c.way }
+
+// Probs returns the M×Way class probabilities of the M images x
+// (M×1×28×28), each the next step after the support sequence.
+func (c *Classifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != imageSize || x.Shape[3] != imageSize {
+		var s []int
+		if x != nil {
+			s = x.Shape
+		}
+		return nil, fmt.Errorf("mann: query images have shape %v, want [M 1 28 28] with M ≥ 1", tensor.ShapeString(s))
+	}
+	if err := x.CheckFinite("query images"); err != nil {
+		return nil, fmt.Errorf("mann: %w", err)
+	}
+	m := x.Shape[0]
+	n := c.net
+	n.resize(1, m)
+	n.loadState(&c.st)
+	const sz = imageSize * imageSize
+	for q := range m {
+		c.setStep(q, x.Data[q*sz:(q+1)*sz], c.last)
+		n.y[q], n.weight[q] = 0, 0
+	}
+	n.forward(c.way)
+	out := tensor.New(m, c.way)
+	C := c.cfg.Classes
+	for q := range m {
+		copy(out.Data[q*c.way:(q+1)*c.way], n.probs[q*C:q*C+c.way])
+	}
+	return out, nil
+}
+
+// ReadWeights returns, for a query image x (1×28×28 data), its read
+// weights (heads × slots) at the query step, and the usage of the slots
+// after the support set: what the page's memory view draws.
+func (c *Classifier) ReadWeights(img []float32) (wr [][]float32, usage []float32) {
+	n := c.net
+	n.resize(1, 1)
+	n.loadState(&c.st)
+	c.setStep(0, img, c.last)
+	n.y[0], n.weight[0] = 0, 0
+	n.forward(c.way)
+	N := c.cfg.Slots
+	w := n.at(n.wr, 1, c.cfg.Heads*N)
+	for h := range c.cfg.Heads {
+		wr = append(wr, append([]float32(nil), w[h*N:(h+1)*N]...))
+	}
+	return wr, append([]float32(nil), c.st.usage...)
+}
