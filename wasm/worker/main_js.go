@@ -1,13 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"syscall/js"
 	"time"
 
 	"metaglot/core/omniglot"
+	"metaglot/wasm/browser"
+	"metaglot/wasm/site"
 	"metaglot/wasm/trainer"
 	"metaglot/wasm/trainer/protocol"
 	"metaglot/wasm/trainer/weightsfile"
@@ -127,8 +128,7 @@ func (w *worker) postAll(ev []protocol.Event) {
 // loadData fetches index.json and the sheets of every alphabet the
 // trainer's splits need, saying how far it is.
 func (w *worker) loadData() (*omniglot.Dataset, error) {
-	const dir = "assets/omniglot/"
-	b, err := fetchBytes(dir + "index.json")
+	b, err := browser.FetchBytes(site.OmniglotIndex)
 	if err != nil {
 		return nil, err
 	}
@@ -137,34 +137,20 @@ func (w *worker) loadData() (*omniglot.Dataset, error) {
 		return nil, err
 	}
 	ds := omniglot.New(ix)
-	var names []string
-	seen := map[string]bool{}
-	for _, split := range []string{trainer.TrainSplit, trainer.TestSplit} {
-		s, err := ds.Split(split)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range ds.Alphabets(s) {
-			if !seen[n] {
-				seen[n] = true
-				names = append(names, n)
-			}
-		}
-	}
-	file := map[string]string{}
-	for _, a := range ix.Alphabets {
-		file[a.Name] = a.File
+	names, paths, err := sheets(ds)
+	if err != nil {
+		return nil, err
 	}
 	// Start every download at once; decode them in order.
-	promises := make([]js.Value, len(names))
-	for i, n := range names {
-		promises[i] = fetchArrayBuffer(dir + file[n])
+	responses := make([]js.Value, len(paths))
+	for i, p := range paths {
+		responses[i] = browser.Fetch(p)
 	}
 	for i, n := range names {
 		if i%5 == 0 {
 			w.post(protocol.Event{Type: protocol.EvLoading, Msg: fmt.Sprintf("Loading the Omniglot images: alphabet %d of %d", i+1, len(names))})
 		}
-		b, err := bytesOf(promises[i], dir+file[n])
+		b, err := browser.Body(responses[i], paths[i])
 		if err != nil {
 			return nil, err
 		}
@@ -177,20 +163,7 @@ func (w *worker) loadData() (*omniglot.Dataset, error) {
 
 // bundled fetches and parses the build's weights for algo.
 func bundled(algo string) (*trainer.Weights, error) {
-	url := "assets/models/" + algo + ".safetensors"
-	b, err := fetchBytes(url)
-	if errors.Is(err, errNotFound) {
-		return nil, fmt.Errorf("this build has no bundled %s weights (%s): start from scratch", algo, url)
-	}
-	if err != nil {
-		return nil, err
-	}
-	w, err := trainer.ParseWeights(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
-	}
-	if w.Algo == "" {
-		w.Algo = algo
-	}
-	return w, nil
+	path := site.Weights(algo)
+	data, err := browser.FetchBytes(path)
+	return bundledWeights(algo, path, data, err)
 }
