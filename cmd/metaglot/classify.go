@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"metaglot/core/algo"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/preprocess"
@@ -31,7 +32,7 @@ type classifyResult struct {
 }
 
 func runClassify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("classify", "-algo protonet|fomaml|reptile [-model FILE] -support DIR -query DIR [-json]", stderr)
+	fs := newFlagSet("classify", "-algo "+strings.Join(algo.Names(), "|")+" [-model FILE] -support DIR -query DIR [-json]", stderr)
 	mf := addModelFlags(fs)
 	supportDir := fs.String("support", "", "folder of labelled examples: one subfolder of PNGs per class (class = folder name), or PNG files that are each their own class (class = file name without .png)")
 	queryDir := fs.String("query", "", "folder of PNG drawings to classify")

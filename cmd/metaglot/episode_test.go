@@ -51,7 +51,7 @@ func TestEpisodeCommandErrors(t *testing.T) {
 		want  string
 	}{
 		{[]string{"-way", "30", "-split", "lake-evaluation", "-alphabet", "Angelic"}, true, "exceeds the 20 classes of alphabet Angelic"},
-		{[]string{"-shot", "10", "-query", "11"}, true, "only 20 drawings"},
+		{[]string{"-shot", "10", "-query", "11"}, true, "only 20 images"},
 		{[]string{"-split", "omniglot"}, true, "-split"},
 		{[]string{"-out", filepath.Join(dir, "x.jpg")}, true, ".png"},
 		{[]string{"-assets", dir}, true, "no index.json"},

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
+	"metaglot/core/algo"
 	"metaglot/core/episode"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
@@ -32,7 +35,7 @@ type evalResult struct {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "-algo protonet|fomaml|reptile [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-classes test|train] [-seed S] [-json]", stderr)
+	fs := newFlagSet("eval", "-algo "+strings.Join(algo.Names(), "|")+" [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-classes test|train] [-seed S] [-json]", stderr)
 	mf := addModelFlags(fs)
 	way := fs.Int("way", 5, "classes per test episode")
 	shot := fs.Int("shot", 1, "support images per class")
@@ -72,8 +75,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if proto == learner.Transductive && m.Config.Algo == "protonet" {
-		return usagef("-protocol transductive: protonet normalizes with its running statistics; the protocol is for fomaml and reptile")
+	if proto == learner.Transductive && !slices.Contains(m.Config.spec().Caps.BNModes, learner.TransductiveBN.String()) {
+		return usagef("-protocol transductive: %s normalizes with its running statistics; the protocol is for models with batch-statistics BatchNorm", m.Config.Algo)
 	}
 	dir, err := omniglotDir(*mf.assets)
 	if err != nil {

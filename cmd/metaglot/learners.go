@@ -9,89 +9,48 @@ import (
 	"path/filepath"
 	"strings"
 
+	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
 	"metaglot/core/episode"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
-	"metaglot/core/maml"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
-	"metaglot/core/omniglot"
-	"metaglot/core/protonet"
-	"metaglot/core/reptile"
 	"metaglot/core/tensor"
 )
-
-// algoNames lists the learners, in the order help texts name them.
-func algoNames() []string { return []string{"protonet", "fomaml", "reptile"} }
 
 // runConfig is everything that defines a training run (the model file's
 // "config"; see core/modelfile). It is stored in every checkpoint and model
 // file, so a run resumes with exactly its settings and a model says how it
-// was trained.
+// was trained. Its algorithm's registry entry (core/algo) says what each
+// setting means for it.
 type runConfig struct {
 	modelfile.Config
 }
 
-// defaultConfig returns the reference settings of algo (see the packages'
-// documentation): ProtoNet's 60-way 5-shot 5-query episodes with Adam 1e-3
-// halved every 2000 episodes (Snell et al.); FOMAML's 5-way 1-shot tasks,
-// inner lr 0.4, one inner step (ten at test time), meta-batch 32 (Finn et
-// al.); Reptile's 5-way tasks with 5 inner steps and ε annealed from 1 to 0
-// (Nichol et al., with SGD inner steps).
-func defaultConfig(algo string) runConfig {
-	c := runConfig{modelfile.Config{Algo: algo, Split: "vinyals", Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}}
-	switch algo {
-	case "protonet":
-		c.Way, c.Shot, c.Query = 60, 5, 5
-		c.Episodes, c.LR, c.LRHalve, c.MetaBatch = 20000, 1e-3, 2000, 1
-	case "fomaml":
-		c.Way, c.Shot, c.Query = 5, 1, 15
-		c.Episodes, c.LR, c.MetaBatch = 60000, 1e-3, 32
-		c.InnerSteps, c.InnerLR, c.AdaptSteps = 1, 0.4, 10
-	case "reptile":
-		c.Way, c.Shot, c.Query = 5, 5, 5
-		c.Episodes, c.LR, c.MetaBatch = 60000, 1, 5
-		c.InnerSteps, c.InnerLR, c.AdaptSteps = 5, 0.1, 10
+// defaultConfig returns the reference settings of the registered
+// algorithm name (its algo.Spec.Defaults; the zero Config for an unknown
+// name, which check refuses).
+func defaultConfig(name string) runConfig {
+	s, err := algo.Lookup(name)
+	if err != nil {
+		return runConfig{modelfile.Config{Algo: name}}
 	}
-	return c
+	return runConfig{s.Defaults}
 }
 
-// check returns a usage error for an impossible configuration.
+// spec returns the registry entry of c's algorithm (the zero Spec for an
+// unknown one: check refuses it).
+func (c runConfig) spec() algo.Spec {
+	s, _ := algo.Lookup(c.Algo)
+	return s
+}
+
+// check returns a usage error for an impossible configuration (see
+// algo.Check).
 func (c runConfig) check() error {
-	switch {
-	case !containsString(algoNames(), c.Algo):
-		return usagef("-algo %q: want one of %s", c.Algo, strings.Join(algoNames(), ", "))
-	case c.Split != "vinyals" && c.Split != "lake":
-		return usagef("-split %q: want vinyals or lake", c.Split)
-	case c.Way < 2:
-		return usagef("-way %d: want at least 2", c.Way)
-	case c.Shot < 1 || c.Query < 1 || c.Shot+c.Query > omniglot.Drawers:
-		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", c.Shot, c.Query, omniglot.Drawers)
-	case c.Way > maxEpisodeImages || c.Way*(c.Shot+c.Query) > maxEpisodeImages:
-		return usagef("-way %d -shot %d -query %d: %d images per episode, over the limit of %d", c.Way, c.Shot, c.Query, c.Way*(c.Shot+c.Query), maxEpisodeImages)
-	case c.Episodes < 1 || c.Episodes > maxEpisodes:
-		return usagef("-episodes %d: want 1 to %d", c.Episodes, maxEpisodes)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return usagef("-lr %v: want a positive number", c.LR)
-	case c.LRHalve < 0:
-		return usagef("-lr-halve-every %d: want ≥ 0", c.LRHalve)
-	case c.MetaBatch < 1 || c.MetaBatch > maxStepImages/(c.Way*(c.Shot+c.Query)):
-		return usagef("-meta-batch %d: want 1 to %d (at most %d images per step)", c.MetaBatch, maxStepImages/(c.Way*(c.Shot+c.Query)), maxStepImages)
-	case c.Algo != "protonet" && (c.InnerSteps < 1 || c.InnerSteps > maxSteps || c.AdaptSteps < 1 || c.AdaptSteps > maxSteps):
-		return usagef("-inner-steps %d -adapt-steps %d: want 1 to %d", c.InnerSteps, c.AdaptSteps, maxSteps)
-	case c.Algo != "protonet" && (!(c.InnerLR > 0) || c.InnerLR > maxInnerLR):
-		return usagef("-inner-lr %v: want a number above 0 and at most %v", c.InnerLR, maxInnerLR)
-	case c.Algo == "protonet" && c.BN != "":
-		return usagef("-bn: ProtoNet always classifies with its running statistics; -bn is for fomaml and reptile")
-	case c.Algo != "protonet" && !validBN(c.BN):
-		return usagef("-bn %q: want support, running or transductive", c.BN)
-	case c.Algo == "reptile" && c.ProtoHead:
-		return usagef("-proto-head: Reptile does not learn with it (its support loss starts at ≈ 0); use it with eval or classify")
-	case c.CheckpointEvery < 1:
-		return usagef("-checkpoint-every %d: want at least 1", c.CheckpointEvery)
-	case c.ValEvery < 0 || c.ValEpisodes < 1 || c.ValEpisodes > maxValEpisodes:
-		return usagef("-val-every %d -val-episodes %d: want ≥ 0 and 1 to %d", c.ValEvery, c.ValEpisodes, maxValEpisodes)
+	if err := algo.Check(c.Config); err != nil {
+		return usageError{err}
 	}
 	return nil
 }
@@ -113,20 +72,11 @@ func bnName(s string) string {
 
 // hasHead reports whether c's model meta-learns a linear head (FOMAML and
 // Reptile without the prototype head), which fixes its number of classes.
-func (c runConfig) hasHead() bool { return c.Algo != "protonet" && !c.ProtoHead }
+func (c runConfig) hasHead() bool { return c.spec().HasHead(c.Config) }
 
 // lrAt returns the outer learning rate for the step that starts after ep
-// episodes: halved every LRHalve episodes (ProtoNet, FOMAML), or for
-// Reptile annealed linearly from LR to 0 over the planned episodes.
-func (c runConfig) lrAt(ep int) float64 {
-	if c.Algo == "reptile" {
-		return c.LR * max(0, 1-float64(ep)/float64(c.Episodes))
-	}
-	if c.LRHalve == 0 {
-		return c.LR
-	}
-	return c.LR * math.Pow(0.5, float64(ep/c.LRHalve))
-}
+// episodes (the algorithm's schedule: algo.Spec.LR).
+func (c runConfig) lrAt(ep int) float64 { return c.spec().LR(c.Config, ep) }
 
 // splits returns the names of the training split and the held-out split of
 // c's protocol, and whether held-out episodes come from one alphabet.
@@ -140,11 +90,7 @@ func splitsOf(protocol string) (train, test string, oneAlphabet bool) {
 // newParams returns fresh parameters for c's model, drawn from a stream of
 // its seed reserved for initialization.
 func newParams(c runConfig) *tensor.Set {
-	rng := rand.New(rand.NewPCG(c.Seed, math.MaxUint64))
-	if c.hasHead() {
-		return learner.NewHeadNetParams(rng, c.Way)
-	}
-	return nn.NewConv4Params(rng)
+	return c.spec().NewParams(c.Config, rand.New(rand.NewPCG(c.Seed, math.MaxUint64)))
 }
 
 // initConv4 overwrites the Conv4 tensors of params (all but a linear
@@ -176,23 +122,11 @@ func initConv4(params *tensor.Set, path string) (string, error) {
 
 // newLearner builds c's learner around params (trained in place).
 func newLearner(c runConfig, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
-	switch c.Algo {
-	case "protonet":
-		return protonet.New(params, protonet.Config{LR: c.LR, Par: par})
-	case "fomaml":
-		bn, err := learner.ParseBN(c.BN)
-		if err != nil {
-			return nil, err
-		}
-		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, BN: bn, Par: par})
-	case "reptile":
-		bn, err := learner.ParseBN(c.BN)
-		if err != nil {
-			return nil, err
-		}
-		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, BN: bn, Par: par})
+	s, err := algo.Lookup(c.Algo)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown algorithm %q", c.Algo)
+	return s.New(c.Config, params, par)
 }
 
 // taskOf returns the learner's view of an episode (sharing its data).
@@ -224,7 +158,7 @@ func decodeMeta(path string, meta map[string]string) (runMeta, error) {
 	if err != nil {
 		return runMeta{}, fmt.Errorf("%s: %v", path, err)
 	}
-	if !containsString(algoNames(), fm.Config.Algo) {
+	if _, err := algo.Lookup(fm.Config.Algo); err != nil {
 		return runMeta{}, fmt.Errorf("%s: unknown algorithm %q", path, fm.Config.Algo)
 	}
 	return runMeta{Kind: fm.Kind, Config: runConfig{fm.Config}, Episodes: fm.Episodes, Seconds: fm.Seconds, Threads: fm.Threads}, nil
@@ -283,20 +217,23 @@ func decodeModel(path string, data []byte) (params, optim *tensor.Set, m runMeta
 }
 
 // decodeModelAs is loadModelAs on the bytes data of the file at path.
-func decodeModelAs(path string, data []byte, algo string) (params, optim *tensor.Set, m runMeta, err error) {
+func decodeModelAs(path string, data []byte, algoName string) (params, optim *tensor.Set, m runMeta, err error) {
 	tensors, meta, err := checkpoint.Decode(data)
 	if err != nil {
 		return nil, nil, m, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	foreign := meta["metaglot"] == "" // no model or checkpoint of metaglot
 	switch {
-	case foreign && algo == "":
-		return nil, nil, m, fmt.Errorf("%s has no metaglot metadata: say what it holds with -algo protonet, fomaml or reptile", path)
+	case foreign && algoName == "":
+		return nil, nil, m, fmt.Errorf("%s has no metaglot metadata: say what it holds with -algo %s", path, algo.NameList())
 	case foreign:
-		m = runMeta{Kind: modelfile.KindModel, Config: defaultConfig(algo)}
-		if algo != "protonet" {
-			m.Config.BN = learner.SupportBN.String()
-			m.Config.ProtoHead = !tensors.Has(learner.HeadName+".weight") && !tensors.Has("classifier.weight")
+		m = runMeta{Kind: modelfile.KindModel, Config: defaultConfig(algoName)}
+		caps := m.Config.spec().Caps
+		if len(caps.BNModes) > 0 {
+			m.Config.BN = caps.BNModes[0]
+		}
+		if caps.LearnedHead {
+			m.Config.ProtoHead = caps.ProtoHead && !tensors.Has(learner.HeadName+".weight") && !tensors.Has("classifier.weight")
 			if w := tensors.Get(learner.HeadName + ".weight"); w != nil && len(w.Shape) == 2 {
 				m.Config.Way = w.Shape[0]
 			} else if w := tensors.Get("classifier.weight"); w != nil && len(w.Shape) == 2 {

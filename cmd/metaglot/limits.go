@@ -5,31 +5,17 @@ import (
 	"math"
 	"runtime"
 	"strconv"
+
+	"metaglot/core/algo"
 )
 
-// Limits on the numbers metaglot accepts, from flags and from the config of
-// a model or checkpoint file alike. They are far above any sensible setting
-// and exist so that a typo or a hostile file is refused in one line instead
-// of exhausting memory or running for ever.
+// The limits on a run's settings (inner and adaptation steps, inner lr,
+// images per episode and per step, episodes) are the registry's, the same
+// for flags, for the config of a model or checkpoint file and for the page:
+// algo.MaxSteps, algo.MaxInnerLR and the others.
 const (
-	// maxSteps bounds inner and adaptation SGD steps (-inner-steps,
-	// -adapt-steps; the references use 1 to 10).
-	maxSteps = 10000
-	// maxInnerLR bounds the inner SGD learning rate (-inner-lr; the
-	// references use 0.1 and 0.4).
-	maxInnerLR = 10.0
-	// maxEpisodeImages bounds the images of one episode, way×(shot+query):
-	// ProtoNet's 60-way 5-shot 5-query episode has 600. Its Conv4
-	// activations take about 200 kB an image in training.
-	maxEpisodeImages = 5000
-	// maxStepImages bounds the images of one training step,
-	// meta-batch×way×(shot+query): FOMAML's reference step has 2560.
-	maxStepImages = 20000
-	// maxEpisodes bounds training episodes (-episodes; the references
-	// use 20000 and 60000).
-	maxEpisodes = 1_000_000_000
-	// maxValEpisodes bounds the episodes of one held-out measurement.
-	maxValEpisodes = 1_000_000
+	maxSteps   = algo.MaxSteps
+	maxInnerLR = algo.MaxInnerLR
 )
 
 // maxThreads is the largest -threads: four workers per CPU. More only adds

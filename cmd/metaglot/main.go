@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	_ "metaglot/core/algo/all" // every algorithm registers itself
 )
 
 // command is one subcommand of metaglot.

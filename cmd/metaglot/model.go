@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"metaglot/core/algo"
 	"metaglot/core/learner"
 	"metaglot/core/nn"
 )
@@ -28,12 +30,12 @@ type modelFlags struct {
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	return &modelFlags{
 		fs:         fs,
-		algo:       fs.String("algo", "", "learner: protonet, fomaml or reptile; alone, it picks the bundled assets/models/<algo>.safetensors"),
+		algo:       fs.String("algo", "", "learner: "+algo.NameList()+"; alone, it picks the bundled assets/models/<algo>.safetensors"),
 		model:      fs.String("model", "", "model `file` (a model.safetensors or checkpoint.safetensors of metaglot train); its algorithm must match -algo if both are given"),
-		adaptSteps: fs.Int("adapt-steps", 0, "fomaml/reptile: inner SGD steps on the support set, 0 (none: the meta-learned weights as they are) to "+strconv.Itoa(maxSteps)+" (default: the model's, 10)"),
-		innerLR:    fs.Float64("inner-lr", 0, "fomaml/reptile: inner learning rate, above 0 and at most "+strconv.FormatFloat(maxInnerLR, 'g', -1, 64)+" (default: the model's)"),
-		protoHead:  fs.Bool("proto-head", false, "fomaml/reptile: initialise the head from the support prototypes (weights 2·c_k, bias −‖c_k‖²) instead of the meta-learned head"),
-		bn:         fs.String("bn", "", "fomaml/reptile: BatchNorm statistics, support (the support set's), running (the model's running statistics) or transductive (the support set's in adaptation; with -protocol transductive the queries' own) (default: the model's)"),
+		adaptSteps: fs.Int("adapt-steps", 0, algosWith(adapts)+": inner SGD steps on the support set, 0 (none: the meta-learned weights as they are) to "+strconv.Itoa(maxSteps)+" (default: the model's, 10)"),
+		innerLR:    fs.Float64("inner-lr", 0, algosWith(adapts)+": inner learning rate, above 0 and at most "+strconv.FormatFloat(maxInnerLR, 'g', -1, 64)+" (default: the model's)"),
+		protoHead:  fs.Bool("proto-head", false, algosWith(func(s algo.Spec) bool { return s.Caps.ProtoHead })+": initialise the head from the support prototypes (weights 2·c_k, bias −‖c_k‖²) instead of the meta-learned head"),
+		bn:         fs.String("bn", "", algosWith(func(s algo.Spec) bool { return len(s.Caps.BNModes) > 0 })+": BatchNorm statistics, support (the support set's), running (the model's running statistics) or transductive (the support set's in adaptation; with -protocol transductive the queries' own) (default: the model's)"),
 		assets:     fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)"),
 		threads:    addThreadsFlag(fs),
 	}
@@ -43,8 +45,10 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 // file is read.
 func (f *modelFlags) check() error {
 	set := flagsSet(f.fs)
-	if *f.algo != "" && !containsString(algoNames(), *f.algo) {
-		return usagef("-algo %q: want one of protonet, fomaml, reptile", *f.algo)
+	if *f.algo != "" {
+		if _, err := algo.Lookup(*f.algo); err != nil {
+			return usageError{err}
+		}
 	}
 	if set["adapt-steps"] {
 		if err := checkSteps("-adapt-steps", *f.adaptSteps, 0); err != nil {
@@ -68,8 +72,8 @@ func (f *modelFlags) path(protocol string) (string, error) {
 	if *f.algo == "" {
 		return "", usagef("-algo or -model is required")
 	}
-	if !containsString(algoNames(), *f.algo) {
-		return "", usagef("-algo %q: want one of protonet, fomaml, reptile", *f.algo)
+	if _, err := algo.Lookup(*f.algo); err != nil {
+		return "", usageError{err}
 	}
 	dir, err := omniglotDir(*f.assets)
 	if err != nil {
@@ -105,8 +109,14 @@ func (f *modelFlags) load(protocol string, par nn.Parallel) (learner.Learner, ru
 		return nil, m, path, usagef("-algo %s, but %s holds a %s model", *f.algo, path, m.Config.Algo)
 	}
 	cfg := m.Config
-	if cfg.Algo == "protonet" && (*f.protoHead || set["adapt-steps"] || set["inner-lr"] || *f.bn != "") {
-		return nil, m, path, usagef("-proto-head, -adapt-steps, -inner-lr and -bn are for fomaml and reptile models; %s is protonet", path)
+	caps := cfg.spec().Caps
+	switch {
+	case !caps.Adapts && (set["adapt-steps"] || set["inner-lr"]):
+		return nil, m, path, usagef("-adapt-steps and -inner-lr are for models that adapt by inner steps; %s is %s", path, cfg.Algo)
+	case !caps.ProtoHead && *f.protoHead:
+		return nil, m, path, usagef("-proto-head is for models with a linear head; %s is %s", path, cfg.Algo)
+	case len(caps.BNModes) == 0 && *f.bn != "":
+		return nil, m, path, usagef("-bn is for models that choose their BatchNorm statistics; %s is %s, which uses its running statistics", path, cfg.Algo)
 	}
 	if *f.bn != "" {
 		if !validBN(*f.bn) {
@@ -132,4 +142,19 @@ func (f *modelFlags) load(protocol string, par nn.Parallel) (learner.Learner, ru
 	}
 	m.Config = cfg
 	return l, m, path, nil
+}
+
+// adapts reports whether s adapts by inner steps at test time.
+func adapts(s algo.Spec) bool { return s.Caps.Adapts }
+
+// algosWith returns the names of the registered algorithms for which has
+// is true, as help texts write them: "fomaml/reptile".
+func algosWith(has func(algo.Spec) bool) string {
+	var names []string
+	for _, s := range algo.All() {
+		if has(s) {
+			names = append(names, s.Name)
+		}
+	}
+	return strings.Join(names, "/")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
 	"metaglot/core/episode"
 	"metaglot/core/gemm"
@@ -32,28 +32,12 @@ func trainCommand() command {
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", "-algo protonet|fomaml|reptile -out DIR [-resume] [flags]", stderr)
-	algo := fs.String("algo", "", "learner: protonet, fomaml or reptile (required); the other flags default to its reference settings")
+	fs := newFlagSet("train", "-algo "+strings.Join(algo.Names(), "|")+" -out DIR [-resume] [flags]", stderr)
+	algoName := fs.String("algo", "", "learner: "+algo.NameList()+" (required); the other flags default to its reference settings")
 	out := fs.String("out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
 	resume := fs.Bool("resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
-	fs.String("split", "", "protocol: vinyals (train on trainval) or lake (train on the background alphabets) (default vinyals)")
-	fs.Int("way", 0, "classes per training episode (default protonet 60, fomaml/reptile 5)")
-	fs.Int("shot", 0, "support images per class (default protonet 5, fomaml 1, reptile 5)")
-	fs.Int("query", 0, "query images per class (default protonet 5, fomaml 15, reptile 5)")
-	fs.Int("episodes", 0, "training episodes in all, counting every task of a meta-batch (default protonet 20000, fomaml/reptile 60000)")
-	fs.Float64("lr", 0, "outer learning rate: Adam's (protonet, fomaml; default 1e-3), or Reptile's initial step size ε (default 1, annealed linearly to 0)")
-	fs.Int("lr-halve-every", 0, "halve the Adam learning rate every this many episodes, 0 = never (default protonet 2000, fomaml 0)")
-	fs.Int("inner-steps", 0, "fomaml/reptile: SGD steps on the support set in training (default fomaml 1, reptile 5)")
-	fs.Float64("inner-lr", 0, "fomaml/reptile: inner SGD learning rate (default fomaml 0.4, reptile 0.1)")
-	fs.Int("adapt-steps", 0, "fomaml/reptile: inner steps at test time, stored in the model (default 10)")
-	fs.Int("meta-batch", 0, "tasks per outer step (default protonet 1, fomaml 32, reptile 5)")
-	fs.Bool("proto-head", false, "fomaml/reptile: initialise the head of each task from the support prototypes instead of meta-learning it")
-	fs.String("bn", "", "fomaml/reptile: BatchNorm statistics of adaptation and prediction: support (the support set's), running (the model's running statistics, kept as -init gave them; needs -init) or transductive (the support set's in adaptation, the query batch's own for the query loss, as Finn et al. train) (default support)")
+	addSettingFlags(fs)
 	initFrom := fs.String("init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
-	fs.Uint64("seed", 0, "random seed of the initialization and of the episodes (default 1)")
-	fs.Int("checkpoint-every", 0, "write a checkpoint every this many episodes (default 100)")
-	fs.Int("val-every", 0, "measure held-out accuracy every this many episodes, 0 = never (default 0); monitoring only, on the test classes of the protocol")
-	fs.Int("val-episodes", 0, "episodes per held-out measurement (default 100)")
 	threads := addThreadsFlag(fs)
 	progress := fs.Bool("progress", true, "show a progress bar on stderr")
 	assets := fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)")
@@ -109,8 +93,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, note)
 		}
 		cfg, start, seconds = m.Config, m.Episodes, m.Seconds
-		if *algo != "" && *algo != cfg.Algo {
-			return usagef("-algo %s: the run in %s is %s", *algo, *out, cfg.Algo)
+		if *algoName != "" && *algoName != cfg.Algo {
+			return usagef("-algo %s: the run in %s is %s", *algoName, *out, cfg.Algo)
 		}
 		// Flags given with -resume must agree with the run, except
 		// -episodes, which may extend it, and the run-time-only ones.
@@ -119,8 +103,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if want.Episodes < start {
 			return usagef("-episodes %d: the run in %s is already at episode %d", want.Episodes, *out, start)
 		}
-		cfg.Episodes = want.Episodes
-		cfg.CheckpointEvery, cfg.ValEvery, cfg.ValEpisodes = want.CheckpointEvery, want.ValEvery, want.ValEpisodes
+		runTimeOnly(&cfg, want.Config)
 		if d := configDiff(cfg, want); d != "" {
 			return usagef("%s differs from the run in %s (%s); leave it out to resume", d, *out, configDiff(want, cfg))
 		}
@@ -132,13 +115,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d with %d threads\n", cfg.Algo, *out, start, cfg.Episodes, th)
 	} else {
-		if *algo == "" {
-			return usagef("-algo is required (protonet, fomaml or reptile)")
+		if *algoName == "" {
+			return usagef("-algo is required (%s)", algo.NameList())
 		}
-		if !containsString(algoNames(), *algo) {
-			return usagef("-algo %q: want one of protonet, fomaml, reptile", *algo)
+		if _, err := algo.Lookup(*algoName); err != nil {
+			return usageError{err}
 		}
-		cfg = defaultConfig(*algo)
+		cfg = defaultConfig(*algoName)
 		applyFlags(&cfg, fs)
 		if err := cfg.check(); err != nil {
 			return err
@@ -346,50 +329,6 @@ func removeRunTemps(dir string, stderr io.Writer) error {
 	return nil
 }
 
-// applyFlags overrides c's fields with the run-defining flags of fs that
-// were set.
-func applyFlags(c *runConfig, fs *flag.FlagSet) {
-	fs.Visit(func(f *flag.Flag) {
-		v := f.Value.(flag.Getter).Get()
-		switch f.Name {
-		case "split":
-			c.Split = v.(string)
-		case "way":
-			c.Way = v.(int)
-		case "shot":
-			c.Shot = v.(int)
-		case "query":
-			c.Query = v.(int)
-		case "episodes":
-			c.Episodes = v.(int)
-		case "lr":
-			c.LR = v.(float64)
-		case "lr-halve-every":
-			c.LRHalve = v.(int)
-		case "inner-steps":
-			c.InnerSteps = v.(int)
-		case "inner-lr":
-			c.InnerLR = v.(float64)
-		case "adapt-steps":
-			c.AdaptSteps = v.(int)
-		case "meta-batch":
-			c.MetaBatch = v.(int)
-		case "proto-head":
-			c.ProtoHead = v.(bool)
-		case "bn":
-			c.BN = v.(string)
-		case "seed":
-			c.Seed = v.(uint64)
-		case "checkpoint-every":
-			c.CheckpointEvery = v.(int)
-		case "val-every":
-			c.ValEvery = v.(int)
-		case "val-episodes":
-			c.ValEpisodes = v.(int)
-		}
-	})
-}
-
 // validator measures held-out accuracy on a fixed set of episodes: the
 // same ones at every measurement, so the curve shows the model change, not
 // the episodes.
@@ -445,27 +384,4 @@ func (v *validator) accuracy(l learner.Learner) (mean, ci95, before float64, err
 		before, _ = learner.MeanCI95(pre)
 	}
 	return mean, ci95, before, nil
-}
-
-// configDiff returns "-flag value" for the first setting of b that differs
-// from a, or "" if they agree.
-func configDiff(a, b runConfig) string {
-	for _, d := range []struct {
-		flag string
-		a, b any
-	}{
-		{"-split", a.Split, b.Split}, {"-way", a.Way, b.Way}, {"-shot", a.Shot, b.Shot},
-		{"-query", a.Query, b.Query}, {"-episodes", a.Episodes, b.Episodes}, {"-lr", a.LR, b.LR},
-		{"-lr-halve-every", a.LRHalve, b.LRHalve}, {"-inner-steps", a.InnerSteps, b.InnerSteps},
-		{"-inner-lr", a.InnerLR, b.InnerLR}, {"-adapt-steps", a.AdaptSteps, b.AdaptSteps},
-		{"-meta-batch", a.MetaBatch, b.MetaBatch}, {"-proto-head", a.ProtoHead, b.ProtoHead},
-		{"-bn", bnName(a.BN), bnName(b.BN)},
-		{"-seed", a.Seed, b.Seed}, {"-checkpoint-every", a.CheckpointEvery, b.CheckpointEvery},
-		{"-val-every", a.ValEvery, b.ValEvery}, {"-val-episodes", a.ValEpisodes, b.ValEpisodes},
-	} {
-		if d.a != d.b {
-			return fmt.Sprintf("%s %v", d.flag, d.b)
-		}
-	}
-	return ""
 }
