@@ -115,8 +115,12 @@ func (s *Sampler) checkLoaded() error {
 		return nil
 	}
 	gs, grouped := s.ds.(Grouped)
-	var missing []int // groups, or classes
-	seen := map[int]bool{}
+	n := s.ds.NumClasses()
+	if grouped {
+		n = gs.NumGroups()
+	}
+	seen := make([]bool, n) // by group, or by class
+	var missing []int       // groups, or classes
 	for _, g := range s.groups {
 		for _, i := range g {
 			c := s.split.Classes[i].Char

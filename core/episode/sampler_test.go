@@ -321,3 +321,22 @@ func BenchmarkSample5Way1Shot15Query(b *testing.B) {
 		s.SampleInto(ep)
 	}
 }
+
+// BenchmarkNewSamplerTrainval: the training loops make a sampler per step
+// (each step its own seed), over the 4800 classes of vinyals-trainval.
+func BenchmarkNewSamplerTrainval(b *testing.B) {
+	ds, err := omniglot.LoadDir(assetDir, "vinyals-trainval")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sp, err := ds.Split("vinyals-trainval")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := episode.NewSampler(ds, sp, episode.Config{Way: 60, Shot: 5, Query: 5}, rand.New(rand.NewPCG(1, 0))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
