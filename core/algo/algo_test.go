@@ -14,10 +14,10 @@ import (
 )
 
 func TestRegistered(t *testing.T) {
-	if got, want := algo.Names(), []string{"protonet", "fomaml", "reptile"}; !slices.Equal(got, want) {
+	if got, want := algo.Names(), []string{"protonet", "fomaml", "reptile", "mann"}; !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v (menu order)", got, want)
 	}
-	if got := algo.NameList(); got != "protonet, fomaml or reptile" {
+	if got := algo.NameList(); got != "protonet, fomaml, reptile or mann" {
 		t.Errorf("NameList() = %q", got)
 	}
 	for _, s := range algo.All() {

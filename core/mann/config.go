@@ -22,13 +22,15 @@ type Config struct {
 	Heads   int     // read heads; 0 means 4
 	Gamma   float64 // usage decay γ in (0, 1); 0 means 0.95
 	LR      float64 // Adam learning rate; 0 means 1e-3
-	// KeepLabels makes Step keep the tasks' labels instead of permuting
-	// them in every episode as the paper does. Episodes drawn by
-	// package episode need no permutation (which class gets which label is
-	// already random); tasks whose classes keep their labels (the shared
-	// test suite's) then teach a fixed image → label map, which needs no
-	// memory.
-	KeepLabels bool
+	// PermuteLabels makes Step permute each task's labels at random
+	// before running it. Santoro et al. shuffle the labels from episode to
+	// episode so that no class keeps a label and the network must bind
+	// labels in its memory; package episode's sampler already does so
+	// (each episode draws its classes at random and labels them in the
+	// order drawn: TestSamplerShufflesLabels), so Step keeps the labels it
+	// is given unless asked. Set it for task sources whose classes keep
+	// their labels.
+	PermuteLabels bool
 }
 
 // Default returns the paper's configuration for classes output units

@@ -15,10 +15,10 @@ import (
 //
 // Step turns each task into one episode: all its images, support and
 // query alike, in a random order, each step's input the image and the
-// one-hot label of the step before, the labels permuted at random (the
-// paper's protocol: the network must bind labels to images in its memory
-// within the episode, since no class keeps a label from one episode to the
-// next). The loss is the mean cross-entropy over every step of every
+// one-hot label of the step before (the paper's protocol: since no class
+// keeps a label from one episode to the next, the network must bind labels
+// to images in its memory within the episode; see Config.PermuteLabels).
+// The loss is the mean cross-entropy over every step of every
 // episode of the meta-batch, as in the paper; Metrics report it and the
 // accuracy over every step (including each class's first presentation,
 // which can only be guessed).
@@ -176,7 +176,7 @@ func (l *Learner) shuffled(way, steps int) {
 	for i := range l.ord {
 		l.ord[i] = i
 	}
-	if !l.cfg.KeepLabels {
+	if l.cfg.PermuteLabels {
 		l.rng.Shuffle(way, func(i, j int) { l.perm[i], l.perm[j] = l.perm[j], l.perm[i] })
 	}
 	l.rng.Shuffle(steps, func(i, j int) { l.ord[i], l.ord[j] = l.ord[j], l.ord[i] })

@@ -8,6 +8,7 @@ package all
 
 import (
 	_ "metaglot/core/maml"
+	_ "metaglot/core/mann"
 	_ "metaglot/core/protonet"
 	_ "metaglot/core/reptile"
 )
