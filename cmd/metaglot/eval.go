@@ -16,6 +16,7 @@ import (
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/omniglot"
+	"metaglot/core/train"
 )
 
 func evalCommand() command {
@@ -107,7 +108,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var ep episode.Episode
 	for i := range accs {
 		sampler.SampleInto(&ep)
-		if accs[i], err = learner.AccuracyOf(l, taskOf(&ep), proto); err != nil {
+		if accs[i], err = learner.AccuracyOf(l, train.TaskOf(&ep), proto); err != nil {
 			return fmt.Errorf("episode %d: %w", i, err)
 		}
 		bar.Add(1)

@@ -11,7 +11,6 @@ import (
 
 	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
-	"metaglot/core/episode"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
@@ -127,16 +126,6 @@ func newLearner(c runConfig, params *tensor.Set, par nn.Parallel) (learner.Learn
 		return nil, err
 	}
 	return s.New(c.Config, params, par)
-}
-
-// taskOf returns the learner's view of an episode (sharing its data).
-func taskOf(ep *episode.Episode) *learner.Task {
-	ns := ep.NumSupport()
-	return &learner.Task{
-		Way:     ep.Way,
-		Support: ep.Support(), SupportLabels: ep.Labels[:ns],
-		Query: ep.Queries(), QueryLabels: ep.QueryLabels(),
-	}
 }
 
 // runMeta is the metadata of a model or checkpoint file (see

@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,10 +16,10 @@ import (
 
 	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
-	"metaglot/core/episode"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/omniglot"
+	"metaglot/core/train"
 )
 
 // Files of a training run's output directory.
@@ -32,173 +33,255 @@ func trainCommand() command {
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", "-algo "+strings.Join(algo.Names(), "|")+" -out DIR [-resume] [flags]", stderr)
-	algoName := fs.String("algo", "", "learner: "+algo.NameList()+" (required); the other flags default to its reference settings")
-	out := fs.String("out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
-	resume := fs.Bool("resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
-	addSettingFlags(fs)
-	initFrom := fs.String("init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
-	threads := addThreadsFlag(fs)
-	progress := fs.Bool("progress", true, "show a progress bar on stderr")
-	assets := fs.String("assets", "", "assets folder (default: assets/ of the repository around the working directory)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *out == "" {
-		return usagef("-out is required")
-	}
-	if err := checkThreads(*threads); err != nil {
-		return err
-	}
-	threadsSet := flagsSet(fs)["threads"]
-
-	ckptPath := filepath.Join(*out, checkpointFile)
-	var cfg runConfig
-	var start int
-	var seconds float64
-	th := resolveThreads(*threads) // recorded in every checkpoint
-	var par *gemm.Pool
-	defer func() {
-		if par != nil {
-			par.Close()
-		}
-	}()
-	var l learner.Learner
-
-	if *resume && *initFrom != "" {
-		return usagef("-init starts a run from a model; leave it out with -resume (the run's checkpoint has its weights)")
-	}
-	if *resume {
-		if _, err := os.Stat(ckptPath); err != nil {
-			return fmt.Errorf("-resume: no checkpoint in %s: %w", *out, err)
-		}
-		unlock, err := lockRun(*out)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if err := removeRunTemps(*out, stderr); err != nil {
-			return err
-		}
-		var m runMeta
-		var note string
-		l, par, m, err = loadCheckpoint(ckptPath, func(m runMeta) (*gemm.Pool, error) {
-			th, note = resumeThreads(m.Threads, threadsSet, th, *out)
-			return gemm.NewPool(th), nil
-		})
-		if err != nil {
-			return err
-		}
-		if note != "" {
-			fmt.Fprintln(stderr, note)
-		}
-		cfg, start, seconds = m.Config, m.Episodes, m.Seconds
-		if *algoName != "" && *algoName != cfg.Algo {
-			return usagef("-algo %s: the run in %s is %s", *algoName, *out, cfg.Algo)
-		}
-		// Flags given with -resume must agree with the run, except
-		// -episodes, which may extend it, and the run-time-only ones.
-		want := cfg
-		applyFlags(&want, fs)
-		if want.Episodes < start {
-			return usagef("-episodes %d: the run in %s is already at episode %d", want.Episodes, *out, start)
-		}
-		runTimeOnly(&cfg, want.Config)
-		if d := configDiff(cfg, want); d != "" {
-			return usagef("%s differs from the run in %s (%s); leave it out to resume", d, *out, configDiff(want, cfg))
-		}
-		if err := cfg.check(); err != nil {
-			return err
-		}
-		if err := truncateMetrics(*out, start); err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d with %d threads\n", cfg.Algo, *out, start, cfg.Episodes, th)
-	} else {
-		if *algoName == "" {
-			return usagef("-algo is required (%s)", algo.NameList())
-		}
-		if _, err := algo.Lookup(*algoName); err != nil {
-			return usageError{err}
-		}
-		cfg = defaultConfig(*algoName)
-		applyFlags(&cfg, fs)
-		if err := cfg.check(); err != nil {
-			return err
-		}
-		if bnName(cfg.BN) == learner.RunningBN.String() && *initFrom == "" {
-			return usagef("-bn running needs -init: meta-training keeps the running statistics it starts with, and a fresh network's are 0 and 1")
-		}
-		if _, err := os.Stat(ckptPath); err == nil {
-			return usagef("-out %s already holds a run (use -resume to continue it, or another -out)", *out)
-		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		unlock, err := lockRun(*out)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if err := removeRunTemps(*out, stderr); err != nil {
-			return err
-		}
-		if err := truncateMetrics(*out, 0); err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		params := newParams(cfg)
-		if *initFrom != "" {
-			if cfg.Init, err = initConv4(params, *initFrom); err != nil {
-				return err
-			}
-		}
-		par = gemm.NewPool(th)
-		if l, err = newLearner(cfg, params, par); err != nil {
-			return err
-		}
-	}
-
-	dir, err := omniglotDir(*assets)
+	o, err := parseTrainFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	trainSplit, testSplit, oneAlphabet := splitsOf(cfg.Split)
-	splitNames := []string{trainSplit}
-	if cfg.ValEvery > 0 {
-		splitNames = append(splitNames, testSplit)
-	}
-	ds, err := omniglot.LoadDir(dir, splitNames...)
+	s, err := o.session(stderr)
 	if err != nil {
 		return err
 	}
-	tr, err := ds.Split(trainSplit)
+	defer s.close()
+	data, err := trainData(o.assets, s.cfg)
 	if err != nil {
 		return err
 	}
-	ecfg := episode.Config{Way: cfg.Way, Shot: cfg.Shot, Query: cfg.Query}
-	if _, err := episode.NewSampler(ds, tr, ecfg, rand.New(rand.NewPCG(0, 0))); err != nil {
+	r, err := train.New(s.cfg.Config, s.l, data, s.start)
+	var de *train.DataError
+	if errors.As(err, &de) {
 		return usagef("%v", err)
 	}
-	var val *validator
-	if cfg.ValEvery > 0 {
-		if val, err = newValidator(ds, testSplit, oneAlphabet, cfg); err != nil {
+	if err != nil {
+		return err
+	}
+	return s.run(r, o.progress, stdout, stderr)
+}
+
+// trainOpts are train's flags: the run settings (read by applyFlags from
+// fs) and the rest.
+type trainOpts struct {
+	fs         *flag.FlagSet
+	algo       string
+	out        string
+	resume     bool
+	init       string
+	threads    int
+	threadsSet bool
+	progress   bool
+	assets     string
+}
+
+func parseTrainFlags(args []string, stderr io.Writer) (*trainOpts, error) {
+	fs := newFlagSet("train", "-algo "+strings.Join(algo.Names(), "|")+" -out DIR [-resume] [flags]", stderr)
+	o := &trainOpts{fs: fs}
+	fs.StringVar(&o.algo, "algo", "", "learner: "+algo.NameList()+" (required); the other flags default to its reference settings")
+	fs.StringVar(&o.out, "out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
+	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
+	addSettingFlags(fs)
+	fs.StringVar(&o.init, "init", "", "start from the Conv4 weights (BatchNorm statistics included) of this model `file`, e.g. assets/models/protonet.safetensors, instead of a random initialization; a linear head starts fresh")
+	threads := addThreadsFlag(fs)
+	fs.BoolVar(&o.progress, "progress", true, "show a progress bar on stderr")
+	fs.StringVar(&o.assets, "assets", "", "assets folder (default: assets/ of the repository around the working directory)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if o.out == "" {
+		return nil, usagef("-out is required")
+	}
+	if err := checkThreads(*threads); err != nil {
+		return nil, err
+	}
+	o.threads, o.threadsSet = *threads, flagsSet(fs)["threads"]
+	if o.resume && o.init != "" {
+		return nil, usagef("-init starts a run from a model; leave it out with -resume (the run's checkpoint has its weights)")
+	}
+	return o, nil
+}
+
+// trainSession is a run's output directory, locked, with the learner that
+// continues or starts the run there.
+type trainSession struct {
+	dir     string
+	cfg     runConfig
+	l       learner.Learner
+	par     *gemm.Pool
+	start   int     // episodes done before this sitting
+	seconds float64 // training wall time before this sitting
+	threads int     // worker threads, recorded in every checkpoint
+	saved   int     // episode of the last checkpoint on disk; -1: none
+	unlock  func()
+}
+
+func (s *trainSession) close() {
+	if s.par != nil {
+		s.par.Close()
+	}
+	if s.unlock != nil {
+		s.unlock()
+	}
+}
+
+// session locks the output directory, removes what a killed write left
+// there, and returns the session that resumes the run in it (-resume) or
+// starts a new one.
+func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
+	s := &trainSession{dir: o.out, threads: resolveThreads(o.threads), saved: -1}
+	ok := false
+	defer func() {
+		if !ok {
+			s.close()
+		}
+	}()
+	ckptPath := filepath.Join(o.out, checkpointFile)
+	if o.resume {
+		if _, err := os.Stat(ckptPath); err != nil {
+			return nil, fmt.Errorf("-resume: no checkpoint in %s: %w", o.out, err)
+		}
+	} else {
+		if o.algo == "" {
+			return nil, usagef("-algo is required (%s)", algo.NameList())
+		}
+		if _, err := algo.Lookup(o.algo); err != nil {
+			return nil, usageError{err}
+		}
+		s.cfg = defaultConfig(o.algo)
+		applyFlags(&s.cfg, o.fs)
+		if err := s.cfg.check(); err != nil {
+			return nil, err
+		}
+		if bnName(s.cfg.BN) == learner.RunningBN.String() && o.init == "" {
+			return nil, usagef("-bn running needs -init: meta-training keeps the running statistics it starts with, and a fresh network's are 0 and 1")
+		}
+		if _, err := os.Stat(ckptPath); err == nil {
+			return nil, usagef("-out %s already holds a run (use -resume to continue it, or another -out)", o.out)
+		}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if s.unlock, err = lockRun(o.out); err != nil {
+		return nil, err
+	}
+	if err := removeRunTemps(o.out, stderr); err != nil {
+		return nil, err
+	}
+	if o.resume {
+		err = o.resumeInto(s, ckptPath, stderr)
+	} else {
+		err = o.startInto(s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+// resumeInto loads the checkpoint at ckptPath into s. Flags given with
+// -resume must agree with the run, except -episodes, which may extend it,
+// and the run-time-only ones.
+func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, stderr io.Writer) error {
+	var m runMeta
+	var note string
+	var err error
+	s.l, s.par, m, err = loadCheckpoint(ckptPath, func(m runMeta) (*gemm.Pool, error) {
+		s.threads, note = resumeThreads(m.Threads, o.threadsSet, s.threads, o.out)
+		return gemm.NewPool(s.threads), nil
+	})
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(stderr, note)
+	}
+	s.cfg, s.start, s.seconds, s.saved = m.Config, m.Episodes, m.Seconds, m.Episodes
+	if o.algo != "" && o.algo != s.cfg.Algo {
+		return usagef("-algo %s: the run in %s is %s", o.algo, o.out, s.cfg.Algo)
+	}
+	want := s.cfg
+	applyFlags(&want, o.fs)
+	if want.Episodes < s.start {
+		return usagef("-episodes %d: the run in %s is already at episode %d", want.Episodes, o.out, s.start)
+	}
+	runTimeOnly(&s.cfg, want.Config)
+	if d := configDiff(s.cfg, want); d != "" {
+		return usagef("%s differs from the run in %s (%s); leave it out to resume", d, o.out, configDiff(want, s.cfg))
+	}
+	if err := s.cfg.check(); err != nil {
+		return err
+	}
+	if err := truncateMetrics(o.out, s.start); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d with %d threads\n", s.cfg.Algo, o.out, s.start, s.cfg.Episodes, s.threads)
+	return nil
+}
+
+// startInto gives s the fresh (or -init) parameters and learner of a new
+// run.
+func (o *trainOpts) startInto(s *trainSession) error {
+	if err := truncateMetrics(o.out, 0); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	params := newParams(s.cfg)
+	if o.init != "" {
+		var err error
+		if s.cfg.Init, err = initConv4(params, o.init); err != nil {
 			return err
 		}
 	}
+	s.par = gemm.NewPool(s.threads)
+	var err error
+	s.l, err = newLearner(s.cfg, params, s.par)
+	return err
+}
 
-	log, err := openMetrics(*out)
+// trainData loads the splits of c's protocol: the training split, and the
+// held-out one when c validates.
+func trainData(assets string, c runConfig) (train.Data, error) {
+	dir, err := omniglotDir(assets)
+	if err != nil {
+		return train.Data{}, err
+	}
+	trainSplit, testSplit, oneAlphabet := splitsOf(c.Split)
+	names := []string{trainSplit}
+	if c.ValEvery > 0 {
+		names = append(names, testSplit)
+	}
+	ds, err := omniglot.LoadDir(dir, names...)
+	if err != nil {
+		return train.Data{}, err
+	}
+	d := train.Data{Dataset: ds, OneAlphabet: oneAlphabet}
+	if d.Train, err = ds.Split(trainSplit); err != nil {
+		return d, err
+	}
+	if c.ValEvery > 0 {
+		if d.Test, err = ds.Split(testSplit); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// run trains r to its end, with a progress bar, a line of metrics.jsonl
+// per step, and a checkpoint, the model and the chart where r says one is
+// due and on SIGINT or SIGTERM.
+func (s *trainSession) run(r *train.Run, progress bool, stdout, stderr io.Writer) error {
+	log, err := openMetrics(s.dir)
 	if err != nil {
 		return err
 	}
 	defer log.close()
-
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(stop)
 
-	bar := progressbar.NewOptions(cfg.Episodes-start,
+	cfg := s.cfg
+	bar := progressbar.NewOptions(cfg.Episodes-s.start,
 		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetVisibility(*progress),
+		progressbar.OptionSetVisibility(progress),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("episodes"),
@@ -207,86 +290,69 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		progressbar.OptionFullWidth(),
 	)
 	t0 := time.Now()
-	elapsed := func() float64 { return seconds + time.Since(t0).Seconds() }
-	save := func(ep int) error {
-		m := runMeta{Config: cfg, Episodes: ep, Seconds: elapsed(), Threads: th}
-		if err := writeCheckpoint(ckptPath, l, m); err != nil {
-			return err
-		}
-		if err := writeModel(filepath.Join(*out, modelFile), l, m); err != nil {
-			return err
-		}
-		ms, err := readMetrics(*out)
-		if err != nil {
-			return err
-		}
-		return writeChart(*out, fmt.Sprintf("%s, %d-way %d-shot, %s split", cfg.Algo, cfg.Way, cfg.Shot, cfg.Split), ms)
-	}
-
-	saved := -1 // episode of the last checkpoint written by this sitting
-	if *resume {
-		saved = start
-	}
-	eps := make([]episode.Episode, cfg.MetaBatch)
-	tasks := make([]*learner.Task, cfg.MetaBatch)
-	ep := start
-	for ep < cfg.Episodes {
+	elapsed := func() float64 { return s.seconds + time.Since(t0).Seconds() }
+	for !r.Finished() {
 		select {
 		case sig := <-stop:
 			bar.Exit()
-			if err := save(ep); err != nil {
+			if err := s.save(r.Episode(), elapsed()); err != nil {
 				return fmt.Errorf("interrupted by %v, and the checkpoint failed: %w", sig, err)
 			}
-			fmt.Fprintf(stderr, "\ninterrupted by %v: checkpoint at episode %d saved in %s; continue with: metaglot train -out %s -resume\n", sig, ep, *out, *out)
+			fmt.Fprintf(stderr, "\ninterrupted by %v: checkpoint at episode %d saved in %s; continue with: metaglot train -out %s -resume\n", sig, r.Episode(), s.dir, s.dir)
 			return nil
 		default:
 		}
-		// Each step draws its episodes from its own stream of the seed,
-		// so a resumed run draws exactly what the original would have.
-		step := ep / cfg.MetaBatch
-		s, err := episode.NewSampler(ds, tr, ecfg, rand.New(rand.NewPCG(cfg.Seed, uint64(step))))
-		if err != nil {
+		m, err := r.Step()
+		var div *train.Diverged
+		switch {
+		case errors.As(err, &div) && s.saved < 0:
+			bar.Exit()
+			return fmt.Errorf("%w; no checkpoint was written", err)
+		case errors.As(err, &div):
+			bar.Exit()
+			return fmt.Errorf("%w; the checkpoint of episode %d in %s is intact", err, s.saved, s.dir)
+		case err != nil:
 			return err
 		}
-		for i := range eps {
-			s.SampleInto(&eps[i])
-			tasks[i] = taskOf(&eps[i])
-		}
-		rate := cfg.lrAt(ep)
-		l.SetLR(rate)
-		m, err := l.Step(tasks)
-		if err != nil {
-			bar.Exit()
-			if saved < 0 {
-				return fmt.Errorf("episode %d: %w; no checkpoint was written", ep, err)
-			}
-			return fmt.Errorf("episode %d: %w; the checkpoint of episode %d in %s is intact", ep, err, saved, *out)
-		}
-		ep += cfg.MetaBatch
-		rec := metric{Episode: ep, Loss: m.Loss, Acc: m.Acc, LR: rate, Seconds: elapsed()}
-		if val != nil && ep%cfg.ValEvery < cfg.MetaBatch {
-			if rec.ValAcc, rec.ValCI95, rec.ValAccBefore, err = val.accuracy(l); err != nil {
-				return fmt.Errorf("validation at episode %d: %w", ep, err)
-			}
+		rec := metric{Episode: m.Episode, Loss: m.Loss, Acc: m.Acc, LR: m.LR, Seconds: elapsed()}
+		if m.Val != nil {
+			rec.ValAcc, rec.ValCI95, rec.ValAccBefore = m.Val.Acc, m.Val.CI95, m.Val.Before
 		}
 		if err := log.write(rec); err != nil {
 			return err
 		}
-		bar.Describe(fmt.Sprintf("ep %d loss %.3f acc %.1f%%", ep, m.Loss, 100*m.Acc))
+		bar.Describe(fmt.Sprintf("ep %d loss %.3f acc %.1f%%", m.Episode, m.Loss, 100*m.Acc))
 		bar.Add(cfg.MetaBatch)
-		if ep%cfg.CheckpointEvery < cfg.MetaBatch || ep >= cfg.Episodes {
-			if err := save(ep); err != nil {
+		if r.CheckpointDue() {
+			if err := s.save(m.Episode, elapsed()); err != nil {
 				return err
 			}
-			saved = ep
 		}
 	}
 	bar.Finish()
-	if err := removeRunTemps(*out, stderr); err != nil {
+	if err := removeRunTemps(s.dir, stderr); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained %s for %d episodes in %.0f s; model in %s\n", cfg.Algo, ep, elapsed(), filepath.Join(*out, modelFile))
+	fmt.Fprintf(stdout, "trained %s for %d episodes in %.0f s; model in %s\n", cfg.Algo, r.Episode(), elapsed(), filepath.Join(s.dir, modelFile))
 	return nil
+}
+
+// save writes the checkpoint, the model and the chart of the run at
+// episode ep.
+func (s *trainSession) save(ep int, seconds float64) error {
+	m := runMeta{Config: s.cfg, Episodes: ep, Seconds: seconds, Threads: s.threads}
+	if err := writeCheckpoint(filepath.Join(s.dir, checkpointFile), s.l, m); err != nil {
+		return err
+	}
+	if err := writeModel(filepath.Join(s.dir, modelFile), s.l, m); err != nil {
+		return err
+	}
+	s.saved = ep
+	ms, err := readMetrics(s.dir)
+	if err != nil {
+		return err
+	}
+	return writeChart(s.dir, fmt.Sprintf("%s, %d-way %d-shot, %s split", s.cfg.Algo, s.cfg.Way, s.cfg.Shot, s.cfg.Split), ms)
 }
 
 // resumeThreads returns the worker threads to resume a run with, and a
@@ -327,61 +393,4 @@ func removeRunTemps(dir string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "removed %d temporary files an interrupted write left in %s: %s\n", len(removed), dir, strings.Join(removed, " "))
 	}
 	return nil
-}
-
-// validator measures held-out accuracy on a fixed set of episodes: the
-// same ones at every measurement, so the curve shows the model change, not
-// the episodes.
-type validator struct {
-	ds    *omniglot.Dataset
-	split *omniglot.Split
-	cfg   episode.Config
-	n     int
-	seed  uint64
-}
-
-// newValidator draws from the held-out split with 1-shot 5-query episodes
-// of the training way (at most 20) — one alphabet at a time for the Lake
-// protocol.
-func newValidator(ds *omniglot.Dataset, split string, oneAlphabet bool, c runConfig) (*validator, error) {
-	s, err := ds.Split(split)
-	if err != nil {
-		return nil, err
-	}
-	way := min(c.Way, 20)
-	cfg := episode.Config{Way: way, Shot: 1, Query: 5, OneAlphabet: oneAlphabet}
-	if _, err := episode.NewSampler(ds, s, cfg, rand.New(rand.NewPCG(0, 0))); err != nil {
-		return nil, err
-	}
-	return &validator{ds: ds, split: s, cfg: cfg, n: c.ValEpisodes, seed: c.Seed}, nil
-}
-
-// accuracy returns the mean held-out accuracy of l and its 95% CI and, for
-// a learner that adapts by inner steps, the mean accuracy of the same
-// episodes before adaptation (0 otherwise).
-func (v *validator) accuracy(l learner.Learner) (mean, ci95, before float64, err error) {
-	s, err := episode.NewSampler(v.ds, v.split, v.cfg, rand.New(rand.NewPCG(v.seed, 1<<62)))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	sa, steps := l.(learner.StepsAdapter)
-	accs := make([]float64, v.n)
-	pre := make([]float64, v.n)
-	var ep episode.Episode
-	for i := range accs {
-		s.SampleInto(&ep)
-		if accs[i], err = learner.Accuracy(l, taskOf(&ep)); err != nil {
-			return 0, 0, 0, err
-		}
-		if steps {
-			if pre[i], err = learner.AccuracyBefore(sa, taskOf(&ep)); err != nil {
-				return 0, 0, 0, err
-			}
-		}
-	}
-	mean, ci95 = learner.MeanCI95(accs)
-	if steps {
-		before, _ = learner.MeanCI95(pre)
-	}
-	return mean, ci95, before, nil
 }

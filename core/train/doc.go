@@ -1,0 +1,40 @@
+// Package train is metaglot's one meta-training loop, driven by both
+// `metaglot train` and the page's training worker (wasm/trainer).
+//
+// A Run trains a learner.Learner (built from the algorithm registry,
+// core/algo) on the episodes of a data set, one meta-step at a time:
+//
+//	r, err := train.New(cfg, l, data, start) // start: episodes already done (a resumed run)
+//	for !r.Finished() {
+//		m, err := r.Step() // one meta-step: MetaBatch episodes
+//		...
+//	}
+//
+// The CLI loops Step until the run is finished (saving a checkpoint
+// where CheckpointDue says, and on a signal); the page's worker calls Step
+// within time budgets of a few tens of milliseconds, so that the page
+// stays responsive. Both get the same weights from the same settings.
+//
+// # What a step does
+//
+//   - Seeding: the meta-step that starts after episode ep draws its
+//     MetaBatch episodes from its own stream of the seed,
+//     PCG(Seed, ep/MetaBatch), so a run resumed from a checkpoint at ep
+//     draws exactly what an uninterrupted run would. Fresh parameters come
+//     from another stream of the seed (InitParams).
+//   - Learning rate: the algorithm's schedule (algo.Spec.LR: halved every
+//     lr_halve_every episodes; Reptile's ε annealed linearly to 0).
+//   - Divergence: a step whose loss, gradient or resulting weights are NaN
+//     or infinite ends the run with a *Diverged error, and the weights of
+//     the last good step are restored (the learners leave the weights alone
+//     on a failed step; the copy also undoes a step that made a weight
+//     infinite).
+//   - Validation: every val_every episodes (when the step crosses a
+//     multiple), held-out accuracy on a fixed set of val_episodes episodes
+//     of the test split (1-shot 5-query, the training way up to 20), and
+//     for learners that adapt by inner steps the accuracy before
+//     adaptation.
+//
+// A run's episodes count tasks: a meta-step of MetaBatch tasks advances
+// the count by MetaBatch, and the last step of a run may pass Episodes.
+package train

@@ -1,0 +1,225 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"metaglot/core/algo"
+	"metaglot/core/episode"
+	"metaglot/core/learner"
+	"metaglot/core/modelfile"
+	"metaglot/core/tensor"
+)
+
+// Data is where a run's episodes come from.
+type Data struct {
+	Dataset episode.Dataset
+	Train   *episode.Split // the classes training episodes are drawn from
+	// Test is the held-out split of validation (nil: no validation, even
+	// if val_every is set).
+	Test *episode.Split
+	// OneAlphabet draws each held-out episode within one alphabet (the
+	// Lake protocol).
+	OneAlphabet bool
+}
+
+// Metric is what a meta-step did.
+type Metric struct {
+	Episode int     // episodes trained after the step
+	Loss    float64 // mean query loss of the step's episodes
+	Acc     float64 // mean query accuracy of the step's episodes
+	LR      float64 // outer learning rate (Reptile: ε) the step used
+	// Val is the held-out accuracy measured after the step, or nil when
+	// none was due.
+	Val *Validation
+}
+
+// Validation is a held-out measurement.
+type Validation struct {
+	Acc, CI95 float64 // mean accuracy and its 95% confidence half-width
+	// Before is the mean accuracy of the same episodes before adaptation
+	// (learners that adapt by inner steps; 0 for the others).
+	Before   float64
+	Episodes int // held-out episodes measured
+}
+
+// Diverged is the error of a step whose loss, gradient or weights were
+// NaN or infinite: the run is over, and its weights are those after
+// episode Kept.
+type Diverged struct {
+	Episode int // episodes done before the failed step
+	Err     error
+}
+
+func (e *Diverged) Error() string { return fmt.Sprintf("episode %d: %v", e.Episode, e.Err) }
+func (e *Diverged) Unwrap() error { return e.Err }
+
+// DataError is the error of New when the training split cannot give the
+// run's episodes (fewer classes than its way, fewer images per class than
+// shot+query): a problem of the settings for this data.
+type DataError struct{ Err error }
+
+func (e *DataError) Error() string { return e.Err.Error() }
+func (e *DataError) Unwrap() error { return e.Err }
+
+// Run is one training run in progress. It is not safe for concurrent use.
+type Run struct {
+	cfg  modelfile.Config
+	spec algo.Spec
+	l    learner.Learner
+	data Data
+	ep   int   // episodes done
+	err  error // why the run stopped early (a *Diverged), or nil
+
+	ecfg  episode.Config
+	eps   []episode.Episode
+	tasks []*learner.Task
+	good  *tensor.Set // the weights after the last good step
+	last  int         // the meta-batch size of the last step (0: none yet)
+	val   *validator
+}
+
+// New returns a Run of cfg that trains l (built for cfg, e.g. by
+// algo.Spec.New; a resumed run's learner holds its optimizer state) on
+// data, starting after start episodes (0 for a new run). It returns an
+// error if cfg is not valid (a *algo.SettingError) or the data cannot give
+// its episodes (too few classes or images per class).
+func New(cfg modelfile.Config, l learner.Learner, data Data, start int) (*Run, error) {
+	if err := algo.Check(cfg); err != nil {
+		return nil, err
+	}
+	spec, _ := algo.Lookup(cfg.Algo)
+	if start < 0 {
+		return nil, fmt.Errorf("train: start at episode %d", start)
+	}
+	r := &Run{cfg: cfg, spec: spec, l: l, data: data, ep: start,
+		ecfg:  episode.Config{Way: cfg.Way, Shot: cfg.Shot, Query: cfg.Query},
+		eps:   make([]episode.Episode, cfg.MetaBatch),
+		tasks: make([]*learner.Task, cfg.MetaBatch),
+		good:  l.Params().Clone(),
+	}
+	if _, err := episode.NewSampler(data.Dataset, data.Train, r.ecfg, rand.New(rand.NewPCG(0, 0))); err != nil {
+		return nil, &DataError{err}
+	}
+	if cfg.ValEvery > 0 && data.Test != nil {
+		v, err := newValidator(data, cfg)
+		if err != nil {
+			return nil, err
+		}
+		r.val = v
+	}
+	return r, nil
+}
+
+// InitParams returns fresh parameters for cfg's model, drawn from the
+// stream of its seed reserved for initialization: the same for the CLI
+// and the page.
+func InitParams(cfg modelfile.Config) (*tensor.Set, error) {
+	spec, err := algo.Lookup(cfg.Algo)
+	if err != nil {
+		return nil, err
+	}
+	return spec.NewParams(cfg, rand.New(rand.NewPCG(cfg.Seed, math.MaxUint64))), nil
+}
+
+// Config returns the run's settings.
+func (r *Run) Config() modelfile.Config { return r.cfg }
+
+// Learner returns the learner the run trains.
+func (r *Run) Learner() learner.Learner { return r.l }
+
+// Episode returns the episodes done.
+func (r *Run) Episode() int { return r.ep }
+
+// Finished reports whether the run has done its episodes or stopped on an
+// error (Err).
+func (r *Run) Finished() bool { return r.ep >= r.cfg.Episodes || r.err != nil }
+
+// Err returns why the run stopped early (a *Diverged), or nil.
+func (r *Run) Err() error { return r.err }
+
+// CheckpointDue reports whether a checkpoint is due after the last step:
+// it crossed a multiple of checkpoint_every, or finished the run.
+func (r *Run) CheckpointDue() bool {
+	return r.last > 0 && r.err == nil && (r.ep%r.cfg.CheckpointEvery < r.last || r.ep >= r.cfg.Episodes)
+}
+
+// LastEpisode returns the first episode of the last step (nil before the
+// first step); it is overwritten by the next step.
+func (r *Run) LastEpisode() *episode.Episode {
+	if r.last == 0 {
+		return nil
+	}
+	return &r.eps[0]
+}
+
+// Step trains one meta-step of MetaBatch episodes and returns its metrics,
+// with the held-out accuracy when it is due. A loss, gradient or weight
+// that is NaN or infinite ends the run: Step restores the weights of the
+// last good step and returns a *Diverged (also kept in Err). Step returns
+// an error, doing nothing, if the run is finished.
+func (r *Run) Step() (Metric, error) {
+	if r.Finished() {
+		return Metric{}, fmt.Errorf("train: step after the run finished at episode %d", r.ep)
+	}
+	step := r.ep / r.cfg.MetaBatch
+	s, err := episode.NewSampler(r.data.Dataset, r.data.Train, r.ecfg, rand.New(rand.NewPCG(r.cfg.Seed, uint64(step))))
+	if err != nil {
+		return Metric{}, err
+	}
+	for i := range r.eps {
+		s.SampleInto(&r.eps[i])
+		r.tasks[i] = TaskOf(&r.eps[i])
+	}
+	rate := r.spec.LR(r.cfg, r.ep)
+	r.l.SetLR(rate)
+	m, err := r.l.Step(r.tasks)
+	if err == nil {
+		err = learner.CheckLoss(m.Loss)
+	}
+	if err == nil {
+		err = r.l.Params().CheckFinite()
+	}
+	if err != nil {
+		if cerr := r.l.Params().CopyFrom(r.good); cerr != nil {
+			panic("train: weights changed shape: " + cerr.Error())
+		}
+		r.err = &Diverged{Episode: r.ep, Err: err}
+		return Metric{Episode: r.ep, Loss: m.Loss, Acc: m.Acc, LR: rate}, r.err
+	}
+	if cerr := r.good.CopyFrom(r.l.Params()); cerr != nil {
+		panic("train: weights changed shape: " + cerr.Error())
+	}
+	r.ep += r.cfg.MetaBatch
+	r.last = r.cfg.MetaBatch
+	out := Metric{Episode: r.ep, Loss: m.Loss, Acc: m.Acc, LR: rate}
+	if r.val != nil && r.ep%r.cfg.ValEvery < r.cfg.MetaBatch {
+		v, err := r.Validate()
+		if err != nil {
+			return out, fmt.Errorf("validation at episode %d: %w", r.ep, err)
+		}
+		out.Val = &v
+	}
+	return out, nil
+}
+
+// Validate measures the held-out accuracy of the learner now (the same
+// episodes at every call of a run). It returns an error if the run has no
+// held-out split or val_every is 0.
+func (r *Run) Validate() (Validation, error) {
+	if r.val == nil {
+		return Validation{}, fmt.Errorf("train: no validation (val_every 0 or no held-out split)")
+	}
+	return r.val.accuracy(r.l)
+}
+
+// TaskOf returns the learner's view of an episode (sharing its data).
+func TaskOf(ep *episode.Episode) *learner.Task {
+	ns := ep.NumSupport()
+	return &learner.Task{
+		Way:     ep.Way,
+		Support: ep.Support(), SupportLabels: ep.Labels[:ns],
+		Query: ep.Queries(), QueryLabels: ep.QueryLabels(),
+	}
+}
