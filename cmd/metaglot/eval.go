@@ -83,7 +83,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	trainSplit, testSplit, oneAlphabet := splitsOf(*split)
+	trainSplit, testSplit, oneAlphabet := train.Splits(*split)
 	if *classes == "train" {
 		testSplit = trainSplit
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/core/train"
 )
 
 // runConfig is everything that defines a training run (the model file's
@@ -77,19 +76,14 @@ func (c runConfig) hasHead() bool { return c.spec().HasHead(c.Config) }
 // episodes (the algorithm's schedule: algo.Spec.LR).
 func (c runConfig) lrAt(ep int) float64 { return c.spec().LR(c.Config, ep) }
 
-// splits returns the names of the training split and the held-out split of
-// c's protocol, and whether held-out episodes come from one alphabet.
-func splitsOf(protocol string) (train, test string, oneAlphabet bool) {
-	if protocol == "lake" {
-		return "lake-background", "lake-evaluation", true
-	}
-	return "vinyals-trainval", "vinyals-test", false
-}
-
 // newParams returns fresh parameters for c's model, drawn from a stream of
 // its seed reserved for initialization.
 func newParams(c runConfig) *tensor.Set {
-	return c.spec().NewParams(c.Config, rand.New(rand.NewPCG(c.Seed, math.MaxUint64)))
+	p, err := train.InitParams(c.Config)
+	if err != nil {
+		panic("metaglot: newParams of an unchecked config: " + err.Error())
+	}
+	return p
 }
 
 // initConv4 overwrites the Conv4 tensors of params (all but a linear

@@ -244,7 +244,7 @@ func trainData(assets string, c runConfig) (train.Data, error) {
 	if err != nil {
 		return train.Data{}, err
 	}
-	trainSplit, testSplit, oneAlphabet := splitsOf(c.Split)
+	trainSplit, testSplit, oneAlphabet := train.Splits(c.Split)
 	names := []string{trainSplit}
 	if c.ValEvery > 0 {
 		names = append(names, testSplit)

@@ -223,3 +223,13 @@ func TaskOf(ep *episode.Episode) *learner.Task {
 		Query: ep.Queries(), QueryLabels: ep.QueryLabels(),
 	}
 }
+
+// Splits returns the names of the training split and the held-out split
+// of a protocol (the split setting: vinyals or lake), and whether
+// held-out episodes come from one alphabet (Lake).
+func Splits(protocol string) (trainSplit, testSplit string, oneAlphabet bool) {
+	if protocol == "lake" {
+		return "lake-background", "lake-evaluation", true
+	}
+	return "vinyals-trainval", "vinyals-test", false
+}

@@ -3,19 +3,20 @@ package trainer
 import (
 	"testing"
 
-	"metaglot/wasm/trainer/protocol"
+	"metaglot/core/algo"
+	"metaglot/core/modelfile"
 )
 
 // benchStep times one meta-step of c (b.N steps), reporting episodes/s.
-func benchStep(b *testing.B, c protocol.Config) {
+func benchStep(b *testing.B, c modelfile.Config) {
 	tr := newTrainer(b, loadData(b))
-	c.Episodes, c.EvalEvery = protocol.MaxEpisodes, 0
-	if err := tr.Start(c, nil); err != nil {
+	c.Episodes, c.ValEvery = algo.MaxEpisodes, 0
+	if err := tr.Start(c, "", nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for range b.N {
-		if _, err := tr.Step(); err != nil {
+		if _, _, err := tr.Step(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -23,13 +24,13 @@ func benchStep(b *testing.B, c protocol.Config) {
 }
 
 func BenchmarkStepProtoNet5w1s5q(b *testing.B) {
-	c := protocol.Defaults("protonet")
+	c := quick("protonet")
 	c.Way, c.Shot, c.Query = 5, 1, 5
 	benchStep(b, c)
 }
 
 func BenchmarkStepProtoNet20w5s5q(b *testing.B) {
-	c := protocol.Defaults("protonet")
+	c := quick("protonet")
 	c.Way, c.Shot, c.Query = 20, 5, 5
 	benchStep(b, c)
 }
@@ -37,16 +38,16 @@ func BenchmarkStepProtoNet20w5s5q(b *testing.B) {
 // FOMAML 5-way 1-shot, 5 queries, one inner step, meta-batch 4 (the
 // page's default): episodes/s counts tasks.
 func BenchmarkStepFOMAML5w1s5q(b *testing.B) {
-	benchStep(b, protocol.Defaults("fomaml"))
+	benchStep(b, quick("fomaml"))
 }
 
 func BenchmarkSnapshot20w5s5q(b *testing.B) {
 	tr := newTrainer(b, loadData(b))
-	c := protocol.Defaults("protonet")
-	if err := tr.Start(c, nil); err != nil {
+	c := quick("protonet")
+	if err := tr.Start(c, "", nil); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := tr.Step(); err != nil {
+	if _, _, err := tr.Step(); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -55,4 +56,13 @@ func BenchmarkSnapshot20w5s5q(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// quick returns the page's default settings of algorithm name.
+func quick(name string) modelfile.Config {
+	s, err := algo.Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return s.Quick
 }

@@ -19,18 +19,20 @@
 //
 // # The session
 //
-// A Trainer holds the current weights and, while training, a learner,
-// samplers of the training and held-out splits and a seeded random source.
-// Config says what to train and Config.Check says, before anything starts,
-// why a setting is impossible (N beyond the split, K+Q beyond the 20
-// drawers of a character, a negative learning rate). Step takes one
-// meta-step (MetaBatch episodes) and returns its loss and accuracy; a
-// non-finite loss or weight stops training with the weights of the last
-// good step kept. Evaluate measures accuracy on a fixed set of held-out
-// episodes, Snapshot describes the latest episode (images, predictions,
-// a PCA of its embeddings) for the episode viewer and the embedding view,
-// and Weights / Load move the weights in and out as safetensors files of
-// the same format `metaglot` reads and writes.
+// A Trainer holds the current weights and, while training, a core/train
+// Run: the one training loop metaglot train drives too, so the page and the
+// CLI train the same weights from the same settings. A run's settings are
+// a modelfile.Config — every setting metaglot train has, checked by the
+// algorithm registry (core/algo) and against the splits' Limits before
+// anything starts — and where it starts: fresh weights, the bundled model
+// (whose recorded recipe the page's form shows) or the current weights.
+// Step takes one meta-step (MetaBatch episodes) and returns its loss and
+// accuracy, with held-out accuracy when val_every says; a non-finite loss
+// or weight stops training with the weights of the last good step kept.
+// Snapshot describes the latest episode (images, predictions, a PCA of its
+// embeddings) for the episode viewer and the embedding view, and Weights /
+// Load move the weights in and out as safetensors files of the same format
+// `metaglot` reads and writes, recipe and provenance included.
 //
 // # Messages
 //

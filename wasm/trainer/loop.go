@@ -54,11 +54,11 @@ func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 			return fail(errors.New("start: no settings"))
 		}
 		cfg := *c.Config
-		if err := cfg.Check(t.Limits()); err != nil {
+		if err := checkConfig(cfg, c.Init, t.Limits()); err != nil {
 			return []protocol.Event{invalid(err)}
 		}
 		var bundled *Weights
-		if cfg.Init == protocol.InitBundled {
+		if c.Init == protocol.InitBundled {
 			if l.Bundled == nil {
 				return []protocol.Event{invalid(&protocol.FieldError{Field: "init", Msg: "this page has no bundled weights"})}
 			}
@@ -67,7 +67,7 @@ func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 				return []protocol.Event{invalid(&protocol.FieldError{Field: "init", Msg: err.Error()})}
 			}
 		}
-		if err := t.Start(cfg, bundled); err != nil {
+		if err := t.Start(cfg, c.Init, bundled); err != nil {
 			return []protocol.Event{invalid(err)}
 		}
 		l.pending = l.pending[:0]
@@ -149,17 +149,20 @@ func (l *Loop) Work(budget time.Duration) []protocol.Event {
 	var ev []protocol.Event
 	start := l.now()
 	for t.State() == protocol.Running {
-		prev := t.Done()
-		st, err := t.Step()
-		if err != nil {
+		st, val, err := t.Step()
+		if err != nil && t.State() != protocol.Running {
 			ev = append(ev, l.flush()...)
 			ev = append(ev, l.stateEvent(err.Error()))
 			return ev
 		}
 		l.pending = append(l.pending, st)
-		if t.Config().EvalDue(prev, st.Episode) {
+		if err != nil { // the held-out measurement failed
 			ev = append(ev, l.flush()...)
-			ev = append(ev, l.eval()...)
+			ev = append(ev, protocol.Event{Type: protocol.EvError, Msg: err.Error()})
+		}
+		if val != nil {
+			ev = append(ev, l.flush()...)
+			ev = append(ev, protocol.Event{Type: protocol.EvEval, Eval: val})
 		}
 		if t.State() != protocol.Running {
 			ev = append(ev, l.flush()...)
@@ -201,14 +204,6 @@ func (l *Loop) flush() []protocol.Event {
 	}
 	l.pending = l.pending[:0]
 	return []protocol.Event{e}
-}
-
-func (l *Loop) eval() []protocol.Event {
-	acc, ci, err := l.T.Evaluate()
-	if err != nil {
-		return []protocol.Event{{Type: protocol.EvError, Msg: err.Error()}}
-	}
-	return []protocol.Event{{Type: protocol.EvEval, Eval: &protocol.Eval{Episode: l.T.Done(), Acc: acc, CI95: ci, Tasks: l.T.Config().Tasks()}}}
 }
 
 func (l *Loop) snapshot() []protocol.Event {

@@ -59,14 +59,13 @@ func TestLoop(t *testing.T) {
 		t.Fatalf("start with K+Q = 21: events %+v, state %s", ev, tr.State())
 	}
 	bundled := small("protonet")
-	bundled.Init = protocol.InitBundled
-	ev = l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &bundled})
+	ev = l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &bundled, Init: protocol.InitBundled})
 	if len(ev) != 1 || ev[0].Type != protocol.EvInvalid || ev[0].Field != "init" || ev[0].Msg != "no bundled protonet weights in this build" {
 		t.Fatalf("start from missing bundled weights: %+v", ev)
 	}
 
 	c := small("protonet")
-	c.Episodes, c.EvalEvery, c.EvalTasks = 6, 3, 2
+	c.Episodes, c.ValEvery, c.ValEpisodes = 6, 3, 2
 	ev = roundTrip(t, l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c}))
 	if len(ev) != 1 || ev[0].Type != protocol.EvState || ev[0].State != protocol.Running || ev[0].Total != 6 || !l.Busy() {
 		t.Fatalf("start: %+v", ev)
@@ -132,8 +131,8 @@ func TestLoop(t *testing.T) {
 	}
 
 	// Pause, resume and stop, and commands that do not fit the state.
-	c.Episodes, c.EvalEvery, c.Init = 100, 0, protocol.InitCurrent
-	if ev := l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c}); ev[0].State != protocol.Running {
+	c.Episodes, c.ValEvery = 100, 0
+	if ev := l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c, Init: protocol.InitCurrent}); ev[0].State != protocol.Running {
 		t.Fatalf("second start: %+v", ev)
 	}
 	l.Work(time.Millisecond)

@@ -10,6 +10,7 @@ import (
 	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/core/train"
 	"metaglot/wasm/trainer/protocol"
 )
 
@@ -64,7 +65,7 @@ func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 		return nil, errors.New("no run of these weights yet")
 	}
 	ep := t.last
-	task := taskOf(ep)
+	task := train.TaskOf(ep)
 	s := &protocol.Snapshot{Episode: t.done, Way: ep.Way, Shot: ep.Shot, Query: ep.Query}
 	for _, c := range ep.Classes {
 		s.Classes = append(s.Classes, t.ds.ClassName(c))

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"metaglot/core/learner"
+	"metaglot/core/train"
 	"metaglot/wasm/trainer/protocol"
 )
 
@@ -13,7 +14,10 @@ func TestSnapshot(t *testing.T) {
 	for _, algo := range []string{"protonet", "fomaml"} {
 		tr := newTrainer(t, ds)
 		c := small(algo)
-		c.Way, c.Shot, c.Query, c.MetaBatch, c.InnerSteps, c.AdaptSteps = 4, 2, 3, 1, 1, 2
+		c.Way, c.Shot, c.Query, c.MetaBatch = 4, 2, 3, 1
+		if algo == "fomaml" {
+			c.InnerSteps, c.AdaptSteps = 1, 2
+		}
 		// Two drawings of each of two user classes, set before the run
 		// starts (the page sends them when the Train view opens).
 		var imgs [][]float32
@@ -31,13 +35,13 @@ func TestSnapshot(t *testing.T) {
 		if err := tr.SetUserDrawings(imgs, []int{0, 0, 1, 1}, []string{"bar", "dash"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tr.Start(c, nil); err != nil {
+		if err := tr.Start(c, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := tr.Snapshot(); err == nil {
 			t.Errorf("%s: snapshot before a step: no error", algo)
 		}
-		if _, err := tr.Step(); err != nil {
+		if _, _, err := tr.Step(); err != nil {
 			t.Fatal(err)
 		}
 		if err := tr.SetUserDrawings(imgs, []int{0, 0, 1, 2}, []string{"bar", "dash"}); err == nil {
@@ -83,11 +87,11 @@ func TestSnapshot(t *testing.T) {
 			t.Errorf("%s: explained variance %v", algo, s.Explained)
 		}
 		// The predictions are the learner's own.
-		cl, err := tr.l.Adapt(taskOf(tr.last))
+		cl, err := tr.l.Adapt(train.TaskOf(tr.last))
 		if err != nil {
 			t.Fatal(err)
 		}
-		probs, err := cl.Probs(taskOf(tr.last).Query)
+		probs, err := cl.Probs(train.TaskOf(tr.last).Query)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,52 +3,44 @@ package trainer
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
+	"metaglot/core/algo"
+	_ "metaglot/core/algo/all" // every algorithm registers itself
 	"metaglot/core/episode"
 	"metaglot/core/learner"
-	"metaglot/core/maml"
-	"metaglot/core/nn"
+	"metaglot/core/modelfile"
 	"metaglot/core/omniglot"
-	"metaglot/core/protonet"
-	"metaglot/core/reptile"
-	"metaglot/core/tensor"
+	"metaglot/core/train"
 	"metaglot/wasm/trainer/protocol"
 )
 
-// Sampler draws training episodes (episode.Sampler does).
-type Sampler interface {
-	SampleInto(ep *episode.Episode)
-}
-
 // Trainer is a training session over a dataset: the current weights and,
-// during a run, the learner that trains them. It is not safe for
-// concurrent use. The zero value is not usable: use New.
+// during a run, the core/train Run that trains them (the loop metaglot
+// train drives too). It is not safe for concurrent use. The zero value is
+// not usable: use New.
 type Trainer struct {
 	ds  *omniglot.Dataset
 	now func() time.Time
 
-	w     *Weights        // current weights; w.Params is trained in place
-	cfg   protocol.Config // the run's settings
+	lim   protocol.Limits
+	w     *Weights         // current weights; w.Params is trained in place
+	cfg   modelfile.Config // the run's settings
 	state protocol.State
 	err   error  // why the run stopped (protocol.Diverged)
 	note  string // what the run's start should say (a fresh head, say)
 	done  int    // episodes of the run done
 
+	run         *train.Run
 	l           learner.Learner
-	train       Sampler
-	trainSplit  *omniglot.Split
-	testSplit   *omniglot.Split
-	rng         *rand.Rand
-	eps         []episode.Episode
-	tasks       []*learner.Task
-	good        *tensor.Set // the weights after the last good step
+	base        int // episodes of the starting weights
 	last        *episode.Episode
 	startedAt   time.Time
 	runningTime time.Duration // of earlier stretches of the run
 
 	view viewWork
+
+	wrapData func(episode.Dataset) episode.Dataset // tests: the data set a run draws from
 }
 
 // New returns an idle Trainer over ds, whose alphabets of TrainSplit and
@@ -58,10 +50,7 @@ type Trainer struct {
 func New(ds *omniglot.Dataset, initial *Weights, now func() time.Time) (*Trainer, error) {
 	t := &Trainer{ds: ds, now: now, state: protocol.Idle, w: initial}
 	var err error
-	if t.trainSplit, err = ds.Split(TrainSplit); err != nil {
-		return nil, err
-	}
-	if t.testSplit, err = ds.Split(TestSplit); err != nil {
+	if t.lim, err = LimitsOf(ds.Index()); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -77,7 +66,7 @@ func (t *Trainer) Err() error { return t.err }
 func (t *Trainer) Note() string { return t.note }
 
 // Config returns the settings of the current or last run.
-func (t *Trainer) Config() protocol.Config { return t.cfg }
+func (t *Trainer) Config() modelfile.Config { return t.cfg }
 
 // Done returns the episodes of the current or last run done so far.
 func (t *Trainer) Done() int { return t.done }
@@ -87,102 +76,143 @@ func (t *Trainer) Done() int { return t.done }
 func (t *Trainer) Current() *Weights { return t.w }
 
 // Limits returns the class counts of the trainer's splits.
-func (t *Trainer) Limits() protocol.Limits {
-	return protocol.Limits{TrainClasses: len(t.trainSplit.Classes), TestClasses: len(t.testSplit.Classes)}
-}
+func (t *Trainer) Limits() protocol.Limits { return t.lim }
 
-// Start begins a run of c. The weights it trains are fresh (InitScratch),
-// bundled (a copy of the weights passed here, which the caller read from
-// the build's model file), or the current ones (InitCurrent; bundled is
-// ignored). It returns an error, changing nothing, if c is impossible (a
-// *FieldError naming the setting), a run is going (pause or stop it
-// first), or the starting weights do not fit c.
-func (t *Trainer) Start(c protocol.Config, bundled *Weights) error {
+// Start begins a run of c (any settings metaglot train takes) from init:
+// fresh weights (InitScratch or "": train.InitParams, as metaglot train
+// draws them), bundled (a copy of the weights passed here, which the
+// caller read from the build's model file), or the current ones
+// (InitCurrent; bundled is ignored). Starting from weights keeps their
+// Conv4 and, if it has c.Way classes, their head. It returns an error,
+// changing nothing, if c is impossible (a *protocol.FieldError naming the
+// setting), a run is going (pause or stop it first), or the starting
+// weights do not fit c.
+func (t *Trainer) Start(c modelfile.Config, init string, bundled *Weights) error {
 	if t.state == protocol.Running || t.state == protocol.Paused {
 		return errors.New("a run is going: stop it before starting another")
 	}
-	if err := c.Check(t.Limits()); err != nil {
+	if err := checkConfig(c, init, t.Limits()); err != nil {
 		return err
 	}
-	if miss := t.ds.Missing(t.trainSplit); len(miss) > 0 {
-		return fmt.Errorf("the training images are not loaded yet (%d alphabets missing)", len(miss))
+	spec, _ := algo.Lookup(c.Algo)
+	data, err := t.data(c)
+	if err != nil {
+		return err
 	}
-	rng := rand.New(rand.NewPCG(c.Seed, 0x6d657461))
-	var params *tensor.Set
+	params, err := train.InitParams(c)
+	if err != nil {
+		return err
+	}
 	var note string
-	switch c.Init {
-	case protocol.InitScratch:
-		if c.HasHead() {
-			params = learner.NewHeadNetParams(rng, c.Way)
-		} else {
-			params = nn.NewConv4Params(rng)
-		}
-	case protocol.InitBundled, protocol.InitCurrent:
-		from, what := bundled, "bundled"
-		if c.Init == protocol.InitCurrent {
+	var from *Weights
+	if init == protocol.InitBundled || init == protocol.InitCurrent {
+		what := "bundled"
+		from = bundled
+		if init == protocol.InitCurrent {
 			from, what = t.w, "current"
 		}
 		if from == nil {
 			return &protocol.FieldError{Field: "init", Msg: "there are no " + what + " weights to start from: start from scratch"}
 		}
-		var err error
-		if params, note, err = from.paramsFor(c, rng); err != nil {
+		if note, err = from.copyInto(params, c); err != nil {
 			return err
 		}
+		file := "current weights"
+		if init == protocol.InitBundled {
+			file = from.Algo + ".safetensors"
+		}
+		c.Init = from.provenance(file)
 	}
-	l, err := newLearner(c, params)
+	l, err := spec.New(c, params, nil) // the worker has one thread
 	if err != nil {
 		return err
 	}
-	train, err := episode.NewSampler(t.ds, t.trainSplit, episode.Config{Way: c.Way, Shot: c.Shot, Query: c.Query}, rng)
+	r, err := train.New(c, l, data, 0)
 	if err != nil {
-		return err
+		return fieldError(err, c)
 	}
-	w := &Weights{Params: params, Algo: c.Algo}
-	if c.HasHead() {
+	w := &Weights{Params: params, Algo: c.Algo, Config: &c}
+	if spec.HasHead(c) {
 		w.Way = c.Way
 	}
-	if c.Init != protocol.InitScratch && bundledOrCurrent(c, bundled, t.w) != nil {
-		src := bundledOrCurrent(c, bundled, t.w)
-		w.Episodes, w.Seconds = src.Episodes, src.Seconds
+	t.base = 0
+	if from != nil {
+		w.Seconds, t.base = from.Seconds, from.Episodes
+		w.Episodes = from.Episodes
 	}
-	t.w, t.cfg, t.l, t.train, t.rng = w, c, l, train, rng
+	t.w, t.cfg, t.l, t.run = w, c, l, r
 	t.state, t.err, t.note, t.done, t.last = protocol.Running, nil, note, 0, nil
-	t.eps = make([]episode.Episode, c.MetaBatch)
-	t.tasks = make([]*learner.Task, c.MetaBatch)
-	t.good = params.Clone()
 	t.startedAt, t.runningTime = t.now(), 0
 	t.view.params = nil // the user's drawings stay
 	return nil
 }
 
-func bundledOrCurrent(c protocol.Config, bundled, current *Weights) *Weights {
-	if c.Init == protocol.InitCurrent {
-		return current
+// data returns the splits of c's protocol, or an error if their images are
+// not loaded yet.
+func (t *Trainer) data(c modelfile.Config) (train.Data, error) {
+	trName, teName, one := train.Splits(c.Split)
+	d := train.Data{Dataset: t.ds, OneAlphabet: one}
+	if t.wrapData != nil {
+		d.Dataset = t.wrapData(t.ds)
 	}
-	return bundled
+	var err error
+	if d.Train, err = t.ds.Split(trName); err != nil {
+		return d, &protocol.FieldError{Field: "split", Msg: err.Error()}
+	}
+	if miss := t.ds.Missing(d.Train); len(miss) > 0 {
+		return d, fmt.Errorf("the training images are not loaded yet (%d alphabets missing)", len(miss))
+	}
+	if c.ValEvery > 0 {
+		if d.Test, err = t.ds.Split(teName); err != nil {
+			return d, &protocol.FieldError{Field: "split", Msg: err.Error()}
+		}
+		if miss := t.ds.Missing(d.Test); len(miss) > 0 {
+			return d, fmt.Errorf("the held-out images are not loaded yet (%d alphabets missing)", len(miss))
+		}
+	}
+	return d, nil
 }
 
-// newLearner builds c's learner around params (trained in place), on one
-// goroutine (the browser's worker has one thread).
-func newLearner(c protocol.Config, params *tensor.Set) (learner.Learner, error) {
-	switch c.Algo {
-	case "fomaml":
-		return maml.New(params, maml.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.Adapt(), LR: c.LR})
-	case "reptile":
-		return reptile.New(params, reptile.Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.Adapt(), Epsilon: c.LR})
+// checkConfig returns a *protocol.FieldError for the first setting of c
+// that cannot start a run from init on splits with limits lim: the
+// registry's rules (algo.Check), what the data allows, and where the
+// run starts.
+func checkConfig(c modelfile.Config, init string, lim protocol.Limits) error {
+	if err := algo.Check(c); err != nil {
+		return fieldError(err, c)
 	}
-	return protonet.New(params, protonet.Config{LR: c.LR})
+	bad := func(field, format string, a ...any) error {
+		return &protocol.FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case c.Way > lim.TrainClasses:
+		return bad("way", "N = %d, but the training split has only %d classes", c.Way, lim.TrainClasses)
+	case c.ValEvery > 0 && min(c.Way, 20) > lim.TestClasses:
+		return bad("way", "N = %d, but the held-out split has only %d classes (set held-out every to 0 to skip it)", c.Way, lim.TestClasses)
+	case init != "" && init != protocol.InitScratch && init != protocol.InitBundled && init != protocol.InitCurrent:
+		return bad("init", "start %q: choose scratch, bundled or current", init)
+	case c.BN == learner.RunningBN.String() && (init == "" || init == protocol.InitScratch):
+		return bad("bn", "running statistics need a model to start from: meta-training keeps the running statistics it starts with, and fresh weights' are 0 and 1 (start from the bundled or current weights)")
+	}
+	return nil
 }
 
-// taskOf returns the learner's view of an episode (sharing its data).
-func taskOf(ep *episode.Episode) *learner.Task {
-	ns := ep.NumSupport()
-	return &learner.Task{
-		Way:     ep.Way,
-		Support: ep.Support(), SupportLabels: ep.Labels[:ns],
-		Query: ep.Queries(), QueryLabels: ep.QueryLabels(),
+// fieldError returns err as a *protocol.FieldError: an *algo.SettingError
+// names its setting; other errors name none.
+func fieldError(err error, c modelfile.Config) error {
+	var se *algo.SettingError
+	if errors.As(err, &se) {
+		msg := se.Msg
+		if s, ok := algo.SettingNamed(se.Name); ok {
+			msg = s.Label + " " + s.Format(c) + ": " + se.Msg
+		}
+		return &protocol.FieldError{Field: se.Name, Msg: msg}
 	}
+	var de *train.DataError
+	if errors.As(err, &de) {
+		return &protocol.FieldError{Field: "way", Msg: err.Error()}
+	}
+	return err
 }
 
 // Pause holds a running run; Resume continues it. Each returns an error
@@ -225,74 +255,53 @@ func (t *Trainer) end(s protocol.State) {
 	t.state = s
 }
 
-// Step trains one meta-step: MetaBatch episodes (fewer if the run has
-// fewer left). A loss, gradient or weight that is NaN or infinite ends the
-// run (Diverged, with the error kept in Err and returned) and restores the
-// weights of the last good step. Step returns an error, doing nothing, if
-// the trainer is not running.
-func (t *Trainer) Step() (protocol.Step, error) {
+// Step trains one meta-step (MetaBatch episodes) and returns its
+// outcome and, when held-out accuracy was due (val_every), the
+// measurement. A loss, gradient or weight that is NaN or infinite ends
+// the run (Diverged, with the error kept in Err and returned) and restores
+// the weights of the last good step. Step returns an error, doing nothing,
+// if the trainer is not running.
+func (t *Trainer) Step() (protocol.Step, *protocol.Eval, error) {
 	if t.state != protocol.Running {
-		return protocol.Step{}, fmt.Errorf("cannot step: training is %s", t.state)
+		return protocol.Step{}, nil, fmt.Errorf("cannot step: training is %s", t.state)
 	}
-	n := min(t.cfg.MetaBatch, t.cfg.Episodes-t.done)
-	for i := range n {
-		t.train.SampleInto(&t.eps[i])
-		t.tasks[i] = taskOf(&t.eps[i])
-	}
-	t.l.SetLR(t.cfg.LRAt(t.done))
-	m, err := t.l.Step(t.tasks[:n])
-	if err == nil {
-		err = learner.CheckLoss(m.Loss)
-	}
-	if err == nil {
-		err = t.w.Params.CheckFinite()
-	}
-	if err != nil {
-		// The learners leave the weights alone on a failed step; the copy
-		// also undoes a step that made a weight infinite.
-		if cerr := t.w.Params.CopyFrom(t.good); cerr != nil {
-			panic("trainer: weights changed shape: " + cerr.Error())
-		}
-		t.err = fmt.Errorf("training stopped at episode %d: %w; the weights of episode %d are kept", t.done+n, err, t.done)
+	m, err := t.run.Step()
+	var div *train.Diverged
+	if errors.As(err, &div) {
+		t.err = fmt.Errorf("training stopped at episode %d: %w; the weights of episode %d are kept", t.done+t.cfg.MetaBatch, div.Err, t.done)
 		t.end(protocol.Diverged)
-		return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, t.err
+		return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, nil, t.err
 	}
-	if cerr := t.good.CopyFrom(t.w.Params); cerr != nil {
-		panic("trainer: weights changed shape: " + cerr.Error())
+	t.done = t.run.Episode()
+	t.w.Episodes = t.base + t.done
+	t.last = t.run.LastEpisode()
+	var ev *protocol.Eval
+	if m.Val != nil {
+		ev = &protocol.Eval{Episode: t.done, Acc: m.Val.Acc, CI95: m.Val.CI95, Tasks: m.Val.Episodes, Before: m.Val.Before}
 	}
-	t.done += n
-	t.w.Episodes += n
-	t.last = &t.eps[0]
-	if t.done >= t.cfg.Episodes {
+	if t.run.Finished() {
 		t.end(protocol.Finished)
 	}
-	return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, nil
+	if err != nil { // validation failed: the step itself is done
+		return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, nil, err
+	}
+	return protocol.Step{Episode: t.done, Loss: m.Loss, Acc: m.Acc}, ev, nil
 }
 
-// Evaluate returns the mean accuracy, and its 95% confidence half-width,
-// of the current weights on EvalTasks held-out episodes of the run's
-// shape (N, K, Q). The episodes are the same at every call of a run (a
-// fixed seed), so successive figures compare the weights, not the luck of
-// the draw.
-func (t *Trainer) Evaluate() (acc, ci95 float64, err error) {
-	if t.l == nil {
-		return 0, 0, errors.New("no run to evaluate")
+// Evaluate returns the held-out accuracy of the current weights now (the
+// same episodes at every call of a run, so successive figures compare the
+// weights, not the luck of the draw): core/train's validation. It returns
+// an error if there is no run or it measures no held-out accuracy
+// (val_every 0).
+func (t *Trainer) Evaluate() (*protocol.Eval, error) {
+	if t.run == nil {
+		return nil, errors.New("no run to evaluate")
 	}
-	c := t.cfg
-	s, err := episode.NewSampler(t.ds, t.testSplit, episode.Config{Way: c.Way, Shot: c.Shot, Query: c.Query}, rand.New(rand.NewPCG(c.Seed, 0x74657374)))
+	v, err := t.run.Validate()
 	if err != nil {
-		return 0, 0, fmt.Errorf("held-out episodes: %w", err)
+		return nil, err
 	}
-	var ep episode.Episode
-	accs := make([]float64, c.Tasks())
-	for i := range accs {
-		s.SampleInto(&ep)
-		if accs[i], err = learner.Accuracy(t.l, taskOf(&ep)); err != nil {
-			return 0, 0, fmt.Errorf("held-out episode %d: %w", i, err)
-		}
-	}
-	acc, ci95 = learner.MeanCI95(accs)
-	return acc, ci95, nil
+	return &protocol.Eval{Episode: t.done, Acc: v.Acc, CI95: v.CI95, Tasks: v.Episodes, Before: v.Before}, nil
 }
 
 // Weights returns the current weights as a metaglot model file.
@@ -300,18 +309,11 @@ func (t *Trainer) Weights() ([]byte, error) {
 	if t.w == nil {
 		return nil, errors.New("no weights yet: train or load some first")
 	}
-	c := t.cfg
-	if c.Algo != t.w.Algo { // loaded weights, no run of theirs
-		c = protocol.Defaults(t.w.Algo)
-		if t.w.Way > 0 {
-			c.Way = t.w.Way
-		}
-	}
 	w := *t.w
 	if t.state == protocol.Running {
 		w.Seconds += t.runningTime.Seconds() + t.now().Sub(t.startedAt).Seconds()
 	}
-	return w.Encode(c)
+	return w.Encode()
 }
 
 // Load makes the weights in data (a safetensors file, see ParseWeights)
@@ -325,13 +327,15 @@ func (t *Trainer) Load(data []byte) (*Weights, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w.Algo == "" {
-		w.Algo = "protonet"
-		if w.Way > 0 {
-			w.Algo = "fomaml"
+	if w.Algo == "" { // a file that does not say: the first algorithm that fits
+		for _, s := range algo.All() {
+			if s.Caps.LearnedHead == (w.Way > 0) {
+				w.Algo = s.Name
+				break
+			}
 		}
 	}
 	t.w = w
-	t.l = nil
+	t.l, t.run = nil, nil
 	return w, nil
 }

@@ -2,11 +2,16 @@ package trainer
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
+	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
@@ -25,24 +30,31 @@ type Weights struct {
 	// time, as far as the file says (0 when it does not).
 	Episodes int
 	Seconds  float64
+	// Config is the recipe the weights were trained with, as the file
+	// records it (nil when it does not say).
+	Config *modelfile.Config
+	// SHA256 is the start of the SHA-256 of the file the weights were read
+	// from (nil for weights trained here), for the provenance a run that
+	// starts from them records (modelfile.Init).
+	SHA256 []byte
 }
 
 // Encode returns w as a metaglot model file (safetensors): the parameters
 // under PyTorch's names and the metadata "metaglot" = "model", "algo",
-// "config" (the run's settings c as JSON), "episodes" and "wall_seconds"
-// (core/modelfile), so that a file trained in the page says how it was
-// trained and `metaglot eval -model FILE` accepts it.
-func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
-	fc := modelfile.Config{
-		Algo: w.Algo, Split: "vinyals", Way: c.Way, Shot: c.Shot, Query: c.Query,
-		Episodes: max(c.Episodes, 1), LR: c.LR, MetaBatch: max(c.MetaBatch, 1), Seed: c.Seed,
-		CheckpointEvery: 100, ValEvery: c.EvalEvery, ValEpisodes: c.Tasks(),
+// "config" (the recipe: w.Config, or the algorithm's quick settings when
+// it is unknown), "episodes" and "wall_seconds" (core/modelfile), so that
+// a file trained in the page says how it was trained and `metaglot eval
+// -model FILE` accepts it.
+func (w *Weights) Encode() ([]byte, error) {
+	var fc modelfile.Config
+	if w.Config != nil {
+		fc = *w.Config
+	} else if s, err := algo.Lookup(w.Algo); err == nil {
+		fc = s.Quick
 	}
-	if w.Algo != "protonet" {
-		fc.InnerSteps, fc.InnerLR, fc.AdaptSteps = c.InnerSteps, c.InnerLR, c.Adapt()
-		if w.Way > 0 {
-			fc.Way = w.Way
-		}
+	fc.Algo = w.Algo
+	if w.Way > 0 {
+		fc.Way = w.Way
 	}
 	meta := modelfile.Meta{
 		Kind: modelfile.KindModel, Config: fc, Episodes: w.Episodes, Seconds: w.Seconds,
@@ -53,6 +65,31 @@ func (w *Weights) Encode(c protocol.Config) ([]byte, error) {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// provenance returns what a run's config records of the weights it
+// starts from (modelfile.Config.Init, as metaglot train -init writes it):
+// the file name (file), the algorithm, the episodes and the SHA-256 of
+// the file, or of the parameters' values for weights trained here.
+func (w *Weights) provenance(file string) string {
+	sum := w.SHA256
+	if sum == nil {
+		h := sha256.New()
+		for i := range w.Params.Len() {
+			n, t := w.Params.At(i)
+			b := append([]byte(n), make([]byte, 0, 4*len(t.Data))...)
+			for _, v := range t.Data {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+			}
+			h.Write(b)
+		}
+		sum = h.Sum(nil)[:8]
+	}
+	a := w.Algo
+	if a == "" {
+		a = "unknown"
+	}
+	return modelfile.Init{File: file, Algo: a, Episodes: w.Episodes, SHA256: sum}.String()
 }
 
 // ParseWeights reads a safetensors file of a Conv4, with or without a
@@ -80,11 +117,15 @@ func ParseWeights(data []byte) (*Weights, error) {
 	if raw, err = checkpoint.FromPyTorch(raw); err != nil {
 		return nil, fmt.Errorf("not a metaglot Conv4 network: %w", err)
 	}
-	w := &Weights{Algo: meta["algo"]}
+	sum := sha256.Sum256(data)
+	w := &Weights{Algo: meta["algo"], SHA256: sum[:8]}
 	if !validAlgo(w.Algo) {
 		w.Algo = ""
 	}
 	w.Episodes, _ = strconv.Atoi(meta["episodes"])
+	if m, err := modelfile.Decode(meta); err == nil && m.Config.Algo == w.Algo && w.Algo != "" {
+		w.Config = &m.Config
+	}
 	w.Seconds, _ = strconv.ParseFloat(meta["wall_seconds"], 64)
 	// The templates supply names and shapes; their values are overwritten.
 	rng := rand.New(rand.NewPCG(0, 0))
@@ -100,48 +141,53 @@ func ParseWeights(data []byte) (*Weights, error) {
 	if err := checkpoint.LoadInto(w.Params, raw); err != nil {
 		return nil, fmt.Errorf("not a metaglot Conv4 network: %w", err)
 	}
-	if w.Algo == "protonet" && w.Way > 0 || w.Algo != "" && w.Algo != "protonet" && w.Way == 0 {
-		// The metadata contradicts the tensors: trust the tensors.
-		w.Algo = ""
+	if s, err := algo.Lookup(w.Algo); err == nil {
+		head := w.Way > 0
+		if head && !s.Caps.LearnedHead || !head && s.Caps.LearnedHead && !s.Caps.ProtoHead || w.Config != nil && s.HasHead(*w.Config) != head {
+			// The metadata contradicts the tensors: trust the tensors.
+			w.Algo, w.Config = "", nil
+		}
 	}
 	return w, nil
 }
 
 func validAlgo(a string) bool {
-	for _, b := range protocol.Algorithms() {
-		if a == b {
-			return true
-		}
-	}
-	return false
+	_, err := algo.Lookup(a)
+	return err == nil
 }
 
-// paramsFor returns a copy of w's parameters fit for training c: Conv4
-// alone for ProtoNet (a head is dropped); Conv4 and a c.Way head for
-// FOMAML and Reptile, the head from w if it has c.Way classes, fresh from
-// rng if w has none. A head of another size is an error naming both.
-func (w *Weights) paramsFor(c protocol.Config, rng *rand.Rand) (*tensor.Set, string, error) {
-	if !c.HasHead() {
-		p := nn.NewConv4Params(rng)
-		for i := range p.Len() {
-			n, t := p.At(i)
-			t.CopyFrom(w.Params.Get(n))
-		}
-		return p, "", nil
+// copyInto overwrites the fresh parameters p of a run of c (train.InitParams)
+// with w's: the Conv4, and a head of c.Way classes if w has one (a head
+// of another size is an error naming both; weights without a head leave
+// p's fresh one, and a note says so). p holds what c's model needs:
+// a head only if it learns one.
+func (w *Weights) copyInto(p *tensor.Set, c modelfile.Config) (string, error) {
+	spec, err := algo.Lookup(c.Algo)
+	if err != nil {
+		return "", err
 	}
-	p := learner.NewHeadNetParams(rng, c.Way)
 	note := ""
-	switch {
-	case w.Way == 0:
-		note = "the weights have no head: a fresh " + strconv.Itoa(c.Way) + "-way head starts from random values"
-	case w.Way != c.Way:
-		return nil, "", &protocol.FieldError{Field: "way", Msg: fmt.Sprintf("the starting weights have a %d-way head: choose N = %d, or start from scratch", w.Way, w.Way)}
+	if spec.HasHead(c) {
+		switch {
+		case w.Way == 0:
+			note = "the weights have no head: a fresh " + strconv.Itoa(c.Way) + "-way head starts from random values"
+		case w.Way != c.Way:
+			return "", &protocol.FieldError{Field: "way", Msg: fmt.Sprintf("the starting weights have a %d-way head: choose N = %d, or start from scratch", w.Way, w.Way)}
+		}
 	}
 	for i := range p.Len() {
 		n, t := p.At(i)
-		if src := w.Params.Get(n); src != nil {
-			t.CopyFrom(src)
+		src := w.Params.Get(n)
+		if src == nil {
+			if n == learner.HeadName+".weight" || n == learner.HeadName+".bias" {
+				continue
+			}
+			return "", fmt.Errorf("the starting weights have no tensor %s", n)
 		}
+		if !slices.Equal(t.Shape, src.Shape) {
+			return "", fmt.Errorf("the starting weights' %s is %s, want %s", n, tensor.ShapeString(src.Shape), tensor.ShapeString(t.Shape))
+		}
+		t.CopyFrom(src)
 	}
-	return p, note, nil
+	return note, nil
 }

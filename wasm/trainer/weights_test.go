@@ -7,11 +7,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 	"metaglot/wasm/trainer/protocol"
@@ -24,11 +27,11 @@ func TestWeightsRoundTrip(t *testing.T) {
 	}
 	c := small("fomaml")
 	c.MetaBatch, c.InnerSteps, c.Episodes = 1, 1, 2
-	if err := tr.Start(c, nil); err != nil {
+	if err := tr.Start(c, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	for tr.State() == protocol.Running {
-		if _, err := tr.Step(); err != nil {
+		if _, _, err := tr.Step(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -139,8 +142,7 @@ func TestLoadKeepsCurrentWeightsOnError(t *testing.T) {
 	// Training from the loaded weights starts from them; a run refuses
 	// loads until it stops.
 	c := small("protonet")
-	c.Init = protocol.InitCurrent
-	if err := tr.Start(c, nil); err != nil {
+	if err := tr.Start(c, protocol.InitCurrent, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !sameValues(tr.Current().Params, conv) {
@@ -158,15 +160,15 @@ func TestStartFromWeightsWithHead(t *testing.T) {
 	protonet := &Weights{Params: nn.NewConv4Params(rng), Algo: "protonet"}
 
 	c := small("fomaml")
-	c.Init, c.Way = protocol.InitBundled, 10
-	err := newTrainer(t, ds).Start(c, fomaml)
+	c.Way = 10
+	err := newTrainer(t, ds).Start(c, protocol.InitBundled, fomaml)
 	var fe *protocol.FieldError
 	if !errors.As(err, &fe) || fe.Field != "way" || !strings.Contains(fe.Msg, "choose N = 5") {
 		t.Errorf("10-way FOMAML from 5-way weights: %v, want a way error suggesting N = 5", err)
 	}
 	// A Conv4 without head gets a fresh head, and says so.
 	tr := newTrainer(t, ds)
-	if err := tr.Start(c, protonet); err != nil {
+	if err := tr.Start(c, protocol.InitBundled, protonet); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(tr.Note(), "fresh 10-way head") || tr.Current().Way != 10 {
@@ -177,16 +179,15 @@ func TestStartFromWeightsWithHead(t *testing.T) {
 	}
 	// ProtoNet from a network with a head keeps the Conv4 and drops the head.
 	c = small("protonet")
-	c.Init = protocol.InitBundled
 	tr = newTrainer(t, ds)
-	if err := tr.Start(c, fomaml); err != nil {
+	if err := tr.Start(c, protocol.InitBundled, fomaml); err != nil {
 		t.Fatal(err)
 	}
 	if tr.Current().Params.Has("head.weight") || tr.Current().Way != 0 {
 		t.Error("ProtoNet from FOMAML weights kept the head")
 	}
 	// No weights to start from.
-	if err := newTrainer(t, ds).Start(c, nil); !errors.As(err, &fe) || fe.Field != "init" {
+	if err := newTrainer(t, ds).Start(c, protocol.InitBundled, nil); !errors.As(err, &fe) || fe.Field != "init" {
 		t.Errorf("bundled start without bundled weights: %v, want an init error", err)
 	}
 }
@@ -205,5 +206,73 @@ func TestParseWeightsPyTorch(t *testing.T) {
 	}
 	if w.Way != 5 || !w.Params.Has("encoder.3.1.running_var") {
 		t.Errorf("way %d, running_var %v", w.Way, w.Params.Has("encoder.3.1.running_var"))
+	}
+}
+
+// Continuing the bundled FOMAML with its recorded recipe (the settings its
+// file's metadata holds, as the page's form shows them) trains what
+// metaglot train trained: the prototype head (no head tensors), the
+// ProtoNet's running BatchNorm statistics left as they are, Adam 1e-4;
+// the file the page then writes records that recipe and where it started.
+// Every setting metaglot train has goes through the worker's start
+// command.
+func TestContinueBundledWithItsRecipe(t *testing.T) {
+	data, err := os.ReadFile("../../assets/models/fomaml.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundled, err := ParseWeights(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bundled.Config == nil || !bundled.Config.ProtoHead || bundled.Config.BN != "running" || bundled.Config.LR != 1e-4 {
+		t.Fatalf("bundled FOMAML's recorded recipe: %+v", bundled.Config)
+	}
+	c := *bundled.Config
+	c.Episodes, c.MetaBatch, c.ValEvery, c.LRHalve = 2, 2, 0, 1 // a short continuation; lr halved after each episode
+	c.Init = ""
+	ds := loadData(t)
+	clk := &clock{t: time.Unix(0, 0), step: time.Millisecond}
+	tr, err := New(ds, nil, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLoop(tr, clk.now)
+	l.Bundled = func(string) (*Weights, error) { return bundled, nil }
+	ev := l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c, Init: protocol.InitBundled})
+	if len(ev) != 1 || ev[0].State != protocol.Running {
+		t.Fatalf("start: %+v", ev)
+	}
+	mean := tr.Current().Params.Get("encoder.0.1.running_mean").Clone()
+	for l.Busy() {
+		l.Work(time.Second)
+	}
+	if tr.State() != protocol.Finished || tr.Current().Params.Has("head.weight") || tr.Current().Way != 0 {
+		t.Fatalf("state %s, head %v", tr.State(), tr.Current().Params.Has("head.weight"))
+	}
+	if !slices.Equal(mean.Data, tr.Current().Params.Get("encoder.0.1.running_mean").Data) {
+		t.Error("running BatchNorm statistics changed: the recipe's bn running was not used")
+	}
+	b, err := tr.Weights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ParseWeights(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := *w.Config
+	if got.BN != "running" || !got.ProtoHead || got.LR != 1e-4 || got.LRHalve != 1 || got.InnerLR != 0.003 || w.Episodes != 1600+2 {
+		t.Errorf("written recipe %+v, %d episodes", got, w.Episodes)
+	}
+	in, err := modelfile.ParseInit(got.Init)
+	if err != nil || in.File != "fomaml.safetensors" || in.Algo != "fomaml" || in.Episodes != 1600 {
+		t.Errorf("written init %q (%+v, %v)", got.Init, in, err)
+	}
+	// Scratch with running statistics is refused, naming bn.
+	c.Init = ""
+	ev = l.Handle(protocol.Command{Type: protocol.CmdStart, Config: &c, Init: protocol.InitScratch})
+	if len(ev) != 1 || ev[0].Type != protocol.EvInvalid || ev[0].Field != "bn" {
+		t.Errorf("bn running from scratch: %+v", ev)
 	}
 }

@@ -3,11 +3,13 @@ package protocol
 import (
 	"encoding/json"
 	"fmt"
+
+	"metaglot/core/modelfile"
 )
 
 // Command types: what the page asks of the worker.
 const (
-	CmdStart    = "start"    // Config: start a run
+	CmdStart    = "start"    // Config, Init: start a run
 	CmdPause    = "pause"    // hold the run
 	CmdResume   = "resume"   // continue it
 	CmdStop     = "stop"     // end it, keeping the weights
@@ -18,8 +20,13 @@ const (
 
 // Command is a message from the page to the worker.
 type Command struct {
-	Type     string    `json:"type"`
-	Config   *Config   `json:"config,omitempty"`
+	Type string `json:"type"`
+	// Config is the run's settings (CmdStart): every setting metaglot
+	// train has, by its JSON name, checked by algo.Check.
+	Config *modelfile.Config `json:"config,omitempty"`
+	// Init is where the run starts (CmdStart): InitScratch (also ""),
+	// InitBundled or InitCurrent.
+	Init     string    `json:"init,omitempty"`
 	Data     []byte    `json:"data,omitempty"`
 	Drawings *Drawings `json:"drawings,omitempty"`
 	// Purpose says what the page wants weights for (CmdWeights): it comes
@@ -71,12 +78,16 @@ type Event struct {
 	SysBytes  uint64 `json:"sys_bytes,omitempty"`
 }
 
-// Eval is a held-out accuracy measurement.
+// Eval is a held-out accuracy measurement (core/train's validation:
+// val_episodes 1-shot 5-query episodes of the training way, at most 20).
 type Eval struct {
 	Episode int     `json:"episode"`
 	Acc     float64 `json:"acc"`
 	CI95    float64 `json:"ci95"`
 	Tasks   int     `json:"tasks"`
+	// Before is the accuracy of the same episodes before adaptation, for
+	// learners that adapt by inner steps (0 for the others).
+	Before float64 `json:"before,omitempty"`
 }
 
 // Encode returns m (a Command or an Event) as JSON.
