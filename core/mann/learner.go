@@ -281,15 +281,17 @@ func (l *Learner) AdaptOrder(t *learner.Task, order []int) (*Classifier, error) 
 	n.resize(len(order), 1)
 	n.resetState()
 	prev := -1
+	ys := make([]int, len(order))
 	for s, i := range order {
 		img, y := image(t, i)
 		c.setStep(s, img, prev)
 		n.y[s], n.weight[s] = int32(y), 0
-		prev = y
+		prev, ys[s] = y, y
 	}
 	n.forward(t.Way)
 	n.saveState(&c.st, 0)
 	c.last = prev
+	c.attribute(ys)
 	return c, nil
 }
 
@@ -306,6 +308,9 @@ type Classifier struct {
 	net    *net[float32]
 	st     state[float32]
 	last   int
+
+	slotClass  []int
+	slotWeight []float32
 }
 
 func (c *Classifier) setStep(s int, img []float32, prev int) {
@@ -352,10 +357,17 @@ func (c *Classifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
 	return out, nil
 }
 
-// ReadWeights returns, for a query image x (1×28×28 data), its read
-// weights (heads × slots) at the query step, and the usage of the slots
-// after the support set: what the page's memory view draws.
-func (c *Classifier) ReadWeights(img []float32) (wr [][]float32, usage []float32) {
+// Read returns the read weights (heads × slots) of the query image img
+// (28×28 values) at its step after the support sequence: which memory
+// slots the network reads to classify it, what the page's memory view
+// draws beside Slots.
+func (c *Classifier) Read(img []float32) ([][]float32, error) {
+	if len(img) != imageSize*imageSize {
+		return nil, fmt.Errorf("mann: a query image of %d values, want %d (28×28)", len(img), imageSize*imageSize)
+	}
+	if err := checkFinite(img); err != nil {
+		return nil, fmt.Errorf("mann: query image: %w", err)
+	}
 	n := c.net
 	n.resize(1, 1)
 	n.loadState(&c.st)
@@ -364,8 +376,46 @@ func (c *Classifier) ReadWeights(img []float32) (wr [][]float32, usage []float32
 	n.forward(c.way)
 	N := c.cfg.Slots
 	w := n.at(n.wr, 1, c.cfg.Heads*N)
-	for h := range c.cfg.Heads {
-		wr = append(wr, append([]float32(nil), w[h*N:(h+1)*N]...))
+	wr := make([][]float32, c.cfg.Heads)
+	for h := range wr {
+		wr[h] = append([]float32(nil), w[h*N:(h+1)*N]...)
 	}
-	return wr, append([]float32(nil), c.st.usage...)
+	return wr, nil
+}
+
+// Slots returns, for each memory slot, the class of the support images
+// that wrote the most weight into it since it was last cleared (their
+// labels, as the sequence gave them), and that weight summed over the
+// heads; class −1 and weight 0 for a slot no support image wrote to. The
+// weights of a slot's other classes are not shown: a slot holds a sum of
+// keys, usually dominated by one image.
+func (c *Classifier) Slots() (class []int, weight []float32) {
+	return append([]int(nil), c.slotClass...), append([]float32(nil), c.slotWeight...)
+}
+
+// attribute fills c.slotClass and c.slotWeight from the write weights of
+// the support sequence just run on c.net, whose labels are ys.
+func (c *Classifier) attribute(ys []int) {
+	n, N, H := c.net, c.cfg.Slots, c.cfg.Heads
+	acc := make([]float32, N*c.way)
+	for s, y := range ys {
+		z := int(n.lu[s*H])
+		clear(acc[z*c.way : (z+1)*c.way])
+		ww := n.at(n.ww, s, H*N)
+		for h := 0; h < H; h++ {
+			for i, w := range ww[h*N : (h+1)*N] {
+				acc[i*c.way+y] += w
+			}
+		}
+	}
+	c.slotClass, c.slotWeight = make([]int, N), make([]float32, N)
+	for i := range N {
+		row := acc[i*c.way : (i+1)*c.way]
+		k := argmax(row)
+		if row[k] > 0 {
+			c.slotClass[i], c.slotWeight[i] = k, row[k]
+		} else {
+			c.slotClass[i] = -1
+		}
+	}
 }
