@@ -6,6 +6,7 @@ import (
 
 	"metaglot/core/learner"
 	"metaglot/core/learner/learnertest"
+	"metaglot/core/tensor"
 )
 
 // BenchmarkStep is one training step of the paper's setting: a meta-batch
@@ -33,4 +34,43 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(tasks))/b.Elapsed().Seconds(), "episodes/s")
+}
+
+// BenchmarkAdapt feeds a 5-way 5-shot support set (25 steps) to the
+// paper's network: what the page does when the drawn examples change.
+func BenchmarkAdapt(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	cfg := Default(5)
+	l, err := New(NewParams(cfg, rng), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task := learnertest.Task(rng, 5, 5, 1)
+	for b.Loop() {
+		if _, err := l.Adapt(task); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProbs classifies one query after a 5-way 5-shot support set:
+// what the page does after each stroke.
+func BenchmarkProbs(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	cfg := Default(5)
+	l, err := New(NewParams(cfg, rng), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	task := learnertest.Task(rng, 5, 5, 1)
+	c, err := l.Adapt(task)
+	if err != nil {
+		b.Fatal(err)
+	}
+	one := tensor.FromData(task.Query.Data[:784], 1, 1, 28, 28)
+	for b.Loop() {
+		if _, err := c.Probs(one); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
