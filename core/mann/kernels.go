@@ -1,6 +1,9 @@
 package mann
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Float is the element type of the kernels: float32 in production, float64
 // in the gradient checks (the same code in both).
@@ -14,7 +17,35 @@ const normEps = 1e-6
 func sigmoid[T Float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
 func tanh[T Float](x T) T    { return T(math.Tanh(float64(x))) }
 
+// dot returns Σ a[i]·b[i] over the length of a. For float32 it runs the
+// vector kernel of the CPU (dot32); the float64 of the checks runs plain
+// loops.
 func dot[T Float](a, b []T) T {
+	if is32[T]() && len(a) > 0 {
+		return T(dot32(as32(a), as32(b)))
+	}
+	return dotPlain(a, b)
+}
+
+// axpy sets y += alpha·x over the length of x (axpy32 for float32).
+func axpy[T Float](y []T, alpha T, x []T) {
+	if is32[T]() && len(x) > 0 {
+		axpy32(as32(y), float32(alpha), as32(x))
+		return
+	}
+	axpyPlain(y, alpha, x)
+}
+
+// is32 reports whether T is a 4-byte float (a constant for each
+// instantiation).
+func is32[T Float]() bool { return unsafe.Sizeof(T(0)) == 4 }
+
+// as32 views a slice of a 4-byte Float type as []float32 (no copy).
+func as32[T Float](a []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(a))), len(a))
+}
+
+func dotPlain[T Float](a, b []T) T {
 	b = b[:len(a)]
 	var s T
 	for i, v := range a {
@@ -23,8 +54,7 @@ func dot[T Float](a, b []T) T {
 	return s
 }
 
-// axpy sets y += alpha·x.
-func axpy[T Float](y []T, alpha T, x []T) {
+func axpyPlain[T Float](y []T, alpha T, x []T) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
