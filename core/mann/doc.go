@@ -38,13 +38,14 @@
 // either where it just read, to update a memory, or to the least-used
 // slots, to store a new one; the write vector is the key). The paper's
 // sizes are the defaults: 200 units, 128 slots of 40, 4 heads, γ = 0.95
-// (the usage decay of the reimplementations; the paper gives none), and
+// (the usage decay public reimplementations use), and
 // 20×20 inputs, the paper's, here PyTorch's adaptive average pooling of
 // metaglot's 28×28 images (it keeps the controller's input layer 400 + 5 +
 // 160 wide instead of 784 + 5 + 160, and matches the paper). The cosine's
 // norms are √(Σv² + 10⁻⁶), so that an empty or cleared slot (all zeros)
-// has similarity 0 and a finite gradient. The keys are squashed by tanh, as
-// in the reimplementations the paper's figures were reproduced with.
+// has similarity 0 and a finite gradient. The keys are squashed by tanh
+// (the paper leaves the key's activation open; bounded keys keep the
+// memory's contents, sums of keys, bounded).
 //
 // Parameters carry the names of the PyTorch module of
 // testdata/gen_golden.py: controller.{weight_ih, weight_hh, bias_ih,

@@ -25,7 +25,7 @@ import (
 //
 // The random order and permutation of task i at the s-th successful step
 // come from PCG(s, i), so a run resumed from its parameters and optimizer
-// state repeats exactly.
+// state repeats exactly. A Learner is not safe for concurrent use.
 type Learner struct {
 	cfg       Config
 	params    *tensor.Set
