@@ -1,6 +1,9 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -232,4 +235,22 @@ func Splits(protocol string) (trainSplit, testSplit string, oneAlphabet bool) {
 		return "lake-background", "lake-evaluation", true
 	}
 	return "vinyals-trainval", "vinyals-test", false
+}
+
+// Digest returns the SHA-256, in hex, of the names and float32 bits of
+// params in order: equal digests mean bit-identical weights (runs
+// compared across platforms, page and CLI).
+func Digest(params *tensor.Set) string {
+	h := sha256.New()
+	var b []byte
+	for i := range params.Len() {
+		n, t := params.At(i)
+		b = append(b[:0], n...)
+		b = append(b, 0)
+		for _, v := range t.Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
