@@ -46,7 +46,7 @@ try {
   await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 120000 });
   figures.workerReadyMs = Date.now() - t0;
   // Memory over heapEpisodes episodes, first, in the fresh worker.
-  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, episodes: heapEpisodes, "eval-every": 100, init: "scratch" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, episodes: heapEpisodes, "val-every": 100, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 30000 });
   const mem = [];
@@ -70,7 +70,7 @@ try {
     ["ProtoNet 20w5s5q", { algo: "protonet", way: 20, shot: 5, query: 5 }],
     ["FOMAML 5w1s5q meta-batch 4", { algo: "fomaml", way: 5, shot: 1, query: 5, "inner-lr": 0.4, "inner-steps": 1, "meta-batch": 4 }],
   ]) {
-    await fillTrainForm(page, { ...f, episodes: 1000000, "eval-every": 0, init: "scratch" });
+    await fillTrainForm(page, { ...f, episodes: 1000000, "val-every": 0, init: "scratch" });
     await page.getByRole("button", { name: "Start" }).click();
     // A new run: its first progress resets the counters.
     await page.waitForFunction(() => window.metaglot.train.state === "running" && window.metaglot.train.steps > 0, null, { timeout: 120000 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { startPage } from "./lib/browser.mjs";
+import { startPage, distDir } from "./lib/browser.mjs";
 import { fillTrainForm } from "./lib/trainform.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,9 +55,11 @@ test("bad settings: the form says why and nothing starts", async () => {
   await openTrain(page);
   const error = page.locator("#train-error");
   for (const [fields, field, says] of [
-    [{ algo: "protonet", way: 5000, shot: 1, query: 5 }, "way", /N = 5000, but the training split has only 4800 classes/],
-    [{ way: 5, shot: 10, query: 11 }, "query", /K \+ Q = 21/],
-    [{ shot: 1, query: 5, lr: "-0.01" }, "lr", /learning rate -0\.01: it must be a positive number/],
+    // Refused by the form, with the registry's ranges and rules (core/algo).
+    [{ algo: "protonet", way: 5000, shot: 1, query: 5 }, "way", /Classes \(N\) 5000: 30000 images per episode, over the limit of 5000/],
+    [{ way: 5, shot: 10, query: 11 }, "query", /shot\+query ≤ 20/],
+    [{ shot: 1, query: 5, lr: "-0.01" }, "lr", /Learning rate -0\.01: want a positive number/],
+    [{ algo: "fomaml", "inner-lr": "fast" }, "inner-lr", /Inner lr "fast" is not a number/],
   ]) {
     await fillTrainForm(page, fields);
     await page.getByRole("button", { name: "Start" }).click();
@@ -76,7 +78,7 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
   const { page } = ctx;
   await openTrain(page);
   const episodes = 40;
-  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 5, lr: "0.001", episodes, "eval-every": 20, init: "scratch" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 5, lr: "0.001", episodes, "val-every": 20, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 10000 });
   assert.equal(await page.locator("#train-error").textContent(), "");
@@ -177,10 +179,64 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
   await page.getByRole("button", { name: "Back to my classes" }).click().catch(() => {});
 });
 
+test("continuing the bundled FOMAML: the form shows and the run gets its recorded recipe, not the page's defaults", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  // The recipe the bundled model records (the "config" of its metadata).
+  const recipe = JSON.parse(safetensorsMeta(readFileSync(path.join(distDir, "assets", "models", "fomaml.safetensors"))).config);
+  const keys = ["way", "shot", "query", "lr", "lr_halve_every", "inner_steps", "inner_lr", "adapt_steps", "meta_batch", "proto_head", "bn", "split"];
+
+  // From scratch, the page's own settings (core/algo's Quick), which
+  // differ from the recipe in BatchNorm mode, head and learning rates.
+  await fillTrainForm(page, { algo: "fomaml", init: "scratch" });
+  let st = await train(page);
+  for (const k of ["bn", "proto_head", "inner_lr", "lr"]) {
+    assert.notEqual(st.form[k], recipe[k], `the page's default ${k} is the recipe's: the test cannot tell them apart`);
+  }
+
+  // From the bundled model: its recipe, in the state and in the fields.
+  await fillTrainForm(page, { init: "bundled" });
+  await page.waitForFunction((bn) => window.metaglot.train.form.bn === bn, recipe.bn, { timeout: 30000 });
+  st = await train(page);
+  for (const k of keys) assert.equal(st.form[k], recipe[k], `form ${k}`);
+  assert.equal(await page.locator("#train-bn").inputValue(), recipe.bn);
+  assert.equal(await page.locator("#train-proto-head").isChecked(), recipe.proto_head);
+  assert.equal(await page.locator("#train-inner-lr").inputValue(), String(recipe.inner_lr));
+  assert.equal(await page.locator("#train-meta-batch").inputValue(), String(recipe.meta_batch));
+  await page.screenshot({ path: path.join(out, "trainer-recipe.png") });
+
+  // A short run continues it with that recipe.
+  const episodes = 2 * recipe.meta_batch;
+  await fillTrainForm(page, { episodes, "val-every": 0 });
+  await page.getByRole("button", { name: "Start" }).click();
+  // (The ProtoNet run before this one finished: wait for this one's end.)
+  await page.waitForFunction(() => (window.metaglot.train.algorithm === "fomaml" && ["finished", "diverged", "stopped"].includes(window.metaglot.train.state)) ||
+    /Not started/.test(document.getElementById("train-error").textContent), null, { timeout: 120000 });
+  st = await train(page);
+  assert.equal(await page.locator("#train-error").textContent(), "");
+  assert.equal(st.state, "finished", `${st.state}: ${st.message}`);
+  assert.equal(st.algorithm, "fomaml");
+  assert.equal(st.episodes, episodes);
+  assert.equal(st.sent.init, "bundled");
+  for (const k of keys) assert.equal(st.sent[k], recipe[k], `sent ${k}`);
+
+  // The weights the worker trained record that recipe, and the model they
+  // continue.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download weights" }).click(),
+  ]);
+  const file = path.join(out, "trainer-recipe.safetensors");
+  await download.saveAs(file);
+  const trained = JSON.parse(safetensorsMeta(readFileSync(file)).config);
+  for (const k of keys) assert.equal(trained[k], recipe[k], `trained with ${k}`);
+  assert.match(trained.init, /^fomaml\.safetensors \(fomaml, 1600 episodes, sha256 [0-9a-f]+\)$/);
+});
+
 test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
   const { page } = ctx;
   await openTrain(page);
-  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "eval-every": 0, init: "current" });
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "val-every": 0, init: "current" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.episodes >= 2, null, { timeout: 60000 });
   await page.getByRole("button", { name: "Pause" }).click();
@@ -194,7 +250,7 @@ test("pause, resume, stop; a loss that becomes NaN stops training and says so", 
   await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 30000 });
 
   // Reptile with absurd step sizes blows up within a few episodes.
-  await fillTrainForm(page, { algo: "reptile", way: 2, shot: 1, query: 1, lr: "1e30", "inner-lr": "1e30", "inner-steps": 2, "meta-batch": 1, episodes: 200, "eval-every": 0, init: "scratch" });
+  await fillTrainForm(page, { algo: "reptile", way: 2, shot: 1, query: 1, lr: "1e30", "inner-lr": 10, "inner-steps": 2, "meta-batch": 1, episodes: 200, "val-every": 0, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "diverged", null, { timeout: 120000 });
   const st = await train(page);

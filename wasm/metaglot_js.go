@@ -55,7 +55,9 @@ import (
 //	                 total, steps, lastLoss, lastAcc, smoothedLoss,
 //	                 smoothedAcc, heldOut [{episode, acc, ci95}], message,
 //	                 snapshotEpisode, userPoints (the user's drawings in
-//	                 the embedding view), heapBytes, sysBytes, wasmBytes}
+//	                 the embedding view), heapBytes, sysBytes, wasmBytes,
+//	                 form and sent: the settings the form shows and those
+//	                 of the run last started, {algo, init, way, bn, ...}}
 //
 // It offers no way to change anything: tests act through the page.
 func exposeState(g *Game) {

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"math"
-	"strings"
 	"syscall/js"
 
-	"metaglot/core/checkpoint"
 	"metaglot/wasm/app"
-	"metaglot/wasm/classify"
+	"metaglot/wasm/browser"
 	"metaglot/wasm/trainer/protocol"
-	"metaglot/wasm/trainer/weightsfile"
 	"metaglot/wasm/trainview"
 )
 
@@ -99,8 +95,12 @@ func (t *trainUI) paint(d *dom, scale float64) {
 type trainJS struct {
 	worker   js.Value // undefined when the build has no trainer
 	el       map[string]js.Value
+	form     *trainview.Form
+	sent     *trainview.Start    // the run last asked of the worker
+	fields   map[string]js.Value // the form's controls, by setting name
+	boxes    map[string]js.Value // … and their labels, hidden when they do not apply
 	rendered string
-	drawings int // st.Version of the drawings last sent to the worker
+	drawings app.Synced // the drawings last sent to the worker
 	tab      string
 	started  bool
 	// wasmBytes is the worker's WebAssembly memory, as last reported.
@@ -109,18 +109,10 @@ type trainJS struct {
 
 // trainIDs are the Train view's elements in index.html.
 func trainIDs() []string {
-	ids := []string{"tab-classify", "tab-train", "view-classify", "view-train", "train-form", "train-error", "train-status",
-		"train-start", "train-pause", "train-resume", "train-stop", "train-download", "train-load", "train-use", "train-message",
-		"train-inner"}
-	ids = append(ids, picIDs[:]...)
-	for _, f := range trainview.Fields() {
-		ids = append(ids, fieldID(f))
-	}
-	return ids
+	ids := []string{"tab-classify", "tab-train", "view-classify", "view-train", "train-form", "train-fields", "train-error", "train-status",
+		"train-start", "train-pause", "train-resume", "train-stop", "train-download", "train-load", "train-use", "train-message"}
+	return append(ids, picIDs[:]...)
 }
-
-// fieldID returns the id of a form field: "inner_lr" → "train-inner-lr".
-func fieldID(f string) string { return "train-" + strings.ReplaceAll(f, "_", "-") }
 
 // startTrainer finds the Train view's elements and binds the controls (the
 // worker starts when the view is first shown). A page without the
@@ -137,6 +129,7 @@ func (d *dom) startTrainer(g *Game) {
 		t.el[id] = e
 	}
 	t.tab = "classify"
+	d.buildForm(g)
 	d.bindTrain(g)
 }
 
@@ -211,35 +204,11 @@ func (d *dom) trainEvent(g *Game, ev protocol.Event) {
 	}
 	switch ev.Purpose {
 	case "download":
-		d.download(fmt.Sprintf("metaglot-%s-%d-episodes.safetensors", ev.Algo, g.train.v.Episodes), "application/octet-stream", data)
+		browser.Download(trainview.WeightsFileName(ev.Algo, g.train.v.Episodes), "application/octet-stream", data)
 		g.train.v.Message = "Weights downloaded (a safetensors file that metaglot eval -model reads)."
 	case "classify":
-		d.useWeights(g, ev.Algo, data)
+		g.train.v.Message = g.st.UseTrained(ev.Algo, data)
 	}
-}
-
-// useWeights makes the draw-and-classify view classify with the weights
-// file data (trained or loaded in the Train view).
-func (d *dom) useWeights(g *Game, algo string, data []byte) {
-	set, meta, err := checkpoint.Decode(data)
-	if err != nil {
-		g.train.v.Message = "Could not use the weights: " + err.Error()
-		return
-	}
-	var c app.Classifier
-	if algo == "protonet" {
-		c = classify.NewProtoNet(classify.NewConv4(set))
-	} else if c, err = classify.NewFineTuner(algo, set, meta); err != nil {
-		g.train.v.Message = "Could not use the weights: " + err.Error()
-		return
-	}
-	g.st.Classifiers[algo] = c
-	delete(g.st.Unavailable, algo)
-	g.st.SetAlgorithm(algo)
-	d.el["algorithm"].Set("value", algo)
-	g.st.WeightsNote = fmt.Sprintf("%s weights trained in this page (%s episodes).", app.AlgorithmLabel(algo), meta["episodes"])
-	g.st.Reclassify()
-	g.train.v.Message = "Draw & classify now uses these " + app.AlgorithmLabel(algo) + " weights."
 }
 
 // bindTrain wires the tabs, the form and the buttons of the Train view.
@@ -248,7 +217,6 @@ func (d *dom) bindTrain(g *Game) {
 	click := func(id string, f func(g *Game)) { d.on(id, "click", func(g *Game, _ js.Value) { f(g) }) }
 	click("tab-classify", func(g *Game) { d.showTab(g, "classify") })
 	click("tab-train", func(g *Game) { d.showTab(g, "train") })
-	d.on("train-algo", "change", func(g *Game, _ js.Value) { d.fillDefaults(g) })
 	// The form never submits: Start reads it.
 	prevent := js.FuncOf(func(this js.Value, args []js.Value) any { args[0].Call("preventDefault"); return nil })
 	d.funcs = append(d.funcs, prevent)
@@ -260,51 +228,29 @@ func (d *dom) bindTrain(g *Game) {
 	click("train-download", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "download"}) })
 	click("train-use", func(g *Game) { t.post(protocol.Command{Type: protocol.CmdWeights, Purpose: "classify"}) })
 	d.on("train-load", "change", func(g *Game, e js.Value) { d.loadWeightsFile(t.el["train-load"]) })
-	d.fillDefaults(g)
 }
 
 // loadWeightsFile checks the weights file chosen in the Train view from
-// its size, its first 8 bytes and its header (package weightsfile), each
-// read on its own from the File, and only then hands the whole file to the
-// worker, which decodes it. The page's program never holds more than the
-// header: the bytes go from the browser to the worker as an ArrayBuffer
-// (postBytes). A refused file leaves the current weights in place.
+// its size and header (trainview.CheckWeightsFile, which reads slices of
+// the File), and only then hands the whole file to the worker, which
+// decodes it: the bytes go from the browser to the worker as an
+// ArrayBuffer (postBytes), and the page's program never holds more than
+// the header. A refused file leaves the current weights in place.
 func (d *dom) loadWeightsFile(input js.Value) {
-	f, name, size, ok := chosenFile(input)
+	f, name, size, ok := browser.ChosenFile(input)
 	if !ok {
 		return
 	}
-	refuse := func(err error) {
-		d.do(func(g *Game) {
-			g.train.v.Message = "the weights were not loaded, the current ones are kept: " + err.Error()
-		})
-	}
-	if err := weightsfile.CheckSize(name, size); err != nil {
-		refuse(err)
-		return
-	}
+	refuse := func(err error) { d.do(func(g *Game) { g.train.v.Message = err.Error() }) }
+	read := func(start, end int64) ([]byte, error) { return browser.ReadBlob(f, start, end) }
 	go func() {
-		prefix, err := readBlob(f, 0, weightsfile.PrefixLen)
-		if err != nil {
-			refuse(fmt.Errorf("could not read %s: %v", name, err))
-			return
-		}
-		n, err := weightsfile.HeaderLen(name, prefix, size)
-		if err != nil {
+		if err := trainview.CheckWeightsFile(name, size, read); err != nil {
 			refuse(err)
 			return
 		}
-		header, err := readBlob(f, weightsfile.PrefixLen, weightsfile.PrefixLen+int64(n))
-		if err == nil {
-			err = weightsfile.CheckHeader(name, header, size)
-		}
+		buf, err := browser.ReadAll(f)
 		if err != nil {
-			refuse(err)
-			return
-		}
-		buf, err := await(f.Call("arrayBuffer"))
-		if err != nil {
-			refuse(fmt.Errorf("could not read %s: %v", name, err))
+			refuse(fmt.Errorf("the weights were not loaded, the current ones are kept: could not read %s: %v", name, err))
 			return
 		}
 		d.do(func(g *Game) { g.train.js.postBytes(protocol.Command{Type: protocol.CmdLoad}, buf) })
@@ -337,83 +283,10 @@ func (d *dom) showTab(g *Game, tab string) {
 // embedding view, when they changed since last time.
 func (d *dom) sendDrawings(g *Game) {
 	t := &g.train.js
-	if t.drawings == g.st.Version+1 || !t.worker.Truthy() {
+	if !t.worker.Truthy() || !t.drawings.Due(g.st.Version) {
 		return
 	}
-	t.drawings = g.st.Version + 1
-	dr := &protocol.Drawings{}
-	for i := range g.st.Classes.Len() {
-		c := g.st.Classes.Class(i)
-		dr.Names = append(dr.Names, c.Name)
-		for j := range c.Examples {
-			img := g.st.ExampleImage(i, j)
-			b := make([]byte, len(img))
-			for k, v := range img {
-				b[k] = byte(min(max(v, 0), 1)*255 + 0.5)
-			}
-			dr.Images = append(dr.Images, b)
-			dr.Labels = append(dr.Labels, i)
-		}
-	}
-	t.post(protocol.Command{Type: protocol.CmdDrawings, Drawings: dr})
-}
-
-// fillDefaults puts the chosen algorithm's default settings in the form.
-func (d *dom) fillDefaults(g *Game) {
-	t := &g.train.js
-	c := protocol.Defaults(t.el["train-algo"].Get("value").String())
-	set := func(f string, v any) { t.el[fieldID(f)].Set("value", fmt.Sprint(v)) }
-	set("way", c.Way)
-	set("shot", c.Shot)
-	set("query", c.Query)
-	set("lr", c.LR)
-	set("inner_lr", c.InnerLR)
-	set("inner_steps", c.InnerSteps)
-	set("meta_batch", c.MetaBatch)
-	set("episodes", c.Episodes)
-	set("eval_every", c.EvalEvery)
-	t.el["train-inner"].Set("hidden", c.Algo == "protonet")
-	d.markField(g, "", "")
-}
-
-// markField shows a form error for field (none for "").
-func (d *dom) markField(g *Game, field, msg string) {
-	t := &g.train.js
-	for _, f := range trainview.Fields() {
-		el := t.el[fieldID(f)]
-		if f == field {
-			el.Call("setAttribute", "aria-invalid", "true")
-		} else {
-			el.Call("removeAttribute", "aria-invalid")
-		}
-	}
-	setText(t.el["train-error"], msg)
-}
-
-// startTraining reads the form and starts a run, or says why it cannot.
-func (d *dom) startTraining(g *Game) {
-	t := &g.train.js
-	v := &g.train.v
-	if !v.Ready {
-		d.markField(g, "", "The trainer is still loading the Omniglot images; try again in a moment.")
-		return
-	}
-	c, err := trainview.ReadForm(func(f string) string { return t.el[fieldID(f)].Get("value").String() }, v.Limits)
-	if err != nil {
-		field, msg := trainview.FieldOf(err), err.Error()
-		var fe *protocol.FieldError
-		if errors.As(err, &fe) {
-			msg = "Not started: " + fe.Msg
-		}
-		d.markField(g, field, msg)
-		if field != "" {
-			t.el[fieldID(field)].Call("focus")
-		}
-		return
-	}
-	d.markField(g, "", "")
-	c.Seed = d.rng.Uint64()
-	t.post(protocol.Command{Type: protocol.CmdStart, Config: &c})
+	t.post(protocol.Command{Type: protocol.CmdDrawings, Drawings: g.st.Drawings()})
 }
 
 // renderTrain shows the Train view's state in the HTML and its pictures
@@ -451,28 +324,19 @@ func (d *dom) renderTrain(g *Game) {
 	t.el["train-load"].Set("disabled", busy)
 }
 
-// trainState is window.metaglot.train: the Train view's state for tests.
+// trainState is window.metaglot.train: the Train view's state for tests
+// (trainview.View.Summary), the worker's WebAssembly memory, the settings
+// the form shows (form) and those of the run last started (sent), each
+// {algo, init, setting: value} (trainview.Start.Summary).
 func (g *Game) trainState() any {
-	v := &g.train.v
-	p, _ := v.History.Last()
-	var held []any
-	for _, e := range v.History.Evals {
-		held = append(held, map[string]any{"episode": e.Episode, "acc": e.Acc, "ci95": e.CI95})
+	t := &g.train.js
+	m := g.train.v.Summary()
+	m["wasmBytes"] = t.wasmBytes
+	if t.form != nil {
+		m["form"] = trainview.Start{Config: t.form.Config, Init: t.form.Init}.Summary()
 	}
-	snap, user := -1, 0
-	if v.Snapshot != nil {
-		snap = v.Snapshot.Episode
-		for _, p := range v.Snapshot.Points {
-			if p.Kind == protocol.UserPoint {
-				user++
-			}
-		}
+	if t.sent != nil {
+		m["sent"] = t.sent.Summary()
 	}
-	return map[string]any{
-		"ready": v.Ready, "state": string(v.State), "algorithm": v.Algo,
-		"episodes": v.Episodes, "total": v.Total, "steps": v.History.Steps(),
-		"lastLoss": v.Last.Loss, "lastAcc": v.Last.Acc, "smoothedLoss": p.SmoothLoss, "smoothedAcc": p.SmoothAc,
-		"heldOut": held, "message": v.Message, "snapshotEpisode": snap, "userPoints": user,
-		"heapBytes": v.HeapBytes, "sysBytes": v.SysBytes, "wasmBytes": g.train.js.wasmBytes,
-	}
+	return m
 }

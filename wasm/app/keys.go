@@ -32,3 +32,13 @@ func (s *State) Key(key string, ctrl bool, last Pad) bool {
 	}
 	return true
 }
+
+// IsShortcut reports whether Key handles key (with Ctrl or Meta when
+// ctrl), so that the page prevents only those keys' default actions
+// before Key runs.
+func IsShortcut(key string, ctrl bool) bool {
+	if ctrl {
+		return key == "z" || key == "Z"
+	}
+	return key == "Delete" || key == "Backspace" || key == "Enter" || (len(key) == 1 && key[0] >= '1' && key[0] <= '9')
+}

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/classes"
+	"metaglot/wasm/site"
 )
 
 // TryPlan is the choice behind "Try Omniglot": an alphabet of the held-out
@@ -50,14 +52,116 @@ func testChars(al omniglot.Alphabet) []omniglot.Character {
 	return out
 }
 
+// Fetch gets a file of the page's site by its path (site.OmniglotIndex,
+// ...): browser.FetchBytes in the page, the files of the repository in
+// tests.
+type Fetch func(path string) ([]byte, error)
+
+// TrySource is what the page has fetched of the Omniglot assets so far:
+// the index and a Dataset holding the sheets of the alphabets tried. The
+// zero value holds nothing.
+type TrySource struct {
+	Index *omniglot.Index
+	Data  *omniglot.Dataset
+}
+
+// TryJob is one "Try Omniglot": StartTry makes it, Run fetches what it
+// needs (on a goroutine of the page), FinishTry applies it.
+type TryJob struct {
+	src  TrySource
+	n, k int
+	rng  *rand.Rand
+	plan TryPlan
+	err  error
+}
+
+// StartTry begins a Try Omniglot of n classes of k examples each, n and k
+// as the page's two menus give them (text). It returns nil while another
+// one runs. seed chooses the alphabet, the characters and the drawings.
+func (s *State) StartTry(n, k string, seed uint64) *TryJob {
+	if s.trying {
+		return nil
+	}
+	s.trying = true
+	s.Message = "Fetching Omniglot drawings…"
+	return &TryJob{src: s.trySrc, n: atoi(n), k: atoi(k), rng: rand.New(rand.NewPCG(seed, 1))}
+}
+
+// atoi returns the whole number s, or −1 (which every range refuses).
+func atoi(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// Run fetches with get what the job needs and its source lacks: the
+// index the first time, then the sheet of the alphabet it picks unless
+// that one is loaded already. It chooses the characters, and touches no
+// State, so the page runs it on a goroutine while frames go on.
+func (j *TryJob) Run(get Fetch) {
+	j.err = j.run(get)
+	if j.err != nil {
+		j.err = fmt.Errorf("Try Omniglot failed: %w", j.err)
+	}
+}
+
+func (j *TryJob) run(get Fetch) error {
+	if j.src.Index == nil {
+		data, err := get(site.OmniglotIndex)
+		if err != nil {
+			return err
+		}
+		ix, err := omniglot.ParseIndex(data)
+		if err != nil {
+			return err
+		}
+		j.src = TrySource{Index: ix, Data: omniglot.New(ix)}
+	}
+	plan, err := PlanTry(j.src.Index, j.n, j.rng)
+	if err != nil {
+		return err
+	}
+	j.plan = plan
+	if j.src.Data.Loaded(plan.Alphabet) {
+		return nil
+	}
+	sheet, err := get(site.OmniglotSheet(plan.File))
+	if err != nil {
+		return err
+	}
+	return j.src.Data.AddAlphabetSheet(plan.Alphabet, sheet)
+}
+
+// FinishTry applies a job that ran: the assets it fetched are kept for
+// the next one, the user's classes are saved to st (a Try set replaces
+// them and is never stored), then the classes become the job's
+// characters, or Message says why not.
+func (s *State) FinishTry(j *TryJob, st Storage) {
+	s.trying = false
+	if j.src.Index != nil {
+		s.trySrc = j.src
+	}
+	if j.err != nil {
+		s.Message = j.err.Error()
+		return
+	}
+	s.Save(st)
+	if err := s.Try(j.src.Data, j.plan, j.k, j.rng); err != nil {
+		s.Message = "Try Omniglot failed: " + err.Error()
+	}
+}
+
 // Try replaces the classes with the plan's characters, k real drawings
 // each (drawers chosen with rng), and keeps one further drawing of each as
 // a held-out query. ds must have the plan's alphabet loaded. The classes
 // the user drew are replaced, so the page saves them first (they stay in
 // storage until the next change; export them to keep them).
 func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) error {
-	if k < 1 || k >= omniglot.Drawers {
-		return fmt.Errorf("try Omniglot with 1 to %d examples, not %d", omniglot.Drawers-1, k)
+	drawings := ds.Index().Drawers // of each character
+	if k < 1 || k >= drawings {
+		return fmt.Errorf("try Omniglot with 1 to %d examples, not %d", drawings-1, k)
 	}
 	if !ds.Loaded(plan.Alphabet) {
 		return errors.New("the alphabet " + plan.Alphabet + " is not loaded")
@@ -78,7 +182,7 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 		if err != nil {
 			return err
 		}
-		drawers := rng.Perm(omniglot.Drawers)
+		drawers := rng.Perm(drawings)
 		for _, dr := range drawers[:k] {
 			img := make([]float32, preprocess.Size*preprocess.Size)
 			ds.WriteImage(img, c, dr, 0)
@@ -92,6 +196,7 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 	}
 	s.replace(l)
 	s.Omniglot = held
+	s.Demo = true
 	each := "1 real drawing"
 	if k > 1 {
 		each = fmt.Sprintf("%d real drawings", k)

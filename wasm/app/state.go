@@ -32,22 +32,6 @@ func (p Pad) String() string {
 	return "draw"
 }
 
-// Algorithms lists the algorithms the page offers, in menu order.
-func Algorithms() []string { return []string{"protonet", "fomaml", "reptile"} }
-
-// AlgorithmLabel returns the menu label of an algorithm.
-func AlgorithmLabel(a string) string {
-	switch a {
-	case "protonet":
-		return "Prototypical Networks"
-	case "fomaml":
-		return "First-order MAML"
-	case "reptile":
-		return "Reptile"
-	}
-	return a
-}
-
 // Classifier is what State classifies with: the ProtoNet of package
 // classify, or (later) an adapted FOMAML/Reptile learner.
 type Classifier interface {
@@ -113,12 +97,20 @@ type State struct {
 	// Omniglot holds the real held-out drawings of the last "Try
 	// Omniglot", one per class, to pick as queries.
 	Omniglot []HeldOut
+	// Demo says the classes are a Try Omniglot set: they are not saved,
+	// and the page offers to go back to the user's own (MyClasses).
+	Demo bool
 
 	now func() time.Time
 	// support caches the 28×28 images of the examples for supportVersion.
 	support        [][][]float32
 	supportVersion int
 	warmVersion    int
+	savedVersion   int // Version last saved (Save)
+
+	loading map[string]bool // algorithms whose weights are on their way (NeedWeights)
+	trying  bool            // a Try Omniglot is fetching (StartTry … FinishTry)
+	trySrc  TrySource       // the Omniglot assets fetched so far
 }
 
 // HeldOut is a real drawing not among a class's examples.
@@ -131,7 +123,7 @@ type HeldOut struct {
 // New returns an empty State with the calibrated pen and ProtoNet selected.
 // now is the clock used to time classifications (time.Now in the page).
 func New(now func() time.Time) *State {
-	return &State{Selected: -1, warmVersion: -1, Algorithm: "protonet", Classifiers: map[string]Classifier{}, Unavailable: map[string]string{},
+	return &State{loading: map[string]bool{}, Selected: -1, warmVersion: -1, savedVersion: -1, Algorithm: StartAlgorithm, Classifiers: map[string]Classifier{}, Unavailable: map[string]string{},
 		Pen: pad.DefaultPen(), now: now,
 		Hint: "Add a class, draw examples of it, then draw a query."}
 }
@@ -297,14 +289,12 @@ func (s *State) PickHeldOut(i int) {
 
 // SetAlgorithm selects the algorithm to classify with.
 func (s *State) SetAlgorithm(a string) {
-	for _, x := range Algorithms() {
-		if x == a {
-			s.Algorithm = a
-			s.reclassify()
-			return
-		}
+	if _, ok := classifiesWith(a); !ok {
+		s.Message = fmt.Sprintf("Unknown algorithm %q.", a)
+		return
 	}
-	s.Message = fmt.Sprintf("Unknown algorithm %q.", a)
+	s.Algorithm = a
+	s.reclassify()
 }
 
 // Warmer is a Classifier that can embed support images ahead of a query

@@ -9,6 +9,62 @@ import (
 // StorageKey is the localStorage key the page keeps the classes under.
 const StorageKey = "metaglot.classes.v1"
 
+// UnreadableKey is where the page copies stored classes it cannot read,
+// so that the next save cannot overwrite them.
+const UnreadableKey = StorageKey + ".unreadable"
+
+// Storage is where the page keeps the classes between visits (the
+// browser's localStorage): Get reports whether key holds a value, Set
+// may fail (quota, storage refused).
+type Storage interface {
+	Get(key string) (string, bool)
+	Set(key, value string) error
+}
+
+// Save writes the classes to st when they changed since the last Save and
+// are the user's own: a Try Omniglot set (Demo) is never stored, so the
+// user's classes stay in storage meanwhile. A failure is shown in Message
+// (the classes stay in memory).
+func (s *State) Save(st Storage) {
+	if s.Demo || s.Version == s.savedVersion {
+		return
+	}
+	s.savedVersion = s.Version
+	if err := st.Set(StorageKey, string(s.Saved())); err != nil {
+		s.StorageFailed(err)
+	}
+}
+
+// Load restores the classes stored in st, if any. Unreadable ones change
+// nothing, are copied aside under UnreadableKey (so that the next Save
+// cannot overwrite them) and Message says so.
+func (s *State) Load(st Storage) {
+	text, ok := st.Get(StorageKey)
+	if !ok {
+		return
+	}
+	if err := s.Restore([]byte(text)); err != nil {
+		if st.Set(UnreadableKey, text) == nil {
+			s.Message += " A copy is kept under the key " + UnreadableKey + "."
+		}
+	}
+}
+
+// MyClasses leaves a Try Omniglot set and brings back the classes stored
+// in st (an empty list when there are none or they cannot be read).
+func (s *State) MyClasses(st Storage) {
+	s.Demo = false
+	s.Omniglot = nil
+	if text, ok := st.Get(StorageKey); ok {
+		if err := s.Restore([]byte(text)); err == nil {
+			s.Message = "Your classes are back."
+			return
+		}
+	}
+	s.replace(&classes.List{})
+	s.Message = "No stored classes: start by adding one."
+}
+
 // Saved returns the classes as the JSON document to store or export.
 func (s *State) Saved() []byte { return s.Classes.Encode() }
 
@@ -35,6 +91,7 @@ func (s *State) Import(name string, data []byte) error {
 		return err
 	}
 	s.replace(l)
+	s.Demo = false
 	s.Message = fmt.Sprintf("Imported %d classes from %s.", l.Len(), name)
 	return nil
 }

@@ -2,9 +2,17 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"strings"
 
+	"metaglot/core/checkpoint"
 	"metaglot/core/modelfile"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+	"metaglot/wasm/classify"
 )
 
 // TrainedNote describes trained weights from their file's metadata for the
@@ -24,4 +32,127 @@ func TrainedNote(label string, meta map[string]string) string {
 		note += ")"
 	}
 	return note + "."
+}
+
+// StartAlgorithm is the algorithm the page opens with; its bundled
+// weights are fetched with the page, the others' when first chosen.
+const StartAlgorithm = "protonet"
+
+// NewClassifier returns the classifier of algo (one of Algorithms) made of
+// a weights file's tensors and metadata: fine-tuning by inner steps
+// (classify.FineTuner) for an algorithm that adapts at test time
+// (FOMAML, Reptile), else the nearest prototype of the Conv4 embeddings
+// (classify.ProtoNet). A trial forward pass checks the network's names,
+// shapes and values.
+func NewClassifier(algo string, set *tensor.Set, meta map[string]string) (Classifier, error) {
+	spec, ok := classifiesWith(algo)
+	if !ok {
+		return nil, fmt.Errorf("the page cannot classify with %q", algo)
+	}
+	if spec.Caps.Adapts {
+		f, err := classify.NewFineTuner(algo, set, meta)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	emb := classify.NewConv4(set)
+	if _, err := emb.Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
+		return nil, err
+	}
+	return classify.NewProtoNet(emb), nil
+}
+
+// Weights is an algorithm's classifier made of its bundled weights, with
+// the note that describes them, or the reason it has none (Err).
+type Weights struct {
+	Algo       string
+	Classifier Classifier
+	Note       string
+	Err        error
+}
+
+// BundledWeights makes algo's classifier from its bundled weights file:
+// data as fetched from path, or fetchErr if the fetch failed (a missing
+// file matches fs.ErrNotExist). It touches no State (the page runs it on
+// a goroutine). StartAlgorithm must classify from the first stroke, so
+// without usable weights it gets a seeded random Conv4 and a Note that
+// says so; another algorithm gets Err, the reason it is unavailable.
+func BundledWeights(algo, path string, data []byte, fetchErr error) Weights {
+	w := Weights{Algo: algo}
+	var meta map[string]string
+	err := fetchErr
+	if errors.Is(err, fs.ErrNotExist) {
+		err = fmt.Errorf("%s is not in this build", path)
+	}
+	if err == nil {
+		var set *tensor.Set
+		if set, meta, err = checkpoint.Decode(data); err != nil {
+			err = fmt.Errorf("%s: %v", path, err)
+		} else if w.Classifier, err = NewClassifier(algo, set, meta); err != nil && algo == StartAlgorithm {
+			err = fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	switch {
+	case err == nil:
+		w.Note = TrainedNote(AlgorithmLabel(algo), meta)
+	case algo == StartAlgorithm:
+		w.Classifier = classify.NewProtoNet(classify.NewConv4(nn.NewConv4Params(rand.New(rand.NewPCG(1, 2)))))
+		w.Note = "Untrained " + AlgorithmLabel(algo) + " weights (a seeded random Conv4): " + err.Error() + " yet. Classification works, but less well than with trained weights."
+	default:
+		w.Classifier, w.Err = nil, err
+	}
+	return w
+}
+
+// NeedWeights reports whether the page should fetch algo's bundled
+// weights now: they are not here, not refused and not on their way. It
+// then counts them as on their way.
+func (s *State) NeedWeights(algo string) bool {
+	_, have := s.Classifiers[algo]
+	_, refused := s.Unavailable[algo]
+	if have || refused || s.loading[algo] {
+		return false
+	}
+	if s.loading == nil {
+		s.loading = map[string]bool{}
+	}
+	s.loading[algo] = true
+	return true
+}
+
+// SetWeights puts the weights w in place, their note before those of the
+// others, or records why their algorithm is unavailable, and classifies
+// again.
+func (s *State) SetWeights(w Weights) {
+	delete(s.loading, w.Algo)
+	if w.Err != nil {
+		s.Unavailable[w.Algo] = w.Err.Error()
+	} else {
+		s.Classifiers[w.Algo] = w.Classifier
+		delete(s.Unavailable, w.Algo)
+		s.WeightsNote = strings.TrimSpace(w.Note + " " + s.WeightsNote)
+	}
+	s.reclassify()
+}
+
+// UseTrained makes Draw & classify classify with algo's weights file data,
+// trained or loaded in the Train view, and selects algo. It returns the
+// message for the Train view: what now classifies, or why the weights
+// cannot (the classifiers stay as they were).
+func (s *State) UseTrained(algo string, data []byte) string {
+	set, meta, err := checkpoint.Decode(data)
+	var c Classifier
+	if err == nil {
+		c, err = NewClassifier(algo, set, meta)
+	}
+	if err != nil {
+		return "Could not use the weights: " + err.Error()
+	}
+	s.Classifiers[algo] = c
+	delete(s.Unavailable, algo)
+	s.SetAlgorithm(algo)
+	s.WeightsNote = fmt.Sprintf("%s weights trained in this page (%s episodes).", AlgorithmLabel(algo), meta["episodes"])
+	s.reclassify()
+	return "Draw & classify now uses these " + AlgorithmLabel(algo) + " weights."
 }

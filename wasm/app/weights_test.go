@@ -1,6 +1,21 @@
 package app
 
-import "testing"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"metaglot/core/algo"
+	"metaglot/core/checkpoint"
+	"metaglot/core/learner"
+	"metaglot/core/nn"
+)
 
 func TestTrainedNote(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,5 +32,131 @@ func TestTrainedNote(t *testing.T) {
 		if got := TrainedNote("ProtoNet", tc.meta); got != tc.want {
 			t.Errorf("TrainedNote(%v) = %q, want %q", tc.meta, got, tc.want)
 		}
+	}
+}
+
+// weightsFile returns a weights file of algo: a seeded Conv4 (with a
+// 5-way head unless protonet) and metaglot's metadata.
+func weightsFile(t *testing.T, algo string, episodes string) []byte {
+	t.Helper()
+	set := nn.NewConv4Params(rand.New(rand.NewPCG(3, 4)))
+	if algo != "protonet" {
+		set = learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 4)), 5)
+	}
+	var buf bytes.Buffer
+	meta := map[string]string{"algo": algo, "episodes": episodes, "config": `{"algo":"` + algo + `","inner_lr":0.003,"adapt_steps":7}`}
+	if err := checkpoint.Encode(&buf, set, meta); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The weights-loading rule: the start algorithm's weights come with the
+// page; another's are fetched once, when first chosen, unless refused.
+func TestNeedWeights(t *testing.T) {
+	s := New(time.Now)
+	if !s.NeedWeights(StartAlgorithm) || s.NeedWeights(StartAlgorithm) {
+		t.Fatal("the start algorithm's weights: fetch once")
+	}
+	if !s.NeedWeights("fomaml") {
+		t.Fatal("FOMAML chosen first: its weights are not fetched")
+	}
+	if s.NeedWeights("fomaml") {
+		t.Fatal("FOMAML chosen again while its weights are on their way: fetched twice")
+	}
+	s.SetWeights(Weights{Algo: "fomaml", Err: errors.New("assets/models/fomaml.safetensors is not in this build")})
+	if s.NeedWeights("fomaml") || !strings.Contains(s.Unavailable["fomaml"], "not in this build") {
+		t.Fatalf("refused weights fetched again, or not said: %v", s.Unavailable)
+	}
+	s.SetWeights(BundledWeights("reptile", "r.st", weightsFile(t, "reptile", "9"), nil))
+	if s.NeedWeights("reptile") || s.Classifiers["reptile"] == nil {
+		t.Fatal("weights in place fetched again")
+	}
+}
+
+func TestBundledWeights(t *testing.T) {
+	missing := fmt.Errorf("weights: %w", fs.ErrNotExist)
+	// The start algorithm always classifies: random weights, said so.
+	w := BundledWeights(StartAlgorithm, "assets/models/protonet.safetensors", nil, missing)
+	if w.Err != nil || w.Classifier == nil || !strings.HasPrefix(w.Note, "Untrained ") ||
+		!strings.Contains(w.Note, "assets/models/protonet.safetensors is not in this build yet") {
+		t.Fatalf("missing ProtoNet weights: %+v", w)
+	}
+	w = BundledWeights(StartAlgorithm, "p.st", []byte("garbage"), nil)
+	if w.Classifier == nil || !strings.Contains(w.Note, "p.st: ") {
+		t.Fatalf("broken ProtoNet weights: %+v", w)
+	}
+	// Others are unavailable, with the reason.
+	w = BundledWeights("fomaml", "assets/models/fomaml.safetensors", nil, missing)
+	if w.Classifier != nil || w.Err == nil || w.Err.Error() != "assets/models/fomaml.safetensors is not in this build" {
+		t.Fatalf("missing FOMAML weights: %+v", w)
+	}
+	w = BundledWeights("fomaml", "f.st", weightsFile(t, "reptile", "3"), nil)
+	if w.Classifier != nil || w.Err == nil || !strings.Contains(w.Err.Error(), `"reptile"`) {
+		t.Fatalf("Reptile weights as FOMAML's: %+v", w)
+	}
+	w = BundledWeights("fomaml", "f.st", weightsFile(t, "fomaml", "300"), nil)
+	if w.Err != nil || w.Note != "Trained FOMAML weights (300 training episodes)." {
+		t.Fatalf("good FOMAML weights: %+v", w)
+	}
+	s := New(time.Now)
+	s.SetWeights(BundledWeights(StartAlgorithm, "p.st", weightsFile(t, "protonet", "20"), nil))
+	s.SetWeights(w)
+	if s.WeightsNote != "Trained FOMAML weights (300 training episodes). Trained ProtoNet weights (20 training episodes)." {
+		t.Fatalf("notes: %q", s.WeightsNote)
+	}
+	if steps, lr := s.Classifiers["fomaml"].(InnerTuner).DefaultInner(); steps != 7 || lr != 0.003 {
+		t.Fatalf("FOMAML adapts with %d steps of lr %g, want its file's 7 and 0.003", steps, lr)
+	}
+}
+
+// Weights trained in the Train view classify in Draw & classify.
+func TestUseTrained(t *testing.T) {
+	s := New(time.Now)
+	if msg := s.UseTrained("fomaml", []byte("nope")); !strings.HasPrefix(msg, "Could not use the weights: ") || s.Classifiers["fomaml"] != nil {
+		t.Fatalf("bad file: %q", msg)
+	}
+	if msg := s.UseTrained("protonet", weightsFile(t, "fomaml", "1")[:100]); !strings.HasPrefix(msg, "Could not use") || s.Algorithm != StartAlgorithm {
+		t.Fatalf("cut file: %q, algorithm %s", msg, s.Algorithm)
+	}
+	s.Unavailable["reptile"] = "not in this build"
+	msg := s.UseTrained("reptile", weightsFile(t, "reptile", "40"))
+	if msg != "Draw & classify now uses these Reptile weights." || s.Algorithm != "reptile" || s.Classifiers["reptile"] == nil {
+		t.Fatalf("%q, algorithm %s", msg, s.Algorithm)
+	}
+	if _, refused := s.Unavailable["reptile"]; refused || s.WeightsNote != "Reptile weights trained in this page (40 episodes)." {
+		t.Fatalf("unavailable %v, note %q", s.Unavailable, s.WeightsNote)
+	}
+}
+
+// The menu is the registry's algorithms the page classifies with.
+func TestAlgorithms(t *testing.T) {
+	var names []string
+	for _, s := range Algorithms() {
+		names = append(names, s.Name)
+	}
+	for _, want := range []string{"protonet", "fomaml", "reptile"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("menu %v lacks %s", names, want)
+		}
+	}
+	if names[0] != StartAlgorithm {
+		t.Errorf("menu %v does not start with %s", names, StartAlgorithm)
+	}
+	for _, s := range algo.All() {
+		if !slices.Contains(names, s.Name) && (s.Caps.Adapts || isConv4(s)) {
+			t.Errorf("%s is classifiable but not in the menu", s.Name)
+		}
+	}
+	if AlgorithmLabel("fomaml") != "FOMAML" || AlgorithmLabel("nope") != "nope" {
+		t.Errorf("labels %q %q", AlgorithmLabel("fomaml"), AlgorithmLabel("nope"))
+	}
+	s := New(time.Now)
+	s.SetAlgorithm("nope")
+	if s.Algorithm != StartAlgorithm || s.Message != `Unknown algorithm "nope".` {
+		t.Errorf("unknown algorithm: %s, %q", s.Algorithm, s.Message)
+	}
+	if _, err := NewClassifier("nope", nil, nil); err == nil {
+		t.Error("a classifier for an unknown algorithm")
 	}
 }

@@ -1,75 +1,246 @@
 package trainview
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"metaglot/core/algo"
+	"metaglot/core/modelfile"
 	"metaglot/wasm/trainer/protocol"
 )
 
-// Fields lists the form's fields by their protocol.Config JSON names, in
-// the order the form shows them.
-func Fields() []string {
-	return []string{"algo", "way", "shot", "query", "lr", "inner_lr", "inner_steps", "meta_batch", "episodes", "eval_every", "init"}
+// Field is one control of the Train view's settings form. The form is
+// generated from the algorithm registry (core/algo): the learner menu,
+// one field per setting of a run (algo.Settings: the same settings, names,
+// ranges and help as metaglot train's flags), and where the run starts.
+type Field struct {
+	// Name is the setting's JSON key (algo.Setting.Name, a key of
+	// modelfile.Config), or "algo" or "init".
+	Name string
+	// ID is the element's id: "train-" and the CLI flag ("train-inner-lr").
+	ID    string
+	Label string
+	Help  string
+	// Kind says which control shows it: a text field for Int, Uint and
+	// Float, a checkbox for Bool, a menu for Choice.
+	Kind algo.Kind
+	// Choices and ChoiceLabels are a menu's values and what it shows.
+	Choices, ChoiceLabels []string
 }
 
-// ReadForm turns the form's text fields (get returns the value of a field
-// named as in Fields) into a Config and checks it against lim. It returns
-// the Config and nil, or a *protocol.FieldError naming the first field that
-// is not a number or not possible.
-func ReadForm(get func(field string) string, lim protocol.Limits) (protocol.Config, error) {
-	algo := strings.TrimSpace(get("algo"))
-	c := protocol.Defaults(algo)
-	c.Algo = algo
-	c.Init = strings.TrimSpace(get("init"))
-	ints := []struct {
-		field string
-		dst   *int
-		what  string
-	}{
-		{"way", &c.Way, "N"}, {"shot", &c.Shot, "K"}, {"query", &c.Query, "Q"},
-		{"inner_steps", &c.InnerSteps, "inner steps"}, {"meta_batch", &c.MetaBatch, "meta-batch"},
-		{"episodes", &c.Episodes, "episodes"}, {"eval_every", &c.EvalEvery, "held-out every"},
+// Fields returns the form's fields in order: the learner, every setting
+// of a run but checkpoint_every (the page keeps no checkpoint files: its
+// worker holds the weights, which "Download weights" saves), and where to
+// start from.
+func Fields() []Field {
+	var names, labels []string
+	for _, s := range algo.All() {
+		names, labels = append(names, s.Name), append(labels, s.Label)
 	}
-	floats := []struct {
-		field string
-		dst   *float64
-		what  string
-	}{{"lr", &c.LR, "learning rate"}, {"inner_lr", &c.InnerLR, "inner learning rate"}}
-	head := algo != "protonet"
-	for _, f := range ints {
-		if !head && (f.field == "inner_steps" || f.field == "meta_batch") {
-			continue // ProtoNet: one episode per step, no inner loop
-		}
-		s := strings.TrimSpace(get(f.field))
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return c, &protocol.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a whole number", f.what, s)}
-		}
-		*f.dst = v
-	}
-	for _, f := range floats {
-		if !head && f.field == "inner_lr" {
+	fs := []Field{{Name: "algo", ID: "train-algo", Label: "Learner", Help: "the meta-learning algorithm", Kind: algo.Choice, Choices: names, ChoiceLabels: labels}}
+	for _, s := range algo.Settings() {
+		if s.Name == "checkpoint_every" {
 			continue
 		}
-		s := strings.TrimSpace(get(f.field))
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return c, &protocol.FieldError{Field: f.field, Msg: fmt.Sprintf("%s %q is not a number (write 0.001 or 1e-3)", f.what, s)}
-		}
-		*f.dst = v
+		fs = append(fs, Field{Name: s.Name, ID: "train-" + s.Flag, Label: s.Label, Help: s.Help, Kind: s.Kind, Choices: s.Choices, ChoiceLabels: s.Choices})
 	}
-	if err := c.Check(lim); err != nil {
-		return c, err
+	return append(fs, Field{Name: "init", ID: "train-init", Label: "Start from", Help: "the weights training starts from", Kind: algo.Choice,
+		Choices:      []string{protocol.InitScratch, protocol.InitBundled, protocol.InitCurrent},
+		ChoiceLabels: []string{"scratch (random weights)", "the bundled model, with its recipe", "the current weights"}})
+}
+
+// FieldID returns the element id of the field named name ("" if none).
+func FieldID(name string) string {
+	for _, f := range Fields() {
+		if f.Name == name {
+			return f.ID
+		}
+	}
+	return ""
+}
+
+// Form is the state of the settings form: the algorithm and the settings
+// its fields show, and where the run starts. NewForm makes one.
+type Form struct {
+	// Config holds the settings the fields show; Config.Algo is the
+	// learner chosen.
+	Config modelfile.Config
+	// Init is where the run starts: protocol.InitScratch, InitBundled or
+	// InitCurrent.
+	Init string
+
+	recipes map[string]modelfile.Config // the bundled models' recipes, by algorithm
+	asked   map[string]bool             // recipes asked for (RecipeNeeded)
+}
+
+// NewForm returns a form for algorithm a (the first registered one if a
+// is not registered) from scratch, with a's Quick settings and seed.
+func NewForm(a string, seed uint64) *Form {
+	f := &Form{recipes: map[string]modelfile.Config{}, asked: map[string]bool{}}
+	f.Choose(a, protocol.InitScratch, seed)
+	return f
+}
+
+// Choose makes the fields show the settings of a run of algorithm a
+// starting from init: the algorithm's Quick settings (core/algo: they
+// train visibly within minutes in a browser), or, to continue the bundled
+// model once its recipe is known (SetRecipe), the recipe it was trained
+// with (its network, batch-norm mode, head, learning rates, episode
+// shape), with the Quick run length and held-out measurements. seed fills
+// the seed field.
+func (f *Form) Choose(a, init string, seed uint64) {
+	spec, err := algo.Lookup(a)
+	if err != nil {
+		spec = algo.All()[0]
+	}
+	f.Config, f.Init = spec.Quick, init
+	if r, ok := f.recipes[spec.Name]; ok && init == protocol.InitBundled {
+		for _, s := range algo.Settings() {
+			if !s.RunTime && s.Name != "episodes" && s.Name != "seed" {
+				s.Copy(&f.Config, r)
+			}
+		}
+	}
+	f.Config.Seed = seed
+}
+
+// RecipeNeeded returns the algorithm whose bundled model's recipe the
+// form needs to show (starting from the bundled model, recipe unknown),
+// once: the page then fetches the model and calls SetRecipe.
+func (f *Form) RecipeNeeded() (string, bool) {
+	a := f.Config.Algo
+	if f.Init != protocol.InitBundled || f.asked[a] {
+		return "", false
+	}
+	if _, ok := f.recipes[a]; ok {
+		return "", false
+	}
+	f.asked[a] = true
+	return a, true
+}
+
+// SetRecipe records the recipe of algorithm a's bundled model from its
+// file's metadata (the "config" a model file records) and, if the form
+// shows a run continuing that model, shows it. A file without a usable
+// recipe leaves the form as it is and says why.
+func (f *Form) SetRecipe(a string, meta map[string]string) error {
+	var c modelfile.Config
+	if err := json.Unmarshal([]byte(meta["config"]), &c); err != nil {
+		return fmt.Errorf("the bundled %s model records no settings: %v", a, err)
+	}
+	if c.Algo != a {
+		return fmt.Errorf("the bundled %s model records settings of %q", a, c.Algo)
+	}
+	f.recipes[a] = c
+	if f.Config.Algo == a && f.Init == protocol.InitBundled {
+		f.Choose(a, f.Init, f.Config.Seed)
+	}
+	return nil
+}
+
+// Shown reports whether the field named name applies to the algorithm
+// chosen (the others are hidden and not read).
+func (f *Form) Shown(name string) bool {
+	if name == "algo" || name == "init" {
+		return true
+	}
+	spec, err := algo.Lookup(f.Config.Algo)
+	return err == nil && spec.Applies(name)
+}
+
+// Value returns the text of the field named name: a number as Parse reads
+// it back, "true" or "false" for a checkbox, a menu's value.
+func (f *Form) Value(name string) string {
+	switch name {
+	case "algo":
+		return f.Config.Algo
+	case "init":
+		return f.Init
+	}
+	s, ok := algo.SettingNamed(name)
+	if !ok {
+		return ""
+	}
+	return s.Format(f.Config)
+}
+
+// FieldError is a form field that cannot start a run: Field is its name
+// (Field.Name), Msg says why and what would do, naming it.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+// Start is a run the form asks for: its settings and where it starts.
+type Start struct {
+	Config modelfile.Config
+	Init   string
+}
+
+// Read reads the fields (get returns the text of the field named name)
+// into a run and checks it: each setting's kind and the registry's ranges
+// and rules (algo.Check). Fields that do not apply to the learner are not
+// read. It returns the run, or a *FieldError for the first field at
+// fault. What the data allows (a way within the classes of the splits) is
+// the worker's to check: it refuses a run with an EvInvalid event that
+// names the field.
+func Read(get func(name string) string) (Start, error) {
+	c, err := readConfig(get)
+	if err != nil {
+		return Start{}, err
+	}
+	init := strings.TrimSpace(get("init"))
+	switch init {
+	case protocol.InitScratch, protocol.InitBundled, protocol.InitCurrent:
+	default:
+		return Start{}, &FieldError{Field: "init", Msg: fmt.Sprintf("start from %q: choose scratch, bundled or current", init)}
+	}
+	return Start{Config: c, Init: init}, nil
+}
+
+func readConfig(get func(name string) string) (modelfile.Config, error) {
+	a := strings.TrimSpace(get("algo"))
+	spec, err := algo.Lookup(a)
+	if err != nil {
+		return modelfile.Config{}, &FieldError{Field: "algo", Msg: fmt.Sprintf("unknown learner %q", a)}
+	}
+	c := modelfile.Config{Algo: spec.Name}
+	for _, s := range algo.Settings() {
+		if !spec.Applies(s.Name) {
+			continue
+		}
+		if s.Name == "checkpoint_every" {
+			s.Copy(&c, spec.Quick)
+			continue
+		}
+		text := strings.TrimSpace(get(s.Name))
+		if err := s.Parse(&c, text); err != nil {
+			what := map[algo.Kind]string{algo.Int: "a whole number", algo.Uint: "a whole number ≥ 0",
+				algo.Float: "a number (write 0.001 or 1e-3)", algo.Bool: "true or false"}[s.Kind]
+			return c, &FieldError{Field: s.Name, Msg: fmt.Sprintf("%s %q is not %s", s.Label, text, what)}
+		}
+	}
+	if err := algo.Check(c); err != nil {
+		var se *algo.SettingError
+		if !errors.As(err, &se) {
+			return c, &FieldError{Msg: err.Error()}
+		}
+		label, value := se.Name, ""
+		if s, ok := algo.SettingNamed(se.Name); ok {
+			label, value = s.Label, " "+s.Format(c)
+		}
+		return c, &FieldError{Field: se.Name, Msg: label + value + ": " + se.Msg}
 	}
 	return c, nil
 }
 
-// FieldOf returns the field an error of ReadForm names, or "".
+// FieldOf returns the field a *FieldError names, or "".
 func FieldOf(err error) string {
-	var fe *protocol.FieldError
+	var fe *FieldError
 	if errors.As(err, &fe) {
 		return fe.Field
 	}

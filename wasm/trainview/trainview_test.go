@@ -78,7 +78,7 @@ func TestViewApply(t *testing.T) {
 		t.Errorf("invalid: field %q message %q", v.Field, v.Message)
 	}
 	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Running, Algo: "protonet", Total: 10})
-	if v.Field != "" || !v.Busy() || v.Message != "Training Prototypical Networks." {
+	if v.Field != "" || !v.Busy() || v.Message != "Training ProtoNet." {
 		t.Errorf("running: field %q busy %v message %q", v.Field, v.Busy(), v.Message)
 	}
 	v.Apply(protocol.Event{Type: protocol.EvProgress, Steps: []protocol.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}, {Episode: 2, Loss: 1.2, Acc: 0.6}}, Episodes: 2, Total: 10, HeapBytes: 7})
@@ -100,35 +100,6 @@ func TestViewApply(t *testing.T) {
 	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Running, Algo: "fomaml", Total: 5})
 	if v.History.Steps() != 0 || len(v.History.Evals) != 0 {
 		t.Errorf("new run kept %d steps", v.History.Steps())
-	}
-}
-
-func TestReadForm(t *testing.T) {
-	lim := protocol.Limits{TrainClasses: 4800, TestClasses: 1692}
-	form := map[string]string{"algo": "protonet", "way": "20", "shot": "5", "query": "5", "lr": "1e-3", "inner_lr": "", "inner_steps": "x", "meta_batch": "", "episodes": "100", "eval_every": "50", "init": "scratch"}
-	get := func(f string) string { return form[f] }
-	c, err := ReadForm(get, lim)
-	if err != nil || c.Way != 20 || c.LR != 1e-3 || c.MetaBatch != 1 || c.Episodes != 100 {
-		t.Fatalf("protonet form (inner fields ignored): %+v, %v", c, err)
-	}
-	for _, tc := range []struct{ field, value, want string }{
-		{"way", "five", "not a whole number"},
-		{"way", "9000", "only 4800 classes"},
-		{"query", "16", "K + Q = 21"},
-		{"lr", "-0.01", "positive"},
-		{"lr", "fast", "not a number"},
-	} {
-		old := form[tc.field]
-		form[tc.field] = tc.value
-		_, err := ReadForm(get, lim)
-		if FieldOf(err) != tc.field || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s = %q: %v, want field %s saying %q", tc.field, tc.value, err, tc.field, tc.want)
-		}
-		form[tc.field] = old
-	}
-	form["algo"], form["way"], form["shot"], form["inner_lr"], form["inner_steps"], form["meta_batch"] = "fomaml", "5", "1", "-0.4", "1", "4"
-	if _, err := ReadForm(get, lim); FieldOf(err) != "inner_lr" {
-		t.Errorf("negative inner lr: %v", err)
 	}
 }
 

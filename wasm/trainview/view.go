@@ -3,6 +3,8 @@ package trainview
 import (
 	"fmt"
 
+	"metaglot/core/algo"
+
 	"metaglot/wasm/trainer/protocol"
 )
 
@@ -114,15 +116,11 @@ func stateMessage(e protocol.Event) string {
 	return e.Msg
 }
 
-// AlgoLabel returns the name the page gives an algorithm.
+// AlgoLabel returns the label of the registered algorithm named a
+// (core/algo: "FOMAML"), or a itself when there is none.
 func AlgoLabel(a string) string {
-	switch a {
-	case "protonet":
-		return "Prototypical Networks"
-	case "fomaml":
-		return "first-order MAML"
-	case "reptile":
-		return "Reptile"
+	if s, err := algo.Lookup(a); err == nil {
+		return s.Label
 	}
 	return a
 }
@@ -147,4 +145,34 @@ func (v *View) Status() string {
 		s += fmt.Sprintf(" · held-out %.1f%% ± %.1f", 100*e.Acc, 100*e.CI95)
 	}
 	return s
+}
+
+// Summary returns the view's state as window.metaglot.train shows it to
+// tests: {ready, state, algorithm, episodes, total, steps, lastLoss,
+// lastAcc, smoothedLoss, smoothedAcc, heldOut [{episode, acc, ci95}],
+// message, snapshotEpisode (−1 before the first), userPoints (the user's
+// drawings in the embedding view), heapBytes, sysBytes}. Its values are
+// those js.ValueOf takes.
+func (v *View) Summary() map[string]any {
+	p, _ := v.History.Last()
+	held := []any{}
+	for _, e := range v.History.Evals {
+		held = append(held, map[string]any{"episode": e.Episode, "acc": e.Acc, "ci95": e.CI95})
+	}
+	snap, user := -1, 0
+	if v.Snapshot != nil {
+		snap = v.Snapshot.Episode
+		for _, p := range v.Snapshot.Points {
+			if p.Kind == protocol.UserPoint {
+				user++
+			}
+		}
+	}
+	return map[string]any{
+		"ready": v.Ready, "state": string(v.State), "algorithm": v.Algo,
+		"episodes": v.Episodes, "total": v.Total, "steps": v.History.Steps(),
+		"lastLoss": v.Last.Loss, "lastAcc": v.Last.Acc, "smoothedLoss": p.SmoothLoss, "smoothedAcc": p.SmoothAc,
+		"heldOut": held, "message": v.Message, "snapshotEpisode": snap, "userPoints": user,
+		"heapBytes": v.HeapBytes, "sysBytes": v.SysBytes,
+	}
 }
