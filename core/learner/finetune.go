@@ -7,32 +7,95 @@ import (
 	"metaglot/core/tensor"
 )
 
-// FineTune adapts the fast weights fast (a HeadNet parameter set) to a
-// support set: steps plain gradient-descent steps (InnerStep) of learning
-// rate lr on the mean cross-entropy of the images x (labels in [0, way)),
-// each on the whole support set, then FinishAdapt, so that fast classifies
+// Adaptation is an inner loop in progress — the one of FOMAML (Finn et
+// al. 2017) and Reptile (Nichol et al. 2018), in training and at test
+// time, and of the page's step-by-step fine-tuning (wasm/classify): fast
+// weights that start as a copy of the meta-parameters (with the prototype
+// head built from the support set when asked), take plain
+// gradient-descent steps of learning rate LR on the mean cross-entropy of
+// the support images X (labels in [0, way)), one Step at a time, each on
+// the whole support set, and end with Finish, after which they classify
 // queries one at a time with the BatchNorm statistics the support was
-// adapted under. grads is working memory holding nn.Trainable(fast)'s
-// names and shapes. It returns the support loss before the first step (0
-// if steps is 0), or an error if a loss is NaN or Inf.
+// adapted under.
 //
-// fast is an explicit copy of the meta-parameters (tensor.Set.CopyFrom), so
-// the meta-parameters are never touched: MAML's "fast weights".
-func (n *HeadNet) FineTune(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, steps int, lr float32) (float64, error) {
-	var first float64
-	for s := range steps {
-		loss, err := n.InnerStep(fast, grads, x, labels, lr)
-		if err != nil {
-			return 0, fmt.Errorf("inner step %d: %w", s, err)
-		}
-		if s == 0 {
-			first = loss
+// Fast is an explicit copy of the meta-parameters, so the
+// meta-parameters are never touched: MAML's "fast weights". Grads is
+// working memory holding nn.Trainable(Fast)'s names and shapes.
+type Adaptation struct {
+	Net         *HeadNet
+	Fast, Grads *tensor.Set
+	X           *tensor.Tensor
+	Labels      []int
+	LR          float32
+	// Losses are the support losses before each step taken (the first
+	// is the meta-learned weights' loss).
+	Losses []float64
+}
+
+// BeginAdaptation starts an adaptation of fast (set to the
+// meta-parameters: FastWeights, or TaskWorker.Fast) to the support images
+// x with labels, building the prototype head first if protoHead. grads is
+// fast's gradient memory. It returns an error if the prototype head
+// cannot be built from x.
+func (n *HeadNet) BeginAdaptation(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, protoHead bool, lr float32) (*Adaptation, error) {
+	if protoHead {
+		if err := n.ProtoHead(fast, x, labels); err != nil {
+			return nil, err
 		}
 	}
-	if err := n.FinishAdapt(fast, x); err != nil {
+	return &Adaptation{Net: n, Fast: fast, Grads: grads, X: x, Labels: labels, LR: lr}, nil
+}
+
+// NewAdaptation is BeginAdaptation on new fast weights for a way-way task
+// copied from meta (FastWeights) and new gradient memory.
+func (n *HeadNet) NewAdaptation(meta *tensor.Set, x *tensor.Tensor, labels []int, way int, protoHead bool, lr float32) (*Adaptation, error) {
+	fast, err := FastWeights(meta, way)
+	if err != nil {
+		return nil, err
+	}
+	return n.BeginAdaptation(fast, nn.Trainable(fast).ZerosLike(), x, labels, protoHead, lr)
+}
+
+// Step takes one inner step (InnerStep) and returns the support loss
+// before it, or an error if the loss is NaN or Inf.
+func (a *Adaptation) Step() (float64, error) {
+	loss, err := a.Net.InnerStep(a.Fast, a.Grads, a.X, a.Labels, a.LR)
+	if err != nil {
+		return 0, fmt.Errorf("inner step %d: %w", len(a.Losses), err)
+	}
+	a.Losses = append(a.Losses, loss)
+	return loss, nil
+}
+
+// Finish ends the adaptation (FinishAdapt): Fast then classifies queries.
+func (a *Adaptation) Finish() error { return a.Net.FinishAdapt(a.Fast, a.X) }
+
+// Run takes steps steps and finishes.
+func (a *Adaptation) Run(steps int) error {
+	for range steps {
+		if _, err := a.Step(); err != nil {
+			return err
+		}
+	}
+	return a.Finish()
+}
+
+// FineTune adapts the fast weights fast (a HeadNet parameter set, set to
+// the meta-parameters) to a support set: an Adaptation of steps steps
+// without the prototype head. It returns the support loss before the
+// first step (0 if steps is 0), or an error if a loss is NaN or Inf.
+func (n *HeadNet) FineTune(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, steps int, lr float32) (float64, error) {
+	a, err := n.BeginAdaptation(fast, grads, x, labels, false, lr)
+	if err != nil {
 		return 0, err
 	}
-	return first, nil
+	if err := a.Run(steps); err != nil {
+		return 0, err
+	}
+	if len(a.Losses) == 0 {
+		return 0, nil
+	}
+	return a.Losses[0], nil
 }
 
 // InnerStep takes one gradient-descent step of learning rate lr on the

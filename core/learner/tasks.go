@@ -1,6 +1,8 @@
 package learner
 
 import (
+	"fmt"
+
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
@@ -119,4 +121,41 @@ func (w *TaskWorker) Scratch(meta *tensor.Set) (*tensor.Set, error) {
 		return w.scratch, nil
 	}
 	return w.scratch, w.scratch.CopyFrom(meta)
+}
+
+// Adapt returns w's fast weights adapted to t's support set, and their
+// gradient memory: set to meta, with the prototype head if protoHead,
+// steps SGD steps of learning rate lr, finished (Adaptation) — FOMAML's
+// and Reptile's inner loop. It returns an error if t is malformed or a
+// loss is NaN or Inf.
+func (w *TaskWorker) Adapt(meta *tensor.Set, t *Task, protoHead bool, steps int, lr float64) (fast, grads *tensor.Set, err error) {
+	if err := t.Check(); err != nil {
+		return nil, nil, err
+	}
+	if fast, grads, err = w.Fast(meta, t.Way); err != nil {
+		return nil, nil, err
+	}
+	a, err := w.Net.BeginAdaptation(fast, grads, t.Support, t.SupportLabels, protoHead, float32(lr))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.Run(steps); err != nil {
+		return nil, nil, err
+	}
+	return fast, grads, nil
+}
+
+// AdaptedClassifier adapts a copy of meta to t's support set on the
+// pool's single worker (TaskWorker.Adapt, steps steps) and returns the
+// classifier of the adapted weights, on par: FOMAML's and Reptile's
+// Adapt. meta is not changed.
+func (p *TaskPool) AdaptedClassifier(par nn.Parallel, meta *tensor.Set, t *Task, protoHead bool, steps int, lr float64) (*HeadClassifier, error) {
+	if steps < 0 {
+		return nil, fmt.Errorf("%d adaptation steps", steps)
+	}
+	fast, _, err := p.single.Adapt(meta, t, protoHead, steps, lr)
+	if err != nil {
+		return nil, err
+	}
+	return NewHeadClassifier(par, fast.Clone())
 }

@@ -147,7 +147,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		if t.Query == nil {
 			return fmt.Errorf("maml: task %d has no queries", i)
 		}
-		fast, grads, err := l.adapt(w, t, l.cfg.InnerSteps)
+		fast, grads, err := w.Adapt(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR)
 		if err != nil {
 			return fmt.Errorf("maml: task %d: %w", i, err)
 		}
@@ -199,26 +199,6 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	return m, nil
 }
 
-// adapt sets w's fast weights for t's number of classes to θ, sets the
-// prototype head if configured, and fine-tunes them on t's support set.
-func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (fast, grads *tensor.Set, err error) {
-	if err := t.Check(); err != nil {
-		return nil, nil, err
-	}
-	if fast, grads, err = w.Fast(l.meta, t.Way); err != nil {
-		return nil, nil, err
-	}
-	if l.cfg.ProtoHead {
-		if err := w.Net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
-			return nil, nil, err
-		}
-	}
-	if _, err := w.Net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
-		return nil, nil, err
-	}
-	return fast, grads, nil
-}
-
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
@@ -228,12 +208,9 @@ func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
 // AdaptSteps is Adapt with steps SGD steps (0: the meta-learned weights as
 // they are). It implements learner.StepsAdapter.
 func (l *Learner) AdaptSteps(t *learner.Task, steps int) (learner.Classifier, error) {
-	if steps < 0 {
-		return nil, fmt.Errorf("maml: %d adaptation steps", steps)
-	}
-	fast, _, err := l.adapt(l.pool.Single(), t, steps)
+	c, err := l.pool.AdaptedClassifier(l.cfg.Par, l.meta, t, l.cfg.ProtoHead, steps, l.cfg.InnerLR)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}
-	return learner.NewHeadClassifier(l.cfg.Par, fast.Clone())
+	return c, nil
 }

@@ -135,7 +135,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		if t.Query == nil {
 			return fmt.Errorf("reptile: task %d has no queries", i)
 		}
-		fast, err := l.adapt(w, t, l.cfg.InnerSteps)
+		fast, _, err := w.Adapt(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR)
 		if err != nil {
 			return fmt.Errorf("reptile: task %d: %w", i, err)
 		}
@@ -189,25 +189,6 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	return m, nil
 }
 
-func (l *Learner) adapt(w *learner.TaskWorker, t *learner.Task, steps int) (*tensor.Set, error) {
-	if err := t.Check(); err != nil {
-		return nil, err
-	}
-	fast, grads, err := w.Fast(l.meta, t.Way)
-	if err != nil {
-		return nil, err
-	}
-	if l.cfg.ProtoHead {
-		if err := w.Net.ProtoHead(fast, t.Support, t.SupportLabels); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := w.Net.FineTune(fast, grads, t.Support, t.SupportLabels, steps, float32(l.cfg.InnerLR)); err != nil {
-		return nil, err
-	}
-	return fast, nil
-}
-
 // Adapt fine-tunes a copy of θ on t's support set with AdaptSteps SGD
 // steps and returns the adapted classifier. θ is not changed.
 func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
@@ -217,12 +198,9 @@ func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
 // AdaptSteps is Adapt with steps SGD steps (0: the meta-learned weights as
 // they are). It implements learner.StepsAdapter.
 func (l *Learner) AdaptSteps(t *learner.Task, steps int) (learner.Classifier, error) {
-	if steps < 0 {
-		return nil, fmt.Errorf("reptile: %d adaptation steps", steps)
-	}
-	fast, err := l.adapt(l.pool.Single(), t, steps)
+	c, err := l.pool.AdaptedClassifier(l.cfg.Par, l.meta, t, l.cfg.ProtoHead, steps, l.cfg.InnerLR)
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}
-	return learner.NewHeadClassifier(l.cfg.Par, fast.Clone())
+	return c, nil
 }

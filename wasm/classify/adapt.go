@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 
+	"metaglot/core/algo"
+	_ "metaglot/core/algo/all" // the algorithms' reference settings
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
@@ -37,50 +39,55 @@ type FineTuner struct {
 }
 
 // NewFineTuner returns a FineTuner for the weights params of a FOMAML or
-// Reptile checkpoint and its metadata ("algo" and the JSON "config" with
-// inner_lr, adapt_steps and proto_head; zero values mean the learners'
-// defaults: 10 steps, learning rate 0.4 for FOMAML and 0.1 for Reptile).
-// It returns an error if the metadata is not for algo or the weights are
+// Reptile checkpoint (an algorithm name that adapts by inner steps) and
+// its metadata ("algo" and the JSON "config" with inner_lr, adapt_steps
+// and proto_head; zero values mean the algorithm's reference settings in
+// core/algo: 10 steps, learning rate 0.4 for FOMAML and 0.1 for Reptile).
+// It returns an error if the metadata is not for name or the weights are
 // not a Conv4 with, unless proto_head, a linear head.
-func NewFineTuner(algo string, params *tensor.Set, meta map[string]string) (*FineTuner, error) {
+func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*FineTuner, error) {
 	// Only the settings adaptation needs are read: a file from elsewhere
 	// may lack the rest of metaglot's metadata.
 	var cfg modelfile.Config
 	if c := meta["config"]; c != "" {
 		if err := json.Unmarshal([]byte(c), &cfg); err != nil {
-			return nil, fmt.Errorf("classify: %s weights: config metadata: %v", algo, err)
+			return nil, fmt.Errorf("classify: %s weights: config metadata: %v", name, err)
 		}
 	}
-	if a := meta["algo"]; a != "" && a != algo {
-		return nil, fmt.Errorf("classify: the %s weights file says it holds %q weights", algo, a)
+	if a := meta["algo"]; a != "" && a != name {
+		return nil, fmt.Errorf("classify: the %s weights file says it holds %q weights", name, a)
+	}
+	// Settings a file does not record are the algorithm's reference ones
+	// (the registry's Defaults: 10 steps; lr 0.4 for FOMAML, 0.1 for
+	// Reptile).
+	spec, err := algo.Lookup(name)
+	if err != nil || !spec.Caps.Adapts {
+		return nil, fmt.Errorf("classify: %q is not an algorithm that adapts by inner steps", name)
 	}
 	if cfg.AdaptSteps == 0 {
-		cfg.AdaptSteps = 10
+		cfg.AdaptSteps = spec.Defaults.AdaptSteps
 	}
 	if cfg.InnerLR == 0 {
-		cfg.InnerLR = 0.4
-		if algo == "reptile" {
-			cfg.InnerLR = 0.1
-		}
+		cfg.InnerLR = spec.Defaults.InnerLR
 	}
 	if cfg.AdaptSteps < 0 || cfg.InnerLR < 0 {
-		return nil, fmt.Errorf("classify: %s weights: negative adapt_steps or inner_lr", algo)
+		return nil, fmt.Errorf("classify: %s weights: negative adapt_steps or inner_lr", name)
 	}
 	bn, err := learner.ParseBN(cfg.BN)
 	if err != nil {
-		return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
 	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{}, bn)}
 	if !cfg.ProtoHead {
 		way, err := learner.HeadWay(params)
 		if err != nil {
-			return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+			return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 		}
 		f.way = way
 	}
 	// A trial forward pass checks the Conv4 names, shapes and values.
 	if _, err := f.net.Embed(params, tensor.New(1, 1, nn.ImageSize, nn.ImageSize), false); err != nil {
-		return nil, fmt.Errorf("classify: %s weights: %w", algo, err)
+		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
 	return f, nil
 }
@@ -138,7 +145,10 @@ func (f *FineTuner) Losses() []float64 {
 	if f.adapt == nil {
 		return nil
 	}
-	return append([]float64(nil), f.adapt.losses...)
+	if f.adapt.inner == nil {
+		return nil
+	}
+	return append([]float64(nil), f.adapt.inner.Losses...)
 }
 
 // Trace returns the query's probabilities after each fine-tuning step of
@@ -172,10 +182,10 @@ var ErrAdapting = errors.New("adapting to the classes")
 
 // Adaptation is the fine-tuning of a copy of the weights to one support set.
 type Adaptation struct {
-	key    uint64 // the support set it is for
-	fast   *tensor.Set
-	grads  *tensor.Set
-	x      *tensor.Tensor
+	key uint64 // the support set it is for
+	// inner is the inner loop (learner.Adaptation, as FOMAML's and
+	// Reptile's Adapt run it), nil if the support set was refused.
+	inner  *learner.Adaptation
 	labels []int
 	used   []int // the classes with examples, in task order
 	nClass int
@@ -186,7 +196,6 @@ type Adaptation struct {
 	// before classifies with the meta-learned weights (0 steps), with the
 	// BatchNorm statistics the model classifies with (FinishAdapt).
 	before *learner.HeadClassifier
-	losses []float64 // the support loss at each step
 
 	// query is the query Classify was last given (qkey its hash),
 	// beforeRow its probabilities with 0 steps, trace its probabilities
@@ -240,19 +249,16 @@ func (f *FineTuner) start(support [][][]float32) *Adaptation {
 		a.err = fmt.Errorf("this model was meta-trained with a %d-way head: give exactly %d classes examples (now %d)", f.way, f.way, way)
 		return a
 	}
-	a.x = tensor.FromData(imgs, len(a.labels), 1, nn.ImageSize, nn.ImageSize)
-	fast, err := learner.FastWeights(f.meta, way)
-	if err == nil && f.protoHead {
-		err = f.net.ProtoHead(fast, a.x, a.labels)
-	}
+	x := tensor.FromData(imgs, len(a.labels), 1, nn.ImageSize, nn.ImageSize)
+	in, err := f.net.NewAdaptation(f.meta, x, a.labels, way, f.protoHead, f.lr)
 	if err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return a
 	}
-	a.fast, a.grads = fast, nn.Trainable(fast).ZerosLike()
+	a.inner = in
 	// The unadapted copy gets the statistics FinishAdapt would give it.
-	unadapted := fast.Clone()
-	if err := f.net.FinishAdapt(unadapted, a.x); err != nil {
+	unadapted := in.Fast.Clone()
+	if err := f.net.FinishAdapt(unadapted, x); err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return a
 	}
@@ -273,12 +279,10 @@ func (f *FineTuner) Step() bool {
 		return false
 	}
 	if a.step < f.steps {
-		loss, err := f.net.InnerStep(a.fast, a.grads, a.x, a.labels, f.lr)
-		if err != nil {
+		if _, err := a.inner.Step(); err != nil {
 			a.err = fmt.Errorf("classify: fine-tuning step %d: %w", a.step+1, err)
 			return false
 		}
-		a.losses = append(a.losses, loss)
 		a.step++
 		if a.query != nil {
 			row, err := f.snapshot(a)
@@ -290,11 +294,11 @@ func (f *FineTuner) Step() bool {
 		}
 		return true
 	}
-	if err := f.net.FinishAdapt(a.fast, a.x); err != nil {
+	if err := a.inner.Finish(); err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return false
 	}
-	clf, err := learner.NewHeadClassifier(nn.Serial{}, a.fast)
+	clf, err := learner.NewHeadClassifier(nn.Serial{}, a.inner.Fast)
 	if err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return false
@@ -309,10 +313,10 @@ func (f *FineTuner) Step() bool {
 // BatchNorm statistics of FinishAdapt, which the fine-tuning itself must
 // not see. Its cost is one copy, one support and one query forward pass.
 func (f *FineTuner) snapshot(a *Adaptation) ([]float64, error) {
-	if a.snap == nil || a.snap.CopyFrom(a.fast) != nil {
-		a.snap, a.snapClf = a.fast.Clone(), nil
+	if a.snap == nil || a.snap.CopyFrom(a.inner.Fast) != nil {
+		a.snap, a.snapClf = a.inner.Fast.Clone(), nil
 	}
-	if err := f.net.FinishAdapt(a.snap, a.x); err != nil {
+	if err := f.net.FinishAdapt(a.snap, a.inner.X); err != nil {
 		return nil, err
 	}
 	if a.snapClf == nil {
