@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"metaglot/core/algo"
-	"metaglot/core/gemm"
 	"metaglot/core/train"
 )
 
@@ -20,8 +19,7 @@ func TestCLIMatchesBitIDGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kernel := gemm.NewWorkspace().Kernel()
-	want, ok := g.Digests[kernel]
+	want, kernel, ok := g.Want()
 	if !ok {
 		t.Skipf("no digests for the %s kernel (recorded: plain Go, and AVX-512 natively)", kernel)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"metaglot/core/gemm"
 	"metaglot/core/modelfile"
 )
 
@@ -29,4 +30,12 @@ func ReadBitID(path string) (BitID, error) {
 		return g, fmt.Errorf("%s: %w", path, err)
 	}
 	return g, nil
+}
+
+// Want returns the digests recorded for the matrix kernel this process
+// uses (gemm's choice), the kernel's name, and whether any are recorded.
+func (g BitID) Want() (digests map[string]string, kernel string, ok bool) {
+	kernel = gemm.NewWorkspace().Kernel()
+	digests, ok = g.Digests[kernel]
+	return digests, kernel, ok
 }

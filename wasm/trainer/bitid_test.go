@@ -3,7 +3,6 @@ package trainer
 import (
 	"testing"
 
-	"metaglot/core/gemm"
 	"metaglot/core/train"
 	"metaglot/wasm/trainer/protocol"
 )
@@ -20,8 +19,7 @@ func TestWorkerMatchesBitIDGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kernel := gemm.NewWorkspace().Kernel()
-	want, ok := g.Digests[kernel]
+	want, kernel, ok := g.Want()
 	if !ok {
 		t.Skipf("no digests for the %s kernel: bit identity with native runs holds for the plain-Go kernels (GOEXPERIMENT=)", kernel)
 	}
