@@ -62,67 +62,26 @@ bench:
 	cat $(BENCH_OUT)
 
 # The bundled models (assets/models/*.safetensors), trained by metaglot train
-# on this machine's CPU. Each run checkpoints into $(RUNS)/<name> (outside the
-# repository by default) and resumes from there when run again (-resume: the
-# run keeps the settings it started with, and trains to the -episodes
-# given here), so `make pretrain` can be
-# interrupted (even with kill -9) and restarted; a finished run's
-# model.safetensors (parameters and metadata only: episodes trained, wall
-# time, settings) is copied into assets/models. One run alone:
-# `make pretrain PRETRAIN=protonet`.
-# ProtoNet trains in two stages: Snell et al.'s 60-way 5-shot episodes with
-# Adam halved every 2000 (protonet-5shot; stopped at 10 408 episodes), then
-# 60-way 1-shot episodes from those weights (protonet), as Snell et al.
-# train their 1-shot models with 1-shot episodes. FOMAML and Reptile start
-# from the bundled ProtoNet's Conv4 (-init), so they come after it: from a
-# random start they learn too slowly for this machine (see README; their
-# from-scratch runs are kept as assets/models/*-scratch.safetensors,
-# MG_*_SCRATCH). FOMAML adapts under ProtoNet's BatchNorm statistics
-# (-bn running), where SGD steps must be small: its inner lr 0.003 is the
-# largest of 0.4, 0.1, 0.03, 0.01, 0.003 that neither diverged nor lost
-# accuracy adapting on 5- and 20-way 5-shot episodes of the training classes
-# (metaglot eval -classes train); its outer lr 1e-4, because at 1e-3 the
-# training loss blew up after ~150 meta-batches.
+# on this machine's CPU from the recipes in cmd/metaglot/recipes.txt (one
+# readable list, with why each is as it is; `metaglot recipes` prints it).
+# Each run checkpoints into $(RUNS)/<name> (outside the repository by
+# default) and resumes from there when run again (-resume: the run keeps the
+# settings it started with, which must match the recipe's, and trains to the
+# recipe's -episodes), so `make pretrain` can be interrupted (even with
+# kill -9) and restarted; a finished run's model.safetensors (parameters and
+# metadata only: episodes trained, wall time, settings) is copied into
+# assets/models. One run alone: `make pretrain PRETRAIN=protonet`. FOMAML
+# and Reptile start from the bundled ProtoNet's Conv4 (-init), so they come
+# after it.
 RUNS     ?= ../runs
 PRETRAIN ?= protonet-5shot protonet fomaml reptile protonet-background
-MG_PROTONET_5SHOT      := -algo protonet -split vinyals -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 10408 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
-MG_PROTONET            := -algo protonet -split vinyals -init assets/models/protonet-5shot.safetensors -way 60 -shot 1 -query 5 -lr 1e-4 -lr-halve-every 1000 -episodes 4000 -seed 1 -checkpoint-every 100 -val-every 1000 -val-episodes 100
-MG_FOMAML              := -algo fomaml -split vinyals -init assets/models/protonet.safetensors -proto-head -bn running -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.003 -adapt-steps 10 -lr 1e-4 -episodes 1600 -seed 1 -checkpoint-every 400 -val-every 800 -val-episodes 100
-MG_FOMAML_SUPPORTBN    := -algo fomaml -split vinyals -init assets/models/protonet-5shot.safetensors -proto-head -way 5 -shot 1 -query 5 -meta-batch 8 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1600 -seed 1 -checkpoint-every 400 -val-every 800 -val-episodes 100
-# fomaml-scratch is Finn et al.'s Omniglot 5-way 1-shot recipe from a random
-# start: meta-batches of 32 tasks with one query per class (K = 1), one inner
-# SGD step of 0.4 in training and 10 at test time, Adam 1e-3, 60 000
-# meta-batches (1 920 000 tasks); BatchNorm with the support set's statistics
-# (one query at a time, as the page classifies). The tasks of a meta-batch
-# run in parallel, and the result does not depend on -threads. It takes many
-# sittings on this machine: each `make pretrain PRETRAIN=fomaml-scratch`
-# resumes it and copies the snapshot into assets/models.
-MG_FOMAML_SCRATCH      := -algo fomaml -split vinyals -way 5 -shot 1 -query 1 -meta-batch 32 -inner-steps 1 -inner-lr 0.4 -adapt-steps 10 -lr 1e-3 -episodes 1920000 -seed 1 -checkpoint-every 3200 -val-every 32000 -val-episodes 200
-# fomaml-scratch-tbn: the same with Finn et al.'s BatchNorm (-bn
-# transductive: the query loss under the queries' own batch statistics), to
-# compare with the support-statistics run the page can use one query at a
-# time.
-MG_FOMAML_SCRATCH_TBN  := $(MG_FOMAML_SCRATCH) -bn transductive
-MG_REPTILE_SCRATCH     := -algo reptile -split vinyals -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 10000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
-MG_REPTILE             := -algo reptile -split vinyals -init assets/models/protonet.safetensors -way 5 -shot 5 -query 5 -meta-batch 5 -inner-steps 5 -inner-lr 0.1 -adapt-steps 10 -lr 1 -episodes 1000 -seed 1 -checkpoint-every 100 -val-every 500 -val-episodes 100
-MG_PROTONET_BACKGROUND := -algo protonet -split lake -way 60 -shot 5 -query 5 -lr 1e-3 -lr-halve-every 2000 -episodes 20000 -seed 1 -checkpoint-every 50 -val-every 500 -val-episodes 100
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
 	set -e; for name in $(PRETRAIN); do \
-	  case $$name in \
-	    protonet-5shot) flags="$(MG_PROTONET_5SHOT)";; protonet) flags="$(MG_PROTONET)";; fomaml) flags="$(MG_FOMAML)";; \
-	    reptile) flags="$(MG_REPTILE)";; protonet-background) flags="$(MG_PROTONET_BACKGROUND)";; \
-	    fomaml-scratch) flags="$(MG_FOMAML_SCRATCH)";; reptile-scratch) flags="$(MG_REPTILE_SCRATCH)";; \
-	    fomaml-scratch-tbn) flags="$(MG_FOMAML_SCRATCH_TBN)";; \
-	    fomaml-supportbn) flags="$(MG_FOMAML_SUPPORTBN)";; \
-	    *) echo "unknown model $$name"; exit 2;; esac; \
-	  out="$(RUNS)/$$name"; \
-	  if [ -f "$$out/checkpoint.safetensors" ]; then \
-	    build/metaglot train -threads 2 -out "$$out" -resume $$(echo "$$flags" | grep -o -- ' -episodes [0-9]*'); \
-	  else \
-	    build/metaglot train $$flags -threads 2 -out "$$out"; \
-	  fi; \
+	  out="$(RUNS)/$$name"; resume=; \
+	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; fi; \
+	  build/metaglot train -recipe $$name $$resume -threads 2 -out "$$out"; \
 	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
 	done
 

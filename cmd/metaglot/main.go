@@ -35,6 +35,7 @@ func commands() []command {
 		// Each command lives in its own file, named for it.
 		episodeCommand(),
 		trainCommand(),
+		recipesCommand(),
 		evalCommand(),
 		classifyCommand(),
 		benchCommand(),

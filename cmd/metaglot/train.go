@@ -72,8 +72,13 @@ type trainOpts struct {
 }
 
 func parseTrainFlags(args []string, stderr io.Writer) (*trainOpts, error) {
-	fs := newFlagSet("train", "-algo "+strings.Join(algo.Names(), "|")+" -out DIR [-resume] [flags]", stderr)
+	fs := newFlagSet("train", "-algo "+strings.Join(algo.Names(), "|")+" -out DIR [-resume] [flags]\n       metaglot train -recipe NAME -out DIR [-resume] [flags]", stderr)
 	o := &trainOpts{fs: fs}
+	args, err := withRecipe(args)
+	if err != nil {
+		return nil, err
+	}
+	fs.String("recipe", "", "train the recipe `name`d in the recipe file (metaglot recipes lists them): its flags, overridden by those given after it")
 	fs.StringVar(&o.algo, "algo", "", "learner: "+algo.NameList()+" (required); the other flags default to its reference settings")
 	fs.StringVar(&o.out, "out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")

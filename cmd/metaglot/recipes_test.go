@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every built-in recipe is valid train flags and settings.
+func TestRecipesAreValid(t *testing.T) {
+	rs := recipes()
+	if len(rs) < 9 {
+		t.Fatalf("%d recipes, want the 9 of the bundled and kept models", len(rs))
+	}
+	for _, r := range rs {
+		fs := flag.NewFlagSet(r.name, flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		algoName := fs.String("algo", "", "")
+		fs.String("init", "", "")
+		addSettingFlags(fs)
+		if err := fs.Parse(r.args); err != nil || fs.NArg() > 0 {
+			t.Errorf("recipe %s: %v (args left: %v)", r.name, err, fs.Args())
+			continue
+		}
+		c := defaultConfig(*algoName)
+		applyFlags(&c, fs)
+		if err := c.check(); err != nil {
+			t.Errorf("recipe %s: %v", r.name, err)
+		}
+		if r.about == "" {
+			t.Errorf("recipe %s has no comment saying what it is", r.name)
+		}
+	}
+	if _, err := recipeNamed("fomaml-scratch-tbn"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestParseRecipesRefuses(t *testing.T) {
+	for text, msg := range map[string]string{
+		"  -way 5\n":                "line 1: flags without a recipe name",
+		"a -way 5\n\n# x\na -way 6": "line 4: recipe \"a\" given twice",
+	} {
+		if _, err := parseRecipes(text); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("parseRecipes(%q) = %v, want %q", text, err, msg)
+		}
+	}
+}
+
+// train -recipe takes the recipe's settings, the command line's flags
+// over them, and resumes with -resume (the recipe's settings must then
+// match the run's).
+func TestTrainRecipe(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	small := []string{"-way", "5", "-shot", "1", "-query", "1", "-val-every", "0", "-checkpoint-every", "1",
+		"-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+	if code, _, stderr := runCLI(append([]string{"train", "-recipe", "protonet-5shot", "-episodes", "2"}, small...)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config; c.Algo != "protonet" || c.LR != 1e-3 || c.LRHalve != 2000 || c.Way != 5 || c.Episodes != 2 || c.CheckpointEvery != 1 {
+		t.Errorf("config of a protonet-5shot run with overrides: %+v", c)
+	}
+	if code, _, stderr := runCLI(append([]string{"train", "-recipe=protonet-5shot", "-resume", "-episodes", "4"}, small...)...); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if _, _, m, _ = loadModel(filepath.Join(out, modelFile)); m.Episodes != 4 {
+		t.Errorf("resumed run at episode %d, want 4", m.Episodes)
+	}
+	// Another recipe's settings differ from the run's.
+	code, _, stderr := runCLI(append([]string{"train", "-recipe", "protonet", "-resume", "-episodes", "6"}, small...)...)
+	if code != 2 || !strings.Contains(stderr, "differs from the run") {
+		t.Errorf("resume with another recipe: exit %d, stderr %q", code, stderr)
+	}
+	if code, stdout, _ := runCLI("recipes"); code != 0 || !strings.Contains(stdout, "fomaml-scratch-tbn\n    -algo fomaml") {
+		t.Errorf("metaglot recipes: exit %d, %q", code, stdout)
+	}
+}
