@@ -11,6 +11,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"metaglot/core/checkpoint"
 )
 
 // chartFile is the name of the PNG of the training curves.
@@ -76,7 +78,7 @@ func writeChart(dir, title string, ms []metric) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("draw %s: %w", chartFile, err)
 	}
-	return writeFileAtomic(filepath.Join(dir, chartFile), buf.Bytes())
+	return checkpoint.WriteFile(filepath.Join(dir, chartFile), buf.Bytes())
 }
 
 func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, name string) error {

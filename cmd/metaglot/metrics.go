@@ -103,28 +103,5 @@ func truncateMetrics(dir string, episode int) error {
 		buf.Write(b)
 		buf.WriteByte('\n')
 	}
-	return writeFileAtomic(filepath.Join(dir, metricsFile), buf.Bytes())
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so that path holds either the old or the new
-// contents, never a mix.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), checkpoint.TempPattern(path)) // so RemoveTemps finds it
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return checkpoint.WriteFile(filepath.Join(dir, metricsFile), buf.Bytes())
 }

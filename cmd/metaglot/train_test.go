@@ -608,3 +608,26 @@ func TestTrainValidationBeforeAdaptation(t *testing.T) {
 		t.Errorf("%d validation lines, want 2", n)
 	}
 }
+
+// The run's files are written atomically as the checkpoint is, and
+// readable by others like it: metrics.jsonl rewritten on resume and
+// curves.png were left 0600 by a temporary file's mode before they were
+// written through checkpoint.WriteFile.
+func TestRunFilesReadable(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	if code, _, stderr := runCLI(tinyTrain(out, "-episodes", "2", "-checkpoint-every", "1")...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI("train", "-out", out, "-resume", "-episodes", "3", "-assets", testAssets, "-progress=false"); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{checkpointFile, modelFile, metricsFile, chartFile} {
+		fi, err := os.Stat(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want 0644", name, fi.Mode().Perm())
+		}
+	}
+}

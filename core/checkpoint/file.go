@@ -59,6 +59,18 @@ func RemoveTemps(path string) ([]string, error) {
 	return removed, nil
 }
 
+// WriteFile replaces the file at path by data atomically, as Write does
+// (a temporary file beside it named by TempPattern, fsync, rename,
+// directory fsync; mode 0644): path holds the old or the new contents,
+// never a mix, and RemoveTemps finds what a crash left. metaglot's other
+// run files (metrics, chart) are written with it.
+func WriteFile(path string, data []byte) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
 // writeAtomic replaces path by what write writes, atomically.
 func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
