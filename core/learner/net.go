@@ -209,32 +209,50 @@ func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error
 	}
 	const d = nn.EmbeddingDim
 	w, b := p.Get(HeadName+".weight").Data, p.Get(HeadName+".bias").Data
-	clear(w)
-	count := make([]int, way)
-	for i, y := range labels {
-		if y < 0 || y >= way {
-			return fmt.Errorf("prototype head: label %d of support image %d is outside [0, %d)", y, i, way)
-		}
-		count[y]++
-		row := w[y*d : (y+1)*d]
-		for j, v := range emb.Data[i*d : (i+1)*d] {
-			row[j] += v
-		}
+	if _, err := Prototypes(w, emb.Data, labels, way, d); err != nil {
+		return fmt.Errorf("prototype head: %w", err)
 	}
 	for k := range way {
-		if count[k] == 0 {
-			return fmt.Errorf("prototype head: class %d has no support image", k)
-		}
 		row := w[k*d : (k+1)*d]
 		var sq float64
-		for j := range row {
-			c := row[j] / float32(count[k])
+		for j, c := range row {
 			sq += float64(c) * float64(c)
 			row[j] = 2 * c
 		}
 		b[k] = float32(-sq)
 	}
 	return nil
+}
+
+// Prototypes sets protos (way×d) to the prototypes of the embeddings emb
+// (one row of d values per label): the mean of each class's rows, summed
+// in T in the order of labels, then divided by the class's count. It
+// returns the count of each class, or an error if a label is outside
+// [0, way) or a class has no row. Prototypical Networks (Snell et al.
+// 2017) classify by the nearest one; the prototype head (FOMAML, Reptile)
+// starts from them.
+func Prototypes[T float32 | float64](protos []T, emb []float32, labels []int, way, d int) ([]int, error) {
+	clear(protos[:way*d])
+	count := make([]int, way)
+	for i, y := range labels {
+		if y < 0 || y >= way {
+			return nil, fmt.Errorf("label %d of support image %d is outside [0, %d)", y, i, way)
+		}
+		count[y]++
+		row := protos[y*d : (y+1)*d]
+		for j, v := range emb[i*d : (i+1)*d] {
+			row[j] += T(v)
+		}
+	}
+	for k, c := range count {
+		if c == 0 {
+			return nil, fmt.Errorf("class %d has no support image", k)
+		}
+		for j := range d {
+			protos[k*d+j] /= T(c)
+		}
+	}
+	return count, nil
 }
 
 // ProtoHeadBackward adds to grads the part of a loss's gradient that flows
@@ -263,23 +281,9 @@ func (n *HeadNet) ProtoHeadBackward(p *tensor.Set, x *tensor.Tensor, labels []in
 	}
 	const d = nn.EmbeddingDim
 	proto := make([]float64, way*d)
-	count := make([]int, way)
-	for i, y := range labels {
-		if y < 0 || y >= way {
-			return fmt.Errorf("prototype head gradient: label %d of support image %d is outside [0, %d)", y, i, way)
-		}
-		count[y]++
-		for j, v := range emb.Data[i*d : (i+1)*d] {
-			proto[y*d+j] += float64(v)
-		}
-	}
-	for k := range way {
-		if count[k] == 0 {
-			return fmt.Errorf("prototype head gradient: class %d has no support image", k)
-		}
-		for j := range d {
-			proto[k*d+j] /= float64(count[k])
-		}
+	count, err := Prototypes(proto, emb.Data, labels, way, d)
+	if err != nil {
+		return fmt.Errorf("prototype head gradient: %w", err)
 	}
 	resize(&n.demb, len(labels), d)
 	for i, y := range labels {

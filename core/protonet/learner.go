@@ -190,18 +190,8 @@ func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
 	}
 	const d = nn.EmbeddingDim
 	protos := tensor.New(t.Way, d)
-	count := make([]int, t.Way)
-	for i, y := range t.SupportLabels {
-		count[y]++
-		row := protos.Data[y*d : (y+1)*d]
-		for j, v := range emb.Data[i*d : (i+1)*d] {
-			row[j] += v
-		}
-	}
-	for k, c := range count {
-		for j := range d {
-			protos.Data[k*d+j] /= float32(c)
-		}
+	if _, err := learner.Prototypes(protos.Data, emb.Data, t.SupportLabels, t.Way, d); err != nil {
+		return nil, err
 	}
 	return &Classifier{params: l.params, conv: conv, protos: protos}, nil
 }

@@ -135,17 +135,8 @@ func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	}
 	way, ns, nq := task.Way, len(task.SupportLabels), len(task.QueryLabels)
 	protos := make([]float32, way*d)
-	count := make([]int, way)
-	for i, y := range task.SupportLabels {
-		count[y]++
-		for j := range d {
-			protos[y*d+j] += sup[i*d+j]
-		}
-	}
-	for k, c := range count {
-		for j := range d {
-			protos[k*d+j] /= float32(c)
-		}
+	if _, err := learner.Prototypes(protos, sup, task.SupportLabels, way, d); err != nil {
+		return err
 	}
 	rows := ns + way + nq
 	a := mat.NewDense(rows, d, nil)
