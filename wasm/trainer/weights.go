@@ -3,9 +3,8 @@ package trainer
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
+	"encoding/hex"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/core/train"
 	"metaglot/wasm/trainer/protocol"
 	"metaglot/wasm/trainer/weightsfile"
 )
@@ -74,16 +74,8 @@ func (w *Weights) Encode() ([]byte, error) {
 func (w *Weights) provenance(file string) string {
 	sum := w.SHA256
 	if sum == nil {
-		h := sha256.New()
-		for i := range w.Params.Len() {
-			n, t := w.Params.At(i)
-			b := append([]byte(n), make([]byte, 0, 4*len(t.Data))...)
-			for _, v := range t.Data {
-				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-			}
-			h.Write(b)
-		}
-		sum = h.Sum(nil)[:8]
+		d, _ := hex.DecodeString(train.Digest(w.Params))
+		sum = d[:8]
 	}
 	a := w.Algo
 	if a == "" {
