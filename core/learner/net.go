@@ -329,3 +329,36 @@ func CheckConv4(p *tensor.Set) error {
 	}
 	return nil
 }
+
+// MetaParams checks the parameters of a learner with a head on Conv4
+// (FOMAML, Reptile) and returns its meta-parameter set: params itself
+// (which must hold a head), or for a prototype head a set sharing params'
+// Conv4 tensors (a head in params is dropped).
+func MetaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
+	if params == nil {
+		return nil, fmt.Errorf("nil parameters")
+	}
+	conv := &tensor.Set{}
+	hasHead := false
+	for i := range params.Len() {
+		n, t := params.At(i)
+		if n == HeadName+".weight" || n == HeadName+".bias" {
+			hasHead = true
+			continue
+		}
+		conv.Add(n, t)
+	}
+	if err := CheckConv4(conv); err != nil {
+		return nil, err
+	}
+	if protoHead {
+		return conv, nil
+	}
+	if !hasHead {
+		return nil, fmt.Errorf("parameters have no head %q (a Conv4 alone needs the prototype head)", HeadName)
+	}
+	if _, err := HeadWay(params); err != nil {
+		return nil, err
+	}
+	return params, nil
+}

@@ -1,6 +1,7 @@
 package learner
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ func TestPrototypes(t *testing.T) {
 	if err != nil || count[0] != 1 || count[1] != 2 {
 		t.Fatal(count, err)
 	}
-	if want := []float32{10, 20, 2, 4}; !equal32(p32, want) {
+	if want := []float32{10, 20, 2, 4}; !slices.Equal(p32, want) {
 		t.Errorf("prototypes %v, want %v", p32, want)
 	}
 	p64 := []float64{9, 9, 9, 9} // overwritten, not added to
@@ -26,16 +27,4 @@ func TestPrototypes(t *testing.T) {
 	if _, err := Prototypes(p32, emb, []int{1, 1, 1}, 2, 2); err == nil || !strings.Contains(err.Error(), "class 0 has no support image") {
 		t.Errorf("empty class: %v", err)
 	}
-}
-
-func equal32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -70,7 +70,7 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
 	}
-	meta, err := metaParams(params, cfg.ProtoHead)
+	meta, err := learner.MetaParams(params, cfg.ProtoHead)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}
@@ -80,37 +80,6 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 		adam: optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
 		pool: learner.NewTaskPool(cfg.Par, cfg.BN),
 	}, nil
-}
-
-// metaParams checks params and returns the meta-parameter set: params
-// itself, or for a prototype head a set sharing params' Conv4 tensors.
-func metaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
-	if params == nil {
-		return nil, fmt.Errorf("nil parameters")
-	}
-	conv := &tensor.Set{}
-	hasHead := false
-	for i := range params.Len() {
-		n, t := params.At(i)
-		if n == learner.HeadName+".weight" || n == learner.HeadName+".bias" {
-			hasHead = true
-			continue
-		}
-		conv.Add(n, t)
-	}
-	if err := learner.CheckConv4(conv); err != nil {
-		return nil, err
-	}
-	if protoHead {
-		return conv, nil
-	}
-	if !hasHead {
-		return nil, fmt.Errorf("parameters have no head %q (a Conv4 alone needs the prototype head)", learner.HeadName)
-	}
-	if _, err := learner.HeadWay(params); err != nil {
-		return nil, err
-	}
-	return params, nil
 }
 
 // Params returns θ, updated in place by Step.

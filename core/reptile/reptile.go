@@ -71,23 +71,9 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
 	}
-	var meta *tensor.Set
-	if cfg.ProtoHead {
-		meta = &tensor.Set{}
-		for i := range params.Len() {
-			n, t := params.At(i)
-			if n != learner.HeadName+".weight" && n != learner.HeadName+".bias" {
-				meta.Add(n, t)
-			}
-		}
-		if err := learner.CheckConv4(meta); err != nil {
-			return nil, fmt.Errorf("reptile: %w", err)
-		}
-	} else {
-		meta = params
-		if _, err := learner.HeadWay(params); err != nil {
-			return nil, fmt.Errorf("reptile: %w (a Conv4 alone needs the prototype head)", err)
-		}
+	meta, err := learner.MetaParams(params, cfg.ProtoHead)
+	if err != nil {
+		return nil, fmt.Errorf("reptile: %w", err)
 	}
 	tr := nn.Trainable(meta)
 	return &Learner{
