@@ -85,25 +85,15 @@ pretrain:
 	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
 	done
 
-# The README's accuracy table: metaglot eval of the bundled models on the
-# Vinyals test classes (15 queries per class, seed 1), one JSON line per cell
-# into bench/eval-<model>.jsonl: {"model","flags","result":{eval -json}}.
-# FOMAML and Reptile adapt with 10 SGD steps per episode. The bundled FOMAML
-# (prototype head, ProtoNet's BatchNorm statistics) adapts with its own
-# settings in every cell, 1000 episodes each. The others' 20-way cells start
-# from the prototype head (a learned head has 5 classes) and adapt with Finn
-# et al.'s 20-way setting (5 steps of lr 0.1); their 5-shot and 20-way cells
-# are slow on a CPU: EVAL_SLOW episodes for those. fomaml-scratch's cells
-# come under both protocols (-protocol one: each query on its own, as the
-# page classifies; transductive: the queries of an episode together, as the
-# MAML paper reports), and 5-way 1-shot also with 0 and 1 adaptation steps
-# (what the inner loop adds).
-# The cells of a model run side by side, one thread each; EVAL_MODELS picks
-# models.
+# The README's accuracy table: metaglot eval of the bundled models, one JSON
+# line per cell into bench/eval-<model>.jsonl: {"model","flags","result":{eval
+# -json}}. The cells are data, with why each is there: cmd/metaglot/evaltable.txt
+# (`metaglot evalcells MODEL` prints them with their episodes). The cells of a
+# model run side by side, one thread each; EVAL_MODELS picks models, EVAL_SLOW
+# the episodes of the cells that are slow on a CPU.
 EVAL_EPISODES ?= 1000
 EVAL_SLOW     ?= 1000
 EVAL_MODELS   ?= protonet fomaml reptile protonet-background
-EVAL_CELLS    := "-way 5 -shot 1" "-way 5 -shot 5" "-way 20 -shot 1" "-way 20 -shot 5"
 evaltable: $(EVAL_MODELS:%=bench/eval-%.jsonl)
 build/metaglot-eval: FORCE
 	mkdir -p build
@@ -113,42 +103,8 @@ bench/eval-%.jsonl: build/metaglot-eval FORCE
 	set -e; n=0; \
 	row() { n=$$((n+1)); ( r=$$(build/metaglot-eval eval -json -query 15 -seed 1 -threads 1 $$1 -episodes $$2) && \
 	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" > $@.$$n.tmp ) & }; \
-	case $* in \
-	  protonet) for c in $(EVAL_CELLS); do row "-algo protonet $$c" $(EVAL_EPISODES); done;; \
-	  protonet-5shot) for c in $(EVAL_CELLS); do row "-model assets/models/$*.safetensors $$c" $(EVAL_EPISODES); done;; \
-	  fomaml|reptile|fomaml-scratch|fomaml-scratch-tbn|reptile-scratch|fomaml-supportbn) \
-	    m="-model assets/models/$*.safetensors"; \
-	    if [ $* = fomaml ]; then \
-	      for c in $(EVAL_CELLS); do row "$$m $$c" $(EVAL_EPISODES); done; \
-	    elif [ $* = fomaml-supportbn ]; then \
-	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
-	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
-	    elif [ $* = fomaml-scratch ] || [ $* = fomaml-scratch-tbn ]; then \
-	      for p in one transductive; do \
-	        row "$$m -protocol $$p -way 5 -shot 1" $(EVAL_EPISODES); \
-	        row "$$m -protocol $$p -way 5 -shot 5" $(EVAL_SLOW); \
-	      done; \
-	      row "$$m -way 5 -shot 1 -adapt-steps 0" $(EVAL_EPISODES); \
-	      row "$$m -way 5 -shot 1 -adapt-steps 1" $(EVAL_EPISODES); \
-	    else \
-	      row "$$m -way 5 -shot 1" $(EVAL_EPISODES); \
-	      row "$$m -way 5 -shot 1 -proto-head" $(EVAL_EPISODES); \
-	      row "$$m -way 5 -shot 5" $(EVAL_SLOW); \
-	      row "$$m -way 5 -shot 5 -proto-head" $(EVAL_SLOW); \
-	    fi; \
-	    if [ $* = fomaml-scratch ] || [ $* = fomaml-scratch-tbn ]; then \
-	      for p in one transductive; do \
-	        row "$$m -protocol $$p -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
-	        row "$$m -protocol $$p -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
-	      done; \
-	    elif [ $* != fomaml ]; then \
-	      row "$$m -way 20 -shot 1 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
-	      row "$$m -way 20 -shot 5 -proto-head -inner-lr 0.1 -adapt-steps 5" $(EVAL_SLOW); \
-	    fi;; \
-	  protonet-background) \
-	    row "-algo protonet -split lake -way 20 -shot 1" $(EVAL_EPISODES); \
-	    row "-algo protonet -split lake -way 5 -shot 1" $(EVAL_EPISODES);; \
-	esac; \
+	build/metaglot-eval evalcells -episodes $(EVAL_EPISODES) -slow $(EVAL_SLOW) $* > $@.cells; \
+	while read -r eps flags; do row "$$flags" $$eps; done < $@.cells; rm -f $@.cells; \
 	wait; for i in $$(seq 1 $$n); do cat $@.$$i.tmp; done > $@.tmp; rm -f $@.*.tmp
 	mv $@.tmp $@
 	cat $@

@@ -36,6 +36,7 @@ func commands() []command {
 		episodeCommand(),
 		trainCommand(),
 		recipesCommand(),
+		evalCellsCommand(),
 		evalCommand(),
 		classifyCommand(),
 		benchCommand(),
