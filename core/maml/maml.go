@@ -10,7 +10,8 @@ import (
 )
 
 // Config configures a Learner. A zero field means the reference value for
-// 5-way Omniglot given in its comment.
+// 5-way Omniglot given in its comment (Spec.Defaults, the registry's
+// reference settings).
 type Config struct {
 	InnerSteps int     // inner SGD steps in training; 0 means 1
 	InnerLR    float64 // inner learning rate α; 0 means 0.4
@@ -28,18 +29,20 @@ type Config struct {
 	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
+// withDefaults fills the zero fields with the reference settings, the
+// registry's (reference, Spec.Defaults), so that the numbers live in one place.
 func (c Config) withDefaults() Config {
 	if c.InnerSteps == 0 {
-		c.InnerSteps = 1
+		c.InnerSteps = reference.InnerSteps
 	}
 	if c.InnerLR == 0 {
-		c.InnerLR = 0.4
+		c.InnerLR = reference.InnerLR
 	}
 	if c.AdaptSteps == 0 {
-		c.AdaptSteps = 10
+		c.AdaptSteps = reference.AdaptSteps
 	}
 	if c.LR == 0 {
-		c.LR = 1e-3
+		c.LR = reference.LR
 	}
 	return c
 }

@@ -15,10 +15,7 @@ var Spec = algo.Spec{
 	Description: "Reptile (Nichol et al. 2018): the initialization moves a step ε toward the weights adapted to each task, ε annealed linearly from its start to 0.",
 	Order:       30,
 	Settings:    []string{"inner_steps", "inner_lr", "adapt_steps", "proto_head", "bn"},
-	// Nichol et al. (with SGD inner steps): 5-way tasks, 5 inner steps,
-	// meta-batches of 5, ε annealed from 1 to 0.
-	Defaults: modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 60000,
-		LR: 1, InnerSteps: 5, InnerLR: 0.1, AdaptSteps: 10, MetaBatch: 5, Seed: 1, CheckpointEvery: 100, ValEpisodes: 100},
+	Defaults:    reference,
 	Quick: modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 1000,
 		LR: 1, InnerSteps: 5, InnerLR: 0.1, AdaptSteps: 10, MetaBatch: 5, Seed: 1, CheckpointEvery: 100, ValEvery: 100, ValEpisodes: 20},
 	Suite: modelfile.Config{Algo: "reptile", LR: 1, InnerSteps: 3, InnerLR: 0.1, AdaptSteps: 5},
@@ -40,5 +37,12 @@ var Spec = algo.Spec{
 	// ε annealed linearly from LR to 0 over the planned episodes.
 	LRAt: func(c modelfile.Config, ep int) float64 { return c.LR * max(0, 1-float64(ep)/float64(c.Episodes)) },
 }
+
+// reference are the reference settings (Spec.Defaults), which also fill
+// the zero fields of a Config.
+// Nichol et al. (with SGD inner steps):
+// 5-way tasks, 5 inner steps, meta-batches of 5, ε annealed from 1 to 0.
+var reference = modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 60000,
+	LR: 1, InnerSteps: 5, InnerLR: 0.1, AdaptSteps: 10, MetaBatch: 5, Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}
 
 func init() { algo.Register(Spec) }

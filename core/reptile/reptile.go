@@ -9,7 +9,8 @@ import (
 	"metaglot/core/tensor"
 )
 
-// Config configures a Learner. A zero field means the value in its comment.
+// Config configures a Learner. A zero field means the value in its comment
+// (Spec.Defaults, the registry's reference settings).
 type Config struct {
 	InnerSteps int     // inner SGD steps in training; 0 means 5
 	InnerLR    float64 // inner learning rate α; 0 means 0.1
@@ -30,18 +31,20 @@ type Config struct {
 	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
+// withDefaults fills the zero fields with the reference settings, the
+// registry's (reference, Spec.Defaults), so that the numbers live in one place.
 func (c Config) withDefaults() Config {
 	if c.InnerSteps == 0 {
-		c.InnerSteps = 5
+		c.InnerSteps = reference.InnerSteps
 	}
 	if c.InnerLR == 0 {
-		c.InnerLR = 0.1
+		c.InnerLR = reference.InnerLR
 	}
 	if c.AdaptSteps == 0 {
-		c.AdaptSteps = 10
+		c.AdaptSteps = reference.AdaptSteps
 	}
 	if c.Epsilon == 0 {
-		c.Epsilon = 1
+		c.Epsilon = reference.LR
 	}
 	return c
 }
