@@ -15,14 +15,22 @@
 //     stylus), and their ink and 28×28 "what the network sees" previews are
 //     small canvases of their own, updated point by point (pen_js.go), so
 //     drawing never repaints the full-window canvas;
-//   - package app holds the state and every action in plain Go; Game and
-//     the DOM code (dom_js.go) only forward events to it and show it.
+//   - package app holds the state and every action and decision in plain
+//     Go (exports, Try Omniglot, storage, which weights to fetch and what
+//     to make of them, the texts shown); Game and the DOM code only
+//     forward events to it and show it: dom_js.go binds the events,
+//     render_js.go shows the state, files_js.go moves files in and out,
+//     pen_js.go takes the pen (its queue is pad.Queue). The syscall/js
+//     helpers both programs need (promises, fetch, files, downloads,
+//     storage) are package browser, the site's paths package site.
 //
 // The Train view (train_js.go) meta-trains in a Web Worker running a second,
 // ebiten-free binary (wasm/worker, started when the view is first shown);
-// package trainview keeps its state and draws its charts, episode viewer
-// and embedding view into pixel buffers, which go into <canvas> elements of
-// their own so that a new picture never repaints ebiten's canvas.
+// package trainview keeps its state, generates its settings form from the
+// algorithm registry (core/algo; trainform_js.go builds it), and draws its
+// charts, episode viewer and embedding view into pixel buffers, which go
+// into <canvas> elements of their own so that a new picture never repaints
+// ebiten's canvas. The algorithm menus are the registry's.
 //
 // window.metaglot is a read-only view of the state for tests (see
 // metaglot_js.go).

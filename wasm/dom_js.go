@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"syscall/js"
 
+	"metaglot/core/algo"
 	"metaglot/wasm/app"
 	"metaglot/wasm/browser"
 )
@@ -107,9 +108,12 @@ func (d *dom) on(id, event string, f func(g *Game, e js.Value)) {
 // value returns the value of the form control with the given id.
 func (d *dom) value(id string) string { return d.el[id].Get("value").String() }
 
-// bind fills the algorithm menu and wires every control of the page.
+// bind wires every control of the page. The algorithm menu holds the
+// start algorithm until the page is ready (see drawn).
 func (d *dom) bind() {
-	d.fillAlgorithms(app.StartAlgorithm)
+	if s, err := algo.Lookup(app.StartAlgorithm); err == nil {
+		d.fillAlgorithms([]algo.Spec{s}, s.Name)
+	}
 	click := func(id string, f func(g *Game)) { d.on(id, "click", func(g *Game, _ js.Value) { f(g) }) }
 	click("add-class", func(g *Game) { g.st.AddClass() })
 	click("add-example", func(g *Game) { g.st.AddExample() })
@@ -283,6 +287,8 @@ func (d *dom) drawn(g *Game) {
 		d.readyMs = d.lastDrawMs
 		d.renderedKey = ""
 		d.doc.Get("body").Call("setAttribute", "data-ready", "true")
-		requestFrame() // to show "Ready." in the next Update
+		// The whole algorithm menu, now that the first view is up
+		// (app.Algorithms costs a little the first time).
+		d.do(func(g *Game) { d.fillAlgorithms(app.Algorithms(), g.st.Algorithm) }) // and shows "Ready." in the next Update
 	}
 }

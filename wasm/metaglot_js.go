@@ -1,7 +1,6 @@
 package main
 
 import (
-	"math"
 	"syscall/js"
 
 	"metaglot/wasm/app"
@@ -31,7 +30,8 @@ import (
 //	probabilities    [{name, p}] of the last classification (p null for a
 //	                 class without examples), or null
 //	best             name of the winning class, or null
-//	algorithm        "protonet", "fomaml" or "reptile"
+//	algorithm        the algorithm classifying: a name of core/algo's
+//	                 registry ("protonet", "fomaml", ...)
 //	classifyMs       duration of the last classification (Go's time.Now)
 //	classifications  number of classifications so far
 //	hint, message    the texts the page shows
@@ -79,39 +79,12 @@ func exposeState(g *Game) {
 	define("paints", func() any { return g.paints })
 	define("busy", func() any { return len(g.dom.actions) > 0 || g.in.pending() || g.more })
 	define("ink", func() any {
-		n := func(p app.Pad) int {
-			k := 0
-			for _, s := range st.Pad(p).Strokes() {
-				k += len(s)
-			}
-			return k
-		}
-		return map[string]any{"draw": n(app.DrawPad), "query": n(app.QueryPad)}
+		return map[string]any{"draw": st.Points(app.DrawPad), "query": st.Points(app.QueryPad)}
 	})
 	define("lastDrawMs", func() any { return g.dom.lastDrawMs })
-	define("classes", func() any {
-		out := make([]any, st.Classes.Len())
-		for i := range out {
-			c := st.Classes.Class(i)
-			out[i] = map[string]any{"name": c.Name, "examples": len(c.Examples)}
-		}
-		return out
-	})
+	define("classes", func() any { return st.ClassesView() })
 	define("selected", func() any { return st.Selected })
-	define("probabilities", func() any {
-		if !st.HaveResult {
-			return nil
-		}
-		out := make([]any, len(st.Result.Probs))
-		for i, p := range st.Result.Probs {
-			var v any = p
-			if math.IsNaN(p) {
-				v = nil
-			}
-			out[i] = map[string]any{"name": st.Classes.Class(i).Name, "p": v}
-		}
-		return out
-	})
+	define("probabilities", func() any { return st.ProbabilitiesView() })
 	define("best", func() any {
 		if !st.HaveResult {
 			return nil
@@ -131,42 +104,7 @@ func exposeState(g *Game) {
 	define("adaptation", func() any {
 		return map[string]any{"running": st.Adapting, "done": st.AdaptDone, "total": st.AdaptTotal, "lastMs": float64(st.AdaptTime.Nanoseconds()) / 1e6}
 	})
-	define("adapt", func() any {
-		t := st.Tuner()
-		if t == nil {
-			return nil
-		}
-		probs := func(ps []float64) any {
-			if !st.HaveResult || ps == nil {
-				return nil
-			}
-			out := make([]any, len(ps))
-			for i, p := range ps {
-				if !math.IsNaN(p) {
-					out[i] = p
-				}
-			}
-			return out
-		}
-		trace := make([]any, len(st.AdaptTrace))
-		for i, row := range st.AdaptTrace {
-			out := make([]any, len(row))
-			for c, p := range row {
-				if !math.IsNaN(p) {
-					out[c] = p
-				}
-			}
-			trace[i] = out
-		}
-		losses := make([]any, len(st.AdaptLosses))
-		for i, l := range st.AdaptLosses {
-			losses[i] = l
-		}
-		steps, lr := t.Inner()
-		ds, dlr := t.DefaultInner()
-		return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses, "trace": trace,
-			"before": probs(st.Result.Before), "after": probs(st.Result.Probs)}
-	})
+	define("adapt", func() any { return st.AdaptView() })
 	define("unavailable", func() any {
 		out := map[string]any{}
 		for k, v := range st.Unavailable {

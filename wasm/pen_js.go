@@ -3,7 +3,6 @@ package main
 import (
 	"image"
 	"math"
-	"sync"
 	"syscall/js"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -32,8 +31,7 @@ import (
 // Drawing therefore never touches ebiten's full-window canvas, whose every
 // frame costs the whole window (see README, "Idle and drawing").
 type penInput struct {
-	mu    sync.Mutex
-	queue []pad.Event
+	queue pad.Queue
 
 	slots [2]js.Value // #slot-draw, #slot-query
 	track pad.Tracker
@@ -172,25 +170,11 @@ func (d *dom) bindFrames() {
 
 // downPad reports whether a pointer holds the pen, counting presses still
 // in the queue, and which pad it is on.
-func (in *penInput) downPad() (bool, int) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.queue) - 1; i >= 0; i-- {
-		switch e := in.queue[i]; e.Kind {
-		case pad.Press:
-			return true, e.Pad
-		case pad.Release, pad.Cancel:
-			return in.track.Down()
-		}
-	}
-	return in.track.Down()
-}
+func (in *penInput) downPad() (bool, int) { return in.queue.Down(&in.track) }
 
 // push queues an event for the next Update and asks for that Update.
 func (in *penInput) push(e pad.Event) {
-	in.mu.Lock()
-	in.queue = append(in.queue, e)
-	in.mu.Unlock()
+	in.queue.Push(e)
 	requestFrame()
 }
 
@@ -198,22 +182,14 @@ func (in *penInput) push(e pad.Event) {
 // (beyond the frame when the pointer is outside the pad).
 func (in *penInput) toFrame(p int, e js.Value) pad.Point {
 	b := in.slots[p].Call("getBoundingClientRect")
-	x, y := e.Get("clientX").Float(), e.Get("clientY").Float()
-	w, h := b.Get("width").Float(), b.Get("height").Float()
-	if w <= 0 || h <= 0 {
-		return pad.Point{}
-	}
-	return pad.Point{X: float32((x - b.Get("left").Float()) / w * pad.FrameSize), Y: float32((y - b.Get("top").Float()) / h * pad.FrameSize)}
+	return pad.FramePoint(e.Get("clientX").Float(), e.Get("clientY").Float(),
+		b.Get("left").Float(), b.Get("top").Float(), b.Get("width").Float(), b.Get("height").Float())
 }
 
 // applyPen applies the queued events to the state, in order.
 func (g *Game) applyPen() {
 	in := &g.in
-	in.mu.Lock()
-	queue := in.queue
-	in.queue = nil
-	in.mu.Unlock()
-	for _, e := range queue {
+	for _, e := range in.queue.Take() {
 		act, p := in.track.Apply(e)
 		switch act {
 		case pad.Begin:
@@ -228,11 +204,7 @@ func (g *Game) applyPen() {
 }
 
 // pending reports whether pointer events wait for an Update.
-func (in *penInput) pending() bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.queue) > 0
-}
+func (in *penInput) pending() bool { return in.queue.Pending() }
 
 // paintInk redraws the ink canvas and the preview of each pad whose
 // drawing or size changed.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"syscall/js"
 
+	"metaglot/core/algo"
 	"metaglot/wasm/app"
 )
 
@@ -204,13 +205,12 @@ func (d *dom) fillBars(bars js.Value, st *app.State, probs []float64, best int) 
 	}
 }
 
-// fillAlgorithms puts the algorithms the page classifies with
-// (app.Algorithms, from the registry) in the Algorithm menu: their labels,
-// their descriptions as tooltips.
-func (d *dom) fillAlgorithms(selected string) {
+// fillAlgorithms puts algorithms in the Algorithm menu, their labels
+// shown and their descriptions as tooltips, and selects one.
+func (d *dom) fillAlgorithms(specs []algo.Spec, selected string) {
 	sel := d.el["algorithm"]
 	sel.Set("textContent", "")
-	for _, s := range app.Algorithms() {
+	for _, s := range specs {
 		sel.Call("appendChild", d.create("option", "value", s.Name, "title", s.Description, "text", s.Label))
 	}
 	sel.Set("value", selected)

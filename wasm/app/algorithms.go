@@ -16,6 +16,11 @@ import (
 // those whose model is a Conv4 embedding alone, which classify by the
 // nearest prototype (classify.ProtoNet). The others (a model of another
 // shape) can be trained in the Train view but not used here.
+//
+// The first call draws a fresh model of every algorithm that does not
+// adapt, to see its parameters (about 90 ms in a browser for ProtoNet and
+// MANN), so the page calls it once the first view is up; the result is
+// kept.
 func Algorithms() []algo.Spec {
 	classifiable.once.Do(func() {
 		for _, s := range algo.All() {

@@ -106,7 +106,7 @@ func TestUnavailableAlgorithm(t *testing.T) {
 	}
 	s.Unavailable["fomaml"] = "assets/models/fomaml.safetensors is not in this build"
 	s.Reclassify()
-	if !strings.Contains(s.Hint, "not available yet: assets/models/fomaml.safetensors") {
+	if !strings.Contains(s.Hint, "not available yet: assets/models/fomaml.safetensors") || !strings.HasSuffix(s.Hint, ". Choose ProtoNet.") {
 		t.Fatalf("hint %q", s.Hint)
 	}
 	s.SetAlgorithm("nonsense")

@@ -5,7 +5,18 @@
 // shows what State holds. Everything the page does can therefore be tested
 // natively: add, rename and delete classes, draw and add examples, undo and
 // clear, classify after every query stroke, keyboard shortcuts, persistence
-// and import with their error messages, and the "Try Omniglot" filling.
+// and import with their error messages, the "Try Omniglot" flow (what to
+// fetch, through a Fetch the page gives, and the filling), the PNG and
+// JSON exports, which weights to fetch and the classifiers made of them,
+// and the texts the page shows.
+//
+// # Algorithms
+//
+// The algorithms are core/algo's registry: the menu (Algorithms) holds the
+// registered ones the page can classify with, those that adapt by inner
+// steps (classify.FineTuner) and those whose model is a Conv4 embedding
+// (classify.ProtoNet, nearest prototype). StartAlgorithm's weights come
+// with the page; another's are fetched when first chosen (NeedWeights).
 //
 // # Pads
 //

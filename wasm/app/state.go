@@ -503,7 +503,7 @@ func (s *State) reclassify() {
 	c, ok := s.Classifiers[s.Algorithm]
 	if !ok {
 		if why, ok := s.Unavailable[s.Algorithm]; ok {
-			s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: " + why + ". Choose Prototypical Networks."
+			s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: " + why + ". Choose " + AlgorithmLabel(StartAlgorithm) + "."
 		} else {
 			s.Hint = "Loading the " + AlgorithmLabel(s.Algorithm) + " weights…"
 		}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
+	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
@@ -38,23 +40,27 @@ func TrainedNote(label string, meta map[string]string) string {
 // weights are fetched with the page, the others' when first chosen.
 const StartAlgorithm = "protonet"
 
-// NewClassifier returns the classifier of algo (one of Algorithms) made of
-// a weights file's tensors and metadata: fine-tuning by inner steps
-// (classify.FineTuner) for an algorithm that adapts at test time
-// (FOMAML, Reptile), else the nearest prototype of the Conv4 embeddings
-// (classify.ProtoNet). A trial forward pass checks the network's names,
-// shapes and values.
-func NewClassifier(algo string, set *tensor.Set, meta map[string]string) (Classifier, error) {
-	spec, ok := classifiesWith(algo)
-	if !ok {
-		return nil, fmt.Errorf("the page cannot classify with %q", algo)
+// NewClassifier returns the classifier of the registered algorithm name
+// made of a weights file's tensors and metadata: fine-tuning by inner
+// steps (classify.FineTuner) for an algorithm that adapts at test time
+// (FOMAML, Reptile), else, for a Conv4 embedding (the tensors are Conv4's
+// and nothing else), the nearest prototype of the embeddings
+// (classify.ProtoNet). A trial forward pass checks the network's shapes
+// and values. Weights of any other model are refused.
+func NewClassifier(name string, set *tensor.Set, meta map[string]string) (Classifier, error) {
+	spec, err := algo.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("the page cannot classify with %q", name)
 	}
 	if spec.Caps.Adapts {
-		f, err := classify.NewFineTuner(algo, set, meta)
+		f, err := classify.NewFineTuner(name, set, meta)
 		if err != nil {
 			return nil, err
 		}
 		return f, nil
+	}
+	if !slices.Equal(set.Names(), nn.Conv4Names()) {
+		return nil, fmt.Errorf("the page classifies with Conv4 embeddings, and these %s weights hold other tensors", spec.Label)
 	}
 	emb := classify.NewConv4(set)
 	if _, err := emb.Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {

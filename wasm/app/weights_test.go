@@ -159,4 +159,13 @@ func TestAlgorithms(t *testing.T) {
 	if _, err := NewClassifier("nope", nil, nil); err == nil {
 		t.Error("a classifier for an unknown algorithm")
 	}
+	// A model that does not adapt classifies by prototypes only if it is a
+	// Conv4 embedding and nothing else.
+	headed := learner.NewHeadNetParams(rand.New(rand.NewPCG(1, 1)), 5)
+	if _, err := NewClassifier("protonet", headed, nil); err == nil || !strings.Contains(err.Error(), "other tensors") {
+		t.Errorf("a Conv4 with a head as ProtoNet's: %v", err)
+	}
+	if _, err := NewClassifier("protonet", nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), nil); err != nil {
+		t.Error(err)
+	}
 }

@@ -1,6 +1,10 @@
 // Package trainview is the page's side of the Train view, in plain Go:
-// it reads the settings form into a protocol.Config (saying which field is
-// wrong and why), folds the worker's events into a View (state, counters,
+// its settings form is generated from the algorithm registry (core/algo:
+// every setting of metaglot train, with its label, range and help; those
+// that do not apply to the learner hidden) and read into a
+// modelfile.Config, the settings type the worker trains with (saying which
+// field is wrong and why); continuing the bundled model shows its recorded
+// recipe. It folds the worker's events into a View (state, counters,
 // the loss and accuracy history with smoothed curves, held-out accuracy,
 // the latest episode), and draws the pictures into RGBA pixel buffers: the
 // live charts, the episode viewer and the embedding view. The browser

@@ -1,0 +1,84 @@
+package app
+
+import "math"
+
+// The State as window.metaglot shows it to tests (wasm/metaglot_js.go):
+// values js.ValueOf takes (numbers, strings, bools, nil, []any,
+// map[string]any), a probability of NaN (a class without examples) as
+// nil.
+
+// ClassesView returns [{name, examples}] per class.
+func (s *State) ClassesView() []any {
+	out := make([]any, s.Classes.Len())
+	for i := range out {
+		c := s.Classes.Class(i)
+		out[i] = map[string]any{"name": c.Name, "examples": len(c.Examples)}
+	}
+	return out
+}
+
+// Points returns the number of points drawn on pad p.
+func (s *State) Points(p Pad) int {
+	n := 0
+	for _, st := range s.Pad(p).Strokes() {
+		n += len(st)
+	}
+	return n
+}
+
+// ProbabilitiesView returns the last classification, [{name, p}] per
+// class, or nil before there is one.
+func (s *State) ProbabilitiesView() any {
+	if !s.HaveResult {
+		return nil
+	}
+	out := make([]any, len(s.Result.Probs))
+	for i, p := range s.Result.Probs {
+		out[i] = map[string]any{"name": s.Classes.Class(i).Name, "p": prob(p)}
+	}
+	return out
+}
+
+// AdaptView returns the inner loop of a fine-tuning classifier: {steps,
+// lr, defaultSteps, defaultLR, losses, trace, before, after} (before and
+// after nil until classified), or nil without one.
+func (s *State) AdaptView() any {
+	t := s.Tuner()
+	if t == nil {
+		return nil
+	}
+	probs := func(ps []float64) any {
+		if !s.HaveResult || ps == nil {
+			return nil
+		}
+		return probList(ps)
+	}
+	trace := make([]any, len(s.AdaptTrace))
+	for i, row := range s.AdaptTrace {
+		trace[i] = probList(row)
+	}
+	losses := make([]any, len(s.AdaptLosses))
+	for i, l := range s.AdaptLosses {
+		losses[i] = l
+	}
+	steps, lr := t.Inner()
+	ds, dlr := t.DefaultInner()
+	return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses, "trace": trace,
+		"before": probs(s.Result.Before), "after": probs(s.Result.Probs)}
+}
+
+func probList(ps []float64) []any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		out[i] = prob(p)
+	}
+	return out
+}
+
+// prob is p, or nil for NaN (no examples: no probability).
+func prob(p float64) any {
+	if math.IsNaN(p) {
+		return nil
+	}
+	return p
+}
