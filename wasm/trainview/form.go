@@ -232,6 +232,9 @@ func readConfig(get func(name string) string) (modelfile.Config, error) {
 		label, value := se.Name, ""
 		if s, ok := algo.SettingNamed(se.Name); ok {
 			label, value = s.Label, " "+s.Format(c)
+			if s.Kind == algo.Choice {
+				value = fmt.Sprintf(" %q", s.Format(c)) // any text: quoted, on one line
+			}
 		}
 		return c, &FieldError{Field: se.Name, Msg: label + value + ": " + se.Msg}
 	}
