@@ -29,7 +29,20 @@ const (
 )
 
 func trainCommand() command {
-	return command{name: "train", summary: "meta-train ProtoNet, first-order MAML or Reptile on Omniglot", run: runTrain}
+	return command{name: "train", summary: "meta-train a few-shot learner on Omniglot: " + labelList(), run: runTrain}
+}
+
+// labelList returns the registered algorithms' labels as text:
+// "ProtoNet, FOMAML or Reptile".
+func labelList() string {
+	var l []string
+	for _, s := range algo.All() {
+		l = append(l, s.Label)
+	}
+	if len(l) < 2 {
+		return strings.Join(l, "")
+	}
+	return strings.Join(l[:len(l)-1], ", ") + " or " + l[len(l)-1]
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
