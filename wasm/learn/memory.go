@@ -1,0 +1,89 @@
+package learn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"metaglot/core/learner"
+	"metaglot/core/mann"
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// MemoryView is what a MANN did with a task: the order it saw the
+// support set in, which class wrote most into each memory slot, where the
+// query read, and its answer.
+type MemoryView struct {
+	// Order lists the support images as fed, as (class, example) pairs.
+	Order [][2]int
+	// SlotClass and SlotWeight: per memory slot, the class that wrote the
+	// most weight into it (−1: none) and that weight.
+	SlotClass  []int
+	SlotWeight []float32
+	// Read is the query's read weight of each slot, summed over the heads.
+	Read []float32
+	// Probs is the MANN's answer for the query.
+	Probs []float64
+}
+
+// FreshMANN returns a MANN of way classes with freshly initialised
+// (untrained) weights from seed: the page has no trained MANN to bundle
+// yet, so the Learn view shows the mechanism, not a skill.
+func FreshMANN(way int, seed uint64) (*mann.Learner, error) {
+	cfg := mann.Default(way)
+	return mann.New(mann.NewParams(cfg, rand.New(rand.NewPCG(seed, 1))), cfg)
+}
+
+// Memory feeds the task's support set to the MANN l as one sequence, in
+// an order shuffled with seed (each image with the previous image's
+// label, as in training), and reads the memory for the task's query.
+func Memory(l *mann.Learner, t Task, seed uint64) (MemoryView, error) {
+	q, _, ok := t.Query()
+	if !ok {
+		return MemoryView{}, fmt.Errorf("the task has no query")
+	}
+	if t.Way > l.Config().Classes {
+		return MemoryView{}, fmt.Errorf("this MANN answers %d classes, the task has %d", l.Config().Classes, t.Way)
+	}
+	const side = nn.ImageSize
+	var imgs []float32
+	var labels []int
+	var pairs [][2]int
+	for c, ex := range t.Support {
+		for j, img := range ex {
+			imgs = append(imgs, img...)
+			labels = append(labels, c)
+			pairs = append(pairs, [2]int{c, j})
+		}
+	}
+	task := &learner.Task{Way: t.Way, Support: tensor.FromData(imgs, len(labels), 1, side, side), SupportLabels: labels,
+		Query: tensor.FromData(append([]float32(nil), q...), 1, 1, side, side), QueryLabels: []int{0}}
+	order := rand.New(rand.NewPCG(seed, uint64(len(labels)))).Perm(len(labels))
+	c, err := l.AdaptOrder(task, order)
+	if err != nil {
+		return MemoryView{}, err
+	}
+	var v MemoryView
+	for _, i := range order {
+		v.Order = append(v.Order, pairs[i])
+	}
+	v.SlotClass, v.SlotWeight = c.Slots()
+	heads, err := c.Read(q)
+	if err != nil {
+		return MemoryView{}, err
+	}
+	v.Read = make([]float32, len(v.SlotClass))
+	for _, h := range heads {
+		for i, w := range h {
+			v.Read[i] += w
+		}
+	}
+	p, err := c.Probs(task.Query)
+	if err != nil {
+		return MemoryView{}, err
+	}
+	for _, x := range p.Data {
+		v.Probs = append(v.Probs, float64(x))
+	}
+	return v, nil
+}

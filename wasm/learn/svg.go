@@ -1,0 +1,299 @@
+package learn
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"image"
+	"image/png"
+	"math"
+	"strings"
+
+	"metaglot/wasm/app"
+	"metaglot/wasm/trainview"
+)
+
+// The pictures of the Learn view are HTML and SVG text: they scale
+// crisply on a projector and follow the page's font size. Every name the
+// visitor typed goes through html.EscapeString.
+
+// esc escapes text for HTML and SVG.
+func esc(s string) string { return html.EscapeString(s) }
+
+// colour returns class k's colour (the Train view's palette) as #rrggbb.
+func colour(k int) string {
+	if k < 0 {
+		return "#1a1a2e"
+	}
+	c := trainview.ClassColor(k)
+	return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B)
+}
+
+// ImageURL encodes a 28×28 image (ink in [0, 1]) as a PNG data URL, ink
+// dark on white.
+func ImageURL(img []float32) string {
+	side := int(math.Sqrt(float64(len(img))))
+	g := image.NewGray(image.Rect(0, 0, side, side))
+	for i, v := range img[:side*side] {
+		g.Pix[i] = uint8(255 - math.Round(float64(min(max(v, 0), 1))*255))
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, g); err != nil {
+		return ""
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+func thumb(img []float32, alt, cls string) string {
+	return fmt.Sprintf(`<img class="lthumb %s" src="%s" alt="%s" width="28" height="28">`, cls, ImageURL(img), esc(alt))
+}
+
+// TaskHTML lays out a task: one row per class (its colour, name and K
+// support images), then the queries, each under its true class's colour
+// or "?" for the visitor's own.
+func TaskHTML(t Task) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<div class="episode" data-way="%d" data-shot="%d">`, t.Way, t.Shot)
+	fmt.Fprintf(&b, `<p class="episode-title"><b>Support set</b>: %d classes × %d labelled %s</p><ol class="support-rows">`, t.Way, t.Shot, plural(t.Shot, "example"))
+	for c, ex := range t.Support {
+		fmt.Fprintf(&b, `<li class="support-row"><span class="swatch" style="background:%s"></span><span class="cname">%s</span>`, colour(c), esc(t.Names[c]))
+		for j, img := range ex {
+			b.WriteString(thumb(img, fmt.Sprintf("%s, example %d", t.Names[c], j+1), "support"))
+		}
+		b.WriteString(`</li>`)
+	}
+	b.WriteString(`</ol>`)
+	fmt.Fprintf(&b, `<p class="episode-title"><b>Query set</b>: %d %s to label</p><div class="query-row">`, len(t.Queries), plural(len(t.Queries), "image"))
+	for i, img := range t.Queries {
+		l := t.QueryLabels[i]
+		name, mark := "your query (class unknown)", "?"
+		if l >= 0 {
+			name, mark = "a further example of "+t.Names[l], fmt.Sprint(l+1)
+		}
+		fmt.Fprintf(&b, `<figure class="q"><span class="qmark" style="border-color:%s">%s</span>%s</figure>`, colour(l), mark, thumb(img, name, "query"))
+	}
+	b.WriteString(`</div></div>`)
+	return b.String()
+}
+
+// AccuracyHTML charts the headline accuracy of each bundled model on
+// way×shot Omniglot test episodes as bars with their 95% confidence
+// interval, or says which sizes were measured when that one was not.
+func AccuracyHTML(table []Eval, way, shot int) string {
+	rows, ok := Headline(table, way, shot)
+	if !ok {
+		var sizes []string
+		for _, s := range Sizes(table) {
+			sizes = append(sizes, fmt.Sprintf("%d-way %d-shot", s[0], s[1]))
+		}
+		return fmt.Sprintf(`<p class="acc-none">No bundled model was evaluated on %d-way %d-shot Omniglot episodes; the evaluation table (bench/eval-*.jsonl) has %s.</p>`,
+			way, shot, strings.Join(sizes, ", "))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<p class="note">Accuracy on %d-way %d-shot episodes of the 423 held-out Omniglot characters (bench/eval-*.jsonl; bar: mean, whisker: 95%% confidence interval):</p>`, way, shot)
+	fmt.Fprintf(&b, `<ul class="acc" data-way="%d" data-shot="%d">`, way, shot)
+	for _, e := range rows {
+		extra := ""
+		if e.Extra != "" {
+			extra = ` <span class="note">(` + esc(e.Extra) + `)</span>`
+		}
+		fmt.Fprintf(&b, `<li class="acc-row" data-algo="%s" data-acc="%.2f"><span class="acc-name">%s%s</span>`, esc(e.Algo), e.Accuracy, esc(app.AlgorithmLabel(e.Algo)), extra)
+		lo, hi := max(e.Accuracy-e.CI95, 0), min(e.Accuracy+e.CI95, 100)
+		fmt.Fprintf(&b, `<svg class="acc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="%.1f%%"><rect width="100" height="10" fill="#e3e0d6"/><rect width="%.2f" height="10" fill="#1f7a4d"/><rect x="%.2f" y="3.5" width="%.2f" height="3" fill="#1a1a2e"/></svg>`,
+			e.Accuracy, e.Accuracy, lo, max(hi-lo, 0.4))
+		fmt.Fprintf(&b, `<span class="acc-pct">%.1f %% ± %.1f</span><span class="note">%d episodes</span></li>`, e.Accuracy, e.CI95, e.Episodes)
+	}
+	b.WriteString(`</ul>`)
+	return b.String()
+}
+
+// BarsHTML shows probabilities as the page's bars (the Draw & classify
+// view's classes): one row per class, the winner in green.
+func BarsHTML(names []string, probs []float64, best int) string {
+	var b strings.Builder
+	b.WriteString(`<ol class="lbars">`)
+	for c, p := range probs {
+		cls := "bar-row"
+		if c == best {
+			cls += " best"
+		}
+		pct := "—"
+		w := 0.0
+		if !math.IsNaN(p) {
+			pct, w = fmt.Sprintf("%.1f %%", 100*p), 100*p
+		}
+		fmt.Fprintf(&b, `<li class="%s" data-p="%.4f"><span class="bar-name"><span class="swatch" style="background:%s"></span>%s</span><span class="bar"><span class="fill" style="width:%.1f%%"></span></span><span class="bar-pct">%s</span></li>`,
+			cls, p, colour(c), esc(names[c]), w, pct)
+	}
+	b.WriteString(`</ol>`)
+	return b.String()
+}
+
+// MetricSVG draws ProtoNet's view of a query: support embeddings as small
+// dots, prototypes as large ringed dots labelled with their class, the
+// query as a ring, and a line from the query to each prototype labelled
+// with the squared distance (thick for the nearest).
+func MetricSVG(v MetricView, names []string) string {
+	const W, H, m = 480.0, 360.0, 36.0
+	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, p := range v.Points {
+		minX, maxX = min(minX, p.X), max(maxX, p.X)
+		minY, maxY = min(minY, p.Y), max(maxY, p.Y)
+	}
+	span := max(maxX-minX, maxY-minY, 1e-9)
+	k := min(W-2*m, H-2*m) / span
+	at := func(p Point) (float64, float64) {
+		return W/2 + (p.X-(minX+maxX)/2)*k, H/2 - (p.Y-(minY+maxY)/2)*k
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="metric" viewBox="0 0 %g %g" role="img" aria-label="The query's embedding and the class prototypes on two principal components, with the distances">`, W, H)
+	fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="#fff" stroke="#c9c6bd"/>`, W, H)
+	var qx, qy float64
+	for _, p := range v.Points {
+		if p.Kind == QueryPoint {
+			qx, qy = at(p)
+		}
+	}
+	for _, p := range v.Points {
+		if p.Kind != PrototypePoint {
+			continue
+		}
+		x, y := at(p)
+		w := 1.5
+		if p.Class == v.Best {
+			w = 4
+		}
+		fmt.Fprintf(&b, `<line class="dist" data-class="%d" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%g" stroke-dasharray="%s"/>`,
+			p.Class, qx, qy, x, y, colour(p.Class), w, map[bool]string{true: "", false: "5 4"}[p.Class == v.Best])
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#5b5b6b" text-anchor="middle">d²=%.3g</text>`, (qx+x)/2, (qy+y)/2-3, v.Dist2[p.Class])
+	}
+	for _, kind := range []Kind{SupportPoint, PrototypePoint, QueryPoint} {
+		for _, p := range v.Points {
+			if p.Kind != kind {
+				continue
+			}
+			x, y := at(p)
+			switch kind {
+			case SupportPoint:
+				fmt.Fprintf(&b, `<circle class="sup" cx="%.1f" cy="%.1f" r="4" fill="%s" opacity=".8"/>`, x, y, colour(p.Class))
+			case PrototypePoint:
+				fmt.Fprintf(&b, `<circle class="proto" data-class="%d" cx="%.1f" cy="%.1f" r="9" fill="%s" fill-opacity=".55" stroke="#1a1a2e" stroke-width="2"/>`, p.Class, x, y, colour(p.Class))
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" font-weight="600" fill="#1a1a2e">%s</text>`, x+12, y+4, esc(short(names[p.Class])))
+			case QueryPoint:
+				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/><text x="%.1f" y="%.1f" font-size="13" font-weight="700">query</text>`, x, y, x+11, y-9)
+			}
+		}
+	}
+	fmt.Fprintf(&b, `<text x="8" y="%g" font-size="11" fill="#5b5b6b">2 principal components of the 64-number embeddings: %.0f %% of their variance</text>`, H-8, 100*v.Explained)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// short cuts a name for a picture's label.
+func short(s string) string {
+	r := []rune(s)
+	if len(r) > 18 {
+		return string(r[:17]) + "…"
+	}
+	return s
+}
+
+// LossSVG charts the support loss at each inner step (app.LossPoints, the
+// Draw & classify view's chart) with the first and last values written.
+func LossSVG(losses []float64, total int) string {
+	const W, H = 360.0, 120.0
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="loss" viewBox="-40 -12 %g %g" role="img" aria-label="Support loss at each inner step">`, W+60, H+32)
+	fmt.Fprintf(&b, `<rect x="0" y="0" width="%g" height="%g" fill="#fff" stroke="#c9c6bd"/>`, W, H)
+	if len(losses) > 0 {
+		// Points spread over all the steps to come, so the line grows.
+		w := W * float64(max(len(losses)-1, 1)) / float64(max(total-1, 1))
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="#2456c8" stroke-width="2.5" points="%s"/>`, app.LossPoints(losses, w, H))
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, l := range losses {
+			if !math.IsNaN(l) && !math.IsInf(l, 0) {
+				lo, hi = min(lo, l), max(hi, l)
+			}
+		}
+		if hi >= lo {
+			fmt.Fprintf(&b, `<text x="-4" y="10" font-size="11" text-anchor="end">%.3g</text><text x="-4" y="%g" font-size="11" text-anchor="end">%.3g</text>`, hi, H, lo)
+		}
+	}
+	fmt.Fprintf(&b, `<text x="0" y="%g" font-size="11">step 1</text><text x="%g" y="%g" font-size="11" text-anchor="end">step %d</text>`, H+14, W, H+14, total)
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// MemorySVG draws a MANN's memory after the support sequence: one cell
+// per slot in the colour of the class that wrote most into it (blank:
+// none), its opacity the written weight, and under it a bar of the
+// query's read weight.
+func MemorySVG(v MemoryView) string {
+	const cols, cell = 32, 14.0
+	n := len(v.SlotClass)
+	rows := (n + cols - 1) / cols
+	var maxW, maxR float32 = 1e-9, 1e-9
+	for i := range n {
+		maxW, maxR = max(maxW, v.SlotWeight[i]), max(maxR, v.Read[i])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="memory" viewBox="0 0 %g %g" role="img" aria-label="Memory slots coloured by the class that wrote to them, with the query's read weights">`, cols*cell, float64(rows)*cell*2)
+	for i := range n {
+		x, y := float64(i%cols)*cell, float64(i/cols)*cell*2
+		fill, op := "#f4f2ec", 1.0
+		if v.SlotClass[i] >= 0 {
+			fill, op = colour(v.SlotClass[i]), 0.25+0.75*float64(v.SlotWeight[i]/maxW)
+		}
+		fmt.Fprintf(&b, `<rect class="slot" data-class="%d" x="%g" y="%g" width="%g" height="%g" fill="%s" fill-opacity="%.2f" stroke="#c9c6bd" stroke-width=".5"/>`, v.SlotClass[i], x, y, cell-1, cell-1, fill, op)
+		h := (cell - 2) * float64(v.Read[i]/maxR)
+		fmt.Fprintf(&b, `<rect class="read" x="%g" y="%.1f" width="%g" height="%.1f" fill="#1a1a2e"/>`, x+2, y+2*cell-1-h, cell-5, h)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// SequenceHTML shows the order a MANN saw the support set in: each image
+// with the label it came with (the previous image's class) and its own.
+func SequenceHTML(t Task, v MemoryView) string {
+	var b strings.Builder
+	b.WriteString(`<ol class="sequence">`)
+	prev := -1
+	for s, p := range v.Order {
+		given := "none yet"
+		if prev >= 0 {
+			given = fmt.Sprint(prev + 1)
+		}
+		fmt.Fprintf(&b, `<li><span class="qmark" style="border-color:%s">%d</span>%s<span class="note">step %d, told: %s</span></li>`,
+			colour(p[0]), p[0]+1, thumb(t.Support[p[0]][p[1]], fmt.Sprintf("step %d: %s", s+1, t.Names[p[0]]), "seq"), s+1, given)
+		prev = p[0]
+	}
+	b.WriteString(`</ol>`)
+	return b.String()
+}
+
+// CompareHTML is a table of every algorithm's answer for the query: the
+// winning class and its probability, the time, or the error.
+func CompareHTML(rows []CompareRow, names []string) string {
+	var b strings.Builder
+	b.WriteString(`<table class="compare"><thead><tr><th>Algorithm</th><th>Answer</th><th>Probability</th><th>Time per query</th></tr></thead><tbody>`)
+	for _, r := range rows {
+		fmt.Fprintf(&b, `<tr data-algo="%s">`, esc(r.Algo))
+		if r.Err != nil {
+			fmt.Fprintf(&b, `<td>%s</td><td colspan="3" class="err">%s</td></tr>`, esc(r.Label), esc(r.Err.Error()))
+			continue
+		}
+		fmt.Fprintf(&b, `<td>%s</td><td><span class="swatch" style="background:%s"></span>%s</td><td>%.1f %%</td><td data-ms="%.2f">%s</td></tr>`,
+			esc(r.Label), colour(r.Best), esc(names[r.Best]), 100*r.Probs[r.Best], float64(r.Time.Microseconds())/1000, fmtDuration(r.Time.Seconds()))
+	}
+	b.WriteString(`</tbody></table>`)
+	return b.String()
+}
+
+func fmtDuration(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
+	return fmt.Sprintf("%.2f s", s)
+}
+
