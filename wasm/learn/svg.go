@@ -296,4 +296,3 @@ func fmtDuration(s float64) string {
 	}
 	return fmt.Sprintf("%.2f s", s)
 }
-
