@@ -47,7 +47,12 @@ func check(s Spec, c modelfile.Config) error {
 		}
 	}
 	per := c.Shot + c.Query
+	lake := c.Split == "lake"
 	switch {
+	case c.Rotations && !lake:
+		return &SettingError{Name: "rotations", Args: "-rotations", Msg: "only for -split lake (the vinyals split's classes are turned already)"}
+	case c.ValAlphabets > 0 && !lake:
+		return &SettingError{Name: "val_alphabets", Args: fmt.Sprintf("-val-alphabets %d", c.ValAlphabets), Msg: "only for -split lake (alphabets held out of the background set)"}
 	case per > Drawers:
 		return &SettingError{Name: "query", Args: fmt.Sprintf("-shot %d -query %d", c.Shot, c.Query),
 			Msg: fmt.Sprintf("want shot+query ≤ %d (the drawers of a character)", Drawers)}

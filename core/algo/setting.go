@@ -87,6 +87,13 @@ const (
 	MaxEpisodes = 1_000_000_000
 	// MaxValEpisodes bounds the episodes of one held-out measurement.
 	MaxValEpisodes = 1_000_000
+	// MaxAugment bounds the strength of the affine distortions (augment):
+	// at 2, rotations reach ±20°, shears ±0.6 and scales 0.6 to 1.4; the
+	// shears keep the map invertible below 1/0.3.
+	MaxAugment = 2.0
+	// MaxValAlphabets bounds val_alphabets (Omniglot's background set has
+	// 30 alphabets; the trainer refuses more than the split has).
+	MaxValAlphabets = 1000
 	// Drawers is the number of drawings of an Omniglot character: the
 	// most images of one class an episode can hold (shot + query).
 	Drawers = 20
@@ -135,6 +142,15 @@ var settings = []Setting{
 	{Name: "bn", Flag: "bn", Label: "BatchNorm statistics", Kind: Choice, Choices: []string{"support", "running", "transductive"},
 		Help:  "BatchNorm statistics of adaptation and prediction: support (the support set's), running (the model's running statistics, kept as the initial model gave them; needs an initial model) or transductive (the support set's in adaptation, the query batch's own for the query loss, as Finn et al. train)",
 		field: func(c *modelfile.Config) any { return &c.BN }},
+	{Name: "augment", Flag: "augment", Label: "Affine distortion", Kind: Float, Common: true, Min: 0, Max: MaxAugment,
+		Help:  "strength of random affine distortions of training images: 0 = none, 1 = Koch et al.'s (rotation ±10°, shear ±0.3, scale 0.8–1.2, shift ±2 of 105 pixels, each with probability 0.5); never at evaluation",
+		field: func(c *modelfile.Config) any { return &c.Augment }},
+	{Name: "rotations", Flag: "rotations", Label: "Rotations as classes", Kind: Bool, Common: true,
+		Help:  "lake: add the 90°, 180° and 270° turns of every training class as classes of their own (the vinyals split has them already)",
+		field: func(c *modelfile.Config) any { return &c.Rotations }},
+	{Name: "val_alphabets", Flag: "val-alphabets", Label: "Validation alphabets", Kind: Int, Common: true, Min: 0, Max: MaxValAlphabets,
+		Help:  "lake: hold this many background alphabets out of training and validate on them (evenly spaced in index order), 0 = validate on the evaluation alphabets (monitoring only)",
+		field: func(c *modelfile.Config) any { return &c.ValAlphabets }},
 	{Name: "seed", Flag: "seed", Label: "Seed", Kind: Uint, Common: true, Min: 0, Max: inf,
 		Help:  "random seed of the initialization and of the episodes",
 		field: func(c *modelfile.Config) any { return &c.Seed }},

@@ -67,6 +67,16 @@ type Config struct {
 	CheckpointEvery int    `json:"checkpoint_every"`
 	ValEvery        int    `json:"val_every"`
 	ValEpisodes     int    `json:"val_episodes"`
+	// Augment is the strength of the random affine distortions of training
+	// images (core/augment: 1 = Koch et al.'s ranges); 0, none.
+	Augment float64 `json:"augment,omitempty"`
+	// Rotations adds the 90°, 180° and 270° turns of every training class
+	// as classes of their own (the Lake split; Vinyals' has them already).
+	Rotations bool `json:"rotations,omitempty"`
+	// ValAlphabets holds this many alphabets of the Lake background set out
+	// of training, for validation (core/episode.HoldOut); 0: validation on
+	// the protocol's test split.
+	ValAlphabets int `json:"val_alphabets,omitempty"`
 	// Init names the model the run started from (`metaglot train -init`):
 	// its file name, algorithm, episodes and the SHA-256 of its bytes, as
 	// Init.String writes them; empty for a random initialization.

@@ -34,6 +34,20 @@
 //     of the test split (1-shot 5-query, the training way up to 20), and
 //     for learners that adapt by inner steps the accuracy before
 //     adaptation.
+//   - Augmentation (the augment setting, a strength): each training
+//     image is distorted by a random affine map (core/augment: Koch et
+//     al.'s rotation, shear, scale and translation), drawn from the
+//     stream PCG(Seed, 1<<63 + ep/MetaBatch) of the step, so resumed runs
+//     distort as uninterrupted ones. Validation episodes are never
+//     distorted.
+//   - Lake training data: rotations adds the three quarter turns of every
+//     training class as classes of their own; val_alphabets holds that
+//     many alphabets of the training split out of training
+//     (episode.HoldOut: for Omniglot's background set and 5, Balinese,
+//     Syriac (Estrangelo), Hebrew, Latin and Sanskrit) and validates on
+//     them, within one alphabet with drawers paired as in Lake et al.'s
+//     task, instead of on the evaluation alphabets (Run.HeldOut names
+//     them).
 //
 // A run's episodes count tasks: a meta-step of MetaBatch tasks advances
 // the count by MetaBatch, and the last step of a run may pass Episodes.

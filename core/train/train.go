@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 
 	"metaglot/core/algo"
+	"metaglot/core/augment"
 	"metaglot/core/episode"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
@@ -26,6 +27,12 @@ type Data struct {
 	// Lake protocol).
 	OneAlphabet bool
 }
+
+// augmentStream is added to a step's number for the stream of the seed
+// that distorts its images (augment): PCG(Seed, augmentStream+step),
+// apart from the step's episode stream PCG(Seed, step), the validation
+// stream (1<<62) and the initialization stream (MaxUint64).
+const augmentStream = 1 << 63
 
 // Metric is what a meta-step did.
 type Metric struct {
@@ -81,6 +88,8 @@ type Run struct {
 	good  *tensor.Set // the weights after the last good step
 	last  int         // the meta-batch size of the last step (0: none yet)
 	val   *validator
+	held  []string  // the alphabets held out for validation (val_alphabets)
+	buf   []float32 // scratch of the distortions
 }
 
 // New returns a Run of cfg that trains l (built for cfg, e.g. by
@@ -102,11 +111,26 @@ func New(cfg modelfile.Config, l learner.Learner, data Data, start int) (*Run, e
 		tasks: make([]*learner.Task, cfg.MetaBatch),
 		good:  l.Params().Clone(),
 	}
+	if cfg.ValAlphabets > 0 {
+		kept, held, names, err := episode.HoldOut(data.Dataset, data.Train, cfg.ValAlphabets)
+		if err != nil {
+			return nil, &DataError{err}
+		}
+		data.Train, data.Test, data.OneAlphabet, r.held = kept, held, true, names
+	}
+	if cfg.Rotations {
+		rot, err := episode.WithRotations(data.Dataset, data.Train)
+		if err != nil {
+			return nil, &DataError{err}
+		}
+		data.Train = rot
+	}
+	r.data = data
 	if _, err := episode.NewSampler(data.Dataset, data.Train, r.ecfg, rand.New(rand.NewPCG(0, 0))); err != nil {
 		return nil, &DataError{err}
 	}
 	if cfg.ValEvery > 0 && data.Test != nil {
-		v, err := newValidator(data, cfg)
+		v, err := newValidator(data, cfg, r.held != nil)
 		if err != nil {
 			return nil, err
 		}
@@ -125,6 +149,16 @@ func InitParams(cfg modelfile.Config) (*tensor.Set, error) {
 	}
 	return spec.NewParams(cfg, rand.New(rand.NewPCG(cfg.Seed, math.MaxUint64))), nil
 }
+
+// HeldOut returns the names of the alphabets held out of training for
+// validation (val_alphabets; see episode.HoldOut), nil if none.
+func (r *Run) HeldOut() []string { return r.held }
+
+// Data returns where the run's episodes come from: the Data given to New,
+// with its training split without the held-out alphabets (val_alphabets)
+// and with the turned classes (rotations), and the held-out alphabets as
+// its test split.
+func (r *Run) Data() Data { return r.data }
 
 // Config returns the run's settings.
 func (r *Run) Config() modelfile.Config { return r.cfg }
@@ -171,9 +205,18 @@ func (r *Run) Step() (Metric, error) {
 	if err != nil {
 		return Metric{}, err
 	}
+	var arng *rand.Rand
+	if r.cfg.Augment > 0 {
+		arng = rand.New(rand.NewPCG(r.cfg.Seed, augmentStream+uint64(step)))
+	}
 	for i := range r.eps {
-		s.SampleInto(&r.eps[i])
-		r.tasks[i] = TaskOf(&r.eps[i])
+		ep := &r.eps[i]
+		s.SampleInto(ep)
+		if arng != nil {
+			sh := ep.ImageShape()
+			r.buf = augment.Images(ep.Images.Data, ep.Images.Shape[0], sh[0], sh[1], sh[2], arng, r.cfg.Augment, r.buf)
+		}
+		r.tasks[i] = TaskOf(ep)
 	}
 	rate := r.spec.LR(r.cfg, r.ep)
 	r.l.SetLR(rate)

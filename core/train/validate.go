@@ -21,9 +21,10 @@ type validator struct {
 
 // newValidator draws from the held-out split with 1-shot 5-query episodes
 // of the training way (at most 20) — one alphabet at a time for the Lake
-// protocol.
-func newValidator(d Data, c modelfile.Config) (*validator, error) {
-	cfg := episode.Config{Way: min(c.Way, 20), Shot: 1, Query: 5, OneAlphabet: d.OneAlphabet}
+// protocol, and with sameDrawers (alphabets held out of the background
+// set) Lake et al.'s pairing of drawers too, as metaglot eval -split lake.
+func newValidator(d Data, c modelfile.Config, sameDrawers bool) (*validator, error) {
+	cfg := episode.Config{Way: min(c.Way, 20), Shot: 1, Query: 5, OneAlphabet: d.OneAlphabet, SameDrawers: sameDrawers}
 	if _, err := episode.NewSampler(d.Dataset, d.Test, cfg, rand.New(rand.NewPCG(0, 0))); err != nil {
 		return nil, err
 	}
