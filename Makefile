@@ -70,11 +70,12 @@ bench:
 # recipe's -episodes), so `make pretrain` can be interrupted (even with
 # kill -9) and restarted; a finished run's model.safetensors (parameters and
 # metadata only: episodes trained, wall time, settings) is copied into
-# assets/models. One run alone: `make pretrain PRETRAIN=protonet`. FOMAML
-# and Reptile start from the bundled ProtoNet's Conv4 (-init), so they come
-# after it.
+# assets/models. One run alone: `make pretrain PRETRAIN=protonet`. The
+# bundled FOMAML and Reptile (fomaml, reptile) start from a random
+# initialisation; fo-proto-maml and reptile-proto start from the bundled
+# ProtoNet's Conv4 (-init), so they come after it.
 RUNS     ?= ../runs
-PRETRAIN ?= protonet-5shot protonet fomaml reptile protonet-background
+PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot

@@ -59,11 +59,11 @@ func TestAdaptationFlagLimits(t *testing.T) {
 
 // TestAdaptStepsZero: -adapt-steps 0 means no adaptation at all, not the
 // model's default: on the same fixed episodes, a FOMAML model with a
-// meta-learned head (fomaml-scratch, whose head means nothing before
-// adaptation) scores differently with 0 steps than with its default 10,
+// meta-learned head (the bundled fomaml, from a random start, whose head
+// means nothing before adaptation) scores differently with 0 steps than with its default 10,
 // and -adapt-steps 10 given explicitly scores as the default.
 func TestAdaptStepsZero(t *testing.T) {
-	model := filepath.Join(testAssets, "models", "fomaml-scratch.safetensors")
+	model := filepath.Join(testAssets, "models", "fomaml.safetensors")
 	acc := func(extra ...string) float64 {
 		t.Helper()
 		return evalJSON(t, append([]string{"-model", model, "-episodes", "3", "-seed", "5", "-threads", "1"}, extra...)...).Accuracy
@@ -81,7 +81,7 @@ func TestAdaptStepsZero(t *testing.T) {
 // episode together (BatchNorm with their batch statistics), so it scores
 // FOMAML differently from one query at a time, and says which it used.
 func TestEvalProtocol(t *testing.T) {
-	model := filepath.Join(testAssets, "models", "fomaml-scratch.safetensors")
+	model := filepath.Join(testAssets, "models", "fomaml.safetensors")
 	eval := func(protocol string) evalResult {
 		t.Helper()
 		r := evalJSON(t, "-model", model, "-episodes", "3", "-seed", "5", "-threads", "1", "-protocol", protocol)

@@ -209,15 +209,16 @@ func TestParseWeightsPyTorch(t *testing.T) {
 	}
 }
 
-// Continuing the bundled FOMAML with its recorded recipe (the settings its
+// Continuing a bundled FOMAML with its recorded recipe (the settings its
 // file's metadata holds, as the page's form shows them) trains what
-// metaglot train trained: the prototype head (no head tensors), the
+// metaglot train trained; here fo-Proto-MAML's file stands in for the
+// bundled FOMAML (the worker names it by its algorithm, fomaml.safetensors): the prototype head (no head tensors), the
 // ProtoNet's running BatchNorm statistics left as they are, Adam 1e-4;
 // the file the page then writes records that recipe and where it started.
 // Every setting metaglot train has goes through the worker's start
 // command.
 func TestContinueBundledWithItsRecipe(t *testing.T) {
-	data, err := os.ReadFile("../../assets/models/fomaml.safetensors")
+	data, err := os.ReadFile("../../assets/models/fo-proto-maml.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
