@@ -156,6 +156,7 @@ func (d *dom) renderInner(st *app.State) {
 		d.el["inner-steps"].Call("setAttribute", "title", stepsTitle)
 		d.el["inner-lr"].Call("setAttribute", "title", lrTitle)
 	}
+	setText(d.el["head-note"], st.HeadNote())
 	d.el["loss-line"].Call("setAttribute", "points", app.LossPoints(st.AdaptLosses, 240, 48))
 	setText(d.el["loss-caption"], st.LossCaption())
 	setText(d.el["after-label"], st.AfterLabel())

@@ -293,12 +293,22 @@ func TestAdaptInFrames(t *testing.T) {
 	if ticks != 5 || !s.HaveResult || s.AdaptTime <= 0 {
 		t.Fatalf("%d ticks (want 4 steps + 1 to finish), result %v, time %v, hint %q", ticks, s.HaveResult, s.AdaptTime, s.Hint)
 	}
-	// Six classes do not fit a 5-way head: a hint says so.
+	if note := s.HeadNote(); !strings.Contains(note, "meta-learned 5-way head") || ft.ProtoHead() {
+		t.Errorf("5 classes: head note %q, ProtoHead %v", note, ft.ProtoHead())
+	}
+	// Six classes do not fit a 5-way head: the inner loop starts from the
+	// prototype head, and the page says so.
 	s.AddClass()
 	bar(s, DrawPad, 40)
 	s.AddExample()
-	if s.HaveResult || !strings.Contains(s.Hint, "5-way head") {
-		t.Fatalf("6 classes: hint %q", s.Hint)
+	for s.Adapting {
+		s.Tick()
+	}
+	if !s.HaveResult || len(s.Result.Probs) != 6 || !ft.ProtoHead() {
+		t.Fatalf("6 classes: result %v (%d probabilities), ProtoHead %v, hint %q", s.HaveResult, len(s.Result.Probs), ft.ProtoHead(), s.Hint)
+	}
+	if note := s.HeadNote(); !strings.Contains(note, "5-way head and you have 6 classes") || !strings.Contains(note, "prototype head") {
+		t.Errorf("6 classes: head note %q", note)
 	}
 }
 

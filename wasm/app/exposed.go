@@ -40,8 +40,10 @@ func (s *State) ProbabilitiesView() any {
 }
 
 // AdaptView returns the inner loop of a fine-tuning classifier: {steps,
-// lr, defaultSteps, defaultLR, losses, trace, before, after} (before and
-// after nil until classified), or nil without one.
+// lr, defaultSteps, defaultLR, losses, trace, before, after, headWay,
+// headNote} (before and after nil until classified; headWay the classes
+// of the meta-learned head, 0 for the prototype head; headNote as
+// HeadNote), or nil without one.
 func (s *State) AdaptView() any {
 	t := s.Tuner()
 	if t == nil {
@@ -63,8 +65,12 @@ func (s *State) AdaptView() any {
 	}
 	steps, lr := t.Inner()
 	ds, dlr := t.DefaultInner()
+	headWay := 0
+	if h, ok := t.(headed); ok {
+		headWay = h.HeadWay()
+	}
 	return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses, "trace": trace,
-		"before": probs(s.Result.Before), "after": probs(s.Result.Probs)}
+		"before": probs(s.Result.Before), "after": probs(s.Result.Probs), "headWay": headWay, "headNote": s.HeadNote()}
 }
 
 func probList(ps []float64) []any {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,9 @@ func TestExposed(t *testing.T) {
 	a := s.AdaptView().(map[string]any)
 	if a["defaultSteps"] != 7 || a["defaultLR"] != 0.003 || a["before"] != nil || a["after"] != nil {
 		t.Fatalf("adapt before classifying: %v", a)
+	}
+	// One class with examples: not the 5 of the learned head.
+	if a["headWay"] != 5 || !strings.Contains(a["headNote"].(string), "prototype head") {
+		t.Errorf("head: %v, %q", a["headWay"], a["headNote"])
 	}
 }

@@ -43,3 +43,41 @@ func InnerTitles(t InnerTuner) (steps, lr string) {
 	return fmt.Sprintf("SGD steps on the support set, 0 to %d (the model's own: %d)", classify.MaxInnerSteps, ds),
 		fmt.Sprintf("their learning rate (the model's own: %g)", dlr)
 }
+
+// headed is a fine-tuning classifier that may have a meta-learned head
+// (classify.FineTuner): HeadWay is its number of classes, 0 if the model
+// adapts from the prototype head.
+type headed interface {
+	HeadWay() int
+}
+
+// HeadNote says which head the inner loop of the current classifier
+// starts from for the classes with examples now ("" without an inner loop
+// or examples): a model meta-trained with a learned N-way head (FOMAML and
+// Reptile from scratch) starts from it when the task has N classes, and
+// otherwise, as for a model without one, from the prototype head built
+// from the support set (classify.FineTuner.ProtoHead).
+func (s *State) HeadNote() string {
+	h, ok := s.Classifiers[s.Algorithm].(headed)
+	if !ok || s.Tuner() == nil {
+		return ""
+	}
+	n := 0
+	for _, ex := range s.supportImages() {
+		if len(ex) > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	label, way := AlgorithmLabel(s.Algorithm), h.HeadWay()
+	const proto = "the prototype head (weights 2·c_k and biases −‖c_k‖², c_k the mean embedding of class k's examples)"
+	switch {
+	case way == 0:
+		return "The inner loop starts from " + proto + "."
+	case n == way:
+		return fmt.Sprintf("The inner loop starts from %s's meta-learned %d-way head, which knows nothing of your classes before adaptation (near chance): the steps fit it to them.", label, way)
+	}
+	return fmt.Sprintf("%s was meta-trained with a %d-way head and you have %d classes, so its inner loop starts from %s on its meta-learned network instead; with exactly %d classes it starts from its learned head.", label, way, n, proto, way)
+}

@@ -34,6 +34,9 @@ type FineTuner struct {
 	protoHead bool
 	net       *learner.HeadNet
 	way       int // rows of the meta-learned head; 0 with a prototype head
+	// conv is the meta-learned Conv4 without the head: a task whose number
+	// of classes is not way starts from the prototype head on it.
+	conv *tensor.Set
 
 	adapt *Adaptation // the adaptation in progress or done, for its support
 }
@@ -84,6 +87,9 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 			return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 		}
 		f.way = way
+		if f.conv, err = learner.MetaParams(params, true); err != nil {
+			return nil, fmt.Errorf("classify: %s weights: %w", name, err)
+		}
 	}
 	// A trial forward pass checks the Conv4 names, shapes and values.
 	if _, err := f.net.Embed(params, tensor.New(1, 1, nn.ImageSize, nn.ImageSize), false); err != nil {
@@ -91,6 +97,19 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 	}
 	return f, nil
 }
+
+// HeadWay returns the number of classes of the meta-learned head, or 0
+// if the model adapts from the prototype head (proto_head).
+func (f *FineTuner) HeadWay() int { return f.way }
+
+// ProtoHead reports whether the current adaptation started from the
+// prototype head (weights 2·c_k and biases −‖c_k‖² from the support
+// prototypes c_k): always for a model without a learned head, and for a
+// task whose number of classes is not HeadWay (a learned head of 5 rows
+// cannot answer 3 or 20 classes: the meta-learned Conv4 is kept and the
+// head built from the support set, as metaglot eval -proto-head does).
+// False before any adaptation.
+func (f *FineTuner) ProtoHead() bool { return f.adapt != nil && f.adapt.protoHead }
 
 // Steps returns the number of fine-tuning steps of an adaptation.
 func (f *FineTuner) Steps() int { return f.steps }
@@ -185,14 +204,16 @@ type Adaptation struct {
 	key uint64 // the support set it is for
 	// inner is the inner loop (learner.Adaptation, as FOMAML's and
 	// Reptile's Adapt run it), nil if the support set was refused.
-	inner  *learner.Adaptation
-	labels []int
-	used   []int // the classes with examples, in task order
-	nClass int
-	step   int
-	done   bool
-	err    error
-	clf    *learner.HeadClassifier
+	inner *learner.Adaptation
+	// protoHead says the fast weights started from the prototype head.
+	protoHead bool
+	labels    []int
+	used      []int // the classes with examples, in task order
+	nClass    int
+	step      int
+	done      bool
+	err       error
+	clf       *learner.HeadClassifier
 	// before classifies with the meta-learned weights (0 steps), with the
 	// BatchNorm statistics the model classifies with (FinishAdapt).
 	before *learner.HeadClassifier
@@ -245,12 +266,16 @@ func (f *FineTuner) start(support [][][]float32) *Adaptation {
 	case way == 0:
 		a.err = ErrNoClasses
 		return a
-	case f.way != 0 && way != f.way:
-		a.err = fmt.Errorf("this model was meta-trained with a %d-way head: give exactly %d classes examples (now %d)", f.way, f.way, way)
-		return a
+	}
+	// A learned head answers its own number of classes; any other task
+	// starts from the prototype head on the meta-learned Conv4.
+	meta := f.meta
+	a.protoHead = f.protoHead
+	if f.way != 0 && way != f.way {
+		meta, a.protoHead = f.conv, true
 	}
 	x := tensor.FromData(imgs, len(a.labels), 1, nn.ImageSize, nn.ImageSize)
-	in, err := f.net.NewAdaptation(f.meta, x, a.labels, way, f.protoHead, f.lr)
+	in, err := f.net.NewAdaptation(meta, x, a.labels, way, a.protoHead, f.lr)
 	if err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return a
