@@ -24,8 +24,11 @@ var (
 	rawAcc   = color.RGBA{0xa8, 0xd8, 0xbd, 0xff}
 	accLine  = color.RGBA{0x1f, 0x7a, 0x4d, 0xff}
 	heldOut  = color.RGBA{0xd9, 0x6c, 0x00, 0xff}
-	right    = color.RGBA{0x1f, 0x9a, 0x4d, 0xff}
-	wrong    = color.RGBA{0xc8, 0x24, 0x2c, 0xff}
+	// heldOutBefore is the held-out accuracy before adaptation (0 inner
+	// steps) of a learner that adapts.
+	heldOutBefore = color.RGBA{0x7b, 0x3f, 0xa0, 0xff}
+	right         = color.RGBA{0x1f, 0x9a, 0x4d, 0xff}
+	wrong         = color.RGBA{0xc8, 0x24, 0x2c, 0xff}
 )
 
 // palette is Tableau's 20 colours; class k gets palette[k % 20].
@@ -99,13 +102,16 @@ type ChartKind int
 
 const (
 	LossChart     ChartKind = iota // training loss, raw and smoothed
-	AccuracyChart                  // training accuracy, raw and smoothed, and held-out accuracy
+	AccuracyChart                  // training accuracy, raw and smoothed, and held-out accuracy (before and after adaptation)
 )
 
 // DrawChart draws a chart of h into dst (all of it) at scale device
 // pixels per CSS pixel: raw values in a light colour, the smoothed curve
 // over them, and on the accuracy chart the held-out accuracy as dots
-// joined by a line. The y axis runs from 0 to the largest raw loss (loss)
+// joined by a line — for a learner that adapts by inner steps
+// (History.Adapts) two lines, after adaptation and before it (0 steps:
+// what the meta-learned weights do alone), named by a legend in the
+// plot's top left corner. The y axis runs from 0 to the largest raw loss (loss)
 // or to 1 (accuracy); the x axis over the run's episodes.
 func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
 	c := canvas{img: dst, scale: scale}
@@ -171,13 +177,33 @@ func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
 	curve(raw, c.px(1), rawCol)
 	curve(smooth, c.px(2), smoothCol)
 	if kind == AccuracyChart {
-		for i, e := range h.Evals {
-			x, y := xOf(e.Episode), yOf(e.Acc)
-			if i > 0 {
-				p := h.Evals[i-1]
-				c.line(xOf(p.Episode), yOf(p.Acc), x, y, c.px(1.5), heldOut)
+		series := func(v func(protocol.Eval) float64, col color.RGBA) {
+			for i, e := range h.Evals {
+				x, y := xOf(e.Episode), yOf(v(e))
+				if i > 0 {
+					p := h.Evals[i-1]
+					c.line(xOf(p.Episode), yOf(v(p)), x, y, c.px(1.5), col)
+				}
+				c.disc(x, y, c.px(3.5), col)
 			}
-			c.disc(x, y, c.px(3.5), heldOut)
+		}
+		if h.Adapts {
+			series(func(e protocol.Eval) float64 { return e.Before }, heldOutBefore)
+		}
+		series(func(e protocol.Eval) float64 { return e.Acc }, heldOut)
+		if h.Adapts {
+			legend := []struct {
+				text string
+				col  color.RGBA
+			}{{"held-out, adapted", heldOut}, {"held-out, 0 steps", heldOutBefore}}
+			x0, y0 := plot.Min.X+6, plot.Min.Y+4
+			box := image.Rect(x0-3, y0-2, x0+int(c.px(14))+8+7*17, y0+15*len(legend)+2)
+			c.fill(box.Intersect(plot), paper)
+			for i, l := range legend {
+				y := y0 + 15*i + 7
+				c.line(float64(x0), float64(y), float64(x0)+c.px(14), float64(y), c.px(2), l.col)
+				c.text(x0+int(c.px(14))+6, y+4, l.text, ink)
+			}
 		}
 	}
 }

@@ -47,9 +47,18 @@ func Fields() []Field {
 		fs = append(fs, Field{Name: s.Name, ID: "train-" + s.Flag, Label: s.Label, Help: s.Help, Kind: s.Kind, Choices: s.Choices, ChoiceLabels: s.Choices})
 	}
 	return append(fs, Field{Name: "init", ID: "train-init", Label: "Start from", Help: "the weights training starts from", Kind: algo.Choice,
-		Choices:      []string{protocol.InitScratch, protocol.InitBundled, protocol.InitCurrent},
-		ChoiceLabels: []string{"scratch (random weights)", "the bundled model, with its recipe", "the current weights"}})
+		Choices:      []string{protocol.InitScratch, InitRecipe, protocol.InitBundled, protocol.InitCurrent},
+		ChoiceLabels: []string{"scratch (random weights), quick settings", "scratch, with the bundled model's recipe (shorter)", "the bundled model, with its recipe", "the current weights"}})
 }
+
+// InitRecipe is the form's start "from scratch with the bundled model's
+// recipe": random weights, as protocol.InitScratch, and the settings the
+// bundled model of the learner was trained with (for FOMAML and Reptile,
+// meta-trained from a random start, the papers' recipe: Finn et al.'s
+// meta-batches of 32 tasks with one query per class, Nichol et al.'s 5
+// inner steps) but the page's shorter run and held-out measurements. The
+// worker is sent InitScratch.
+const InitRecipe = "recipe"
 
 // FieldID returns the element id of the field named name ("" if none).
 func FieldID(name string) string {
@@ -67,8 +76,8 @@ type Form struct {
 	// Config holds the settings the fields show; Config.Algo is the
 	// learner chosen.
 	Config modelfile.Config
-	// Init is where the run starts: protocol.InitScratch, InitBundled or
-	// InitCurrent.
+	// Init is where the run starts: protocol.InitScratch, InitRecipe,
+	// InitBundled or InitCurrent.
 	Init string
 
 	recipes map[string]modelfile.Config // the bundled models' recipes, by algorithm
@@ -86,17 +95,17 @@ func NewForm(a string, seed uint64) *Form {
 // Choose makes the fields show the settings of a run of algorithm a
 // starting from init: the algorithm's Quick settings (core/algo: they
 // train visibly within minutes in a browser), or, to continue the bundled
-// model once its recipe is known (SetRecipe), the recipe it was trained
-// with (its network, batch-norm mode, head, learning rates, episode
-// shape), with the Quick run length and held-out measurements. seed fills
-// the seed field.
+// model or to start from scratch with its recipe (InitRecipe) once the
+// recipe is known (SetRecipe), the recipe it was trained with (its
+// network, batch-norm mode, head, learning rates, episode shape), with the
+// Quick run length and held-out measurements. seed fills the seed field.
 func (f *Form) Choose(a, init string, seed uint64) {
 	spec, err := algo.Lookup(a)
 	if err != nil {
 		spec = algo.All()[0]
 	}
 	f.Config, f.Init = spec.Quick, init
-	if r, ok := f.recipes[spec.Name]; ok && init == protocol.InitBundled {
+	if r, ok := f.recipes[spec.Name]; ok && usesRecipe(init) {
 		for _, s := range algo.Settings() {
 			if !s.RunTime && s.Name != "episodes" && s.Name != "seed" {
 				s.Copy(&f.Config, r)
@@ -106,12 +115,17 @@ func (f *Form) Choose(a, init string, seed uint64) {
 	f.Config.Seed = seed
 }
 
+// usesRecipe reports whether a run starting from init takes the bundled
+// model's recipe.
+func usesRecipe(init string) bool { return init == protocol.InitBundled || init == InitRecipe }
+
 // RecipeNeeded returns the algorithm whose bundled model's recipe the
-// form needs to show (starting from the bundled model, recipe unknown),
-// once: the page then fetches the model and calls SetRecipe.
+// form needs to show (starting from the bundled model, or from scratch
+// with its recipe; recipe unknown), once: the page then fetches the model
+// and calls SetRecipe.
 func (f *Form) RecipeNeeded() (string, bool) {
 	a := f.Config.Algo
-	if f.Init != protocol.InitBundled || f.asked[a] {
+	if !usesRecipe(f.Init) || f.asked[a] {
 		return "", false
 	}
 	if _, ok := f.recipes[a]; ok {
@@ -134,7 +148,7 @@ func (f *Form) SetRecipe(a string, meta map[string]string) error {
 		return fmt.Errorf("the bundled %s model records settings of %q", a, c.Algo)
 	}
 	f.recipes[a] = c
-	if f.Config.Algo == a && f.Init == protocol.InitBundled {
+	if f.Config.Algo == a && usesRecipe(f.Init) {
 		f.Choose(a, f.Init, f.Config.Seed)
 	}
 	return nil
@@ -196,8 +210,10 @@ func Read(get func(name string) string) (Start, error) {
 	init := strings.TrimSpace(get("init"))
 	switch init {
 	case protocol.InitScratch, protocol.InitBundled, protocol.InitCurrent:
+	case InitRecipe:
+		init = protocol.InitScratch // the recipe is in the fields
 	default:
-		return Start{}, &FieldError{Field: "init", Msg: fmt.Sprintf("start from %q: choose scratch, bundled or current", init)}
+		return Start{}, &FieldError{Field: "init", Msg: fmt.Sprintf("start from %q: choose scratch, recipe, bundled or current", init)}
 	}
 	return Start{Config: c, Init: init}, nil
 }

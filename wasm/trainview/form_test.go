@@ -184,6 +184,35 @@ func TestRecipe(t *testing.T) {
 	}
 }
 
+// From scratch with the bundled model's recipe: the recipe's settings (for
+// the bundled FOMAML, Finn et al.'s), the page's run length, random
+// weights (the worker is sent InitScratch).
+func TestRecipeFromScratch(t *testing.T) {
+	f := NewForm("fomaml", 5)
+	f.Choose("fomaml", InitRecipe, 5)
+	if a, ok := f.RecipeNeeded(); !ok || a != "fomaml" {
+		t.Fatalf("recipe needed: %q %v", a, ok)
+	}
+	finn := `{"algo":"fomaml","split":"vinyals","way":5,"shot":1,"query":1,"episodes":1920000,"lr":0.001,"inner_steps":1,"inner_lr":0.4,"adapt_steps":10,"meta_batch":32,"seed":1,"checkpoint_every":3200,"val_every":32000,"val_episodes":200}`
+	if err := f.SetRecipe("fomaml", map[string]string{"config": finn}); err != nil {
+		t.Fatal(err)
+	}
+	quick, _ := algo.Lookup("fomaml")
+	c := f.Config
+	if c.MetaBatch != 32 || c.Query != 1 || c.InnerLR != 0.4 || c.InnerSteps != 1 || c.LR != 0.001 || c.BN != "" || c.ProtoHead ||
+		c.Episodes != quick.Quick.Episodes || c.ValEvery != quick.Quick.ValEvery || c.ValEpisodes != quick.Quick.ValEpisodes || c.Seed != 5 {
+		t.Fatalf("from scratch with the recipe: %+v", c)
+	}
+	vals := formValues(f)
+	if vals["init"] != InitRecipe || vals["meta_batch"] != "32" || vals["query"] != "1" {
+		t.Fatalf("fields %v", vals)
+	}
+	st, err := Read(func(n string) string { return vals[n] })
+	if err != nil || !same(st.Config, c) || st.Init != protocol.InitScratch {
+		t.Fatalf("read %+v, %v", st, err)
+	}
+}
+
 // The start command carries the settings as modelfile.Config and the
 // start; the worker decodes them as sent.
 func TestStartCommand(t *testing.T) {

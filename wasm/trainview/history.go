@@ -27,6 +27,10 @@ type Point struct {
 type History struct {
 	Points []Point
 	Evals  []protocol.Eval
+	// Adapts says the run's learner adapts by inner steps (FOMAML,
+	// Reptile): its held-out measurements (Evals) carry the accuracy
+	// before adaptation (Eval.Before, 0 steps) beside the one after.
+	Adapts bool
 
 	n                int     // steps seen
 	emaLoss, emaAcc  float64 // uncorrected averages

@@ -97,9 +97,17 @@ func TestViewApply(t *testing.T) {
 		t.Errorf("diverged: %q", v.Message)
 	}
 	// A new run starts a new history.
+	if v.History.Adapts {
+		t.Error("a ProtoNet run marked as adapting")
+	}
 	v.Apply(protocol.Event{Type: protocol.EvState, State: protocol.Running, Algo: "fomaml", Total: 5})
-	if v.History.Steps() != 0 || len(v.History.Evals) != 0 {
-		t.Errorf("new run kept %d steps", v.History.Steps())
+	if v.History.Steps() != 0 || len(v.History.Evals) != 0 || !v.History.Adapts {
+		t.Errorf("new run kept %d steps, adapts %v", v.History.Steps(), v.History.Adapts)
+	}
+	v.Apply(protocol.Event{Type: protocol.EvProgress, Steps: []protocol.Step{{Episode: 1, Loss: 1.5, Acc: 0.4}}, Episodes: 1, Total: 5})
+	v.Apply(protocol.Event{Type: protocol.EvEval, Eval: &protocol.Eval{Episode: 1, Acc: 0.55, CI95: 0.05, Before: 0.21}})
+	if s := v.Status(); !strings.Contains(s, "held-out 55.0% ± 5.0 (before adaptation 21.0%)") {
+		t.Errorf("status %q", s)
 	}
 }
 
@@ -143,9 +151,47 @@ func TestDrawChart(t *testing.T) {
 	if count(img, accLine) < 100 || count(img, heldOut) < 20 {
 		t.Errorf("accuracy chart: %d smoothed, %d held-out pixels", count(img, accLine), count(img, heldOut))
 	}
+	if n := count(img, heldOutBefore); n != 0 {
+		t.Errorf("a learner that does not adapt: %d pixels of the before-adaptation line", n)
+	}
 	// Empty history and tiny images do not panic.
 	DrawChart(image.NewRGBA(image.Rect(0, 0, 5, 5)), &History{}, LossChart, 2)
 	DrawChart(img, &History{}, AccuracyChart, 1)
+}
+
+// TestDrawChartBefore: for a learner that adapts, the accuracy chart
+// draws the held-out accuracy before adaptation as a second line, below
+// the adapted one where it is lower, and a legend names both.
+func TestDrawChartBefore(t *testing.T) {
+	h := History{Adapts: true}
+	for i := 1; i <= 50; i++ {
+		h.Add(protocol.Step{Episode: i, Loss: 1, Acc: 0.5})
+	}
+	h.Evals = []protocol.Eval{{Episode: 10, Acc: 0.6, Before: 0.2}, {Episode: 30, Acc: 0.8, Before: 0.2}, {Episode: 50, Acc: 0.9, Before: 0.25}}
+	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
+	DrawChart(img, &h, AccuracyChart, 1)
+	if a, b := count(img, heldOut), count(img, heldOutBefore); a < 100 || b < 100 {
+		t.Fatalf("%d pixels of the adapted line, %d of the before line", a, b)
+	}
+	// At the last evaluation's x, the before line is below the adapted one.
+	col := func(x int, c color.RGBA) int {
+		for y := range 200 {
+			if img.RGBAAt(x, y) == c {
+				return y
+			}
+		}
+		return -1
+	}
+	x := 400 - 8 - 3 // near the right edge of the plot
+	if a, b := col(x, heldOut), col(x, heldOutBefore); a < 0 || b < 0 || b <= a {
+		t.Errorf("at x=%d the adapted line is at y %d, the before line at y %d: want it below", x, a, b)
+	}
+	// The legend: a short line of each colour and ink text in the top
+	// left corner of the plot.
+	legend := img.SubImage(image.Rect(42, 8, 200, 45)).(*image.RGBA)
+	if count(legend, heldOut) == 0 || count(legend, heldOutBefore) == 0 || count(legend, ink) < 50 {
+		t.Errorf("legend: %d, %d line pixels, %d text pixels", count(legend, heldOut), count(legend, heldOutBefore), count(legend, ink))
+	}
 }
 
 func snapshot() *protocol.Snapshot {

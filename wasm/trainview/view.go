@@ -61,6 +61,9 @@ func (v *View) Apply(e protocol.Event) []byte {
 	case protocol.EvState:
 		if e.State == protocol.Running && !v.Busy() { // a new run
 			v.History.Reset()
+			if spec, err := algo.Lookup(e.Algo); err == nil {
+				v.History.Adapts = spec.Caps.Adapts
+			}
 			v.Snapshot, v.Last = nil, protocol.Step{}
 			v.Version++
 		}
@@ -143,13 +146,18 @@ func (v *View) Status() string {
 	if n := len(v.History.Evals); n > 0 {
 		e := v.History.Evals[n-1]
 		s += fmt.Sprintf(" · held-out %.1f%% ± %.1f", 100*e.Acc, 100*e.CI95)
+		if v.History.Adapts {
+			s += fmt.Sprintf(" (before adaptation %.1f%%)", 100*e.Before)
+		}
 	}
 	return s
 }
 
 // Summary returns the view's state as window.metaglot.train shows it to
 // tests: {ready, state, algorithm, episodes, total, steps, lastLoss,
-// lastAcc, smoothedLoss, smoothedAcc, heldOut [{episode, acc, ci95}],
+// lastAcc, smoothedLoss, smoothedAcc, heldOut [{episode, acc, ci95, and
+// for a learner that adapts by inner steps before: the accuracy with 0
+// steps}], adapts,
 // message, snapshotEpisode (−1 before the first), userPoints (the user's
 // drawings in the embedding view), heapBytes, sysBytes}. Its values are
 // those js.ValueOf takes.
@@ -157,7 +165,11 @@ func (v *View) Summary() map[string]any {
 	p, _ := v.History.Last()
 	held := []any{}
 	for _, e := range v.History.Evals {
-		held = append(held, map[string]any{"episode": e.Episode, "acc": e.Acc, "ci95": e.CI95})
+		m := map[string]any{"episode": e.Episode, "acc": e.Acc, "ci95": e.CI95}
+		if v.History.Adapts {
+			m["before"] = e.Before
+		}
+		held = append(held, m)
 	}
 	snap, user := -1, 0
 	if v.Snapshot != nil {
@@ -172,7 +184,7 @@ func (v *View) Summary() map[string]any {
 		"ready": v.Ready, "state": string(v.State), "algorithm": v.Algo,
 		"episodes": v.Episodes, "total": v.Total, "steps": v.History.Steps(),
 		"lastLoss": v.Last.Loss, "lastAcc": v.Last.Acc, "smoothedLoss": p.SmoothLoss, "smoothedAcc": p.SmoothAc,
-		"heldOut": held, "message": v.Message, "snapshotEpisode": snap, "userPoints": user,
+		"heldOut": held, "adapts": v.History.Adapts, "message": v.Message, "snapshotEpisode": snap, "userPoints": user,
 		"heapBytes": v.HeapBytes, "sysBytes": v.SysBytes,
 	}
 }
