@@ -38,6 +38,7 @@ func main() {
 	g.bindPen()
 	d.bindFrames()
 	d.startTrainer(g)
+	d.startLearn(g)
 	exposeState(g)
 	// The weights were prefetched beside the program (page.js): taking them
 	// before the game loop starts keeps the first frames, which block the

@@ -397,17 +397,13 @@ func TestMemory(t *testing.T) {
 	if len(seen) != 9 {
 		t.Errorf("order is not a permutation: %v", v.Order)
 	}
-	written := 0
 	for i, c := range v.SlotClass {
 		if c < -1 || c >= 3 {
 			t.Errorf("slot %d class %d", i, c)
 		}
-		if c >= 0 {
-			written++
-		}
 	}
-	if written == 0 || len(v.Read) != len(v.SlotClass) {
-		t.Errorf("%d slots written, %d read weights", written, len(v.Read))
+	if w := v.Written(); w == 0 || w > len(v.SlotClass) || len(v.Read) != len(v.SlotClass) {
+		t.Errorf("%d slots written, %d read weights", w, len(v.Read))
 	}
 	var sum float64
 	for _, p := range v.Probs {
@@ -416,8 +412,14 @@ func TestMemory(t *testing.T) {
 	if len(v.Probs) != 3 || math.Abs(sum-1) > 1e-5 {
 		t.Errorf("probs %v", v.Probs)
 	}
-	if s := MemorySVG(v); strings.Count(s, `class="slot"`) != len(v.SlotClass) {
-		t.Error("MemorySVG lacks slots")
+	if s := MemorySVG(v); strings.Count(s, `class="slot"`) != len(v.SlotClass) ||
+		strings.Count(s, `class="slot" data-class="-1"`) != len(v.SlotClass)-v.Written() {
+		t.Error("MemorySVG lacks slots or colours others than Written counts")
+	}
+	// The compare step's MANN row answers the same.
+	r, err := MANNClassifier{L: l, Seed: 2}.Classify(task.Support, task.Queries[0])
+	if err != nil || !slices.Equal(r.Probs, v.Probs) {
+		t.Errorf("MANNClassifier: %v %v, Memory %v", r.Probs, err, v.Probs)
 	}
 	big, _ := NewTask(source(rng, 1, 1, 1, 1, 1, 1), 6, 1)
 	big.Queries, big.QueryLabels = [][]float32{img(rng)}, []int{-1}

@@ -8,6 +8,7 @@ import (
 	"metaglot/core/mann"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
+	"metaglot/wasm/classify"
 )
 
 // MemoryView is what a MANN did with a task: the order it saw the
@@ -86,4 +87,27 @@ func Memory(l *mann.Learner, t Task, seed uint64) (MemoryView, error) {
 		v.Probs = append(v.Probs, float64(x))
 	}
 	return v, nil
+}
+
+// MANNClassifier answers a query as the MANN does after the support
+// sequence (Memory), for the compare step.
+type MANNClassifier struct {
+	L    *mann.Learner
+	Seed uint64
+}
+
+// Classify implements Classifier: every class must have examples.
+func (m MANNClassifier) Classify(support [][][]float32, query []float32) (classify.Result, error) {
+	t := Task{Way: len(support), Support: support, Queries: [][]float32{query}, QueryLabels: []int{-1}}
+	for c := range support {
+		t.Names = append(t.Names, fmt.Sprint(c+1))
+		if len(support[c]) == 0 {
+			return classify.Result{}, classify.ErrNoClasses
+		}
+	}
+	v, err := Memory(m.L, t, m.Seed)
+	if err != nil {
+		return classify.Result{}, err
+	}
+	return classify.Result{Probs: v.Probs, Best: argmax(v.Probs)}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"strconv"
 	"strings"
 
 	"metaglot/wasm/app"
@@ -166,9 +167,11 @@ func MetricSVG(v MetricView, names []string) string {
 		}
 		fmt.Fprintf(&b, `<line class="dist" data-class="%d" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%g" stroke-dasharray="%s"/>`,
 			p.Class, qx, qy, x, y, colour(p.Class), w, map[bool]string{true: "", false: "5 4"}[p.Class == v.Best])
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#5b5b6b" text-anchor="middle">d²=%.3g</text>`, (qx+x)/2, (qy+y)/2-3, v.Dist2[p.Class])
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="middle">d²=%.3g</text>`, (qx+x)/2, (qy+y)/2-3, v.Dist2[p.Class])
 	}
-	for _, kind := range []Kind{SupportPoint, PrototypePoint, QueryPoint} {
+	// Prototypes under the support dots, so that a 1-shot support dot (at
+	// its prototype) stays visible.
+	for _, kind := range []Kind{PrototypePoint, SupportPoint, QueryPoint} {
 		for _, p := range v.Points {
 			if p.Kind != kind {
 				continue
@@ -176,12 +179,12 @@ func MetricSVG(v MetricView, names []string) string {
 			x, y := at(p)
 			switch kind {
 			case SupportPoint:
-				fmt.Fprintf(&b, `<circle class="sup" cx="%.1f" cy="%.1f" r="4" fill="%s" opacity=".8"/>`, x, y, colour(p.Class))
+				fmt.Fprintf(&b, `<circle class="sup" cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="#1a1a2e" stroke-width="1"/>`, x, y, colour(p.Class))
 			case PrototypePoint:
 				fmt.Fprintf(&b, `<circle class="proto" data-class="%d" cx="%.1f" cy="%.1f" r="9" fill="%s" fill-opacity=".55" stroke="#1a1a2e" stroke-width="2"/>`, p.Class, x, y, colour(p.Class))
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" font-weight="600" fill="#1a1a2e">%s</text>`, x+12, y+4, esc(short(names[p.Class])))
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="14" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke">%s</text>`, x+12, y+4, esc(short(names[p.Class])))
 			case QueryPoint:
-				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/><text x="%.1f" y="%.1f" font-size="13" font-weight="700">query</text>`, x, y, x+11, y-9)
+				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/><text x="%.1f" y="%.1f" font-size="14" font-weight="700" stroke="#fff" stroke-width="3" paint-order="stroke">query</text>`, x, y, x+11, y-9)
 			}
 		}
 	}
@@ -204,7 +207,11 @@ func short(s string) string {
 func LossSVG(losses []float64, total int) string {
 	const W, H = 360.0, 120.0
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="loss" viewBox="-40 -12 %g %g" role="img" aria-label="Support loss at each inner step">`, W+60, H+32)
+	ls := make([]string, len(losses))
+	for i, l := range losses {
+		ls[i] = strconv.FormatFloat(l, 'g', 6, 64)
+	}
+	fmt.Fprintf(&b, `<svg class="loss" data-losses="%s" viewBox="-60 -12 %g %g" role="img" aria-label="Support loss at each inner step">`, strings.Join(ls, " "), W+80, H+32)
 	fmt.Fprintf(&b, `<rect x="0" y="0" width="%g" height="%g" fill="#fff" stroke="#c9c6bd"/>`, W, H)
 	if len(losses) > 0 {
 		// Points spread over all the steps to come, so the line grows.
@@ -217,7 +224,7 @@ func LossSVG(losses []float64, total int) string {
 			}
 		}
 		if hi >= lo {
-			fmt.Fprintf(&b, `<text x="-4" y="10" font-size="11" text-anchor="end">%.3g</text><text x="-4" y="%g" font-size="11" text-anchor="end">%.3g</text>`, hi, H, lo)
+			fmt.Fprintf(&b, `<text x="-4" y="10" font-size="12" text-anchor="end">%.2g</text><text x="-4" y="%g" font-size="12" text-anchor="end">%.2g</text>`, hi, H, lo)
 		}
 	}
 	fmt.Fprintf(&b, `<text x="0" y="%g" font-size="11">step 1</text><text x="%g" y="%g" font-size="11" text-anchor="end">step %d</text>`, H+14, W, H+14, total)
@@ -226,31 +233,51 @@ func LossSVG(losses []float64, total int) string {
 }
 
 // MemorySVG draws a MANN's memory after the support sequence: one cell
-// per slot in the colour of the class that wrote most into it (blank:
-// none), its opacity the written weight, and under it a bar of the
-// query's read weight.
+// per slot in the colour of the class that wrote most into it, its
+// opacity the written weight (a slot with less than a tenth of the
+// largest write is left blank), and in it a bar of the query's read
+// weight, full height at 4 times the uniform read.
 func MemorySVG(v MemoryView) string {
 	const cols, cell = 32, 14.0
 	n := len(v.SlotClass)
 	rows := (n + cols - 1) / cols
-	var maxW, maxR float32 = 1e-9, 1e-9
+	var maxW, sumR float32 = 1e-9, 0
 	for i := range n {
-		maxW, maxR = max(maxW, v.SlotWeight[i]), max(maxR, v.Read[i])
+		maxW, sumR = max(maxW, v.SlotWeight[i]), sumR+v.Read[i]
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="memory" viewBox="0 0 %g %g" role="img" aria-label="Memory slots coloured by the class that wrote to them, with the query's read weights">`, cols*cell, float64(rows)*cell*2)
+	fmt.Fprintf(&b, `<svg class="memory" viewBox="0 0 %g %g" role="img" aria-label="Memory slots coloured by the class that wrote to them, with the query's read weights">`, cols*cell, float64(rows)*cell)
 	for i := range n {
-		x, y := float64(i%cols)*cell, float64(i/cols)*cell*2
-		fill, op := "#f4f2ec", 1.0
-		if v.SlotClass[i] >= 0 {
-			fill, op = colour(v.SlotClass[i]), 0.25+0.75*float64(v.SlotWeight[i]/maxW)
+		x, y := float64(i%cols)*cell, float64(i/cols)*cell
+		fill, op, class := "#fff", 1.0, -1
+		if v.SlotClass[i] >= 0 && v.SlotWeight[i] >= maxW/10 {
+			class = v.SlotClass[i]
+			fill, op = colour(class), 0.3+0.7*float64(v.SlotWeight[i]/maxW)
 		}
-		fmt.Fprintf(&b, `<rect class="slot" data-class="%d" x="%g" y="%g" width="%g" height="%g" fill="%s" fill-opacity="%.2f" stroke="#c9c6bd" stroke-width=".5"/>`, v.SlotClass[i], x, y, cell-1, cell-1, fill, op)
-		h := (cell - 2) * float64(v.Read[i]/maxR)
-		fmt.Fprintf(&b, `<rect class="read" x="%g" y="%.1f" width="%g" height="%.1f" fill="#1a1a2e"/>`, x+2, y+2*cell-1-h, cell-5, h)
+		fmt.Fprintf(&b, `<rect class="slot" data-class="%d" x="%g" y="%g" width="%g" height="%g" fill="%s" fill-opacity="%.2f" stroke="#c9c6bd" stroke-width=".5"/>`, class, x, y, cell-1, cell-1, fill, op)
+		if sumR > 0 {
+			h := (cell - 3) * min(1, float64(v.Read[i]/sumR)*float64(n)/4)
+			fmt.Fprintf(&b, `<rect class="read" x="%g" y="%.1f" width="3" height="%.1f" fill="#1a1a2e"/>`, x+5, y+cell-2-h, h)
+		}
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// Written counts the slots MemorySVG colours: those with at least a tenth
+// of the largest write.
+func (v MemoryView) Written() int {
+	var maxW float32
+	for _, w := range v.SlotWeight {
+		maxW = max(maxW, w)
+	}
+	n := 0
+	for i, c := range v.SlotClass {
+		if c >= 0 && maxW > 0 && v.SlotWeight[i] >= maxW/10 {
+			n++
+		}
+	}
+	return n
 }
 
 // SequenceHTML shows the order a MANN saw the support set in: each image

@@ -1,0 +1,222 @@
+// End-to-end test of the Learn view (#15): a lesson a teacher clicks
+// through, each step live on the visitor's drawings or on Omniglot.
+// Screenshots at projector size (1280×720) in e2e/out/learn-*.png and at
+// phone width (390 px) in e2e/out/learn-phone*.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startPage, screenshot, launchBrowser } from "./lib/browser.mjs";
+import { settled, addClass, draw, circle, cross, bar } from "./lib/draw.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// The bundled ProtoNet's 5-way 1-shot accuracy, from its results file.
+function evalRow(model, way, shot) {
+  const lines = readFileSync(path.join(here, "..", "bench", `eval-${model}.jsonl`), "utf8").trim().split("\n");
+  const rows = lines.map((l) => JSON.parse(l)).filter((r) => r.result.way === way && r.result.shot === shot);
+  return rows[0].result;
+}
+
+let ctx;
+before(async () => {
+  ctx = await startPage({ viewport: { width: 1280, height: 720 } });
+});
+after(async () => {
+  await ctx?.close();
+});
+
+const view = (page) => page.locator("#view-learn");
+// loaded waits until the step has what it needs (data-loading false) and
+// the page is idle.
+async function loaded(page, step) {
+  await page.waitForFunction((s) => {
+    const v = document.getElementById("view-learn");
+    return v.dataset.step === s && v.dataset.loading === "false" && !document.querySelector("#learn-body .learn-loading");
+  }, step, { timeout: 60000 });
+  await settled(page);
+}
+async function setField(page, id, value) {
+  const f = page.locator("#" + id);
+  await f.fill(value);
+  await f.press("Tab");
+  await settled(page);
+}
+
+test("the Learn view: task, split, metric, inner loop, memory, compare, link", async () => {
+  const { page, seen } = ctx;
+  await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+  const shapes = { circle: [circle(30), circle(22, 4)], cross: [cross(30), cross(22, -3)], bar: [bar(30), bar(24, 5)] };
+  for (const [name, examples] of Object.entries(shapes)) {
+    await addClass(page, name);
+    for (const ex of examples) {
+      await draw(page, "slot-draw", ex);
+      await page.getByRole("button", { name: "Add to class" }).click();
+      await settled(page);
+    }
+  }
+  await draw(page, "slot-query", circle(26, -3));
+  await page.waitForFunction(() => window.metaglot.probabilities !== null);
+  const drawProbs = (await page.evaluate(() => window.metaglot.probabilities)).map((p) => p.p);
+
+  // The tab list's keys (WAI-ARIA tabs): End opens the last tab, Learn.
+  await page.locator("#tab-classify").focus();
+  await page.keyboard.press("End");
+  await settled(page);
+  assert.equal(await page.locator("#tab-learn").getAttribute("aria-selected"), "true");
+  assert.equal(await page.locator("#view-classify").isVisible(), false);
+  assert.equal(await view(page).isVisible(), true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-learn");
+
+  // 1 · The task: the visitor's three classes at 3-way 1-shot.
+  await setField(page, "learn-n", "3");
+  await loaded(page, "task");
+  assert.equal(await page.locator("#learn-body .support-row").count(), 3);
+  assert.equal(await page.locator("#learn-body img.lthumb.support").count(), 3);
+  // The query drawn, then each class's second example, are the queries.
+  assert.equal(await page.locator("#learn-body img.lthumb.query").count(), 4);
+  assert.match(await page.locator("#learn-body").innerText(), /No bundled model was evaluated on 3-way 1-shot/);
+  // Too many classes for the visitor's drawings: said in plain words.
+  await setField(page, "learn-n", "5");
+  assert.match(await page.locator("#learn-body").innerText(), /needs 5 classes with at least 1 example each, and only 3 classes have that many/);
+  // A bad N is refused, the size in use stays.
+  await setField(page, "learn-n", "40");
+  assert.match(await page.locator("#learn-error").innerText(), /N \(classes\) 40: want 2 to 20/);
+  assert.equal(await view(page).getAttribute("data-way"), "5");
+  // Omniglot: a held-out alphabet, and the table's accuracy for 5-way 1-shot.
+  await page.locator("#learn-source").selectOption("omniglot");
+  await loaded(page, "task");
+  assert.equal(await page.locator("#learn-body .support-row").count(), 5);
+  const want = evalRow("protonet", 5, 1);
+  const acc = await page.locator('#learn-body .acc-row[data-algo="protonet"]').getAttribute("data-acc");
+  assert.equal(acc, want.accuracy.toFixed(2));
+  assert.equal(await page.locator("#learn-body .acc-row").count(), 3);
+  console.log("task:", await screenshot(page, "learn-task.png"));
+
+  // 2 · Meta-train vs meta-test (arrow key, as a presenter).
+  await page.locator("#learn-title").click();
+  await page.keyboard.press("ArrowRight");
+  await loaded(page, "split");
+  assert.equal(await page.locator("#learn-body .episode").count(), 2);
+  const text = await page.locator("#learn-body").innerText();
+  assert.match(text, /1200 characters that training may use/);
+  assert.match(text, /one of 423 characters no model here ever trained on/);
+  assert.match(await page.locator("#learn-text").innerText(), /must be disjoint/);
+  console.log("split:", await screenshot(page, "learn-split.png"));
+
+  // 3 · Metric-based, on the visitor's task at 3-way 2-shot: exactly the
+  // probabilities Draw & classify shows for the same classes and query.
+  await page.keyboard.press("PageDown");
+  await page.locator("#learn-source").selectOption("mine");
+  await setField(page, "learn-n", "3");
+  await setField(page, "learn-k", "2");
+  await loaded(page, "metric");
+  assert.equal(await page.locator("#learn-body line.dist").count(), 3);
+  assert.equal(await page.locator("#learn-body circle.sup").count(), 6);
+  const ps = await page.locator("#learn-body .lbars .bar-row").evaluateAll((els) => els.map((e) => +e.dataset.p));
+  assert.equal(ps.length, 3);
+  ps.forEach((p, i) => assert.ok(Math.abs(p - drawProbs[i]) < 1e-3, `class ${i}: ${p} in Learn, ${drawProbs[i]} in Draw & classify`));
+  const best = +(await page.locator("#learn-body .verdict").getAttribute("data-best"));
+  assert.equal(best, ps.indexOf(Math.max(...ps)));
+  assert.equal(best, 0, "the drawn circle is nearest the circle prototype");
+  console.log("metric:", await screenshot(page, "learn-metric.png"));
+  // Large text for a projector.
+  await page.locator("#learn-big").click();
+  await settled(page);
+  assert.equal(await page.locator("#learn-big").getAttribute("aria-pressed"), "true");
+  console.log("metric, large text:", await screenshot(page, "learn-metric-big.png"));
+  await page.locator("#learn-big").click();
+  await settled(page);
+
+  // 4 · Optimization-based: the inner loop one step at a time, on an
+  // Omniglot 5-way 5-shot task (the drawn shapes are told apart before
+  // any step, and with one shot the bundled FOMAML's prototype head puts
+  // each support image on its prototype: either way the support loss is
+  // about 0 and the steps have nothing to do).
+  await page.locator("#learn-next").click();
+  await page.locator("#learn-source").selectOption("omniglot");
+  await setField(page, "learn-n", "5");
+  await setField(page, "learn-k", "5");
+  await loaded(page, "optim");
+  const status = page.locator("#learn-body .inner-status");
+  assert.equal(await status.getAttribute("data-done"), "0");
+  for (let i = 1; i <= 3; i++) {
+    await page.locator("#learn-step").click();
+    await settled(page);
+    assert.equal(await status.getAttribute("data-done"), String(i));
+    const pts = (await page.locator("#learn-body svg.loss polyline").getAttribute("points")).trim().split(/\s+/);
+    assert.equal(pts.length, i);
+  }
+  assert.equal(await page.locator("#learn-body .lbars").count(), 2, "bars before and after");
+  console.log("optim, 3 steps:", await screenshot(page, "learn-optim-mid.png"));
+  await page.locator("#learn-run").click();
+  await page.waitForFunction(() => document.querySelector("#learn-body .inner-status")?.dataset.finished === "true", null, { timeout: 60000 });
+  await settled(page);
+  const losses = (await page.locator("#learn-body svg.loss").getAttribute("data-losses")).split(" ").map(Number);
+  assert.equal(losses.length, 10);
+  assert.ok(losses[9] < losses[0], `support loss ${losses[0]} → ${losses[9]}: the inner steps lower it`);
+  console.log("optim, done:", await screenshot(page, "learn-optim.png"), "support loss", losses[0], "→", losses[9]);
+  await setField(page, "learn-lr", "20");
+  assert.match(await page.locator("#learn-error").innerText(), /step size "20": want a number above 0 and at most 10/);
+  await setField(page, "learn-lr", "0.05");
+  await page.locator("#learn-step").click();
+  await settled(page);
+  assert.equal(await status.getAttribute("data-done"), "1");
+
+  // 5 · Model-based: the support as a sequence, the memory, the reads
+  // (the visitor's task again, 3-way 2-shot).
+  await page.locator("#learn-next").click();
+  await page.locator("#learn-source").selectOption("mine");
+  await setField(page, "learn-n", "3");
+  await setField(page, "learn-k", "2");
+  await loaded(page, "model");
+  assert.match(await page.locator("#learn-body .learn-mann-note").innerText(), /freshly initialised, untrained weights/);
+  assert.equal(await page.locator("#learn-body .sequence li").count(), 6);
+  assert.equal(await page.locator("#learn-body rect.slot").count(), 128);
+  assert.ok(await page.locator('#learn-body rect.slot:not([data-class="-1"])').count() > 0, "some slots written");
+  console.log("model:", await screenshot(page, "learn-model.png"));
+
+  // 6 · Compare: every algorithm on the same task, timed.
+  await page.locator("#learn-next").click();
+  await loaded(page, "compare");
+  await page.locator("#learn-compare").click();
+  await settled(page);
+  const rows = page.locator("#learn-body table.compare tbody tr");
+  assert.equal(await rows.count(), 4);
+  for (const algo of ["protonet", "fomaml", "mann"]) {
+    const ms = await page.locator(`#learn-body tr[data-algo="${algo}"] td[data-ms]`).getAttribute("data-ms");
+    assert.ok(+ms > 0, `${algo} timed`);
+  }
+  // The bundled Reptile has a learned 5-way head: on 3 classes it says so.
+  const reptile = await page.locator('#learn-body tr[data-algo="reptile"]').innerText();
+  assert.match(reptile, /5-way head|\d+ ms/);
+  console.log("compare:", await screenshot(page, "learn-compare.png"));
+
+  // The link reopens the page on this step with this size.
+  const href = await page.locator("#learn-link").getAttribute("href");
+  assert.equal(href, "#learn/compare?n=3&k=2");
+  assert.deepEqual(seen.pageErrors, []);
+  assert.deepEqual(await seen.cspViolations(), []);
+});
+
+test("the Learn view from a link, at phone width", async () => {
+  const b = await launchBrowser({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    await b.page.goto(new URL("/#learn/metric?n=5&k=1", ctx.url).href);
+    await b.page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+    // No classes drawn: the lesson takes Omniglot.
+    await loaded(b.page, "metric");
+    assert.equal(await b.page.locator("#view-learn").getAttribute("data-source"), "omniglot");
+    assert.equal(await b.page.locator("#learn-body line.dist").count(), 5);
+    const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the phone`);
+    console.log("phone:", await screenshot(b.page, "learn-phone-metric.png"));
+    await b.page.locator("#learn-prev").click();
+    await b.page.locator("#learn-prev").click();
+    await loaded(b.page, "task");
+    console.log("phone:", await screenshot(b.page, "learn-phone-task.png"));
+  } finally {
+    await b.close();
+  }
+});
