@@ -27,6 +27,7 @@ type Loop struct {
 
 	now                        func() time.Time
 	pending                    []protocol.Step
+	cmp                        *compareJob // CmdCompare's measurement in progress (compare.go)
 	lastProgress, lastSnapshot time.Time
 	snapshotCost               time.Duration
 }
@@ -37,7 +38,7 @@ func NewLoop(t *Trainer, now func() time.Time) *Loop {
 }
 
 // Busy reports whether the trainer is running (Work has work).
-func (l *Loop) Busy() bool { return l.T.State() == protocol.Running }
+func (l *Loop) Busy() bool { return l.T.State() == protocol.Running || l.cmp != nil }
 
 func (l *Loop) stateEvent(msg string) protocol.Event {
 	c := l.T.Config()
@@ -110,6 +111,8 @@ func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 			msg += fmt.Sprintf(", trained for %d episodes", w.Episodes)
 		}
 		return []protocol.Event{{Type: protocol.EvLoaded, Msg: msg + ".", Algo: w.Algo}}
+	case protocol.CmdCompare:
+		return l.startCompare(c)
 	case protocol.CmdDrawings:
 		d := c.Drawings
 		if d == nil {
@@ -145,6 +148,9 @@ func invalid(err error) protocol.Event {
 // due: progress at most every ProgressEvery, held-out accuracy when due, a
 // snapshot at most every SnapshotEvery, and the state when the run ends.
 func (l *Loop) Work(budget time.Duration) []protocol.Event {
+	if l.cmp != nil {
+		return l.compareWork(budget)
+	}
 	t := l.T
 	var ev []protocol.Event
 	start := l.now()

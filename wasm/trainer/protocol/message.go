@@ -16,6 +16,7 @@ const (
 	CmdWeights  = "weights"  // send the current weights (EvWeights)
 	CmdLoad     = "load"     // Data: make a weights file the current weights
 	CmdDrawings = "drawings" // Drawings: the user's classes for the embedding view
+	CmdCompare  = "compare"  // Compare: measure the bundled models on test episodes (EvCompare)
 )
 
 // Command is a message from the page to the worker.
@@ -26,9 +27,10 @@ type Command struct {
 	Config *modelfile.Config `json:"config,omitempty"`
 	// Init is where the run starts (CmdStart): InitScratch (also ""),
 	// InitBundled or InitCurrent.
-	Init     string    `json:"init,omitempty"`
-	Data     []byte    `json:"data,omitempty"`
-	Drawings *Drawings `json:"drawings,omitempty"`
+	Init     string          `json:"init,omitempty"`
+	Data     []byte          `json:"data,omitempty"`
+	Drawings *Drawings       `json:"drawings,omitempty"`
+	Compare  *CompareRequest `json:"compare,omitempty"`
 	// Purpose says what the page wants weights for (CmdWeights): it comes
 	// back in the EvWeights event.
 	Purpose string `json:"purpose,omitempty"`
@@ -54,21 +56,23 @@ const (
 	EvWeights  = "weights"  // Data, Purpose: the current weights as a file
 	EvLoaded   = "loaded"   // Msg, Algo: a weights file became current
 	EvError    = "error"    // Msg: something failed; nothing changed
+	EvCompare  = "compare"  // Compared: an algorithm's accuracy on test episodes so far
 )
 
 // Event is a message from the worker to the page.
 type Event struct {
-	Type     string    `json:"type"`
-	Msg      string    `json:"msg,omitempty"`
-	Field    string    `json:"field,omitempty"`
-	State    State     `json:"state,omitempty"`
-	Algo     string    `json:"algo,omitempty"`
-	Limits   *Limits   `json:"limits,omitempty"`
-	Steps    []Step    `json:"steps,omitempty"`
-	Eval     *Eval     `json:"eval,omitempty"`
-	Snapshot *Snapshot `json:"snapshot,omitempty"`
-	Data     []byte    `json:"data,omitempty"`
-	Purpose  string    `json:"purpose,omitempty"`
+	Type     string         `json:"type"`
+	Msg      string         `json:"msg,omitempty"`
+	Field    string         `json:"field,omitempty"`
+	State    State          `json:"state,omitempty"`
+	Algo     string         `json:"algo,omitempty"`
+	Limits   *Limits        `json:"limits,omitempty"`
+	Steps    []Step         `json:"steps,omitempty"`
+	Eval     *Eval          `json:"eval,omitempty"`
+	Snapshot *Snapshot      `json:"snapshot,omitempty"`
+	Compared *CompareResult `json:"compared,omitempty"`
+	Data     []byte         `json:"data,omitempty"`
+	Purpose  string         `json:"purpose,omitempty"`
 	// Episodes is the run's episodes done; Total its planned episodes.
 	Episodes int `json:"episodes,omitempty"`
 	Total    int `json:"total,omitempty"`
