@@ -23,6 +23,11 @@
 // Config.Alphabet) and Partial (images that arrive in parts, its sprite
 // sheets: NewSampler refuses classes whose images are not in yet).
 //
+// HoldOut splits a split by groups (alphabets held out for validation,
+// evenly spaced in group order) and WithRotations adds the quarter turns
+// of a split's classes as classes of their own: the Lake protocol's
+// training data with Koch et al.'s and Lake et al.'s choices.
+//
 // Package omniglot's *Dataset is a Dataset (1×28×28 images, 20 drawers
 // per character; its Split method gives the standard splits), and
 // package episodetest's Synthetic is another, of any shape, for tests. A
