@@ -190,8 +190,8 @@ test("Try Omniglot: classify a real held-out drawing", async () => {
 test("FOMAML and Reptile: adapt in steps with progress, or say they are not available", async () => {
   const { page } = ctx;
   await ready(page);
-  // Five Omniglot classes fit the 5-way head of the bundled Reptile model
-  // (the bundled FOMAML has a prototype head, which takes any number).
+  // Five Omniglot classes: the bundled FOMAML and Reptile (meta-trained from
+  // scratch with a 5-way head) adapt their learned head.
   await page.locator("#try-n").selectOption("5");
   await page.locator("#try-k").selectOption("1");
   await page.getByRole("button", { name: "Try Omniglot" }).click();
@@ -210,7 +210,7 @@ test("FOMAML and Reptile: adapt in steps with progress, or say they are not avai
       };
       requestAnimationFrame(rec);
     });
-    await page.getByLabel("Algorithm").selectOption(algo);
+    await page.locator("#algorithm").selectOption(algo);
     await page.waitForFunction((a) => {
       const m = window.metaglot;
       return m.algorithm === a && (a in m.unavailable || m.probabilities !== null);
@@ -231,7 +231,7 @@ test("FOMAML and Reptile: adapt in steps with progress, or say they are not avai
     console.log(`${algo}: adapted in ${st.adaptation.lastMs.toFixed(0)} ms (${st.adaptation.total} steps, ${frameSpan} frames meanwhile), best ${st.best}`);
     await shot(page, `demo-${algo}.png`);
   }
-  await page.getByLabel("Algorithm").selectOption("protonet");
+  await page.locator("#algorithm").selectOption("protonet");
   await page.getByRole("button", { name: "Back to my classes" }).click();
   await page.waitForFunction(() => window.metaglot.heldOut === 0);
 });

@@ -25,6 +25,11 @@ after(async () => {
   await ctx?.close();
 });
 
+// LR is the inner learning rate the test sets, other than the bundled
+// FOMAML's own (0.4), and LRre its text in a regular expression.
+const LR = 0.8;
+const LRre = String(LR).replace(".", "\\.");
+
 const state = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
 
 // setField types value into the field with the given label (its id
@@ -75,7 +80,7 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   assert.equal((await state(page)).adapt, null);
   assert.equal(await page.locator("#inner-box").isVisible(), false);
 
-  await page.getByLabel("Algorithm").selectOption("fomaml");
+  await page.locator("#algorithm").selectOption("fomaml");
   await page.waitForFunction(() => {
     const m = window.metaglot;
     return "fomaml" in m.unavailable || (m.adapt && m.adapt.after !== null);
@@ -92,6 +97,11 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   assert.equal(st.adapt.lr, st.adapt.defaultLR);
   assert.equal(await page.locator("#inner-steps").inputValue(), String(st.adapt.defaultSteps));
   assert.equal(st.adapt.losses.length, st.adapt.steps);
+  // The bundled FOMAML has a learned 5-way head: three classes start its
+  // inner loop from the prototype head, and the page says so.
+  assert.equal(st.adapt.headWay, 5);
+  assert.match(st.adapt.headNote, /5-way head and you have 3 classes.*prototype head/);
+  assert.match(await page.locator("#head-note").textContent(), /you have 3 classes/);
   console.log(`fomaml own settings: ${st.adapt.steps} steps at lr ${st.adapt.lr}; before ${JSON.stringify(st.adapt.before)}, after ${JSON.stringify(st.adapt.after)}`);
 
   // Bad values: a message naming them, the settings and fields unchanged.
@@ -106,9 +116,8 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
     assert.equal(await page.locator("#inner-steps").inputValue(), String(st.adapt.defaultSteps));
   }
 
-  // A larger learning rate re-adapts (0.1 makes this task's support loss
-  // diverge within a few steps, which the hint reports): record the losses every animation
-  // frame to see them come one step at a time.
+  // Another learning rate re-adapts (LR, not the model's own): record the
+  // losses every animation frame to see them come one step at a time.
   await page.evaluate(() => {
     window.__losses = [];
     window.__labels = [];
@@ -123,15 +132,15 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
     requestAnimationFrame(rec);
   });
   const steps = st.adapt.steps;
-  await setField(page, "inner lr", "0.01");
-  await adapted(page, steps, 0.01);
+  await setField(page, "inner lr", String(LR));
+  await adapted(page, steps, LR);
   st = await state(page);
   const seen = new Set(await page.evaluate(() => window.__losses));
   assert.ok(seen.size >= 3, `losses seen at counts ${[...seen]}`);
   assert.equal(st.adapt.losses.length, steps);
   assert.ok(st.adapt.losses.every(Number.isFinite), `losses ${st.adapt.losses}`);
   const diff = Math.max(...st.adapt.after.map((p, i) => Math.abs(p - st.adapt.before[i])));
-  console.log(`lr 0.01: losses ${st.adapt.losses.map((l) => l.toPrecision(3)).join(" ")}; before ${st.adapt.before.map((p) => p.toPrecision(3))}, after ${st.adapt.after.map((p) => p.toPrecision(3))}`);
+  console.log(`lr ${LR}: losses ${st.adapt.losses.map((l) => l.toPrecision(3)).join(" ")}; before ${st.adapt.before.map((p) => p.toPrecision(3))}, after ${st.adapt.after.map((p) => p.toPrecision(3))}`);
   assert.ok(diff > 0.01, `adaptation changed no probability by 0.01: before ${st.adapt.before}, after ${st.adapt.after}`);
   // The query's probabilities after each step: a row per step, the last
   // one the final probabilities, changing along the way; the page showed
@@ -143,23 +152,23 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   assert.ok(lastDiff < 1e-6, `last trace row ${trace[steps - 1]} ≠ after ${st.adapt.after}`);
   const moved = Math.max(...trace[steps - 1].map((p, i) => Math.abs(p - trace[0][i])));
   const stepChanges = trace.slice(1).filter((row, k) => row.some((p, i) => p !== trace[k][i])).length;
-  console.log(`lr 0.01 trace: ${trace.map((r) => r.map((p) => p.toFixed(3)).join("/")).join(" ")}; first to last row moved ${moved.toFixed(4)}, ${stepChanges} of ${steps - 1} steps changed it`);
+  console.log(`lr ${LR} trace: ${trace.map((r) => r.map((p) => p.toFixed(3)).join("/")).join(" ")}; first to last row moved ${moved.toFixed(4)}, ${stepChanges} of ${steps - 1} steps changed it`);
   assert.ok(moved > 1e-3, `the probabilities do not change along the trace: ${JSON.stringify(trace)}`);
   assert.equal(stepChanges, steps - 1, `some steps left the probabilities unchanged: ${JSON.stringify(trace)}`);
   const labels = await page.evaluate(() => window.__labels);
-  const mid = labels.filter((l) => new RegExp(`^After ([1-9]\\d*) of ${steps} steps at learning rate 0\\.01…\\|3\\|3$`).test(l) && !l.startsWith(`After ${steps} of`));
+  const mid = labels.filter((l) => new RegExp(`^After ([1-9]\\d*) of ${steps} steps at learning rate ${LRre}…\\|3\\|3$`).test(l) && !l.startsWith(`After ${steps} of`));
   assert.ok(mid.length >= 1, `no frame showed the probabilities (3 bars before, 3 after) in the middle of the steps: frames seen ${[...new Set(labels)]}`);
   // The page shows it: a point per step in the chart, both bar lists.
   const points = (await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/);
   assert.equal(points.length, steps);
   assert.equal(await page.locator("#bars-before .bar-row").count(), 3);
   assert.equal(await page.locator("#bars .bar-row").count(), 3);
-  assert.match(await page.locator("#after-label").textContent(), new RegExp(`After ${steps} steps at learning rate 0\\.01`));
+  assert.match(await page.locator("#after-label").textContent(), new RegExp(`After ${steps} steps at learning rate ${LRre}`));
   await page.locator("#panel-query").screenshot({ path: path.join(out, "inner-fomaml.png") });
 
   // Fewer steps: as many losses.
   await setField(page, "inner steps", "3");
-  await adapted(page, 3, 0.01);
+  await adapted(page, 3, LR);
   st = await state(page);
   assert.equal(st.adapt.losses.length, 3);
   assert.equal((await page.locator("#loss-line").getAttribute("points")).trim().split(/\s+/).length, 3);
@@ -176,7 +185,7 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   }, null, { timeout: 60000 });
   await page.locator("#panel-query").screenshot({ path: path.join(out, "inner-fomaml-mid.png") });
   const shown = await page.locator("#after-label").textContent();
-  await adapted(page, 100, 0.01);
+  await adapted(page, 100, LR);
   st = await state(page);
   console.log(`mid-adaptation screenshot labelled ${JSON.stringify(shown)}; 100 steps in ${st.adaptation.lastMs.toFixed(0)} ms`);
   assert.equal(st.adapt.trace.length, 100);
