@@ -179,3 +179,15 @@ bench-gemm:
 
 clean:
 	rm -rf build dist
+
+# PyTorch ↔ metaglot (interop/torch, README "Training at scale"): ProtoNet
+# trained by torchrun with DistributedDataParallel over 2 CPU processes
+# (gloo), scored by metaglot eval; writes interop/torch/demo.json. Needs
+# /usr/bin/python3 with Debian's python3-torch, -numpy and -pil; not part of
+# `make test` (cmd/metaglot's TestTorchInterop* check the round trip there,
+# skipping without PyTorch).
+.PHONY: torch-demo
+torch-demo:
+	mkdir -p build
+	$(FAST) $(GO) build -o build/metaglot-torch ./cmd/metaglot
+	interop/torch/demo.sh build/metaglot-torch build/torch-demo

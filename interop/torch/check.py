@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Load a metaglot model into PyTorch strictly and check it computes what
+metaglot computes.
+
+    /usr/bin/python3 interop/torch/check.py -model assets/models/protonet.safetensors
+    /usr/bin/python3 interop/torch/check.py -model M -fixture F.json [-roundtrip OUT.safetensors]
+
+-model, -fixture and -roundtrip may be repeated (the i-th of each go
+together), to check several models in one process.
+
+-model: any metaglot model file (ProtoNet's Conv4, FOMAML's or Reptile's
+with or without a learned head), loaded by metaglot_torch.load_model with
+load_state_dict(strict=True).
+-fixture: JSON {"images": [N*784 floats], "embeddings": [N*64], "logits":
+[N*way], optional} that metaglot computed for those images with BatchNorm
+in inference mode (running statistics); cmd/metaglot's TestTorchInterop
+writes one. Each PyTorch value must be within -tol*(1+|metaglot's|).
+-roundtrip: write the loaded module's state back (metaglot's names, the
+file's metadata unchanged): metaglot must read the very same tensors.
+Prints one JSON line per model; exits 1 when a value is out of tolerance.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import metaglot_torch as mt  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-model", action="append", required=True)
+    ap.add_argument("-fixture", action="append", default=[])
+    ap.add_argument("-roundtrip", action="append", default=[])
+    ap.add_argument("-tol", type=float, default=1e-4)
+    a = ap.parse_args()
+    for flag in ("fixture", "roundtrip"):
+        if getattr(a, flag) and len(getattr(a, flag)) != len(a.model):
+            raise SystemExit(f"-{flag} given {len(getattr(a, flag))} times for {len(a.model)} -model")
+    torch.set_num_threads(1)
+    ok = True
+    for i, model in enumerate(a.model):
+        ok = check(model, a.fixture[i] if a.fixture else None, a.roundtrip[i] if a.roundtrip else None, a.tol) and ok
+    sys.exit(0 if ok else 1)
+
+
+def check(model, fixture, roundtrip, tol):
+    m, meta = mt.load_model(model)
+    out = {"model": model, "algo": meta.get("algo", ""), "head": m.way, "strict": True,
+           "tensors": len(mt.metaglot_state(m)), "torch": torch.__version__}
+    ok = True
+    if fixture:
+        fx = json.loads(Path(fixture).read_text())
+        x = torch.tensor(fx["images"], dtype=torch.float32).reshape(-1, 1, mt.IMAGE, mt.IMAGE)
+        out["images"] = x.shape[0]
+        with torch.no_grad():
+            got = {"embeddings": m(x)}
+            if m.way:
+                got["logits"] = m.logits(x)
+        for k, v in got.items():
+            if k not in fx:
+                continue
+            want = np.asarray(fx[k], dtype=np.float64)
+            have = v.double().flatten().numpy()
+            if have.shape != want.shape:
+                raise SystemExit(f"{fixture}: {k}: {want.size} values, PyTorch gives {have.size}")
+            err = np.abs(have - want)
+            out["max_abs_diff_" + k] = float(err.max())
+            out["max_rel_diff_" + k] = float((err / (1 + np.abs(want))).max())
+            ok = ok and bool((err <= tol * (1 + np.abs(want))).all())
+        out["tol"] = tol
+        out["ok"] = ok
+    if roundtrip:
+        mt.write_safetensors(roundtrip, mt.metaglot_state(m), meta)
+        out["roundtrip"] = roundtrip
+    print(json.dumps(out), flush=True)
+    return ok
+
+
+if __name__ == "__main__":
+    main()
