@@ -182,24 +182,29 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
 test("continuing the bundled FOMAML: the form shows and the run gets its recorded recipe, not the page's defaults", async () => {
   const { page } = ctx;
   await openTrain(page);
-  // The recipe the bundled model records (the "config" of its metadata).
-  const recipe = JSON.parse(safetensorsMeta(readFileSync(path.join(distDir, "assets", "models", "fomaml.safetensors"))).config);
+  // The recipe the bundled model records (the "config" of its metadata):
+  // the bundled FOMAML is meta-trained from a random start with Finn et
+  // al.'s recipe (meta-batches of 32 tasks, one query per class).
+  const meta = safetensorsMeta(readFileSync(path.join(distDir, "assets", "models", "fomaml.safetensors")));
+  const recipe = JSON.parse(meta.config);
   const keys = ["way", "shot", "query", "lr", "lr_halve_every", "inner_steps", "inner_lr", "adapt_steps", "meta_batch", "proto_head", "bn", "split"];
+  // What a field shows for a setting the recipe leaves out (a menu's first choice).
+  const shown = (k) => recipe[k] ?? { bn: "support", split: "vinyals" }[k];
 
   // From scratch, the page's own settings (core/algo's Quick), which
-  // differ from the recipe in BatchNorm mode, head and learning rates.
+  // differ from the recipe in the episode shape and meta-batch.
   await fillTrainForm(page, { algo: "fomaml", init: "scratch" });
   let st = await train(page);
-  for (const k of ["bn", "proto_head", "inner_lr", "lr"]) {
+  for (const k of ["query", "meta_batch"]) {
     assert.notEqual(st.form[k], recipe[k], `the page's default ${k} is the recipe's: the test cannot tell them apart`);
   }
 
   // From the bundled model: its recipe, in the state and in the fields.
   await fillTrainForm(page, { init: "bundled" });
-  await page.waitForFunction((bn) => window.metaglot.train.form.bn === bn, recipe.bn, { timeout: 30000 });
+  await page.waitForFunction((mb) => window.metaglot.train.form.meta_batch === mb, recipe.meta_batch, { timeout: 30000 });
   st = await train(page);
-  for (const k of keys) assert.equal(st.form[k], recipe[k], `form ${k}`);
-  assert.equal(await page.locator("#train-bn").inputValue(), recipe.bn);
+  for (const k of keys) assert.equal(st.form[k], shown(k), `form ${k}`);
+  assert.equal(await page.locator("#train-bn").inputValue(), shown("bn"));
   assert.equal(await page.locator("#train-proto-head").isChecked(), recipe.proto_head);
   assert.equal(await page.locator("#train-inner-lr").inputValue(), String(recipe.inner_lr));
   assert.equal(await page.locator("#train-meta-batch").inputValue(), String(recipe.meta_batch));
@@ -211,14 +216,14 @@ test("continuing the bundled FOMAML: the form shows and the run gets its recorde
   await page.getByRole("button", { name: "Start" }).click();
   // (The ProtoNet run before this one finished: wait for this one's end.)
   await page.waitForFunction(() => (window.metaglot.train.algorithm === "fomaml" && ["finished", "diverged", "stopped"].includes(window.metaglot.train.state)) ||
-    /Not started/.test(document.getElementById("train-error").textContent), null, { timeout: 120000 });
+    /Not started/.test(document.getElementById("train-error").textContent), null, { timeout: 180000 });
   st = await train(page);
   assert.equal(await page.locator("#train-error").textContent(), "");
   assert.equal(st.state, "finished", `${st.state}: ${st.message}`);
   assert.equal(st.algorithm, "fomaml");
   assert.equal(st.episodes, episodes);
   assert.equal(st.sent.init, "bundled");
-  for (const k of keys) assert.equal(st.sent[k], recipe[k], `sent ${k}`);
+  for (const k of keys) assert.equal(st.sent[k], shown(k), `sent ${k}`);
 
   // The weights the worker trained record that recipe, and the model they
   // continue.
@@ -229,8 +234,53 @@ test("continuing the bundled FOMAML: the form shows and the run gets its recorde
   const file = path.join(out, "trainer-recipe.safetensors");
   await download.saveAs(file);
   const trained = JSON.parse(safetensorsMeta(readFileSync(file)).config);
-  for (const k of keys) assert.equal(trained[k], recipe[k], `trained with ${k}`);
-  assert.match(trained.init, /^fomaml\.safetensors \(fomaml, 1600 episodes, sha256 [0-9a-f]+\)$/);
+  // (A menu's first choice may be written out or left out.)
+  for (const k of keys) assert.equal(k === "bn" || k === "split" ? trained[k] || shown(k) : trained[k], shown(k), `trained with ${k}`);
+  assert.match(trained.init, new RegExp(`^fomaml\\.safetensors \\(fomaml, ${meta.episodes} episodes, sha256 [0-9a-f]+\\)$`));
+});
+
+test("FOMAML from scratch with the paper's recipe, shorter: held-out accuracy before and after adaptation, two lines", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  // Random weights, the bundled model's recipe (Finn et al.'s: meta-batches
+  // of 32 tasks of 5-way 1-shot with one query per class, one inner step of
+  // 0.4), the page's run length; held-out accuracy every 2 meta-batches.
+  await fillTrainForm(page, { algo: "fomaml", init: "recipe" });
+  await page.waitForFunction(() => window.metaglot.train.form.meta_batch === 32, null, { timeout: 30000 });
+  await fillTrainForm(page, { "val-every": 64, "val-episodes": 20 });
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.algorithm === "fomaml" && window.metaglot.train.state === "running" && window.metaglot.train.heldOut.length >= 2 ||
+    /Not started/.test(document.getElementById("train-error").textContent), null, { timeout: 240000 });
+  let st = await train(page);
+  assert.equal(await page.locator("#train-error").textContent(), "");
+  assert.equal(st.sent.init, "scratch");
+  assert.equal(st.sent.meta_batch, 32);
+  assert.equal(st.sent.query, 1);
+  assert.equal(st.sent.inner_lr, 0.4);
+  assert.equal(st.adapts, true);
+  for (const e of st.heldOut) {
+    assert.ok(Number.isFinite(e.acc) && Number.isFinite(e.before), `held-out ${JSON.stringify(e)}`);
+    assert.ok(e.before >= 0 && e.before <= 1 && e.acc >= 0 && e.acc <= 1, `held-out ${JSON.stringify(e)}`);
+  }
+  console.log(`FOMAML from scratch, held-out before → after adaptation: ${st.heldOut.map((e) => `episode ${e.episode}: ${(100 * e.before).toFixed(1)}% → ${(100 * e.acc).toFixed(1)}%`).join(", ")}`);
+  // The accuracy chart draws both series (their colours, trainview's
+  // heldOut and heldOutBefore), and the status says both.
+  await page.waitForTimeout(300);
+  const px = await page.evaluate(() => {
+    const cv = document.querySelector("#slot-acc canvas");
+    const d = cv.getContext("2d").getImageData(0, 0, cv.width, cv.height).data;
+    let after = 0, before = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] === 0xd9 && d[i + 1] === 0x6c && d[i + 2] === 0x00) after++;
+      if (d[i] === 0x7b && d[i + 1] === 0x3f && d[i + 2] === 0xa0) before++;
+    }
+    return { after, before };
+  });
+  assert.ok(px.after > 50 && px.before > 50, `chart pixels: adapted line ${px.after}, before line ${px.before}`);
+  assert.match(await page.locator("#train-status").textContent(), /held-out [\d.]+% ± [\d.]+ \(before adaptation [\d.]+%\)/);
+  await page.locator("#panel-curves").screenshot({ path: path.join(out, "trainer-before-after.png") });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 60000 });
 });
 
 test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
