@@ -158,7 +158,7 @@ var settings = []Setting{
 		Help:  "write a checkpoint every this many episodes",
 		field: func(c *modelfile.Config) any { return &c.CheckpointEvery }},
 	{Name: "val_every", Flag: "val-every", Label: "Held-out every", Kind: Int, Common: true, RunTime: true, Min: 0, Max: inf,
-		Help:  "measure held-out accuracy every this many episodes, 0 = never; monitoring only, on the test classes of the protocol",
+		Help:  "measure held-out accuracy every this many episodes, 0 = never: on the test classes of the protocol (monitoring only), or with val_alphabets on the background alphabets held out",
 		field: func(c *modelfile.Config) any { return &c.ValEvery }},
 	{Name: "val_episodes", Flag: "val-episodes", Label: "Held-out episodes", Kind: Int, Common: true, RunTime: true, Min: 1, Max: MaxValEpisodes,
 		Help:  "episodes per held-out measurement",
