@@ -3,7 +3,8 @@
 # trained by PyTorch with DistributedDataParallel over 2 processes (gloo,
 # CPU), then scored by metaglot eval, as it is, on 5-way 1-shot test episodes.
 # Writes interop/torch/demo.json: the commands, PyTorch's training log and
-# metaglot's evaluation.
+# metaglot's evaluation; then interop/torch/ddp_check.jsonl (ddp_check.py:
+# torchrun's 2 processes train the same model as one process).
 #
 #   interop/torch/demo.sh METAGLOT OUTDIR
 #
@@ -35,7 +36,12 @@ sys.dont_write_bytecode = True
 spec = importlib.util.spec_from_file_location("mt", pathlib.Path("interop/torch/metaglot_torch.py"))
 mt = importlib.util.module_from_spec(spec); spec.loader.exec_module(mt)
 _, meta = mt.read_safetensors(f"{out}/protonet-ddp.safetensors")
-print(json.dumps({"train_command": train, "eval_command": ev, "train_log": lines,
-                  "model_metadata": meta, "eval": json.load(open(f"{out}/eval.json"))}, indent=1))
+d = {"train_command": train, "eval_command": ev, "model_metadata": meta,
+     "eval": json.load(open(f"{out}/eval.json")), "train_log": lines}
+print("{\n" + ",\n".join(f" {json.dumps(k)}: " + (
+    "[\n  " + ",\n  ".join(json.dumps(l) for l in v) + "\n ]" if k == "train_log" else json.dumps(v))
+    for k, v in d.items()) + "\n}")
 PY
 echo "wrote $here/demo.json"
+# Two processes train what one does (same tasks, same meta-batch).
+/usr/bin/python3 "$here/ddp_check.py" | tee "$here/ddp_check.jsonl"

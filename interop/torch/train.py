@@ -4,8 +4,11 @@ model file metaglot loads as it is (`metaglot eval -model FILE`).
 
 One CPU:
     /usr/bin/python3 interop/torch/train.py -algo protonet -episodes 200 -out /tmp/pt.safetensors
-Several processes (DistributedDataParallel; gloo on CPU, nccl on GPUs):
-    torchrun --nproc_per_node 2 interop/torch/train.py -algo protonet -episodes 600 -out /tmp/pt.safetensors
+Several processes (DistributedDataParallel, gloo backend, on CPU: the
+script does not move the module and episodes to GPUs):
+    torchrun --nproc_per_node 2 --redirects 1:1 --tee 0:1 interop/torch/train.py -algo protonet -episodes 600 -out /tmp/pt.safetensors
+(--redirects and --tee as mappings work around Debian's torchrun under
+Python 3.11; see demo.sh.)
 
 The episodes are metaglot's: N-way K-shot episodes of the Vinyals split's
 training classes (trainval, 4800 with rotations) from assets/omniglot, the
@@ -135,7 +138,7 @@ def main():
     torch.set_num_threads(a.threads)
     world, rank, backend = 1, 0, "none"
     if "WORLD_SIZE" in os.environ:
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        backend = "gloo"  # CPU tensors: this script does not move anything to a GPU
         dist.init_process_group(backend)
         world, rank = dist.get_world_size(), dist.get_rank()
     a.meta_batch = a.meta_batch or (world if proto else 8)
