@@ -107,8 +107,8 @@ func within(got, want []float64) (float64, error) {
 // TestTorchInteropToPyTorch: every bundled model loads into interop/torch's
 // Conv4 with load_state_dict(strict=True), gives metaglot's embeddings and
 // logits for four Omniglot test images (rotated too) within torchTol, and
-// written back by PyTorch is the very same file for metaglot: the same
-// tensors bit for bit, in the same order, with the same metadata.
+// written back by PyTorch is the very same file: the same tensors bit for
+// bit, in the same order, with the same metadata, in the same bytes.
 func TestTorchInteropToPyTorch(t *testing.T) {
 	needTorch(t)
 	models, err := filepath.Glob(filepath.Join(testAssets, "models", "*.safetensors"))
@@ -173,6 +173,12 @@ func TestTorchInteropToPyTorch(t *testing.T) {
 		}
 		if fmt.Sprint(gotMeta) != fmt.Sprint(wantMeta) {
 			t.Errorf("%s written back by PyTorch: metadata %v, want %v", path, gotMeta, wantMeta)
+		}
+		// interop/torch writes the layout checkpoint.Encode writes.
+		a, errA := os.ReadFile(path)
+		b, errB := os.ReadFile(r.Roundtrip)
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s written back by PyTorch: not the same bytes (%d and %d bytes; %v %v)", path, len(a), len(b), errA, errB)
 		}
 	}
 }
