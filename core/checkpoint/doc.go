@@ -24,16 +24,17 @@
 //
 // The same file is read in three places. PyTorch loads it with
 //
-//	sd = safetensors.torch.load_file("conv4.safetensors")
-//	for i in range(4):  # metaglot keeps no BatchNorm step counter
-//	    sd.setdefault(f"encoder.{i}.1.num_batches_tracked", torch.tensor(0))
-//	model.load_state_dict(sd)  # strict: every other name and shape must match
+//	from safetensors.torch import load_file
+//	model.load_state_dict(load_file("conv4.safetensors"))  # strict=True
 //
-// (PyTorch's BatchNorm keeps a num_batches_tracked counter that metaglot
-// does not, and reads it only with momentum=None; FromPyTorch drops it on
-// the way in. interop/torch's load_model does the above without the
-// safetensors package, and cmd/metaglot's TestTorchInterop* check both
-// directions against PyTorch.)
+// (PyTorch's BatchNorm also keeps a num_batches_tracked counter, which
+// metaglot does not. A strict load accepts its absence from a plain dict
+// such as load_file's, which carries no state_dict version metadata:
+// BatchNorm then fills it in, and PyTorch reads it only with
+// momentum=None. Every other name and shape must match. FromPyTorch drops
+// the counter on the way in. interop/torch's load_model loads this way
+// without the safetensors package, and cmd/metaglot's TestTorchInterop*
+// check both directions against PyTorch.)
 //
 // because tensor names follow PyTorch's state_dict and the layout is
 // PyTorch's (NCHW, row-major). The browser fetches the bytes and hands them

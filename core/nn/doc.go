@@ -21,11 +21,11 @@
 // encoder.{i}.0.bias [64] (convolution), encoder.{i}.1.weight,
 // encoder.{i}.1.bias, encoder.{i}.1.running_mean, encoder.{i}.1.running_var
 // [64] (BatchNorm). PyTorch's state_dict also holds
-// encoder.{i}.1.num_batches_tracked, which metaglot does not keep: to load
-// a metaglot set into PyTorch strictly, add the four counters (0: PyTorch
-// reads them only with momentum=None) and call load_state_dict(sd), as
-// interop/torch's load_model does (see core/checkpoint); the other way,
-// checkpoint.FromPyTorch drops them.
+// encoder.{i}.1.num_batches_tracked, which metaglot does not keep; a
+// metaglot file still loads into that module with a strict
+// load_state_dict, because BatchNorm fills the counter in when a plain dict
+// (without PyTorch's version metadata) lacks it (see core/checkpoint and
+// interop/torch); the other way, checkpoint.FromPyTorch drops them.
 //
 // # Explicit parameters
 //
