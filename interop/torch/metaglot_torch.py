@@ -223,7 +223,10 @@ class Omniglot:
     def __init__(self, assets=ASSETS):
         from PIL import Image  # Debian's python3-pil
         d = Path(assets) / "omniglot"
-        index = json.loads((d / "index.json").read_text())
+        try:
+            index = json.loads((d / "index.json").read_text())
+        except (OSError, ValueError) as e:
+            raise SystemExit(f"{d / 'index.json'}: {getattr(e, 'strerror', None) or e} (metaglot's assets folder: -assets)")
         n = index["image_size"]
         chars, vin = [], []
         for a in index["alphabets"]:

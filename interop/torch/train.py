@@ -72,8 +72,10 @@ def protonet_loss(emb, way, shot, query):
 
 
 def fomaml_task(module, ddp, sx, sy, qx, qy, a):
-    """One task's first-order MAML gradient (accumulated into the meta-
-    parameters' .grad by backward through ddp); returns the query accuracy."""
+    """One task: adapts a copy of the parameters (as offsets delta from
+    them) on the support set, and returns the query logits and loss at the
+    adapted weights, computed through ddp so that the loss's backward puts
+    the first-order MAML gradient into the meta-parameters' .grad."""
     names = [n for n, _ in module.named_parameters()]
     delta = {n: torch.zeros_like(p) for n, p in module.named_parameters()}
     bn = "running" if a.bn == "running" else "batch"
@@ -134,6 +136,14 @@ def main():
     a.way = a.way or (20 if proto else 5)
     a.shot = a.shot or (5 if proto else 1)
     a.query = a.query or (5 if proto else 1)
+    for flag, v, lo in (("way", a.way, 2), ("shot", a.shot, 1), ("query", a.query, 1), ("episodes", a.episodes, 1),
+                        ("inner-steps", a.inner_steps, 1), ("adapt-steps", a.adapt_steps, 0), ("threads", a.threads, 1)):
+        if v < lo:
+            raise SystemExit(f"-{flag} {v}: want at least {lo}")
+    if a.shot + a.query > 20:
+        raise SystemExit(f"-shot {a.shot} -query {a.query}: Omniglot has 20 drawings per class, want shot+query <= 20")
+    if not Path(a.out).resolve().parent.is_dir():
+        raise SystemExit(f"-out {a.out}: its directory does not exist")
 
     torch.set_num_threads(a.threads)
     world, rank, backend = 1, 0, "none"
@@ -152,6 +162,8 @@ def main():
     ddp = DDP(Wrapped(module)) if world > 1 else Wrapped(module)
     opt = (torch.optim.Adam if a.optim == "adam" else torch.optim.SGD)(module.parameters(), lr=a.lr)
     data = mt.Omniglot(a.assets)
+    if a.way > len(data.classes["train"]):
+        raise SystemExit(f"-way {a.way}: the training split has {len(data.classes['train'])} classes")
 
     steps = -(-a.episodes // a.meta_batch)
     t0, log = time.time(), []
