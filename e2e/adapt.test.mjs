@@ -83,9 +83,11 @@ for (const algo of ["fomaml", "reptile"]) {
     // Chance is 1 in 5; the bundled FOMAML scores 20.0 % with 0 steps and
     // 83 % after 10, the bundled Reptile 71 % after 10 (bench/eval-*.jsonl)
     // and 20.8 % with 0 steps (100 episodes). 10 or more of 20 right at
-    // chance has a probability of 0.3 %.
+    // chance has a probability of 0.3 %; at those accuracies, fewer than 3
+    // more right after adaptation than before, well under 1 % (runs gave
+    // 4 → 17, 4 → 13 for FOMAML and 2 → 14, 4 → 9 for Reptile).
     assert.ok(right.before <= queries * 0.45, `${right.before} of ${queries} right before adaptation: not near chance`);
-    assert.ok(right.after >= right.before + 4, `${right.after} of ${queries} right after adaptation, ${right.before} before`);
+    assert.ok(right.after >= right.before + 3, `${right.after} of ${queries} right after adaptation, ${right.before} before`);
     assert.ok(changed >= 4, `only ${changed} of ${queries} predictions changed by adaptation`);
 
     // Ten classes do not fit the 5-way head: the prototype head, said.
