@@ -31,6 +31,7 @@ const view = (page) => page.locator("#view-learn");
 // loaded waits until the step has what it needs (data-loading false) and
 // the page is idle.
 async function loaded(page, step) {
+  await settled(page); // the actions sent so far are applied: what they need is asked for
   await page.waitForFunction((s) => {
     const v = document.getElementById("view-learn");
     return v.dataset.step === s && v.dataset.loading === "false" && !document.querySelector("#learn-body .learn-loading");
@@ -86,6 +87,7 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   assert.equal(await view(page).getAttribute("data-way"), "5");
   // Omniglot: a held-out alphabet, and the table's accuracy for 5-way 1-shot.
   await page.locator("#learn-source").selectOption("omniglot");
+  await settled(page);
   await loaded(page, "task");
   assert.equal(await page.locator("#learn-body .support-row").count(), 5);
   const want = evalRow("protonet", 5, 1);
@@ -109,6 +111,7 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   // probabilities Draw & classify shows for the same classes and query.
   await page.keyboard.press("PageDown");
   await page.locator("#learn-source").selectOption("mine");
+  await settled(page);
   await setField(page, "learn-n", "3");
   await setField(page, "learn-k", "2");
   await loaded(page, "metric");
@@ -136,10 +139,14 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   // about 0 and the steps have nothing to do).
   await page.locator("#learn-next").click();
   await page.locator("#learn-source").selectOption("omniglot");
+  await settled(page);
   await setField(page, "learn-n", "5");
   await setField(page, "learn-k", "5");
   await loaded(page, "optim");
   const status = page.locator("#learn-body .inner-status");
+  await status.waitFor({ timeout: 10000 }).catch(async (e) => {
+    throw new Error(`no inner loop shown: ${await page.locator("#learn-body").innerText()} ${await page.locator("#learn-error").innerText()}: ${e.message}`);
+  });
   assert.equal(await status.getAttribute("data-done"), "0");
   for (let i = 1; i <= 3; i++) {
     await page.locator("#learn-step").click();
@@ -168,6 +175,7 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   // (the visitor's task again, 3-way 2-shot).
   await page.locator("#learn-next").click();
   await page.locator("#learn-source").selectOption("mine");
+  await settled(page);
   await setField(page, "learn-n", "3");
   await setField(page, "learn-k", "2");
   await loaded(page, "model");
@@ -188,9 +196,21 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
     const ms = await page.locator(`#learn-body tr[data-algo="${algo}"] td[data-ms]`).getAttribute("data-ms");
     assert.ok(+ms > 0, `${algo} timed`);
   }
-  // The bundled Reptile has a learned 5-way head: on 3 classes it says so.
+  // The bundled Reptile has a learned 5-way head: on 3 classes it answers
+  // from its prototype head (or says why it cannot).
   const reptile = await page.locator('#learn-body tr[data-algo="reptile"]').innerText();
-  assert.match(reptile, /5-way head|\d+ ms/);
+  assert.match(reptile, /5-way head|\d+(\.\d+)? m?s$/);
+  // 100 held-out episodes per algorithm in the worker, charted with CIs.
+  await page.locator("#learn-episodes").click();
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("#learn-body ul.episodes .acc-row")];
+    return rows.length === 3 && rows.every((r) => r.dataset.done === "100" || r.querySelector(".learn-error"));
+  }, null, { timeout: 240000 });
+  await settled(page);
+  const measured = await page.locator("#learn-body ul.episodes .acc-row").evaluateAll((els) => els.map((e) => [e.dataset.algo, +e.dataset.acc, +e.dataset.done]));
+  console.log("100 episodes of 3-way 2-shot:", JSON.stringify(measured));
+  const pn = measured.find((m) => m[0] === "protonet");
+  assert.ok(pn && pn[2] === 100 && pn[1] > 80, `ProtoNet on 100 3-way 2-shot held-out episodes: ${pn}`);
   console.log("compare:", await screenshot(page, "learn-compare.png"));
 
   // The link reopens the page on this step with this size.

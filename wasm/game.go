@@ -56,6 +56,7 @@ type Game struct {
 	st    *app.State
 	dom   *dom
 	train *trainUI // the Train view (train_js.go)
+	learn *learnUI // the Learn view (learn_js.go); nil without one
 	in    penInput // pointer events in, ink out (pen_js.go)
 
 	scale  float64

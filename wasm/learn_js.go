@@ -16,6 +16,7 @@ import (
 	"metaglot/wasm/classify"
 	"metaglot/wasm/learn"
 	"metaglot/wasm/site"
+	"metaglot/wasm/trainer/protocol"
 )
 
 // learnUI is the Learn view (package learn holds its state and makes its
@@ -30,6 +31,11 @@ type learnUI struct {
 	fetching map[learn.Need]bool
 	running  bool // "Run to the end" of the inner loop in progress
 	rendered string
+	// pending is a compare request waiting for the worker to be ready;
+	// comparing is set from sending one to its last result.
+	pending   *protocol.CompareRequest
+	comparing bool
+	last      string // the last algorithm of the request
 }
 
 // learnIDs are the Learn view's elements in index.html.
@@ -38,7 +44,7 @@ func learnIDs() []string {
 		"learn-source", "learn-prev", "learn-next", "learn-big", "learn-link", "learn-error",
 		"learn-ctl-split", "learn-ctl-optim", "learn-ctl-model", "learn-ctl-compare",
 		"learn-resample", "learn-algo", "learn-inner-steps", "learn-lr", "learn-step", "learn-run", "learn-reset",
-		"learn-reorder", "learn-compare"}
+		"learn-reorder", "learn-compare", "learn-episodes"}
 }
 
 // startLearn binds the Learn tab (a page without its elements has no
@@ -54,6 +60,7 @@ func (d *dom) startLearn(g *Game) {
 		}
 		u.el[id] = e
 	}
+	g.learn = u
 	click := func(id string, f func(g *Game)) { d.on(id, "click", func(g *Game, _ js.Value) { f(g) }) }
 	click("tab-learn", func(g *Game) { d.showLearn(g, u) })
 	// The other tabs' own handlers show their views (train_js.go); these
@@ -70,9 +77,11 @@ func (d *dom) startLearn(g *Game) {
 			u.move(d, g, atoi(t.Call("getAttribute", "data-step").String())-u.l.Place.Step)
 		}
 	})
+	// The fields' values are read when the event happens: an action
+	// queued before it may render the lesson, which rewrites the fields.
 	for _, id := range []string{"learn-n", "learn-k"} {
-		d.on(id, "change", func(g *Game, e js.Value) {
-			if err := u.l.SetSize(u.el["learn-n"].Get("value").String(), u.el["learn-k"].Get("value").String()); err != nil {
+		d.onValues(id, "change", []string{"learn-n", "learn-k"}, func(g *Game, v []string) {
+			if err := u.l.SetSize(v[0], v[1]); err != nil {
 				setText(u.el["learn-error"], err.Error())
 				u.rendered = "" // puts the size in use back in the fields
 			} else {
@@ -81,8 +90,8 @@ func (d *dom) startLearn(g *Game) {
 			u.render(d, g)
 		})
 	}
-	d.on("learn-source", "change", func(g *Game, e js.Value) {
-		u.l.Source = e.Get("target").Get("value").String()
+	d.onValues("learn-source", "change", []string{"learn-source"}, func(g *Game, v []string) {
+		u.l.Source = v[0]
 		u.report(nil)
 		u.render(d, g)
 	})
@@ -93,7 +102,7 @@ func (d *dom) startLearn(g *Game) {
 	})
 	click("learn-resample", func(g *Game) { u.l.Seed++; u.render(d, g) })
 	click("learn-reorder", func(g *Game) { u.l.Seed++; u.render(d, g) })
-	d.on("learn-algo", "change", func(g *Game, e js.Value) {
+	d.onValues("learn-algo", "change", nil, func(g *Game, _ []string) {
 		u.l.Inner, u.l.InnerSteps, u.l.InnerLR = nil, 0, 0
 		delete(u.l.Errors, learn.NeedInner)
 		u.render(d, g)
@@ -125,6 +134,7 @@ func (d *dom) startLearn(g *Game) {
 		}
 	})
 	click("learn-compare", func(g *Game) { u.compare(d, g) })
+	click("learn-episodes", func(g *Game) { u.episodes(d, g) })
 	// Presenters' clickers send PageUp/PageDown; arrows too, away from fields.
 	key := js.FuncOf(func(this js.Value, args []js.Value) any {
 		e := args[0]
@@ -155,6 +165,21 @@ func (d *dom) startLearn(g *Game) {
 	if h := d.win.Get("location").Get("hash").String(); strings.HasPrefix(h, "#learn") {
 		d.do(func(g *Game) { d.showLearn(g, u) })
 	}
+}
+
+// onValues adds a listener to the element with the given id that reads
+// the values of the fields ids at once, then queues f with them.
+func (d *dom) onValues(id, event string, ids []string, f func(g *Game, values []string)) {
+	fn := js.FuncOf(func(this js.Value, args []js.Value) any {
+		v := make([]string, len(ids))
+		for i, id := range ids {
+			v[i] = d.doc.Call("getElementById", id).Get("value").String()
+		}
+		d.do(func(g *Game) { f(g, v) })
+		return nil
+	})
+	d.funcs = append(d.funcs, fn)
+	d.doc.Call("getElementById", id).Call("addEventListener", event, fn)
 }
 
 // bindTabKeys gives the tab list the WAI-ARIA tabs pattern's keys: the
@@ -354,6 +379,63 @@ func (u *learnUI) compare(d *dom, g *Game) {
 	u.report(nil)
 	u.rendered = ""
 	u.render(d, g)
+}
+
+// episodesEach is how many held-out episodes the compare step's button
+// runs per algorithm.
+const episodesEach = 100
+
+// episodes asks the Train view's worker (started if need be) to measure
+// every algorithm on episodesEach held-out Omniglot episodes of the
+// lesson's N and K; the results arrive as EvCompare events (learnEvent).
+func (u *learnUI) episodes(d *dom, g *Game) {
+	var algos []string
+	for _, s := range app.Algorithms() {
+		algos = append(algos, s.Name)
+	}
+	p := u.l.Place
+	req := &protocol.CompareRequest{Algos: algos, Way: p.Way, Shot: p.Shot, Query: min(15, 20-p.Shot), Episodes: episodesEach, Seed: u.l.Seed}
+	u.comparing, u.last = true, algos[len(algos)-1]
+	if !g.train.v.Ready {
+		u.pending = req
+		d.startWorker(g)
+		setText(u.el["learn-error"], "Starting the background worker: it loads the Omniglot images first…")
+		return
+	}
+	u.report(nil)
+	g.train.js.post(protocol.Command{Type: protocol.CmdCompare, Compare: req})
+}
+
+// learnEvent takes the worker's events that concern the Learn view: its
+// readiness (a request waits), compare results, and errors while a
+// compare is asked for.
+func (d *dom) learnEvent(g *Game, ev protocol.Event) {
+	u := g.learn
+	if u == nil || u.l == nil {
+		return
+	}
+	switch ev.Type {
+	case protocol.EvReady:
+		if u.pending != nil {
+			u.report(nil)
+			g.train.js.post(protocol.Command{Type: protocol.CmdCompare, Compare: u.pending})
+			u.pending = nil
+		}
+	case protocol.EvCompare:
+		if r := ev.Compared; r != nil {
+			u.l.SetEpisodes(learn.EpisodeResult{Algo: r.Algo, Label: app.AlgorithmLabel(r.Algo), Way: r.Way, Shot: r.Shot,
+				Done: r.Done, Episodes: r.Episodes, Accuracy: r.Accuracy, CI95: r.CI95, Note: r.Note, Err: r.Err})
+			if r.Algo == u.last && (r.Done == r.Episodes || r.Err != "") {
+				u.comparing = false
+			}
+			u.render(d, g)
+		}
+	case protocol.EvError:
+		if u.comparing {
+			u.comparing = false
+			setText(u.el["learn-error"], ev.Msg)
+		}
+	}
 }
 
 // render shows the lesson: the step list, title, text, controls and

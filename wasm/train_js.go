@@ -198,6 +198,7 @@ func (t *trainJS) postBytes(c protocol.Command, buf js.Value) {
 
 // trainEvent applies a worker event and acts on weights it carries.
 func (d *dom) trainEvent(g *Game, ev protocol.Event) {
+	d.learnEvent(g, ev) // the Learn view's compare step uses the worker too
 	data := g.train.v.Apply(ev)
 	if data == nil {
 		return

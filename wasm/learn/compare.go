@@ -2,7 +2,6 @@ package learn
 
 import (
 	"errors"
-	"math"
 	"time"
 
 	"metaglot/wasm/classify"
@@ -70,25 +69,4 @@ func Compare(clfs []Named, t Task, now func() time.Time) []CompareRow {
 		rows = append(rows, r)
 	}
 	return rows
-}
-
-// MeanCI95 returns the mean of xs and the half-width of its 95%
-// confidence interval, 1.96·s/√n with s the sample standard deviation
-// (as metaglot eval reports it); 0 for fewer than two values.
-func MeanCI95(xs []float64) (mean, ci float64) {
-	if len(xs) == 0 {
-		return 0, 0
-	}
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
-	if len(xs) < 2 {
-		return mean, 0
-	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, 1.96 * math.Sqrt(ss/float64(len(xs)-1)/float64(len(xs)))
 }

@@ -455,17 +455,6 @@ func TestCompare(t *testing.T) {
 	}
 }
 
-func TestMeanCI95(t *testing.T) {
-	m, ci := MeanCI95([]float64{1, 2, 3, 4})
-	// s = √(5/3); 1.96·s/2.
-	if m != 2.5 || math.Abs(ci-1.96*math.Sqrt(5.0/3)/2) > 1e-12 {
-		t.Errorf("%v ± %v", m, ci)
-	}
-	if _, ci := MeanCI95([]float64{7}); ci != 0 {
-		t.Error("one value has an interval")
-	}
-}
-
 func TestTaskHTMLEscapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	src := source(rng, 1, 2)
@@ -515,4 +504,24 @@ func FuzzParseFragment(f *testing.F) {
 			t.Fatalf("%q → %+v → %q → %+v", s, p, p.Fragment(), q)
 		}
 	})
+}
+
+func TestSetEpisodes(t *testing.T) {
+	l := NewLesson(1)
+	r := EpisodeResult{Algo: "protonet", Label: "ProtoNet", Way: 5, Shot: 1, Done: 40, Episodes: 100, Accuracy: 97, CI95: 1}
+	l.SetEpisodes(r)
+	r.Done = 100
+	l.SetEpisodes(r)
+	l.SetEpisodes(EpisodeResult{Algo: "fomaml", Label: "<F>", Way: 5, Shot: 1, Episodes: 100, Err: "its head has 5 classes"})
+	if len(l.Episodes) != 2 || l.Episodes[0].Done != 100 {
+		t.Fatalf("%+v", l.Episodes)
+	}
+	h := EpisodesHTML(l.Episodes)
+	if !strings.Contains(h, `data-algo="protonet" data-done="100" data-acc="97.00"`) || !strings.Contains(h, "&lt;F&gt;") || !strings.Contains(h, "its head has 5 classes") {
+		t.Errorf("EpisodesHTML: %s", h)
+	}
+	l.SetEpisodes(EpisodeResult{Algo: "protonet", Way: 20, Shot: 1, Episodes: 100})
+	if len(l.Episodes) != 1 {
+		t.Errorf("a 20-way result kept the 5-way chart: %+v", l.Episodes)
+	}
 }

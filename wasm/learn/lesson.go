@@ -79,11 +79,30 @@ type Lesson struct {
 // EpisodeResult is one algorithm's accuracy over many Omniglot test
 // episodes run in the page.
 type EpisodeResult struct {
-	Label     string
-	Way, Shot int
-	Episodes  int
-	Accuracy  float64 // percent
-	CI95      float64
+	Algo, Label string
+	Way, Shot   int
+	// Done of Episodes episodes are measured so far.
+	Done, Episodes int
+	Accuracy       float64 // percent
+	CI95           float64
+	// Note says how the model classified, Err why it could not.
+	Note, Err string
+}
+
+// SetEpisodes records an algorithm's result so far, replacing its
+// previous one; a result of another size than the others starts a new
+// chart.
+func (l *Lesson) SetEpisodes(r EpisodeResult) {
+	if len(l.Episodes) > 0 && (l.Episodes[0].Way != r.Way || l.Episodes[0].Shot != r.Shot || l.Episodes[0].Episodes != r.Episodes) {
+		l.Episodes = nil
+	}
+	for i := range l.Episodes {
+		if l.Episodes[i].Algo == r.Algo {
+			l.Episodes[i] = r
+			return
+		}
+	}
+	l.Episodes = append(l.Episodes, r)
 }
 
 // NewLesson returns a lesson at the first step, 5-way 1-shot.
@@ -361,14 +380,28 @@ func argmax(p []float64) int {
 }
 
 // EpisodesHTML charts accuracies over Omniglot episodes run in the page,
-// with their 95% confidence intervals.
+// with their 95% confidence intervals, the episodes done so far, and why
+// an algorithm could not be measured.
 func EpisodesHTML(rs []EpisodeResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<p class="note">Run in this page: %d Omniglot test episodes of %d-way %d-shot per algorithm (15 queries per class), on held-out characters:</p><ul class="acc episodes">`, rs[0].Episodes, rs[0].Way, rs[0].Shot)
+	fmt.Fprintf(&b, `<p class="note">Measured in this page's background worker: %d held-out Omniglot episodes of %d-way %d-shot per algorithm (15 queries per class, the same episodes for each; bar: mean, whisker: 95%% confidence interval):</p><ul class="acc episodes">`, rs[0].Episodes, rs[0].Way, rs[0].Shot)
 	for _, r := range rs {
+		fmt.Fprintf(&b, `<li class="acc-row" data-algo="%s" data-done="%d" data-acc="%.2f"><span class="acc-name">%s</span>`, esc(r.Algo), r.Done, r.Accuracy, esc(r.Label))
+		if r.Err != "" {
+			fmt.Fprintf(&b, `<span class="learn-error">%s</span><span></span></li>`, esc(r.Err))
+			continue
+		}
 		lo, hi := max(r.Accuracy-r.CI95, 0), min(r.Accuracy+r.CI95, 100)
-		fmt.Fprintf(&b, `<li class="acc-row" data-label="%s" data-acc="%.2f"><span class="acc-name">%s</span><svg class="acc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="%.1f%%"><rect width="100" height="10" fill="#e3e0d6"/><rect width="%.2f" height="10" fill="#2456c8"/><rect x="%.2f" y="3.5" width="%.2f" height="3" fill="#1a1a2e"/></svg><span class="acc-pct">%.1f %% ± %.1f</span></li>`,
-			esc(r.Label), r.Accuracy, esc(r.Label), r.Accuracy, r.Accuracy, lo, max(hi-lo, 0.4), r.Accuracy, r.CI95)
+		fmt.Fprintf(&b, `<svg class="acc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="%.1f%%"><rect width="100" height="10" fill="#e3e0d6"/><rect width="%.2f" height="10" fill="#2456c8"/><rect x="%.2f" y="3.5" width="%.2f" height="3" fill="#1a1a2e"/></svg><span class="acc-pct">%.1f %% ± %.1f</span>`,
+			r.Accuracy, r.Accuracy, lo, max(hi-lo, 0.4), r.Accuracy, r.CI95)
+		note := r.Note
+		if r.Done < r.Episodes {
+			note = strings.TrimPrefix(fmt.Sprintf("%s; %d of %d episodes so far", note, r.Done, r.Episodes), "; ")
+		}
+		if note != "" {
+			fmt.Fprintf(&b, `<span class="note">%s</span>`, esc(note))
+		}
+		b.WriteString(`</li>`)
 	}
 	b.WriteString(`</ul>`)
 	return b.String()
