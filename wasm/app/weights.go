@@ -36,6 +36,28 @@ func TrainedNote(label string, meta map[string]string) string {
 	return note + "."
 }
 
+// ModelLabel names the model of algorithm algo that a weights file's
+// metadata describes: the algorithm's label ("FOMAML"), except for a
+// model meta-trained from a ProtoNet, which adaptation barely changes and
+// which is therefore never called plainly FOMAML or Reptile: FOMAML with
+// the prototype head is "fo-Proto-MAML", and another model started from
+// ProtoNet weights is "Reptile from ProtoNet" (its config's init names a
+// protonet model).
+func ModelLabel(algo string, meta map[string]string) string {
+	label := AlgorithmLabel(algo)
+	var c modelfile.Config
+	if json.Unmarshal([]byte(meta["config"]), &c) != nil {
+		return label
+	}
+	if algo == "fomaml" && c.ProtoHead {
+		return "fo-Proto-MAML"
+	}
+	if in, err := modelfile.ParseInit(c.Init); err == nil && in.Algo == "protonet" && algo != "protonet" {
+		return label + " from ProtoNet"
+	}
+	return label
+}
+
 // StartAlgorithm is the algorithm the page opens with; its bundled
 // weights are fetched with the page, the others' when first chosen.
 const StartAlgorithm = "protonet"
@@ -101,7 +123,7 @@ func BundledWeights(algo, path string, data []byte, fetchErr error) Weights {
 	}
 	switch {
 	case err == nil:
-		w.Note = TrainedNote(AlgorithmLabel(algo), meta)
+		w.Note = TrainedNote(ModelLabel(algo, meta), meta)
 	case algo == StartAlgorithm:
 		w.Classifier = classify.NewProtoNet(classify.NewConv4(nn.NewConv4Params(rand.New(rand.NewPCG(1, 2)))))
 		w.Note = "Untrained " + AlgorithmLabel(algo) + " weights (a seeded random Conv4): " + err.Error() + " yet. Classification works, but less well than with trained weights."
@@ -158,7 +180,8 @@ func (s *State) UseTrained(algo string, data []byte) string {
 	s.Classifiers[algo] = c
 	delete(s.Unavailable, algo)
 	s.SetAlgorithm(algo)
-	s.WeightsNote = fmt.Sprintf("%s weights trained in this page (%s episodes).", AlgorithmLabel(algo), meta["episodes"])
+	label := ModelLabel(algo, meta)
+	s.WeightsNote = fmt.Sprintf("%s weights trained in this page (%s episodes).", label, meta["episodes"])
 	s.reclassify()
-	return "Draw & classify now uses these " + AlgorithmLabel(algo) + " weights."
+	return "Draw & classify now uses these " + label + " weights."
 }

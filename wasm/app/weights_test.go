@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -167,5 +169,34 @@ func TestAlgorithms(t *testing.T) {
 	}
 	if _, err := NewClassifier("protonet", nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), nil); err != nil {
 		t.Error(err)
+	}
+}
+
+// The ProtoNet-initialised models kept beside the bundled ones are never
+// called plainly FOMAML or Reptile: their files' metadata name them
+// fo-Proto-MAML and Reptile from ProtoNet; the bundled from-scratch ones
+// are FOMAML and Reptile.
+func TestModelLabel(t *testing.T) {
+	for file, want := range map[string]string{
+		"fomaml.safetensors":        "FOMAML",
+		"reptile.safetensors":       "Reptile",
+		"fo-proto-maml.safetensors": "fo-Proto-MAML",
+		"reptile-proto.safetensors": "Reptile from ProtoNet",
+		"protonet.safetensors":      "ProtoNet",
+	} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "assets", "models", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, meta, err := checkpoint.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ModelLabel(meta["algo"], meta); got != want {
+			t.Errorf("%s: %q, want %q", file, got, want)
+		}
+		if w := BundledWeights(meta["algo"], file, data, nil); !strings.HasPrefix(w.Note, "Trained "+want+" weights") {
+			t.Errorf("%s: note %q", file, w.Note)
+		}
 	}
 }
