@@ -211,9 +211,11 @@ func TestParseWeightsPyTorch(t *testing.T) {
 
 // Continuing a bundled FOMAML with its recorded recipe (the settings its
 // file's metadata holds, as the page's form shows them) trains what
-// metaglot train trained; here fo-Proto-MAML's file stands in for the
-// bundled FOMAML (the worker names it by its algorithm, fomaml.safetensors): the prototype head (no head tensors), the
-// ProtoNet's running BatchNorm statistics left as they are, Adam 1e-4;
+// metaglot train trained. fo-Proto-MAML's file stands in for the bundled
+// one here (the worker names it by its algorithm, fomaml.safetensors), for
+// its recipe exercises the most settings: the prototype head (no head
+// tensors), the ProtoNet's running BatchNorm statistics left as they are,
+// Adam 1e-4;
 // the file the page then writes records that recipe and where it started.
 // Every setting metaglot train has goes through the worker's start
 // command.
@@ -227,7 +229,7 @@ func TestContinueBundledWithItsRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bundled.Config == nil || !bundled.Config.ProtoHead || bundled.Config.BN != "running" || bundled.Config.LR != 1e-4 {
-		t.Fatalf("bundled FOMAML's recorded recipe: %+v", bundled.Config)
+		t.Fatalf("fo-Proto-MAML's recorded recipe: %+v", bundled.Config)
 	}
 	c := *bundled.Config
 	c.Episodes, c.MetaBatch, c.ValEvery, c.LRHalve = 2, 2, 0, 1 // a short continuation; lr halved after each episode
