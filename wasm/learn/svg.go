@@ -303,7 +303,7 @@ func SequenceHTML(t Task, v MemoryView) string {
 // winning class and its probability, the time, or the error.
 func CompareHTML(rows []CompareRow, names []string) string {
 	var b strings.Builder
-	b.WriteString(`<table class="compare"><thead><tr><th>Algorithm</th><th>Answer</th><th>Probability</th><th>Time per query</th></tr></thead><tbody>`)
+	b.WriteString(`<table class="compare"><thead><tr><th>Algorithm</th><th>Answer</th><th>Probability</th><th>Time to answer</th></tr></thead><tbody>`)
 	for _, r := range rows {
 		fmt.Fprintf(&b, `<tr data-algo="%s">`, esc(r.Algo))
 		if r.Err != nil {
