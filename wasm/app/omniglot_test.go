@@ -100,3 +100,48 @@ func TestTryFails(t *testing.T) {
 		}
 	}
 }
+
+// A query belongs to the classes it was drawn for: when a Try Omniglot
+// set replaces them (or the user's classes come back) the query pad, a
+// picked held-out drawing and the result are cleared, so that nothing is
+// classified against classes it was not meant for.
+func TestTryClearsQuery(t *testing.T) {
+	if _, err := os.Stat(filepath.Join("..", "..", site.OmniglotIndex)); err != nil {
+		t.Skipf("assets not built: %v", err)
+	}
+	s, st := newState(t), newStorage()
+	s.AddClass()
+	circle(s, DrawPad, 30)
+	s.AddExample()
+	circle(s, QueryPad, 28)
+	if !s.HaveResult {
+		t.Fatalf("the drawn query is not classified: %q", s.Hint)
+	}
+	f := &siteFetch{got: map[string]int{}}
+	try := func(seed uint64) {
+		t.Helper()
+		j := s.StartTry("5", "1", seed)
+		j.Run(f.get)
+		s.FinishTry(j, st)
+		if !s.Demo {
+			t.Fatalf("no Try set: %q", s.Message)
+		}
+	}
+	try(42)
+	if !s.Query.Empty() || s.HaveResult || s.QueryImage != nil {
+		t.Fatalf("after Try: query empty %v, result %v: the old query is classified against the new classes", s.Query.Empty(), s.HaveResult)
+	}
+	s.PickHeldOut(0)
+	if !s.HaveResult || s.QueryLabel == "" {
+		t.Fatalf("held-out query not classified: %q", s.Hint)
+	}
+	try(7)
+	if s.QueryImage != nil || s.QueryLabel != "" || s.HaveResult {
+		t.Fatalf("after a second Try: held-out query %q kept, result %v", s.QueryLabel, s.HaveResult)
+	}
+	s.PickHeldOut(1)
+	s.MyClasses(st)
+	if s.QueryImage != nil || s.QueryLabel != "" || s.HaveResult || s.Classes.Len() != 1 {
+		t.Fatalf("back to my classes: held-out query %q kept, result %v, %d classes", s.QueryLabel, s.HaveResult, s.Classes.Len())
+	}
+}

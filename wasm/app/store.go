@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"metaglot/wasm/classes"
+	"metaglot/wasm/classify"
 )
 
 // StorageKey is the localStorage key the page keeps the classes under.
@@ -107,8 +108,14 @@ func (s *State) CheckImport(name string, size int64) error {
 	return nil
 }
 
+// replace makes l the classes. The query was drawn (or picked) for the old
+// ones, so it goes too, with its result: it would otherwise be classified
+// against classes it was never meant for.
 func (s *State) replace(l *classes.List) {
 	s.Classes.Replace(l)
+	s.Query.Clear()
+	s.QueryImage, s.QueryLabel = nil, ""
+	s.Result, s.HaveResult = classify.Result{}, false
 	s.Selected = -1
 	if l.Len() > 0 {
 		s.Selected = 0
