@@ -7,9 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"metaglot/core/algo"
 	"metaglot/core/episode"
@@ -36,7 +33,7 @@ type evalResult struct {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "-algo "+strings.Join(algo.Names(), "|")+" [-model FILE] [-way N] [-shot K] [-query Q] [-episodes E] [-split vinyals|lake] [-classes test|train] [-seed S] [-json]", stderr)
+	fs := newFlagSet("eval", "-algo "+strings.Join(algo.Names(), "|")+" [-model FILE] [-way N] [-shot K] [-query Q] [-protocol one|transductive|instances] [-instances I] [-episodes E] [-split vinyals|lake] [-classes test|train] [-seed S] [-json]", stderr)
 	mf := addModelFlags(fs)
 	way := fs.Int("way", 5, "classes per test episode")
 	shot := fs.Int("shot", 1, "support images per class")
@@ -45,8 +42,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	split := fs.String("split", "vinyals", "protocol: vinyals (episodes from the 1692 test classes) or lake (episodes within one evaluation alphabet; default model <algo>-background)")
 	seed := fs.Uint64("seed", 1, "random seed of the test episodes")
 	classes := fs.String("classes", "test", "draw episodes from the protocol's test classes, or from its training classes (train: to choose adaptation settings without looking at the test classes)")
-	protocol := fs.String("protocol", "one", "how queries are classified: one (each query on its own, as the page does) or transductive (fomaml/reptile: the queries of an episode together, BatchNorm with their batch statistics, as the MAML and Reptile papers report)")
-	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent)`)
+	protocol := fs.String("protocol", "one", "how queries are classified: one (each query on its own, as the page does), transductive (fomaml/reptile: the queries of an episode together, BatchNorm with their batch statistics, as the MAML and Reptile papers report) or instances (mann: Santoro et al.'s Table 1, each image of an episode of -instances per class classified before its label is given, accuracy by presentation; -shot and -query do not apply)")
+	instances := fs.Int("instances", 10, "-protocol instances: images per class in an episode")
+	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent); -protocol instances: {"algo","way","instances","episodes","protocol","cells":[{"instance","accuracy","ci95"}…]}`)
 	progress := fs.Bool("progress", false, "show a progress bar on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -56,7 +54,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-split %q: want vinyals or lake", *split)
 	case *way < 2:
 		return usagef("-way %d: want at least 2", *way)
-	case *shot < 1 || *query < 1 || *shot+*query > omniglot.Drawers:
+	case *protocol == instancesProtocol && (*instances < 1 || *instances > omniglot.Drawers):
+		return usagef("-instances %d: want 1 to %d (the drawers of a character)", *instances, omniglot.Drawers)
+	case *protocol != instancesProtocol && (*shot < 1 || *query < 1 || *shot+*query > omniglot.Drawers):
 		return usagef("-shot %d -query %d: want each ≥ 1 and shot+query ≤ %d (the drawers of a character)", *shot, *query, omniglot.Drawers)
 	case *episodes < 1:
 		return usagef("-episodes %d: want at least 1", *episodes)
@@ -64,8 +64,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-classes %q: want test or train", *classes)
 	}
 	proto, err := learner.ParseProtocol(*protocol)
-	if err != nil {
-		return usagef("-protocol: %v", err)
+	if err != nil && *protocol != instancesProtocol {
+		return usagef("-protocol %q: unknown protocol (want one, transductive or instances)", *protocol)
 	}
 	if err := mf.check(); err != nil {
 		return err
@@ -78,6 +78,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if proto == learner.Transductive && !slices.Contains(m.Config.spec().Caps.BNModes, learner.TransductiveBN.String()) {
 		return usagef("-protocol transductive: %s normalizes with its running statistics; the protocol is for models with batch-statistics BatchNorm", m.Config.Algo)
+	}
+	seq, isSeq := l.(sequenceLearner)
+	if *protocol == instancesProtocol && !isSeq {
+		return usagef("-protocol instances: %s does not read a task as one sequence; the protocol is for mann models", m.Config.Algo)
+	}
+	if isSeq && *way > m.Config.Way {
+		return usagef("-way %d: the %s model's output layer has %d classes (use -way %d or fewer)", *way, m.Config.Algo, m.Config.Way, m.Config.Way)
 	}
 	dir, err := omniglotDir(*mf.assets)
 	if err != nil {
@@ -95,6 +102,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	bar := progressBar(*episodes, stderr, *progress)
+	if *protocol == instancesProtocol {
+		r, err := evalInstances(seq, m.Config.Algo, ds, s, *way, *instances, *episodes, *seed, oneAlphabet, bar)
+		if err != nil {
+			return err
+		}
+		return r.write(stdout, *split, *asJSON)
+	}
 	sampler, err := episode.NewSampler(ds, s, episode.Config{Way: *way, Shot: *shot, Query: *query, OneAlphabet: oneAlphabet, SameDrawers: oneAlphabet}, rand.New(rand.NewPCG(*seed, 0)))
 	if err != nil {
 		return usagef("%v", err)
@@ -102,8 +117,6 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if m.Config.hasHead() && m.Config.Way != *way {
 		return usagef("-way %d: the model's head has %d classes (use -way %d, or -proto-head)", *way, m.Config.Way, m.Config.Way)
 	}
-	bar := progressbar.NewOptions(*episodes, progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("episodes"), progressbar.OptionThrottle(500*time.Millisecond))
 	accs := make([]float64, *episodes)
 	var ep episode.Episode
 	for i := range accs {

@@ -65,8 +65,8 @@
 // step from the state the support set left (queries do not see each
 // other); AdaptOrder chooses the order. Learner.InstanceAccuracy is the
 // paper's evaluation: accuracy at the 1st, 2nd, … presentation of a class
-// in episodes of N classes × 10 instances (Table 1); the tool
-// internal/instances runs it on a model file.
+// in episodes of N classes × 10 instances (Table 1); `metaglot eval
+// -protocol instances` runs it on a model file.
 //
 // # Proof
 //
