@@ -159,12 +159,18 @@ test("PNG export of a drawing", async () => {
 test("Try Omniglot: classify a real held-out drawing", async () => {
   const { page } = ctx;
   await ready(page);
+  // A query drawn for the user's classes, classified against them.
+  await draw(page, "slot-query", circle(28));
+  assert.ok((await state(page)).probabilities, "the drawn query is not classified");
   await page.locator("#try-n").selectOption("5");
   await page.locator("#try-k").selectOption("5");
   await page.getByRole("button", { name: "Try Omniglot" }).click();
   await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 20000 });
   let st = await state(page);
   assert.equal(st.classes.length, 5);
+  // The new classes do not inherit that query (nor its result).
+  assert.equal(st.strokes.query, 0, "the old query stayed on the pad");
+  assert.equal(st.probabilities, null, "the old query was classified against the Omniglot classes");
   assert.ok(st.classes.every((c) => c.examples === 5));
   const held = page.getByRole("button", { name: /^Classify the real drawing/ });
   assert.equal(await held.count(), 5);
@@ -184,7 +190,9 @@ test("Try Omniglot: classify a real held-out drawing", async () => {
   // The user's classes are still in storage: "Back to my classes".
   await page.getByRole("button", { name: "Back to my classes" }).click();
   await page.waitForFunction(() => window.metaglot.heldOut === 0);
-  assert.deepEqual((await state(page)).classes.map((c) => c.name), ["circle", "cross", "bar"]);
+  st = await state(page);
+  assert.deepEqual(st.classes.map((c) => c.name), ["circle", "cross", "bar"]);
+  assert.equal(st.probabilities, null, "the Omniglot query was classified against the user's classes");
 });
 
 test("FOMAML and Reptile: adapt in steps with progress, or say they are not available", async () => {
@@ -243,6 +251,23 @@ test("bad input: no classes, then an empty query, give hints", async () => {
   const n0 = (await state(page)).classes[0].examples;
   await page.getByRole("button", { name: /^Delete example 1 of / }).first().click();
   await page.waitForFunction((n) => window.metaglot.classes[0].examples === n - 1, n0);
+  // Deleting a class can be undone: it comes back at its place with its
+  // examples, and the stored classes follow.
+  const key = "metaglot.classes.v1";
+  const kept = (await state(page)).classes;
+  await page.waitForFunction(([k, c]) => JSON.parse(localStorage.getItem(k) || "{}").classes?.length === c, [key, kept.length]);
+  const stored = await page.evaluate((k) => localStorage.getItem(k), key);
+  assert.ok(await page.locator("#undo-box").isHidden(), "undo offered before any deletion");
+  await page.getByRole("button", { name: `Delete class ${kept[1].name}` }).click();
+  await settled(page);
+  assert.equal(await page.locator("#undo-text").textContent(), `Deleted ${kept[1].name}.`);
+  assert.deepEqual((await state(page)).classes, kept.filter((_, i) => i !== 1));
+  await page.waitForFunction(([k, s]) => localStorage.getItem(k) !== s, [key, stored]);
+  await page.getByRole("button", { name: "Undo", exact: true }).click();
+  await settled(page);
+  assert.deepEqual((await state(page)).classes, kept);
+  await page.waitForFunction(([k, s]) => localStorage.getItem(k) === s, [key, stored], { timeout: 5000 });
+  assert.ok(await page.locator("#undo-box").isHidden(), "undo still offered after undoing");
   for (let n = (await state(page)).classes.length; n > 0; n--) {
     await page.getByRole("button", { name: /^Delete class/ }).first().click();
     await settled(page);

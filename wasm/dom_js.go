@@ -51,7 +51,7 @@ func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
 		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time",
-		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note"}
+		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "undo-box", "undo-text"}
 }
 
 func newDOM(seed uint64) (*dom, error) {
@@ -126,6 +126,7 @@ func (d *dom) bind() {
 	click("export-json", func(g *Game) { offer(g.st.ExportClasses(), true) })
 	click("try-omniglot", d.tryOmniglot)
 	click("my-classes", func(g *Game) { g.st.MyClasses(d.storage) })
+	click("undo-delete", func(g *Game) { g.st.UndoDelete() })
 	d.on("algorithm", "change", func(g *Game, e js.Value) {
 		a := e.Get("target").Get("value").String()
 		if g.st.NeedWeights(a) {

@@ -29,6 +29,11 @@ func (d *dom) render(g *Game) {
 	d.renderedKey = key
 	setText(d.el["hint"], st.Hint)
 	setText(d.el["message"], st.Message)
+	undo := st.CanUndoDelete()
+	d.el["undo-box"].Set("hidden", undo == "")
+	if undo != "" {
+		setText(d.el["undo-text"], "Deleted "+undo+".")
+	}
 	setText(d.el["weights"], st.WeightsNote)
 	setText(d.el["query-label"], st.QueryLabel)
 	prog := d.el["adapt-progress"]

@@ -108,6 +108,11 @@ type State struct {
 	warmVersion    int
 	savedVersion   int // Version last saved (Save)
 
+	// deleted is the class deleted last, which UndoDelete can put back
+	// while Version is still deletedVersion.
+	deleted        *deletedClass
+	deletedVersion int
+
 	loading map[string]bool // algorithms whose weights are on their way (NeedWeights)
 	trying  bool            // a Try Omniglot is fetching (StartTry … FinishTry)
 	trySrc  TrySource       // the Omniglot assets fetched so far
@@ -172,12 +177,14 @@ func (s *State) RenameClass(i int, name string) bool {
 	return true
 }
 
-// DeleteClass removes class i.
+// DeleteClass removes class i. Until the next change of the classes the
+// page offers to undo it (UndoDelete).
 func (s *State) DeleteClass(i int) {
 	if i < 0 || i >= s.Classes.Len() {
 		return
 	}
-	name := s.Classes.Class(i).Name
+	c := s.Classes.Class(i)
+	s.deleted = &deletedClass{class: c, index: i, selected: s.Selected, omniglot: s.Omniglot}
 	_ = s.Classes.Delete(i)
 	switch {
 	case s.Selected == i:
@@ -186,9 +193,74 @@ func (s *State) DeleteClass(i int) {
 		s.Selected--
 	}
 	s.Omniglot = nil
-	s.Message = "Deleted " + name + "."
+	s.Message = "Deleted " + c.Name + "."
+	s.changed()
+	s.deletedVersion = s.Version
+	s.reclassify()
+}
+
+// deletedClass is what UndoDelete needs to put a deleted class back.
+type deletedClass struct {
+	class    classes.Class
+	index    int       // its position
+	selected int       // the selected class before the deletion
+	omniglot []HeldOut // the held-out drawings dropped with it
+}
+
+// CanUndoDelete returns the name of the class deleted last if nothing has
+// changed the classes since (then UndoDelete can bring it back), else "".
+func (s *State) CanUndoDelete() string {
+	if s.deleted == nil || s.deletedVersion != s.Version {
+		return ""
+	}
+	return s.deleted.class.Name
+}
+
+// UndoDelete puts the class deleted last back at its position with its
+// examples, as it was, if nothing has changed the classes since; it
+// reports whether it did. The classes count as changed, so the page
+// stores them again.
+func (s *State) UndoDelete() bool {
+	if s.CanUndoDelete() == "" {
+		return false
+	}
+	d := s.deleted
+	l := &classes.List{}
+	put := func(c classes.Class) error {
+		i, err := l.Add(c.Name)
+		if err != nil {
+			return err
+		}
+		for _, e := range c.Examples {
+			if err := l.AddExample(i, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i <= s.Classes.Len(); i++ {
+		var err error
+		switch {
+		case i == d.index:
+			err = put(d.class)
+			if err == nil && i < s.Classes.Len() {
+				err = put(s.Classes.Class(i))
+			}
+		case i < s.Classes.Len():
+			err = put(s.Classes.Class(i))
+		}
+		if err != nil {
+			s.Message = "Could not undo: " + err.Error() + "."
+			return false
+		}
+	}
+	s.Classes.Replace(l)
+	s.Selected, s.Omniglot = d.selected, d.omniglot
+	s.deleted = nil
+	s.Message = "Restored " + d.class.Name + "."
 	s.changed()
 	s.reclassify()
+	return true
 }
 
 // Select makes class i the one examples are added to; out-of-range i is
