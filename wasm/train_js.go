@@ -109,7 +109,7 @@ type trainJS struct {
 
 // trainIDs are the Train view's elements in index.html.
 func trainIDs() []string {
-	ids := []string{"tab-classify", "tab-train", "view-classify", "view-train", "train-form", "train-fields", "train-error", "train-status",
+	ids := []string{"tab-classify", "tab-train", "view-classify", "view-train", "train-form", "train-preset", "train-fields", "train-error", "train-status",
 		"train-start", "train-pause", "train-resume", "train-stop", "train-download", "train-load", "train-use", "train-message"}
 	return append(ids, picIDs[:]...)
 }

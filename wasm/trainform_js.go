@@ -39,8 +39,25 @@ func (d *dom) buildForm(g *Game) {
 		t.fields[f.Name], t.boxes[f.Name] = c, label
 	}
 	t.form = trainview.NewForm("", d.rng.Uint64())
+	preset := t.el["train-preset"]
+	for _, p := range trainview.Presets() {
+		preset.Call("appendChild", d.create("option", "value", p.Name, "text", p.Label))
+	}
+	d.on("train-preset", "change", func(g *Game, e js.Value) {
+		name := e.Get("target").Get("value").String()
+		if name == "" {
+			return
+		}
+		if err := t.form.ApplyPreset(name, d.rng.Uint64()); err != nil {
+			d.markField(g, "", err.Error())
+			return
+		}
+		d.fillForm(g)
+		g.train.v.Message = "The quick demo's settings are in the fields: press Start (or change them first)."
+	})
 	choose := func(g *Game, _ js.Value) {
 		t.form.Choose(d.formValue(g, "algo"), d.formValue(g, "init"), d.rng.Uint64())
+		preset.Set("value", "") // the fields are the learner's own again
 		d.fillForm(g)
 	}
 	d.on(trainview.FieldID("algo"), "change", choose)
