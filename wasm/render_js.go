@@ -86,7 +86,7 @@ func (d *dom) renderClasses(st *app.State) {
 	for i := range st.Classes.Len() {
 		c := st.Classes.Class(i)
 		ci := strconv.Itoa(i)
-		li := d.create("li", "class", "class-card", "data-name", c.Name)
+		li := d.create("li", "class", "class-card", "data-name", c.Name, "data-drop-class", ci)
 		if i == st.Selected {
 			li.Call("setAttribute", "aria-current", "true")
 		}
@@ -105,7 +105,10 @@ func (d *dom) renderClasses(st *app.State) {
 			"aria-label", "Save the examples of "+c.Name+" as PNG", "title", "Save the examples as one PNG", "data-focus-key", "png"+ci, "text", "PNG")
 		del := d.create("button", "type", "button", "class", "danger", "data-action", "delete-class", "data-class", ci,
 			"aria-label", "Delete class "+c.Name, "data-focus-key", "del"+ci, "text", "Delete")
-		for _, e := range []js.Value{sel, name, count, png, del} {
+		img := d.create("label", "class", "filebtn", "title", "Add PNG or JPEG drawings, or a class sheet saved with PNG, as examples (or drop them on this class)", "text", "Add image")
+		img.Call("appendChild", d.create("input", "type", "file", "accept", "image/png,image/jpeg", "multiple", "", "class", "visually-hidden",
+			"data-image-class", ci, "aria-label", "Add images to "+c.Name, "data-focus-key", "img"+ci))
+		for _, e := range []js.Value{sel, name, count, png, img, del} {
 			row.Call("appendChild", e)
 		}
 		li.Call("appendChild", row)
