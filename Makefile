@@ -75,7 +75,7 @@ bench:
 # initialisation; fo-proto-maml and reptile-proto start from the bundled
 # ProtoNet's Conv4 (-init), so they come after it.
 RUNS     ?= ../runs
-PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background
+PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background mann
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
@@ -94,7 +94,7 @@ pretrain:
 # the episodes of the cells that are slow on a CPU.
 EVAL_EPISODES ?= 1000
 EVAL_SLOW     ?= 1000
-EVAL_MODELS   ?= protonet fomaml reptile protonet-background
+EVAL_MODELS   ?= protonet fomaml reptile protonet-background mann
 evaltable: $(EVAL_MODELS:%=bench/eval-%.jsonl)
 build/metaglot-eval: FORCE
 	mkdir -p build

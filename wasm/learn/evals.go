@@ -71,6 +71,7 @@ func ConvertEvals(files map[string][]byte) ([]Eval, error) {
 				Flags  string `json:"flags"`
 				Result struct {
 					Algo     string   `json:"algo"`
+					Protocol string   `json:"protocol"`
 					Way      int      `json:"way"`
 					Shot     int      `json:"shot"`
 					Episodes int      `json:"episodes"`
@@ -82,6 +83,11 @@ func ConvertEvals(files map[string][]byte) ([]Eval, error) {
 				return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 			}
 			r := rec.Result
+			if r.Protocol == "instances" {
+				// Accuracy by presentation of a class (a MANN's
+				// sequence protocol): not an N-way K-shot cell.
+				continue
+			}
 			if r.Algo == "" || r.Way < 2 || r.Shot < 1 || r.Accuracy == nil {
 				return nil, fmt.Errorf("%s:%d: not an evaluation record (algo, way ≥ 2, shot ≥ 1 and accuracy needed)", name, line)
 			}

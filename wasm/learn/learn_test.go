@@ -44,7 +44,10 @@ func TestEvalsUpToDate(t *testing.T) {
 
 func TestConvertEvals(t *testing.T) {
 	good := `{"model":"x","flags":"-model m -protocol one -way 5 -shot 1 -adapt-steps 0","result":{"algo":"fomaml","way":5,"shot":1,"episodes":10,"accuracy":20,"ci95":0.5}}` + "\n\n"
-	rows, err := ConvertEvals(map[string][]byte{"bench/eval-b.jsonl": []byte(good)})
+	// A MANN's accuracy by presentation of a class has no N-way K-shot
+	// cell to show: it is left out, not an error.
+	instances := `{"model":"b","flags":"-protocol instances","result":{"algo":"mann","way":5,"instances":10,"episodes":10,"protocol":"instances","cells":[{"instance":1,"accuracy":27,"ci95":1}]}}` + "\n"
+	rows, err := ConvertEvals(map[string][]byte{"bench/eval-b.jsonl": []byte(instances + good)})
 	if err != nil {
 		t.Fatal(err)
 	}
