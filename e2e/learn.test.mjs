@@ -47,6 +47,8 @@ async function setField(page, id, value) {
 
 test("the Learn view: task, split, metric, inner loop, memory, compare, link", async () => {
   const { page, seen } = ctx;
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
   await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
   const shapes = { circle: [circle(30), circle(22, 4)], cross: [cross(30), cross(22, -3)], bar: [bar(30), bar(24, 5)] };
   for (const [name, examples] of Object.entries(shapes)) {
@@ -60,6 +62,8 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   await draw(page, "slot-query", circle(26, -3));
   await page.waitForFunction(() => window.metaglot.probabilities !== null);
   const drawProbs = (await page.evaluate(() => window.metaglot.probabilities)).map((p) => p.p);
+
+  assert.ok(!requests.some((u) => /mann/.test(u)), "the MANN's weights are not fetched before the Learn view needs them");
 
   // The tab list's keys (WAI-ARIA tabs): End opens the last tab, Learn.
   await page.locator("#tab-classify").focus();
@@ -179,7 +183,11 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   await setField(page, "learn-n", "3");
   await setField(page, "learn-k", "2");
   await loaded(page, "model");
-  assert.match(await page.locator("#learn-body .learn-mann-note").innerText(), /freshly initialised, untrained weights/);
+  // The bundled, trained MANN (fetched only now: the first view never
+  // downloads it).
+  assert.match(await page.locator("#learn-body .learn-mann-note").innerText(), /A MANN meta-trained on [\d\u202f]+ Omniglot tasks of 5 classes/);
+  assert.doesNotMatch(await page.locator("#learn-body").innerText(), /untrained/);
+  assert.ok(requests.some((u) => /\/mann(\.[0-9a-f]+)?\.safetensors/.test(u)), "mann.safetensors fetched for the model step");
   assert.equal(await page.locator("#learn-body .sequence li").count(), 6);
   assert.equal(await page.locator("#learn-body rect.slot").count(), 128);
   assert.ok(await page.locator('#learn-body rect.slot:not([data-class="-1"])').count() > 0, "some slots written");
@@ -192,6 +200,7 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   await settled(page);
   const rows = page.locator("#learn-body table.compare tbody tr");
   assert.equal(await rows.count(), 4);
+  assert.doesNotMatch(await page.locator('#learn-body tr[data-algo="mann"]').innerText(), /untrained|chance/);
   for (const algo of ["protonet", "fomaml", "mann"]) {
     const ms = await page.locator(`#learn-body tr[data-algo="${algo}"] td[data-ms]`).getAttribute("data-ms");
     assert.ok(+ms > 0, `${algo} timed`);

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"metaglot/core/checkpoint"
+	"metaglot/core/mann"
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/app"
@@ -623,6 +624,23 @@ func (u *learnUI) fetch(d *dom, n learn.Need) {
 			u.el["learn-lr"].Set("placeholder", strconv.FormatFloat(lr, 'g', -1, 64))
 			return nil
 		})
+	case learn.NeedMANN:
+		// Fetched only when the model-based step is first shown (2.6 MB):
+		// never part of the first view.
+		data, err := browser.FetchBytes(site.Weights("mann"))
+		if err != nil {
+			fail(err)
+			return
+		}
+		m, note, err := learn.LoadMANN(data)
+		if err != nil {
+			fail(err)
+			return
+		}
+		done(func(g *Game) error {
+			u.l.MANN, u.l.MANNNote = m, note
+			return nil
+		})
 	case learn.NeedCompare:
 		var clfs []learn.Named
 		for _, s := range app.Algorithms() {
@@ -632,15 +650,34 @@ func (u *learnUI) fetch(d *dom, n learn.Need) {
 			}
 			clfs = append(clfs, learn.Named{Algo: s.Name, Label: s.Label, C: c})
 		}
-		// No trained MANN is bundled yet: an untrained one, said so.
-		if m, err := learn.FreshMANN(learn.MaxWay, 1); err == nil {
-			clfs = append(clfs, learn.Named{Algo: "mann", Label: "MANN (untrained: chance)", C: learn.MANNClassifier{L: m, Seed: 1}})
+		// The bundled MANN, unless the model-based step has it already.
+		m, note, err := mannOf(u.l)
+		mc := learn.Classifier(failed{fmt.Errorf("MANN: %v", err)})
+		if err == nil {
+			mc = learn.MANNClassifier{L: m, Seed: 1}
 		}
+		clfs = append(clfs, learn.Named{Algo: "mann", Label: app.AlgorithmLabel("mann"), C: mc})
 		done(func(g *Game) error {
 			u.l.Classifiers = clfs
+			if err == nil && u.l.MANN == nil {
+				u.l.MANN, u.l.MANNNote = m, note
+			}
 			return nil
 		})
 	}
+}
+
+// mannOf returns the lesson's trained MANN, fetching it if need be. It
+// reads l.MANN from a goroutine: a stale nil only costs a second fetch.
+func mannOf(l *learn.Lesson) (*mann.Learner, string, error) {
+	if m := l.MANN; m != nil {
+		return m, l.MANNNote, nil
+	}
+	data, err := browser.FetchBytes(site.Weights("mann"))
+	if err != nil {
+		return nil, "", err
+	}
+	return learn.LoadMANN(data)
 }
 
 // loadClassifier fetches an algorithm's bundled weights and makes a

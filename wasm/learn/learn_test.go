@@ -528,3 +528,101 @@ func TestSetEpisodes(t *testing.T) {
 		t.Errorf("a 20-way result kept the 5-way chart: %+v", l.Episodes)
 	}
 }
+
+// loadAlphabet returns a data set with the named alphabet's sheet loaded.
+func loadAlphabet(t *testing.T, name string) *omniglot.Dataset {
+	t.Helper()
+	ix, _ := loadIndex(t)
+	ds := omniglot.New(ix)
+	for _, a := range ix.Alphabets {
+		if a.Name == name {
+			sheet, err := os.ReadFile("../../assets/omniglot/" + a.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ds.AddAlphabetSheet(name, sheet); err != nil {
+				t.Fatal(err)
+			}
+			return ds
+		}
+	}
+	t.Fatalf("no alphabet %s", name)
+	return nil
+}
+
+// TestBundledMANN: the model-based step and the compare row use the
+// bundled, trained MANN, which answers held-out 5-way 5-shot tasks well
+// above chance (the untrained one the page used before stays near 1 in
+// 5), and its note says what it learned from in plain words.
+func TestBundledMANN(t *testing.T) {
+	m, note, err := LoadMANN(bundled(t, "mann"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config().Classes != 5 || !strings.Contains(note, "340\u202f800 Omniglot tasks of 5 classes") || strings.Contains(note, "untrained") {
+		t.Errorf("classes %d, note %q", m.Config().Classes, note)
+	}
+	if _, _, err := LoadMANN(bundled(t, "protonet")); err == nil {
+		t.Error("ProtoNet weights taken for a MANN")
+	}
+	fresh, err := FreshMANN(5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keble: a Vinyals test alphabet, never trained on.
+	ds := loadAlphabet(t, "Keble")
+	rng := rand.New(rand.NewPCG(5, 6))
+	const tasks = 20
+	right, rightFresh := 0, 0
+	for range tasks {
+		task, err := SampleOmniglot(ds, "Keble", 5, 5, 1, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, q := range task.Queries {
+			r, err := MANNClassifier{L: m, Seed: 3}.Classify(task.Support, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _ := MANNClassifier{L: fresh, Seed: 3}.Classify(task.Support, q)
+			if r.Best == task.QueryLabels[i] {
+				right++
+			}
+			if f.Best == task.QueryLabels[i] {
+				rightFresh++
+			}
+		}
+	}
+	t.Logf("5-way 5-shot Keble: trained MANN %d of %d right, untrained %d", right, 5*tasks, rightFresh)
+	if right < 60 { // chance: 20 of 100
+		t.Errorf("the bundled MANN got %d of %d right", right, 5*tasks)
+	}
+
+	// The lesson's model step asks for it, shows it at N ≤ 5, and says
+	// plainly when N is beyond it.
+	l := NewLesson(1)
+	l.Mine = source(rng, 2, 2, 2)
+	l.Mine.Query = img(rng)
+	if err := l.SetSize("3", "2"); err != nil {
+		t.Fatal(err)
+	}
+	l.Go(4)
+	if l.Step().ID != "model" || !slices.Equal(l.Needs(), []Need{NeedMANN}) || !strings.Contains(l.Body(), "Loading the trained MANN") {
+		t.Fatalf("at %s needs %v: %s", l.Step().ID, l.Needs(), l.Body())
+	}
+	l.MANN, l.MANNNote = m, note
+	if b := l.Body(); len(l.Needs()) != 0 || !strings.Contains(b, "meta-trained on 340") || strings.Contains(b, "untrained") {
+		t.Errorf("3-way with the trained MANN: %s", b)
+	}
+	l.Mine = source(rng, 1, 1, 1, 1, 1, 1, 1)
+	l.Mine.Query = img(rng)
+	if err := l.SetSize("7", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if b := l.Body(); !strings.Contains(b, "answers at most 5 classes") || !strings.Contains(b, "untrained") || !strings.Contains(b, "1 in 7") {
+		t.Errorf("7-way: %s", b)
+	}
+	if _, err := (MANNClassifier{L: m}).Classify(l.Mine.Images, l.Mine.Query); err == nil || !strings.Contains(err.Error(), "at most 5 classes") {
+		t.Errorf("7 classes on the trained MANN: %v", err)
+	}
+}

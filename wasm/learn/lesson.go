@@ -26,7 +26,8 @@ const (
 	NeedSplit    Need = "split"    // a training and a held-out alphabet's sheets
 	NeedProtoNet Need = "protonet" // ProtoNet's weights (the metric step)
 	NeedInner    Need = "inner"    // FOMAML's or Reptile's weights (the optimization step)
-	NeedCompare  Need = "compare"  // every algorithm's weights (the compare step)
+	NeedMANN     Need = "mann"     // the bundled MANN's weights (the model-based step)
+	NeedCompare  Need = "compare"  // every algorithm's weights, the MANN's too (the compare step)
 )
 
 // Lesson is the Learn view's state: where it is, the task, and what the
@@ -57,10 +58,13 @@ type Lesson struct {
 	InnerSteps int
 	InnerLR    float64
 	innerKey   string // the task the loop runs on (taskKey)
-	// MANN is the model-based step's network, MANNNote says what weights
-	// it has.
+	// MANN is the model-based step's network, the bundled trained one
+	// (LoadMANN), and MANNNote says what it learned from. For a task of
+	// more classes than it answers, the step shows fresh, an untrained
+	// MANN of the task's size, and says so.
 	MANN     *mann.Learner
 	MANNNote string
+	fresh    *mann.Learner
 	// Classifiers are the compare step's, one per algorithm (nil until
 	// their weights are in).
 	Classifiers []Named
@@ -157,6 +161,8 @@ func (l *Lesson) Needs() []Need {
 		add(NeedProtoNet, l.Emb != nil)
 	case "optim":
 		add(NeedInner, l.Inner != nil)
+	case "model":
+		add(NeedMANN, l.MANN != nil)
 	case "compare":
 		add(NeedCompare, l.Classifiers != nil)
 	}
@@ -314,20 +320,33 @@ func (l *Lesson) innerBody(t Task) string {
 }
 
 func (l *Lesson) memoryBody(t Task) string {
-	if l.MANN == nil || l.MANN.Config().Classes < t.Way {
-		m, err := FreshMANN(max(t.Way, 5), l.Seed)
-		if err != nil {
-			return para("error", err.Error())
-		}
-		l.MANN, l.MANNNote = m, "This MANN has freshly initialised, untrained weights (no trained MANN is bundled yet): the memory's writes and reads are real, its answers are chance (1 in N)."
+	m, note := l.MANN, l.MANNNote
+	e := l.Errors[NeedMANN]
+	if m == nil && e == "" {
+		return para("loading", "Loading the trained MANN…")
 	}
-	v, err := Memory(l.MANN, t, l.Seed)
+	if m == nil || m.Config().Classes < t.Way {
+		why := "The trained MANN could not be loaded (" + e + ")."
+		if m != nil {
+			c := m.Config().Classes
+			why = fmt.Sprintf("The trained MANN answers at most %d classes (it was meta-trained on %d-way tasks): set N to %d or less to see it.", c, c, c)
+		}
+		if l.fresh == nil || l.fresh.Config().Classes < t.Way {
+			f, err := FreshMANN(max(t.Way, 5), l.Seed)
+			if err != nil {
+				return para("error", err.Error())
+			}
+			l.fresh = f
+		}
+		m, note = l.fresh, why+fmt.Sprintf(" Shown here instead: a MANN of the same shape with freshly initialised, untrained weights. Its memory's writes and reads are real, its answers are chance (1 in %d).", t.Way)
+	}
+	v, err := Memory(m, t, l.Seed)
 	if err != nil {
 		return para("error", err.Error())
 	}
 	q, label, _ := t.Query()
 	var b strings.Builder
-	b.WriteString(para("mann-note", strings.ReplaceAll(l.MANNNote, "1 in N", fmt.Sprint("1 in ", t.Way))))
+	b.WriteString(para("mann-note", note))
 	b.WriteString(`<h3>The support set, fed as a sequence</h3>` + SequenceHTML(t, v))
 	fmt.Fprintf(&b, `<div class="learn-cols"><div><h3>The memory after the sequence</h3><p class="note">%d of %d slots hold most of the writes (at least a tenth of the largest), coloured by the class that wrote most into each; the dark bar in a slot is how much the query reads from it (full at 4× an even spread).</p>%s</div>`, v.Written(), len(v.SlotClass), MemorySVG(v))
 	b.WriteString(`<div>` + queryHTML(q, label, t.Names) + `<p class="note">The MANN's answer for the query:</p>` + BarsHTML(t.Names, v.Probs, argmax(v.Probs)) + `</div></div>`)

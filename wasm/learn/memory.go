@@ -3,7 +3,9 @@ package learn
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
+	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/mann"
 	"metaglot/core/nn"
@@ -28,11 +30,53 @@ type MemoryView struct {
 }
 
 // FreshMANN returns a MANN of way classes with freshly initialised
-// (untrained) weights from seed: the page has no trained MANN to bundle
-// yet, so the Learn view shows the mechanism, not a skill.
+// (untrained) weights from seed: what the model-based step shows for a
+// task of more classes than the bundled MANN answers, the mechanism
+// without a skill.
 func FreshMANN(way int, seed uint64) (*mann.Learner, error) {
 	cfg := mann.Default(way)
 	return mann.New(mann.NewParams(cfg, rand.New(rand.NewPCG(seed, 1))), cfg)
+}
+
+// LoadMANN makes a MANN of a weights file (the bundled
+// assets/models/mann.safetensors) and says in plain language what it
+// learned from, from the file's metadata: "A MANN meta-trained on 340 800
+// Omniglot tasks of 5 classes (training alphabets only); it answers tasks
+// of up to 5 classes."
+func LoadMANN(data []byte) (*mann.Learner, string, error) {
+	set, meta, err := checkpoint.Decode(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("the MANN's weights: %w", err)
+	}
+	if meta["algo"] != "" && meta["algo"] != "mann" {
+		return nil, "", fmt.Errorf("the MANN's weights file holds a %s model", meta["algo"])
+	}
+	cfg, err := mann.ConfigOf(mann.Config{}, set)
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := mann.New(set, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	note := "A MANN meta-trained"
+	if n, err := strconv.Atoi(meta["episodes"]); err == nil && n > 0 {
+		note += " on " + thousands(n)
+	} else {
+		note += " on many"
+	}
+	note += fmt.Sprintf(" Omniglot tasks of %d classes (training alphabets only); it answers tasks of up to %d classes.", cfg.Classes, cfg.Classes)
+	return l, note, nil
+}
+
+// thousands writes n with a thin space between groups of three digits
+// (340 800).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "\u202f" + s[i:]
+	}
+	return s
 }
 
 // Memory feeds the task's support set to the MANN l as one sequence, in
@@ -44,7 +88,7 @@ func Memory(l *mann.Learner, t Task, seed uint64) (MemoryView, error) {
 		return MemoryView{}, fmt.Errorf("the task has no query")
 	}
 	if t.Way > l.Config().Classes {
-		return MemoryView{}, fmt.Errorf("this MANN answers %d classes, the task has %d", l.Config().Classes, t.Way)
+		return MemoryView{}, fmt.Errorf("this MANN answers at most %d classes (it was made for %d-way tasks), and the task has %d: set N to %d or less", l.Config().Classes, l.Config().Classes, t.Way, l.Config().Classes)
 	}
 	const side = nn.ImageSize
 	var imgs []float32
