@@ -173,11 +173,11 @@ func TestLR(t *testing.T) {
 	if got := p.LR(pc, 4000); got != 2.5e-4 {
 		t.Errorf("protonet lr at 4000 = %v, want 2.5e-4", got)
 	}
-	rc := r.Defaults // ε from 1 to 0 over 60000
-	if got := r.LR(rc, 15000); got != 0.75 {
-		t.Errorf("reptile ε at 15000 = %v, want 0.75", got)
+	rc := r.Defaults // ε from 1 to 0 over 500 000 tasks (100 000 meta-batches of 5)
+	if got := r.LR(rc, 125000); got != 0.75 {
+		t.Errorf("reptile ε at 125 000 = %v, want 0.75", got)
 	}
-	if got := r.LR(rc, 70000); got != 0 {
+	if got := r.LR(rc, 600000); got != 0 {
 		t.Errorf("reptile ε past the end = %v, want 0", got)
 	}
 }

@@ -33,8 +33,9 @@ var Spec = algo.Spec{
 // reference are the reference settings (Spec.Defaults), which also fill
 // the zero fields of a Config.
 // Finn et al.:
-// 5-way 1-shot tasks, one inner step of 0.4 (ten at test time), meta-batches of 32, Adam 1e-3.
-var reference = modelfile.Config{Algo: "fomaml", Split: "vinyals", Way: 5, Shot: 1, Query: 15, Episodes: 60000,
+// 5-way 1-shot tasks, one inner step of 0.4 (ten at test time), meta-batches of 32, Adam 1e-3,
+// 60 000 meta-iterations: 1 920 000 tasks, since Episodes counts every task of a meta-batch.
+var reference = modelfile.Config{Algo: "fomaml", Split: "vinyals", Way: 5, Shot: 1, Query: 15, Episodes: 60000 * 32,
 	LR: 1e-3, InnerSteps: 1, InnerLR: 0.4, AdaptSteps: 10, MetaBatch: 32, Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}
 
 func init() { algo.Register(Spec) }

@@ -22,8 +22,9 @@ var Spec = algo.Spec{
 	Settings: []string{"lr_halve_every"},
 	// Santoro et al.: episodes of 5 classes × 10 instances (here 9 support
 	// + 1 query per class, all shuffled into one sequence of 50), batches
-	// of 16, 100 000 episodes; Adam at 1e-3.
-	Defaults: modelfile.Config{Algo: "mann", Split: "vinyals", Way: 5, Shot: 9, Query: 1, Episodes: 100000,
+	// of 16, 100 000 batches: 1 600 000 episodes, since Episodes counts
+	// every episode of a batch; Adam at 1e-3 (the recipe mann).
+	Defaults: modelfile.Config{Algo: "mann", Split: "vinyals", Way: 5, Shot: 9, Query: 1, Episodes: 1600000,
 		LR: 1e-3, MetaBatch: 16, Seed: 1, CheckpointEvery: 1600, ValEpisodes: 100},
 	Quick: modelfile.Config{Algo: "mann", Split: "vinyals", Way: 5, Shot: 4, Query: 1, Episodes: 2000,
 		LR: 1e-3, MetaBatch: 8, Seed: 1, CheckpointEvery: 200, ValEvery: 200, ValEpisodes: 20},

@@ -41,8 +41,9 @@ var Spec = algo.Spec{
 // reference are the reference settings (Spec.Defaults), which also fill
 // the zero fields of a Config.
 // Nichol et al. (with SGD inner steps):
-// 5-way tasks, 5 inner steps, meta-batches of 5, ε annealed from 1 to 0.
-var reference = modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 60000,
+// 5-way tasks, 5 inner steps, meta-batches of 5, ε annealed from 1 to 0 over
+// 100 000 meta-iterations: 500 000 tasks, since Episodes counts every task of a meta-batch.
+var reference = modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 100000 * 5,
 	LR: 1, InnerSteps: 5, InnerLR: 0.1, AdaptSteps: 10, MetaBatch: 5, Seed: 1, CheckpointEvery: 100, ValEpisodes: 100}
 
 func init() { algo.Register(Spec) }
