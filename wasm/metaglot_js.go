@@ -91,6 +91,13 @@ func exposeState(g *Game) {
 		}
 		return st.Classes.Class(st.Result.Best).Name
 	})
+	define("familiar", func() any {
+		if !st.HaveResult || st.FamiliarText == "" {
+			return nil
+		}
+		f := st.Familiar
+		return map[string]any{"level": f.Level(), "text": st.FamiliarText, "beyond": f.Beyond, "dist2": f.Dist2, "omniglot": f.FromOmniglot}
+	})
 	define("algorithm", func() any { return st.Algorithm })
 	define("classifyMs", func() any { return float64(st.ClassifyTime.Nanoseconds()) / 1e6 })
 	define("classifications", func() any { return st.Classifications })

@@ -46,6 +46,16 @@ func (d *dom) render(g *Game) {
 		d.el["algorithm"].Set("value", st.Algorithm)
 	}
 	setText(d.el["classify-time"], st.TimingText())
+	fam := d.el["familiar"]
+	level := ""
+	if st.HaveResult && st.FamiliarText != "" {
+		level = st.Familiar.Level()
+		setText(fam, st.FamiliarText)
+	} else {
+		setText(fam, "")
+	}
+	fam.Call("setAttribute", "data-level", level)
+	fam.Set("hidden", level == "")
 	d.renderInner(st)
 	status := "Loading the network…"
 	if d.ready {

@@ -433,3 +433,34 @@ func TestLossPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestFamiliarInState: with the bundled ProtoNet, a query drawn like one
+// of the classes is called close to it, and a tiny dot, which still gets
+// a confident-looking winner, is called unlike every class; the text
+// says so whatever algorithm answers.
+func TestFamiliarInState(t *testing.T) {
+	data, err := os.ReadFile("../../assets/models/protonet.safetensors")
+	if err != nil {
+		t.Skip(err)
+	}
+	s := New((&clock{}).now)
+	s.SetWeights(BundledWeights(StartAlgorithm, "p", data, nil))
+	shapes := []func(*State, Pad, float32){circle, cross, bar}
+	for _, draw := range shapes {
+		s.AddClass()
+		for _, r := range []float32{30, 26, 22} {
+			draw(s, DrawPad, r)
+			s.AddExample()
+		}
+	}
+	cross(s, QueryPad, 28)
+	if !s.HaveResult || s.Familiar.Level() != classify.Familiar || !strings.HasPrefix(s.FamiliarText, "Close to “Class 2”") {
+		t.Errorf("a cross: %v %q", s.Familiar.Level(), s.FamiliarText)
+	}
+	s.Clear(QueryPad)
+	stroke(s, QueryPad, pad.Point{X: 80, Y: 20}, pad.Point{X: 81, Y: 21})
+	t.Logf("a dot: winner %.1f %%, %s", 100*s.Result.Probs[s.Result.Best], s.FamiliarText)
+	if !s.HaveResult || s.Familiar.Level() != classify.Unlike || !strings.HasPrefix(s.FamiliarText, "Unlike every class") {
+		t.Errorf("a dot: %v %q", s.Familiar.Level(), s.FamiliarText)
+	}
+}

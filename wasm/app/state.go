@@ -81,6 +81,12 @@ type State struct {
 
 	Result     classify.Result
 	HaveResult bool
+	// Familiar says, with HaveResult, how unlike the classes the query
+	// is, judged by ProtoNet's network whatever algorithm answers (the
+	// honest part of the probabilities); FamiliarText says it in plain
+	// language ("" when ProtoNet's network is not loaded).
+	Familiar     classify.Familiarity
+	FamiliarText string
 	// ClassifyTime is how long the last classification took.
 	ClassifyTime time.Duration
 	// Classifications counts successful classifications.
@@ -619,6 +625,29 @@ func (s *State) reclassify() {
 	s.Result, s.HaveResult = res, true
 	s.ClassifyTime = elapsed
 	s.Classifications++
+	s.judge(support, query)
+}
+
+// judge sets Familiar and FamiliarText for the query just classified,
+// with the ProtoNet network's embeddings (cached for the support).
+func (s *State) judge(support [][][]float32, query []float32) {
+	s.Familiar, s.FamiliarText = classify.Familiarity{}, ""
+	p, ok := s.Classifiers[StartAlgorithm].(*classify.ProtoNet)
+	if !ok {
+		return
+	}
+	f, err := p.Familiarity(support, query)
+	if err != nil {
+		return
+	}
+	names := make([]string, s.Classes.Len())
+	for i := range names {
+		names[i] = s.Classes.Class(i).Name
+	}
+	s.Familiar, s.FamiliarText = f, f.Sentence(names)
+	if s.Algorithm != StartAlgorithm && f.Level() != classify.NoRef {
+		s.FamiliarText += " (Judged by " + AlgorithmLabel(StartAlgorithm) + "'s network.)"
+	}
 }
 
 // supportImages returns the 28×28 images of every class's examples,

@@ -124,6 +124,10 @@ func BundledWeights(algo, path string, data []byte, fetchErr error) Weights {
 	switch {
 	case err == nil:
 		w.Note = TrainedNote(ModelLabel(algo, meta), meta)
+		if p, ok := w.Classifier.(*classify.ProtoNet); ok && algo == StartAlgorithm {
+			// Measured with these very weights (TestOmniglotReference).
+			p.Reference = classify.OmniglotReference
+		}
 	case algo == StartAlgorithm:
 		w.Classifier = classify.NewProtoNet(classify.NewConv4(nn.NewConv4Params(rand.New(rand.NewPCG(1, 2)))))
 		w.Note = "Untrained " + AlgorithmLabel(algo) + " weights (a seeded random Conv4): " + err.Error() + " yet. Classification works, but less well than with trained weights."

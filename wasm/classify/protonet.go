@@ -61,8 +61,31 @@ type Result struct {
 type ProtoNet struct {
 	emb   Embedder
 	cache map[uint64][]float32
+	// Reference, if set, is the fallback of Familiarity: sorted squared
+	// distances of drawings to their class's prototype measured on
+	// Omniglot with this network (OmniglotReference for the bundled one).
+	Reference []float64
 
 	batch []float32
+	// lastQuery and lastEmb: the last query embedded, which Familiarity
+	// reuses after Classify.
+	lastQuery uint64
+	lastEmb   []float32
+}
+
+// embedQuery embeds a query, kept apart from the support's cache: the
+// last one is remembered.
+func (p *ProtoNet) embedQuery(q []float32) ([]float32, error) {
+	k := key(q)
+	if p.lastEmb != nil && k == p.lastQuery {
+		return p.lastEmb, nil
+	}
+	e, err := p.embed([][]float32{q}, false)
+	if err != nil {
+		return nil, err
+	}
+	p.lastQuery, p.lastEmb = k, e[0]
+	return e[0], nil
 }
 
 // NewProtoNet returns a ProtoNet embedding with emb.
@@ -147,7 +170,7 @@ func (p *ProtoNet) Warm(images [][]float32, max int) (int, error) {
 }
 
 // Forget empties the embedding cache (for new weights).
-func (p *ProtoNet) Forget() { clear(p.cache) }
+func (p *ProtoNet) Forget() { clear(p.cache); p.lastEmb = nil }
 
 // Classify returns the probabilities of query (28×28 ink) under the
 // classes support[c], each a list of 28×28 ink images. A class without
@@ -172,10 +195,11 @@ func (p *ProtoNet) Classify(support [][][]float32, query []float32) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	q, err := p.embed([][]float32{query}, false)
+	qe, err := p.embedQuery(query)
 	if err != nil {
 		return Result{}, err
 	}
+	q := [][]float32{qe}
 	res := Result{Probs: make([]float64, len(support)), Best: -1}
 	logits := make([]float64, len(support))
 	k := 0
