@@ -114,18 +114,35 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		l.taskGrads = append(l.taskGrads, l.sum.ZerosLike())
 		l.taskM = append(l.taskM, learner.Metrics{})
 	}
-	err := l.pool.Run(len(tasks), func(w *learner.TaskWorker, i int) error {
+	n := len(tasks)
+	if err := l.TaskParts(tasks, 0, n, l.taskGrads[:n], l.taskM[:n]); err != nil {
+		return learner.Metrics{}, err
+	}
+	return l.Combine(l.taskGrads[:n], l.taskM[:n])
+}
+
+// NewPart returns zeroed memory for one task's query gradient (the
+// trainable parameters' shapes). It implements learner.TaskSplitter.
+func (l *Learner) NewPart() *tensor.Set { return l.sum.ZerosLike() }
+
+// TaskParts adapts fast weights to each task's support set and writes the
+// query-loss gradient at the adapted weights into out[i] and the query
+// metrics into m[i]: the per-task half of Step (tasks first… of a
+// meta-batch of batch), which leaves θ and Adam alone. It implements
+// learner.TaskSplitter.
+func (l *Learner) TaskParts(tasks []*learner.Task, first, batch int, out []*tensor.Set, m []learner.Metrics) error {
+	return l.pool.RunTasks(len(tasks), batch, func(w *learner.TaskWorker, i int) error {
 		t := tasks[i]
 		if t.Query == nil {
-			return fmt.Errorf("maml: task %d has no queries", i)
+			return fmt.Errorf("maml: task %d has no queries", first+i)
 		}
 		fast, grads, err := w.Adapt(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR)
 		if err != nil {
-			return fmt.Errorf("maml: task %d: %w", i, err)
+			return fmt.Errorf("maml: task %d: %w", first+i, err)
 		}
 		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, l.cfg.BN.QueryTrain(), grads)
 		if err != nil {
-			return fmt.Errorf("maml: task %d queries: %w", i, err)
+			return fmt.Errorf("maml: task %d queries: %w", first+i, err)
 		}
 		if l.cfg.ProtoHead {
 			// The head started from θ's prototypes: the query loss
@@ -135,28 +152,33 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 				return fmt.Errorf("maml: %w", err)
 			}
 			if err := w.Net.ProtoHeadBackward(scratch, t.Support, t.SupportLabels, grads, grads); err != nil {
-				return fmt.Errorf("maml: task %d prototypes: %w", i, err)
+				return fmt.Errorf("maml: task %d prototypes: %w", first+i, err)
 			}
 		}
-		l.taskM[i] = learner.Metrics{Loss: loss, Acc: acc}
-		g := l.taskGrads[i]
+		m[i] = learner.Metrics{Loss: loss, Acc: acc}
+		g := out[i]
 		for j := range g.Len() {
 			name, s := g.At(j)
 			copy(s.Data, grads.Get(name).Data)
 		}
 		return nil
 	})
-	if err != nil {
-		return learner.Metrics{}, err
+}
+
+// Combine averages the tasks' query gradients in task order and takes the
+// Adam step: the second half of Step. It implements learner.TaskSplitter.
+func (l *Learner) Combine(parts []*tensor.Set, tm []learner.Metrics) (learner.Metrics, error) {
+	if len(parts) == 0 || len(parts) != len(tm) {
+		return learner.Metrics{}, fmt.Errorf("maml: combine %d gradients with %d metrics", len(parts), len(tm))
 	}
 	// Average in task order, whichever worker computed each task.
 	l.sum.Zero()
 	var m learner.Metrics
-	scale := 1 / float32(len(tasks))
-	for i := range tasks {
-		m.Loss += l.taskM[i].Loss / float64(len(tasks))
-		m.Acc += l.taskM[i].Acc / float64(len(tasks))
-		g := l.taskGrads[i]
+	n := len(parts)
+	scale := 1 / float32(n)
+	for i, g := range parts {
+		m.Loss += tm[i].Loss / float64(n)
+		m.Acc += tm[i].Acc / float64(n)
 		for j := range l.sum.Len() {
 			_, s := l.sum.At(j)
 			_, v := g.At(j)

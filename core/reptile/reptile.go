@@ -119,40 +119,62 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		l.phi = append(l.phi, l.delta.ZerosLike())
 		l.taskM = append(l.taskM, learner.Metrics{})
 	}
-	err := l.pool.Run(len(tasks), func(w *learner.TaskWorker, i int) error {
+	n := len(tasks)
+	if err := l.TaskParts(tasks, 0, n, l.phi[:n], l.taskM[:n]); err != nil {
+		return learner.Metrics{}, err
+	}
+	return l.Combine(l.phi[:n], l.taskM[:n])
+}
+
+// NewPart returns zeroed memory for one task's adapted weights φ_i (the
+// trainable parameters' shapes). It implements learner.TaskSplitter.
+func (l *Learner) NewPart() *tensor.Set { return l.delta.ZerosLike() }
+
+// TaskParts adapts fast weights to each task's support set and writes the
+// adapted weights φ_i into out[i] and the query metrics into m[i]: the
+// per-task half of Step (tasks first… of a meta-batch of batch), which
+// leaves θ alone. It implements learner.TaskSplitter.
+func (l *Learner) TaskParts(tasks []*learner.Task, first, batch int, out []*tensor.Set, m []learner.Metrics) error {
+	return l.pool.RunTasks(len(tasks), batch, func(w *learner.TaskWorker, i int) error {
 		t := tasks[i]
 		if t.Query == nil {
-			return fmt.Errorf("reptile: task %d has no queries", i)
+			return fmt.Errorf("reptile: task %d has no queries", first+i)
 		}
 		fast, _, err := w.Adapt(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR)
 		if err != nil {
-			return fmt.Errorf("reptile: task %d: %w", i, err)
+			return fmt.Errorf("reptile: task %d: %w", first+i, err)
 		}
 		loss, acc, err := w.Net.Loss(fast, t.Query, t.QueryLabels, l.cfg.BN.QueryTrain(), nil)
 		if err != nil {
-			return fmt.Errorf("reptile: task %d queries: %w", i, err)
+			return fmt.Errorf("reptile: task %d queries: %w", first+i, err)
 		}
-		l.taskM[i] = learner.Metrics{Loss: loss, Acc: acc}
-		phi := l.phi[i]
+		m[i] = learner.Metrics{Loss: loss, Acc: acc}
+		phi := out[i]
 		for j := range phi.Len() {
 			name, d := phi.At(j)
 			copy(d.Data, fast.Get(name).Data)
 		}
 		return nil
 	})
-	if err != nil {
-		return learner.Metrics{}, err
+}
+
+// Combine moves θ by ε times the mean of φ_i − θ, summed in task order:
+// the second half of Step. It implements learner.TaskSplitter.
+func (l *Learner) Combine(parts []*tensor.Set, tm []learner.Metrics) (learner.Metrics, error) {
+	if len(parts) == 0 || len(parts) != len(tm) {
+		return learner.Metrics{}, fmt.Errorf("reptile: combine %d updates with %d metrics", len(parts), len(tm))
 	}
 	// Average in task order, whichever worker computed each task.
 	l.delta.Zero()
 	var m learner.Metrics
-	scale := 1 / float32(len(tasks))
-	for i := range tasks {
-		m.Loss += l.taskM[i].Loss / float64(len(tasks))
-		m.Acc += l.taskM[i].Acc / float64(len(tasks))
+	n := len(parts)
+	scale := 1 / float32(n)
+	for i, p := range parts {
+		m.Loss += tm[i].Loss / float64(n)
+		m.Acc += tm[i].Acc / float64(n)
 		for j := range l.delta.Len() {
 			name, d := l.delta.At(j)
-			_, phi := l.phi[i].At(j)
+			_, phi := p.At(j)
 			th := l.meta.Get(name).Data
 			for k, v := range phi.Data {
 				d.Data[k] += scale * (v - th[k])
