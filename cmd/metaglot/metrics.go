@@ -28,6 +28,10 @@ type metric struct {
 	// ValAccBefore is the held-out accuracy of the same episodes before
 	// adaptation (fomaml, reptile: 0 inner steps), when measured.
 	ValAccBefore float64 `json:"val_acc_before,omitzero"`
+	// Best marks the validations whose model became the run's best so far,
+	// written to model-best.safetensors (runs that keep one: validation on
+	// alphabets held out of training).
+	Best bool `json:"best,omitzero"`
 }
 
 // metricsLog appends metric lines to DIR/metrics.jsonl. Each line is

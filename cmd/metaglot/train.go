@@ -18,6 +18,7 @@ import (
 	"metaglot/core/checkpoint"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
+	"metaglot/core/modelfile"
 	"metaglot/core/omniglot"
 	"metaglot/core/train"
 )
@@ -26,6 +27,10 @@ import (
 const (
 	checkpointFile = "checkpoint.safetensors"
 	modelFile      = "model.safetensors"
+	// bestModelFile is the model of the best held-out validation so far,
+	// kept by runs that validate on alphabets held out of training
+	// (train.KeepsBest); model.safetensors is always the latest.
+	bestModelFile = "model-best.safetensors"
 )
 
 func trainCommand() command {
@@ -127,7 +132,12 @@ type trainSession struct {
 	seconds float64 // training wall time before this sitting
 	threads int     // worker threads, recorded in every checkpoint
 	saved   int     // episode of the last checkpoint on disk; -1: none
-	unlock  func()
+	// best is the run's best held-out validation so far, when it keeps
+	// one (train.KeepsBest); bestOnDisk says whether bestModelFile holds
+	// its model (a run started by an older metaglot kept none).
+	best       train.Best
+	bestOnDisk bool
+	unlock     func()
 }
 
 func (s *trainSession) close() {
@@ -172,6 +182,9 @@ func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
 		}
 		if _, err := os.Stat(ckptPath); err == nil {
 			return nil, usagef("-out %s already holds a run (use -resume to continue it, or another -out)", o.out)
+		}
+		if _, err := os.Stat(filepath.Join(o.out, bestModelFile)); err == nil {
+			return nil, usagef("-out %s holds the %s of an earlier run; move it away or use another -out", o.out, bestModelFile)
 		}
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return nil, err
@@ -232,6 +245,11 @@ func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, stderr io.Write
 	if err := truncateMetrics(o.out, s.start); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	if train.KeepsBest(s.cfg.Config) {
+		if err := s.restoreBest(stderr); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stderr, "resuming %s in %s at episode %d of %d with %d threads\n", s.cfg.Algo, o.out, s.start, s.cfg.Episodes, s.threads)
 	return nil
 }
@@ -283,10 +301,20 @@ func trainData(assets string, c runConfig) (train.Data, error) {
 	return d, nil
 }
 
+// trainRun is what run needs of a *train.Run.
+type trainRun interface {
+	Finished() bool
+	Episode() int
+	Step() (train.Metric, error)
+	CheckpointDue() bool
+}
+
 // run trains r to its end, with a progress bar, a line of metrics.jsonl
-// per step, and a checkpoint, the model and the chart where r says one is
-// due and on SIGINT or SIGTERM.
-func (s *trainSession) run(r *train.Run, progress bool, stdout, stderr io.Writer) error {
+// per step, a checkpoint, the model and the chart where r says one is due
+// and on SIGINT or SIGTERM, and, in a run that keeps its best model
+// (train.KeepsBest), model-best.safetensors whenever a validation beats
+// the best so far.
+func (s *trainSession) run(r trainRun, progress bool, stdout, stderr io.Writer) error {
 	log, err := openMetrics(s.dir)
 	if err != nil {
 		return err
@@ -335,6 +363,15 @@ func (s *trainSession) run(r *train.Run, progress bool, stdout, stderr io.Writer
 		rec := metric{Episode: m.Episode, Loss: m.Loss, Acc: m.Acc, LR: m.LR, Seconds: elapsed()}
 		if m.Val != nil {
 			rec.ValAcc, rec.ValCI95, rec.ValAccBefore = m.Val.Acc, m.Val.CI95, m.Val.Before
+			if train.KeepsBest(cfg.Config) && s.best.Improves(*m.Val) {
+				// The model first, then the line that says so: a run
+				// killed between them finds the model on resume.
+				b := train.Best{Episode: m.Episode, Val: *m.Val}
+				if err := s.saveBest(b, elapsed()); err != nil {
+					return err
+				}
+				rec.Best = true
+			}
 		}
 		if err := log.write(rec); err != nil {
 			return err
@@ -352,6 +389,10 @@ func (s *trainSession) run(r *train.Run, progress bool, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %s for %d episodes in %.0f s; model in %s\n", cfg.Algo, r.Episode(), elapsed(), filepath.Join(s.dir, modelFile))
+	if s.bestOnDisk {
+		fmt.Fprintf(stdout, "best held-out validation %.1f ± %.1f %% at episode %d; its model in %s\n",
+			100*s.best.Val.Acc, 100*s.best.Val.CI95, s.best.Episode, filepath.Join(s.dir, bestModelFile))
+	}
 	return nil
 }
 
@@ -371,6 +412,88 @@ func (s *trainSession) save(ep int, seconds float64) error {
 		return err
 	}
 	return writeChart(s.dir, fmt.Sprintf("%s, %d-way %d-shot, %s split", s.cfg.Algo, s.cfg.Way, s.cfg.Shot, s.cfg.Split), ms)
+}
+
+// saveBest writes the learner's weights now, the model after episode
+// b.Episode, as the run's best model (atomically, with b in its metadata)
+// and makes b the best.
+func (s *trainSession) saveBest(b train.Best, seconds float64) error {
+	m := runMeta{Kind: modelfile.KindModel, Config: s.cfg, Episodes: b.Episode, Seconds: seconds, Threads: s.threads}
+	if err := checkpoint.Write(filepath.Join(s.dir, bestModelFile), s.l.Params(), b.Encode(m.encode())); err != nil {
+		return fmt.Errorf("best model: %w", err)
+	}
+	s.best, s.bestOnDisk = b, true
+	return nil
+}
+
+// restoreBest sets the best validation so far of the run being resumed:
+// the better of the one its model-best.safetensors records and the best
+// of metrics.jsonl (already cut back to the checkpoint). They agree but
+// for a run killed between writing the best model and its metrics line
+// (the file is then newer) or a run started by an older metaglot, which
+// kept no best model: its best so far, from metrics.jsonl, has no weights
+// on disk, which stderr says, and the file comes with the first
+// validation that beats it. A best model of another run is an error.
+func (s *trainSession) restoreBest(stderr io.Writer) error {
+	ms, err := readMetrics(s.dir)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	var fromMetrics train.Best
+	for _, m := range ms {
+		if m.ValAcc > 0 || m.ValCI95 > 0 {
+			fromMetrics.Offer(m.Episode, train.Validation{Acc: m.ValAcc, CI95: m.ValCI95, Episodes: s.cfg.ValEpisodes})
+		}
+	}
+	path := filepath.Join(s.dir, bestModelFile)
+	fromFile, err := readBest(path, s.cfg)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		s.best = fromMetrics
+		if fromMetrics.Episode > 0 {
+			fmt.Fprintf(stderr, "note: %s has no %s (the run started before metaglot kept one): its best held-out validation so far, %.1f %% at episode %d (metrics.jsonl), has no weights on disk; %s will hold the first model that beats it\n",
+				s.dir, bestModelFile, 100*fromMetrics.Val.Acc, fromMetrics.Episode, bestModelFile)
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	s.best, s.bestOnDisk = fromFile, true
+	if fromMetrics.Episode > 0 && fromFile.Improves(fromMetrics.Val) {
+		// metrics.jsonl has a better validation than the file's: the
+		// file is not the best of this run's curve.
+		return fmt.Errorf("%s records %.1f %% at episode %d, but metrics.jsonl has %.1f %% at episode %d: it is not this run's best model (move it away to resume)",
+			path, 100*fromFile.Val.Acc, fromFile.Episode, 100*fromMetrics.Val.Acc, fromMetrics.Episode)
+	}
+	return nil
+}
+
+// readBest returns the best validation that the best model at path
+// records, checking that it is a best model of a run of cfg. A missing
+// file is an error satisfying errors.Is(err, os.ErrNotExist).
+func readBest(path string, cfg runConfig) (train.Best, error) {
+	_, meta, err := checkpoint.Read(path)
+	if err != nil {
+		return train.Best{}, err
+	}
+	m, err := decodeMeta(path, meta)
+	if err != nil {
+		return train.Best{}, err
+	}
+	b, ok, err := train.DecodeBest(meta)
+	switch {
+	case err != nil:
+		return train.Best{}, fmt.Errorf("%s: %w", path, err)
+	case !ok || m.Kind != modelfile.KindModel:
+		return train.Best{}, fmt.Errorf("%s is not a best model (no %q metadata); move it away to resume", path, train.MetaSelected)
+	}
+	// Settings that may change on resume (run-time ones, the planned
+	// episodes) may differ from the run's now.
+	runTimeOnly(&m.Config, cfg.Config)
+	if d := configDiff(m.Config, cfg); d != "" {
+		return train.Best{}, fmt.Errorf("%s is the best model of another run (%s); move it away to resume", path, d)
+	}
+	return b, nil
 }
 
 // resumeThreads returns the worker threads to resume a run with, and a
@@ -400,7 +523,7 @@ func resumeThreads(recorded int, given bool, th int, dir string) (int, string) {
 // lock, so no writer of this run can be at work.
 func removeRunTemps(dir string, stderr io.Writer) error {
 	var removed []string
-	for _, name := range []string{checkpointFile, modelFile, chartFile, metricsFile} {
+	for _, name := range []string{checkpointFile, modelFile, bestModelFile, chartFile, metricsFile} {
 		r, err := checkpoint.RemoveTemps(filepath.Join(dir, name))
 		if err != nil {
 			return err
