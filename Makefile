@@ -70,10 +70,13 @@ bench:
 # recipe's -episodes), so `make pretrain` can be interrupted (even with
 # kill -9) and restarted; a finished run's model.safetensors (parameters and
 # metadata only: episodes trained, wall time, settings) is copied into
-# assets/models. One run alone: `make pretrain PRETRAIN=protonet`. The
-# bundled FOMAML and Reptile (fomaml, reptile) start from a random
-# initialisation; fo-proto-maml and reptile-proto start from the bundled
-# ProtoNet's Conv4 (-init), so they come after it.
+# assets/models, or its model-best.safetensors when it has one (runs that
+# validate on background alphabets held out of training, -val-alphabets,
+# keep there the model of their best held-out accuracy). One run alone:
+# `make pretrain PRETRAIN=protonet`. The bundled FOMAML and Reptile
+# (fomaml, reptile) start from a random initialisation; fo-proto-maml and
+# reptile-proto start from the bundled ProtoNet's Conv4 (-init), so they
+# come after it.
 RUNS     ?= ../runs
 PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background mann
 pretrain:
@@ -83,7 +86,9 @@ pretrain:
 	  out="$(RUNS)/$$name"; resume=; \
 	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; fi; \
 	  build/metaglot train -recipe $$name $$resume -threads 2 -out "$$out"; \
-	  cp "$$out/model.safetensors" "assets/models/$$name.safetensors"; \
+	  src="$$out/model.safetensors"; \
+	  if [ -f "$$out/model-best.safetensors" ]; then src="$$out/model-best.safetensors"; fi; \
+	  cp "$$src" "assets/models/$$name.safetensors"; \
 	done
 
 # The README's accuracy table: metaglot eval of the bundled models, one JSON
