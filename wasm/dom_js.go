@@ -50,7 +50,7 @@ type dom struct {
 func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
-		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar",
+		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard",
 		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "undo-box", "undo-text", "query-file"}
 }
 
@@ -127,6 +127,11 @@ func (d *dom) bind() {
 	click("try-omniglot", d.tryOmniglot)
 	click("my-classes", func(g *Game) { g.st.MyClasses(d.storage) })
 	click("undo-delete", func(g *Game) { g.st.UndoDelete() })
+	click("weights-discard", func(g *Game) {
+		if a := g.st.Algorithm; g.st.DiscardTrained(d.storage, a) {
+			go loadBundled(d, a)
+		}
+	})
 	d.on("algorithm", "change", func(g *Game, e js.Value) {
 		a := e.Get("target").Get("value").String()
 		if g.st.NeedWeights(a) {

@@ -34,6 +34,7 @@ func main() {
 	st := app.New(time.Now)
 	g := newGame(st, d)
 	st.Load(d.storage)
+	st.LoadTrained(d.storage)
 	d.bind()
 	g.bindPen()
 	d.bindFrames()

@@ -22,6 +22,9 @@ func (d *dom) render(g *Game) {
 			st.Save(d.storage)
 		}
 	}
+	if d.ready {
+		st.SaveTrained(d.storage)
+	}
 	key := fmt.Sprint(st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version, len(st.AdaptLosses), d.innerShown)
 	if key == d.renderedKey {
 		return
@@ -35,6 +38,7 @@ func (d *dom) render(g *Game) {
 		setText(d.el["undo-text"], "Deleted "+undo+".")
 	}
 	setText(d.el["weights"], st.WeightsNote)
+	d.el["weights-discard"].Set("hidden", !st.Trained(st.Algorithm))
 	setText(d.el["query-label"], st.QueryLabel)
 	prog := d.el["adapt-progress"]
 	prog.Set("hidden", !st.Adapting)

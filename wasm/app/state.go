@@ -120,8 +120,16 @@ type State struct {
 	deletedVersion int
 
 	loading map[string]bool // algorithms whose weights are on their way (NeedWeights)
-	trying  bool            // a Try Omniglot is fetching (StartTry … FinishTry)
-	trySrc  TrySource       // the Omniglot assets fetched so far
+	// notes has each algorithm's weights note (WeightsNote shows the one
+	// in use); bundled each algorithm's bundled weights once here;
+	// trained the weights trained in the page in use per algorithm, and
+	// unsaved those SaveTrained has yet to store (trained.go).
+	notes   map[string]string
+	bundled map[string]Weights
+	trained map[string]*trainedWeights
+	unsaved map[string]bool
+	trying  bool      // a Try Omniglot is fetching (StartTry … FinishTry)
+	trySrc  TrySource // the Omniglot assets fetched so far
 }
 
 // HeldOut is a real drawing not among a class's examples.
@@ -134,7 +142,8 @@ type HeldOut struct {
 // New returns an empty State with the calibrated pen and ProtoNet selected.
 // now is the clock used to time classifications (time.Now in the page).
 func New(now func() time.Time) *State {
-	return &State{loading: map[string]bool{}, Selected: -1, warmVersion: -1, savedVersion: -1, Algorithm: StartAlgorithm, Classifiers: map[string]Classifier{}, Unavailable: map[string]string{},
+	return &State{loading: map[string]bool{}, notes: map[string]string{}, bundled: map[string]Weights{}, trained: map[string]*trainedWeights{}, unsaved: map[string]bool{},
+		Selected: -1, warmVersion: -1, savedVersion: -1, Algorithm: StartAlgorithm, Classifiers: map[string]Classifier{}, Unavailable: map[string]string{},
 		Pen: pad.DefaultPen(), now: now,
 		Hint: "Add a class, draw examples of it, then draw a query."}
 }
@@ -372,6 +381,7 @@ func (s *State) SetAlgorithm(a string) {
 		return
 	}
 	s.Algorithm = a
+	s.showNote()
 	s.reclassify()
 }
 

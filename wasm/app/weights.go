@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"slices"
-	"strings"
+	"strconv"
 
 	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
@@ -17,23 +17,33 @@ import (
 	"metaglot/wasm/classify"
 )
 
-// TrainedNote describes trained weights from their file's metadata for the
-// page's footer: "Trained ProtoNet weights (4000 training episodes, started
-// from protonet weights of 10408 episodes)." Missing or unreadable entries
-// are left out.
+// TrainedNote describes bundled weights from their file's metadata for
+// the page's footer, in plain words: "Bundled ProtoNet weights,
+// meta-trained on 4 000 episodes (practice tasks drawn from Omniglot's
+// training alphabets), after 10 408 in an earlier ProtoNet run." Missing or
+// unreadable entries are left out.
 func TrainedNote(label string, meta map[string]string) string {
-	note := "Trained " + label + " weights"
-	if e := meta["episodes"]; e != "" {
-		note += " (" + e + " training episodes"
+	note := "Bundled " + label + " weights"
+	if e, err := strconv.Atoi(meta["episodes"]); err == nil {
+		note += ", meta-trained on " + thousands(e) + " episodes (practice tasks drawn from Omniglot's training alphabets)"
 		var c modelfile.Config
 		if json.Unmarshal([]byte(meta["config"]), &c) == nil && c.Init != "" {
 			if in, err := modelfile.ParseInit(c.Init); err == nil {
-				note += fmt.Sprintf(", started from %s weights of %d episodes", in.Algo, in.Episodes)
+				note += fmt.Sprintf(", after %s in an earlier %s run", thousands(in.Episodes), AlgorithmLabel(in.Algo))
 			}
 		}
-		note += ")"
 	}
 	return note + "."
+}
+
+// thousands writes n with a narrow space between groups of three digits
+// (10 408).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "\u202f" + s[i:]
+	}
+	return s
 }
 
 // ModelLabel names the model of algorithm algo that a weights file's
@@ -153,39 +163,71 @@ func (s *State) NeedWeights(algo string) bool {
 	return true
 }
 
-// SetWeights puts the weights w in place, their note before those of the
-// others, or records why their algorithm is unavailable, and classifies
-// again.
+// SetWeights puts the bundled weights w in place, or records why their
+// algorithm is unavailable, and classifies again. While weights trained in
+// the page are in use for the algorithm (UseTrained, LoadTrained), w is
+// kept aside for DiscardTrained.
 func (s *State) SetWeights(w Weights) {
 	delete(s.loading, w.Algo)
 	if w.Err != nil {
 		s.Unavailable[w.Algo] = w.Err.Error()
+	} else if s.trained[w.Algo] != nil {
+		s.bundled[w.Algo] = w
 	} else {
+		s.bundled[w.Algo] = w
 		s.Classifiers[w.Algo] = w.Classifier
 		delete(s.Unavailable, w.Algo)
-		s.WeightsNote = strings.TrimSpace(w.Note + " " + s.WeightsNote)
+		s.notes[w.Algo] = w.Note
 	}
+	s.showNote()
 	s.reclassify()
 }
 
+// showNote sets WeightsNote to the note of the algorithm in use.
+func (s *State) showNote() { s.WeightsNote = s.notes[s.Algorithm] }
+
 // UseTrained makes Draw & classify classify with algo's weights file data,
-// trained or loaded in the Train view, and selects algo. It returns the
-// message for the Train view: what now classifies, or why the weights
-// cannot (the classifiers stay as they were).
+// trained or loaded in the Train view, and selects algo. The weights are
+// kept in the browser by the next SaveTrained, so that a reload keeps
+// them, until DiscardTrained. It returns the message for the Train view:
+// what now classifies, or why the weights cannot (the classifiers stay as
+// they were).
 func (s *State) UseTrained(algo string, data []byte) string {
+	label, err := s.useTrained(algo, data)
+	if err != nil {
+		return "Could not use the weights: " + err.Error()
+	}
+	s.unsaved[algo] = true
+	s.notes[algo] = trainedNote(label, s.trained[algo].meta, false)
+	s.SetAlgorithm(algo)
+	s.showNote()
+	return "Draw & classify now uses these " + label + " weights."
+}
+
+func (s *State) useTrained(algo string, data []byte) (label string, err error) {
 	set, meta, err := checkpoint.Decode(data)
 	var c Classifier
 	if err == nil {
 		c, err = NewClassifier(algo, set, meta)
 	}
 	if err != nil {
-		return "Could not use the weights: " + err.Error()
+		return "", err
 	}
 	s.Classifiers[algo] = c
 	delete(s.Unavailable, algo)
-	s.SetAlgorithm(algo)
-	label := ModelLabel(algo, meta)
-	s.WeightsNote = fmt.Sprintf("%s weights trained in this page (%s episodes).", label, meta["episodes"])
-	s.reclassify()
-	return "Draw & classify now uses these " + label + " weights."
+	s.trained[algo] = &trainedWeights{data: data, meta: meta}
+	return ModelLabel(algo, meta), nil
+}
+
+// trainedNote says in plain words that the weights are the visitor's.
+func trainedNote(label string, meta map[string]string, restored bool) string {
+	e := meta["episodes"]
+	if n, err := strconv.Atoi(e); err == nil {
+		e = thousands(n)
+	}
+	when := "trained in this page"
+	if restored {
+		when = "trained in this page on an earlier visit"
+	}
+	return fmt.Sprintf("Your %s weights, %s (%s episodes), kept in this browser: a reload keeps them until you go back to the bundled ones.", label, when, e)
 }

@@ -17,6 +17,7 @@ import (
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/nn"
+	"metaglot/wasm/classify"
 )
 
 func TestTrainedNote(t *testing.T) {
@@ -24,12 +25,12 @@ func TestTrainedNote(t *testing.T) {
 		meta map[string]string
 		want string
 	}{
-		{nil, "Trained ProtoNet weights."},
-		{map[string]string{"episodes": "12"}, "Trained ProtoNet weights (12 training episodes)."},
+		{nil, "Bundled ProtoNet weights."},
+		{map[string]string{"episodes": "12"}, "Bundled ProtoNet weights, meta-trained on 12 episodes (practice tasks drawn from Omniglot's training alphabets)."},
 		{map[string]string{"episodes": "4000", "config": `{"algo":"protonet","init":"p.safetensors (protonet, 10408 episodes, sha256 4013f8)"}`},
-			"Trained ProtoNet weights (4000 training episodes, started from protonet weights of 10408 episodes)."},
-		{map[string]string{"episodes": "4000", "config": `{"init":"something else"}`}, "Trained ProtoNet weights (4000 training episodes)."},
-		{map[string]string{"episodes": "4000", "config": `{`}, "Trained ProtoNet weights (4000 training episodes)."},
+			"Bundled ProtoNet weights, meta-trained on 4\u202f000 episodes (practice tasks drawn from Omniglot's training alphabets), after 10\u202f408 in an earlier ProtoNet run."},
+		{map[string]string{"episodes": "4000", "config": `{"init":"something else"}`}, "Bundled ProtoNet weights, meta-trained on 4\u202f000 episodes (practice tasks drawn from Omniglot's training alphabets)."},
+		{map[string]string{"episodes": "4000", "config": `{`}, "Bundled ProtoNet weights, meta-trained on 4\u202f000 episodes (practice tasks drawn from Omniglot's training alphabets)."},
 	} {
 		if got := TrainedNote("ProtoNet", tc.meta); got != tc.want {
 			t.Errorf("TrainedNote(%v) = %q, want %q", tc.meta, got, tc.want)
@@ -98,14 +99,19 @@ func TestBundledWeights(t *testing.T) {
 		t.Fatalf("Reptile weights as FOMAML's: %+v", w)
 	}
 	w = BundledWeights("fomaml", "f.st", weightsFile(t, "fomaml", "300"), nil)
-	if w.Err != nil || w.Note != "Trained FOMAML weights (300 training episodes)." {
+	if w.Err != nil || w.Note != "Bundled FOMAML weights, meta-trained on 300 episodes (practice tasks drawn from Omniglot's training alphabets)." {
 		t.Fatalf("good FOMAML weights: %+v", w)
 	}
 	s := New(time.Now)
 	s.SetWeights(BundledWeights(StartAlgorithm, "p.st", weightsFile(t, "protonet", "20"), nil))
 	s.SetWeights(w)
-	if s.WeightsNote != "Trained FOMAML weights (300 training episodes). Trained ProtoNet weights (20 training episodes)." {
+	// The note of the algorithm in use, one line, not one per algorithm.
+	if s.WeightsNote != "Bundled ProtoNet weights, meta-trained on 20 episodes (practice tasks drawn from Omniglot's training alphabets)." {
 		t.Fatalf("notes: %q", s.WeightsNote)
+	}
+	s.SetAlgorithm("fomaml")
+	if !strings.HasPrefix(s.WeightsNote, "Bundled FOMAML weights, meta-trained on 300 episodes") {
+		t.Fatalf("FOMAML's note: %q", s.WeightsNote)
 	}
 	if steps, lr := s.Classifiers["fomaml"].(InnerTuner).DefaultInner(); steps != 7 || lr != 0.003 {
 		t.Fatalf("FOMAML adapts with %d steps of lr %g, want its file's 7 and 0.003", steps, lr)
@@ -126,7 +132,7 @@ func TestUseTrained(t *testing.T) {
 	if msg != "Draw & classify now uses these Reptile weights." || s.Algorithm != "reptile" || s.Classifiers["reptile"] == nil {
 		t.Fatalf("%q, algorithm %s", msg, s.Algorithm)
 	}
-	if _, refused := s.Unavailable["reptile"]; refused || s.WeightsNote != "Reptile weights trained in this page (40 episodes)." {
+	if _, refused := s.Unavailable["reptile"]; refused || s.WeightsNote != "Your Reptile weights, trained in this page (40 episodes), kept in this browser: a reload keeps them until you go back to the bundled ones." {
 		t.Fatalf("unavailable %v, note %q", s.Unavailable, s.WeightsNote)
 	}
 }
@@ -195,8 +201,67 @@ func TestModelLabel(t *testing.T) {
 		if got := ModelLabel(meta["algo"], meta); got != want {
 			t.Errorf("%s: %q, want %q", file, got, want)
 		}
-		if w := BundledWeights(meta["algo"], file, data, nil); !strings.HasPrefix(w.Note, "Trained "+want+" weights") {
+		if w := BundledWeights(meta["algo"], file, data, nil); !strings.HasPrefix(w.Note, "Bundled "+want+" weights, meta-trained on ") {
 			t.Errorf("%s: note %q", file, w.Note)
 		}
+	}
+}
+
+// Weights trained in the page survive a reload (a new State on the same
+// storage) until discarded, which brings back the bundled ones, kept
+// aside or fetched; stored weights that no longer read are left alone.
+func TestTrainedKept(t *testing.T) {
+	st := newStorage()
+	s := New(time.Now)
+	s.SetWeights(BundledWeights(StartAlgorithm, "p.st", weightsFile(t, "protonet", "20"), nil))
+	s.UseTrained("protonet", weightsFile(t, "protonet", "12345"))
+	s.UseTrained("fomaml", weightsFile(t, "fomaml", "40"))
+	s.SaveTrained(st)
+	if len(st.m) != 2 || st.m[TrainedKeyPrefix+"protonet"] == "" {
+		t.Fatalf("stored keys %d", len(st.m))
+	}
+
+	// Reload: the classes' Load, then LoadTrained, then the bundled
+	// ProtoNet arrives, which must not replace the visitor's.
+	r := New(time.Now)
+	r.LoadTrained(st)
+	r.SetWeights(BundledWeights(StartAlgorithm, "p.st", weightsFile(t, "protonet", "20"), nil))
+	if !r.Trained("protonet") || !r.Trained("fomaml") || r.Classifiers["fomaml"] == nil ||
+		r.WeightsNote != "Your ProtoNet weights, trained in this page on an earlier visit (12\u202f345 episodes), kept in this browser: a reload keeps them until you go back to the bundled ones." {
+		t.Fatalf("after a reload: %v %v, note %q", r.Trained("protonet"), r.Trained("fomaml"), r.WeightsNote)
+	}
+	if r.NeedWeights("fomaml") {
+		t.Error("FOMAML's bundled weights fetched while the visitor's are in use")
+	}
+	// Back to the bundled ProtoNet: kept aside, no fetch.
+	if r.DiscardTrained(st, "protonet") || r.Trained("protonet") || !strings.HasPrefix(r.WeightsNote, "Bundled ProtoNet weights") || !strings.HasPrefix(r.Message, "Back to the bundled ProtoNet") {
+		t.Fatalf("discarded ProtoNet: note %q, message %q", r.WeightsNote, r.Message)
+	}
+	if _, isProto := r.Classifiers["protonet"].(*classify.ProtoNet); !isProto {
+		t.Fatal("no ProtoNet after the discard")
+	}
+	// FOMAML's bundled weights were never loaded: to be fetched.
+	if !r.DiscardTrained(st, "fomaml") || r.Classifiers["fomaml"] != nil {
+		t.Fatal("discarded FOMAML: its bundled weights are not asked for")
+	}
+	again := New(time.Now)
+	if again.LoadTrained(st); again.Trained("protonet") || again.Trained("fomaml") {
+		t.Fatal("discarded weights came back on the next reload")
+	}
+
+	// Unreadable stored weights: left in storage, said, bundled in use.
+	st.m[TrainedKeyPrefix+"reptile"] = `{"algo":"reptile","data":"bm9wZQ=="}`
+	b := New(time.Now)
+	b.LoadTrained(st)
+	if b.Trained("reptile") || !strings.Contains(b.Message, "stored Reptile weights could not be used") || st.m[TrainedKeyPrefix+"reptile"] == "" {
+		t.Fatalf("unreadable: %q", b.Message)
+	}
+	// A full storage: said, the weights stay in use.
+	full := newStorage()
+	full.full = true
+	s.UseTrained("reptile", weightsFile(t, "reptile", "3"))
+	s.SaveTrained(full)
+	if !strings.HasPrefix(s.Message, "Could not keep your Reptile weights in this browser (QuotaExceededError)") || !s.Trained("reptile") {
+		t.Fatalf("quota: %q", s.Message)
 	}
 }
