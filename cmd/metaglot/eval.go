@@ -30,6 +30,73 @@ type evalResult struct {
 	Protocol string  `json:"protocol"`
 	Accuracy float64 `json:"accuracy"`
 	CI95     float64 `json:"ci95"`
+	// The Lake protocol only (-split lake; absent for vinyals): Split is
+	// "lake", Error is 100 − Accuracy, the error rate its published
+	// results quote (± CI95 too), and Published are those results, for
+	// 20-way 1-shot tasks (lakePublished).
+	Split     string           `json:"split,omitempty"`
+	Error     *float64         `json:"error,omitempty"`
+	Published []publishedError `json:"published,omitempty"`
+}
+
+// publishedError is a published error rate, in percent, on a task.
+type publishedError struct {
+	Who   string  `json:"who"`
+	Error float64 `json:"error"`
+}
+
+// lakePublished are the published error rates on Lake et al.'s task, the
+// one eval -split lake -way 20 -shot 1 measures: 20-way one-shot
+// classification within one of the 20 evaluation alphabets, the example
+// of every character from one drawer and the test image from another, by
+// models trained on the 30 background alphabets (Lake, Salakhutdinov and
+// Tenenbaum, Science 2015; the Siamese network is
+// Koch, Zemel and Salakhutdinov, ICML deep learning workshop 2015, whose
+// 92.0 % Lake et al. quote).
+var lakePublished = []publishedError{
+	{"Siamese ConvNet (Koch et al. 2015)", 8.0},
+	{"people (Lake et al. 2015)", 4.5},
+	{"Bayesian Program Learning (Lake et al. 2015)", 3.3},
+}
+
+// withLake adds the Lake protocol's fields to r, an evaluation on split.
+func (r evalResult) withLake(split string) evalResult {
+	if split != "lake" {
+		return r
+	}
+	e := 100 - r.Accuracy
+	r.Split, r.Error = split, &e
+	if r.Way == 20 && r.Shot == 1 {
+		r.Published = lakePublished
+	}
+	return r
+}
+
+// lakeText is the Lake protocol's part of eval's text output for r: its
+// error rate and, on Lake et al.'s task, the published ones ("" for the
+// Vinyals protocol).
+func (r evalResult) lakeText() string {
+	if r.Error == nil {
+		return ""
+	}
+	t := fmt.Sprintf("; error %.2f%% ± %.2f%%", *r.Error, r.CI95)
+	if len(r.Published) > 0 {
+		var p []string
+		for _, e := range r.Published {
+			p = append(p, fmt.Sprintf("%s %.1f%%", e.Who, e.Error))
+		}
+		t += " (published on this task: " + strings.Join(p, ", ") + ")"
+	}
+	return t
+}
+
+// evalSampler returns the sampler of eval's test episodes from split s of
+// ds under protocol: for lake, Lake et al.'s task, every episode within
+// one alphabet and its drawers paired (every class's examples from the
+// same drawers, its tests from others: episode.Config.SameDrawers).
+func evalSampler(ds episode.Dataset, s *episode.Split, protocol string, way, shot, query int, seed uint64) (*episode.Sampler, error) {
+	_, _, oneAlphabet := train.Splits(protocol)
+	return episode.NewSampler(ds, s, episode.Config{Way: way, Shot: shot, Query: query, OneAlphabet: oneAlphabet, SameDrawers: oneAlphabet}, rand.New(rand.NewPCG(seed, 0)))
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -44,7 +111,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	classes := fs.String("classes", "test", "draw episodes from the protocol's test classes, or from its training classes (train: to choose adaptation settings without looking at the test classes)")
 	protocol := fs.String("protocol", "one", "how queries are classified: one (each query on its own, as the page does), transductive (fomaml/reptile: the queries of an episode together, BatchNorm with their batch statistics, as the MAML and Reptile papers report) or instances (mann: Santoro et al.'s Table 1, each image of an episode of -instances per class classified before its label is given, accuracy by presentation; -shot and -query do not apply)")
 	instances := fs.Int("instances", 10, "-protocol instances: images per class in an episode")
-	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent); -protocol instances: {"algo","way","instances","episodes","protocol","cells":[{"instance","accuracy","ci95"}…]}`)
+	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent; -split lake adds "split", "error" (100 − accuracy, ± ci95) and, 20-way 1-shot, the "published":[{"who","error"}…] error rates of Lake et al.'s task); -protocol instances: {"algo","way","instances","episodes","protocol","cells":[{"instance","accuracy","ci95"}…]}`)
 	progress := fs.Bool("progress", false, "show a progress bar on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -110,7 +177,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		return r.write(stdout, *split, *asJSON)
 	}
-	sampler, err := episode.NewSampler(ds, s, episode.Config{Way: *way, Shot: *shot, Query: *query, OneAlphabet: oneAlphabet, SameDrawers: oneAlphabet}, rand.New(rand.NewPCG(*seed, 0)))
+	sampler, err := evalSampler(ds, s, *split, *way, *shot, *query, *seed)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -128,7 +195,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Finish()
 	mean, ci := learner.MeanCI95(accs)
-	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}
+	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}.withLake(*split)
 	if *asJSON {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -141,7 +208,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if proto == learner.Transductive {
 		how = "transductive"
 	}
-	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split, %s): %.2f%% ± %.2f%%\n",
-		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, how, r.Accuracy, r.CI95)
+	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split, %s): %.2f%% ± %.2f%%%s\n",
+		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, how, r.Accuracy, r.CI95, r.lakeText())
 	return err
 }
