@@ -30,13 +30,17 @@ type evalResult struct {
 	Protocol string  `json:"protocol"`
 	Accuracy float64 `json:"accuracy"`
 	CI95     float64 `json:"ci95"`
-	// The Lake protocol only (-split lake; absent for vinyals): Split is
-	// "lake", Error is 100 − Accuracy, the error rate its published
-	// results quote (± CI95 too), and Published are those results, for
-	// 20-way 1-shot tasks (lakePublished).
-	Split     string           `json:"split,omitempty"`
-	Error     *float64         `json:"error,omitempty"`
-	Published []publishedError `json:"published,omitempty"`
+	// Lake et al.'s task only (-split lake, or -one-alphabet; absent
+	// otherwise): Split is the protocol whose test classes the episodes
+	// came from, OneAlphabet is set for -one-alphabet on the Vinyals
+	// protocol's, Error is 100 − Accuracy, the error rate the task's
+	// published results quote (± CI95 too), and Published are those
+	// results, for 20-way 1-shot tasks on Lake's evaluation alphabets
+	// (lakePublished).
+	Split       string           `json:"split,omitempty"`
+	OneAlphabet bool             `json:"one_alphabet,omitempty"`
+	Error       *float64         `json:"error,omitempty"`
+	Published   []publishedError `json:"published,omitempty"`
 }
 
 // publishedError is a published error rate, in percent, on a task.
@@ -59,14 +63,15 @@ var lakePublished = []publishedError{
 	{"Bayesian Program Learning (Lake et al. 2015)", 3.3},
 }
 
-// withLake adds the Lake protocol's fields to r, an evaluation on split.
-func (r evalResult) withLake(split string) evalResult {
-	if split != "lake" {
+// withLake adds the fields of Lake et al.'s task to r, an evaluation on
+// the test classes of split, when its episodes were that task (lakeTask).
+func (r evalResult) withLake(split string, lakeTask bool) evalResult {
+	if !lakeTask {
 		return r
 	}
 	e := 100 - r.Accuracy
-	r.Split, r.Error = split, &e
-	if r.Way == 20 && r.Shot == 1 {
+	r.Split, r.OneAlphabet, r.Error = split, split != "lake", &e
+	if split == "lake" && r.Way == 20 && r.Shot == 1 {
 		r.Published = lakePublished
 	}
 	return r
@@ -91,12 +96,27 @@ func (r evalResult) lakeText() string {
 }
 
 // evalSampler returns the sampler of eval's test episodes from split s of
-// ds under protocol: for lake, Lake et al.'s task, every episode within
-// one alphabet and its drawers paired (every class's examples from the
-// same drawers, its tests from others: episode.Config.SameDrawers).
-func evalSampler(ds episode.Dataset, s *episode.Split, protocol string, way, shot, query int, seed uint64) (*episode.Sampler, error) {
-	_, _, oneAlphabet := train.Splits(protocol)
-	return episode.NewSampler(ds, s, episode.Config{Way: way, Shot: shot, Query: query, OneAlphabet: oneAlphabet, SameDrawers: oneAlphabet}, rand.New(rand.NewPCG(seed, 0)))
+// ds: with lakeTask, Lake et al.'s task, every episode within one alphabet
+// and its drawers paired (every class's examples from the same drawers,
+// its tests from others: episode.Config.SameDrawers), of the characters
+// as drawn (no quarter turns).
+func evalSampler(ds episode.Dataset, s *episode.Split, lakeTask bool, way, shot, query int, seed uint64) (*episode.Sampler, error) {
+	if lakeTask {
+		s = unrotated(s)
+	}
+	return episode.NewSampler(ds, s, episode.Config{Way: way, Shot: shot, Query: query, OneAlphabet: lakeTask, SameDrawers: lakeTask}, rand.New(rand.NewPCG(seed, 0)))
+}
+
+// unrotated returns the classes of s that are characters as drawn (no
+// quarter turn), as Lake et al.'s task has them.
+func unrotated(s *episode.Split) *episode.Split {
+	out := &episode.Split{Name: s.Name + "-unrotated"}
+	for _, c := range s.Classes {
+		if c.Rot == 0 {
+			out.Classes = append(out.Classes, c)
+		}
+	}
+	return out
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -108,6 +128,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	episodes := fs.Int("episodes", 1000, "test episodes; the accuracy is their mean, the CI 1.96·std/√episodes")
 	split := fs.String("split", "vinyals", "protocol: vinyals (episodes from the 1692 test classes) or lake (episodes within one evaluation alphabet; default model <algo>-background)")
 	seed := fs.Uint64("seed", 1, "random seed of the test episodes")
+	oneAlpha := fs.Bool("one-alphabet", false, "Lake et al.'s task on the protocol's test classes (what -split lake always draws): every episode within one alphabet, of characters as drawn (no quarter turns), drawers paired (the examples from the same drawers, the tests from others); with -split vinyals, from the alphabets of the Vinyals test characters that have at least -way of them (12 of 13 for 20-way)")
 	classes := fs.String("classes", "test", "draw episodes from the protocol's test classes, or from its training classes (train: to choose adaptation settings without looking at the test classes)")
 	protocol := fs.String("protocol", "one", "how queries are classified: one (each query on its own, as the page does), transductive (fomaml/reptile: the queries of an episode together, BatchNorm with their batch statistics, as the MAML and Reptile papers report) or instances (mann: Santoro et al.'s Table 1, each image of an episode of -instances per class classified before its label is given, accuracy by presentation; -shot and -query do not apply)")
 	instances := fs.Int("instances", 10, "-protocol instances: images per class in an episode")
@@ -177,7 +198,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		return r.write(stdout, *split, *asJSON)
 	}
-	sampler, err := evalSampler(ds, s, *split, *way, *shot, *query, *seed)
+	lakeTask := oneAlphabet || *oneAlpha
+	sampler, err := evalSampler(ds, s, lakeTask, *way, *shot, *query, *seed)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -195,7 +217,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Finish()
 	mean, ci := learner.MeanCI95(accs)
-	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}.withLake(*split)
+	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}.withLake(*split, lakeTask)
 	if *asJSON {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -207,6 +229,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	how := "one query at a time"
 	if proto == learner.Transductive {
 		how = "transductive"
+	}
+	if r.OneAlphabet {
+		how += "; Lake et al.'s task: one alphabet per episode, drawers paired"
 	}
 	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split, %s): %.2f%% ± %.2f%%%s\n",
 		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, how, r.Accuracy, r.CI95, r.lakeText())

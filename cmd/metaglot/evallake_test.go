@@ -12,9 +12,10 @@ import (
 
 // TestEvalLakeTask: eval -split lake draws Lake et al.'s task. In each of
 // 200 20-way 1-shot episodes of 15 tests per class, every character comes
-// from one evaluation alphabet, every example from one drawer, and the
-// tests of each character from 15 other drawers, never the example's; the
-// Vinyals protocol's sampler (one drawer per class) fails that check.
+// unrotated from one evaluation alphabet, every example from one drawer,
+// and the tests of each character from 15 other drawers, never the
+// example's; the Vinyals protocol's sampler (one drawer per class) fails
+// that check. -one-alphabet draws the task from the Vinyals test classes.
 func TestEvalLakeTask(t *testing.T) {
 	dir, err := omniglotDir(testAssets)
 	if err != nil {
@@ -28,8 +29,27 @@ func TestEvalLakeTask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vds, err := omniglot.LoadDir(dir, "vinyals-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := vds.Split("vinyals-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vsampler, err := evalSampler(vds, vs, true, 20, 1, 15, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vep episode.Episode
+	for i := range 50 {
+		vsampler.SampleInto(&vep)
+		if !lakeTask(t, vds, &vep) {
+			t.Fatalf("-one-alphabet: episode %d of the Vinyals test classes is not Lake et al.'s task", i)
+		}
+	}
 	for _, protocol := range []string{"lake", "vinyals"} {
-		sampler, err := evalSampler(ds, s, protocol, 20, 1, 15, 1)
+		sampler, err := evalSampler(ds, s, protocol == "lake", 20, 1, 15, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +89,7 @@ func lakeTask(t *testing.T, ds *omniglot.Dataset, ep *episode.Episode) bool {
 		if info.Set != "evaluation" {
 			t.Fatalf("class %d is %s's %s, of the %s set", l, info.Alphabet, info.Name, info.Set)
 		}
-		if info.Alphabet != c0.Alphabet || ep.Drawers[l] != example {
+		if info.Alphabet != c0.Alphabet || c.Rot != 0 || ep.Drawers[l] != example {
 			return false
 		}
 	}
@@ -124,6 +144,11 @@ func TestEvalLakeError(t *testing.T) {
 	}
 	if r := run("-way", "5"); r.Split != "" || r.Error != nil || r.Published != nil {
 		t.Errorf("vinyals: split %q, error %v, published %v", r.Split, r.Error, r.Published)
+	}
+	// -one-alphabet: Lake et al.'s task on the Vinyals test classes; the
+	// published figures are for the evaluation alphabets, not these.
+	if r := run("-way", "20", "-one-alphabet"); r.Split != "vinyals" || !r.OneAlphabet || r.Error == nil || r.Published != nil {
+		t.Errorf("vinyals -one-alphabet: split %q, one alphabet %v, error %v, published %v", r.Split, r.OneAlphabet, r.Error, r.Published)
 	}
 	code, stdout, stderr := runCLI("eval", "-algo", "protonet", "-split", "lake", "-way", "20", "-shot", "1", "-query", "2", "-episodes", "3", "-assets", testAssets)
 	if code != 0 || !strings.Contains(stdout, "; error ") || !strings.Contains(stdout, "Siamese ConvNet (Koch et al. 2015) 8.0%") {
