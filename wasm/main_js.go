@@ -39,6 +39,7 @@ func main() {
 	g.bindPen()
 	d.bindFrames()
 	d.startTrainer(g)
+	d.bindEmbedTip(g)
 	d.startLearn(g)
 	exposeState(g)
 	// The weights were prefetched beside the program (page.js): taking them

@@ -98,6 +98,7 @@ func exposeState(g *Game) {
 		f := st.Familiar
 		return map[string]any{"level": f.Level(), "text": st.FamiliarText, "beyond": f.Beyond, "dist2": f.Dist2, "omniglot": f.FromOmniglot}
 	})
+	define("embedding", func() any { return embedPoints(g, g.dom.doc.Call("getElementById", "slot-embedding")) })
 	define("algorithm", func() any { return st.Algorithm })
 	define("classifyMs", func() any { return float64(st.ClassifyTime.Nanoseconds()) / 1e6 })
 	define("classifications", func() any { return st.Classifications })

@@ -286,57 +286,6 @@ func (c canvas) image28(r image.Rectangle, img []byte) {
 	}
 }
 
-// DrawEmbedding draws the snapshot's points into dst: support embeddings
-// as small dots, prototypes as large dots ringed in ink, queries as rings,
-// all in their class's colour, and the user's drawings as ink-ringed
-// diamonds in the colours of the user's classes (palette from the end).
-func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
-	c := canvas{img: dst, scale: scale}
-	b := dst.Rect
-	c.fill(b, paper)
-	c.rect(b, 1, grid)
-	if s == nil || len(s.Points) == 0 {
-		return
-	}
-	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, p := range s.Points {
-		minX, maxX = min(minX, float64(p.X)), max(maxX, float64(p.X))
-		minY, maxY = min(minY, float64(p.Y)), max(maxY, float64(p.Y))
-	}
-	m := c.px(16) // room for a prototype or a diamond at the edge
-	span := max(maxX-minX, maxY-minY, 1e-9)
-	k := min(float64(b.Dx())-2*m, float64(b.Dy())-2*m) / span
-	cx, cy := float64(b.Min.X+b.Max.X)/2, float64(b.Min.Y+b.Max.Y)/2
-	mx, my := (minX+maxX)/2, (minY+maxY)/2
-	at := func(p protocol.Point) (float64, float64) {
-		return cx + (float64(p.X)-mx)*k, cy - (float64(p.Y)-my)*k
-	}
-	order := []protocol.Kind{protocol.SupportPoint, protocol.QueryPoint, protocol.PrototypePoint, protocol.UserPoint}
-	for _, kind := range order {
-		for _, p := range s.Points {
-			if p.Kind != kind {
-				continue
-			}
-			x, y := at(p)
-			col := ClassColor(p.Class)
-			switch kind {
-			case protocol.SupportPoint:
-				c.disc(x, y, c.px(3), col)
-			case protocol.QueryPoint:
-				c.disc(x, y, c.px(3.5), col)
-				c.disc(x, y, c.px(2), paper)
-			case protocol.PrototypePoint:
-				c.disc(x, y, c.px(7), ink)
-				c.disc(x, y, c.px(5.5), col)
-			case protocol.UserPoint:
-				col = UserColor(p.Class)
-				c.diamond(x, y, c.px(7), ink)
-				c.diamond(x, y, c.px(5), col)
-			}
-		}
-	}
-}
-
 func (c canvas) diamond(x, y, r float64, col color.RGBA) {
 	for py := int(math.Floor(y - r)); py <= int(math.Ceil(y+r)); py++ {
 		for px := int(math.Floor(x - r)); px <= int(math.Ceil(x+r)); px++ {

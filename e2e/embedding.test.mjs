@@ -1,0 +1,62 @@
+// End-to-end test of the Train view's embedding view (#15): prototypes
+// numbered by class, the user's classes named, and a hover or tap on a
+// point says which drawing it is, with the drawing. Screenshot:
+// e2e/out/embedding-hover.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startPage, screenshot } from "./lib/browser.mjs";
+import { settled, addClass, draw, circle, cross } from "./lib/draw.mjs";
+
+let ctx;
+before(async () => {
+  ctx = await startPage({ viewport: { width: 1280, height: 1400 } });
+});
+after(async () => {
+  await ctx?.close();
+});
+
+test("the embedding view's points are labelled and say which drawing they are", async () => {
+  const { page, seen } = ctx;
+  await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+  for (const [name, shape] of [["circle", circle], ["cross", cross]]) {
+    await addClass(page, name);
+    await draw(page, "slot-draw", shape(28));
+    await page.getByRole("button", { name: "Add to class" }).click();
+    await settled(page);
+  }
+  await page.getByRole("tab", { name: "Train" }).click();
+  await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 90000 });
+  await page.getByLabel("Quick demo").selectOption("protonet-5w1s");
+  await settled(page);
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.snapshotEpisode > 0 && window.metaglot.train.userPoints > 0, null, { timeout: 120000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state !== "running", null, { timeout: 10000 });
+  await settled(page);
+
+  const pts = await page.evaluate(() => window.metaglot.embedding);
+  const box = await page.locator("#slot-embedding").boundingBox();
+  const kinds = { support: 0, prototype: 1, query: 2, user: 3 };
+  const at = async (p) => {
+    await page.mouse.move(box.x + p.x, box.y + p.y);
+    await settled(page);
+    return page.locator("#embed-tip-text").innerText();
+  };
+  // A 1-shot support sits on its prototype: pointing at the centre names
+  // the support image, with its drawing; 6 px off the prototype's centre
+  // names the prototype.
+  const sup = pts.find((p) => p.kind === kinds.support);
+  const text = await at(sup);
+  assert.match(text, new RegExp(`^Support image 1 of class ${sup.class} \\(`));
+  assert.equal(await page.locator("#embed-tip-img").isVisible(), true);
+  const proto = pts.find((p) => p.kind === kinds.prototype && p.class === sup.class);
+  assert.match(await at({ x: proto.x, y: proto.y + 6 }), new RegExp(`^Prototype of class ${sup.class} \\(`));
+  assert.equal(await page.locator("#embed-tip-img").isVisible(), false);
+  const q = pts.find((p) => p.kind === kinds.query);
+  assert.match(await at(q), /^Query 1 of class \d+ \(.*\), (classified right|taken for class \d+)/);
+  const u = pts.find((p) => p.kind === kinds.user);
+  assert.match(await at(u), /^Example 1 of your class “(circle|cross)”, drawn in Draw & classify\.$/);
+  assert.equal(await page.locator("#embed-tip-img").isVisible(), true);
+  console.log("hover:", await screenshot(page, "embedding-hover.png"));
+  assert.deepEqual(seen.pageErrors, []);
+});
