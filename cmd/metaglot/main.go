@@ -40,6 +40,7 @@ func commands() []command {
 		evalCommand(),
 		classifyCommand(),
 		benchCommand(),
+		exportCommand(),
 	}
 }
 
