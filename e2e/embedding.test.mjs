@@ -60,3 +60,35 @@ test("the embedding view's points are labelled and say which drawing they are", 
   console.log("hover:", await screenshot(page, "embedding-hover.png"));
   assert.deepEqual(seen.pageErrors, []);
 });
+
+test("the Lake protocol's settings show only with split lake", async () => {
+  const { page, seen } = ctx;
+  const shown = (id) => page.locator("#train-" + id).isVisible();
+  await page.locator("#train-preset").selectOption("");
+  await page.locator("#train-algo").selectOption("protonet");
+  await settled(page);
+  assert.equal(await page.locator("#train-split").inputValue(), "vinyals");
+  assert.deepEqual([await shown("rotations"), await shown("val-alphabets"), await shown("augment")], [false, false, true]);
+  await page.locator("#train-way").fill("7"); // a value typed before the split changes stays
+  await page.locator("#train-split").selectOption("lake");
+  await settled(page);
+  assert.deepEqual([await shown("rotations"), await shown("val-alphabets")], [true, true]);
+  assert.equal(await page.locator("#train-way").inputValue(), "7");
+  await page.locator("#train-rotations").check();
+  await page.locator("#train-split").selectOption("vinyals");
+  await settled(page);
+  assert.deepEqual([await shown("rotations"), await shown("val-alphabets")], [false, false]);
+  // The hidden box is not read: the run started is vinyals' own (before,
+  // Start was refused: "Rotations as classes: only for -split lake").
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.sent || document.getElementById("train-error").textContent, null, { timeout: 10000 });
+  assert.equal(await page.locator("#train-error").textContent(), "");
+  const sent = await page.evaluate(() => window.metaglot.train.sent);
+  assert.equal(sent.split, "vinyals");
+  assert.equal(sent.way, 7);
+  assert.ok(!sent.rotations, JSON.stringify(sent));
+  await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 10000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state !== "running", null, { timeout: 10000 });
+  assert.deepEqual(seen.pageErrors, []);
+});

@@ -62,6 +62,13 @@ func (d *dom) buildForm(g *Game) {
 	}
 	d.on(trainview.FieldID("algo"), "change", choose)
 	d.on(trainview.FieldID("init"), "change", choose)
+	// The split shows or hides the settings that require one (the Lake
+	// protocol's); the values typed elsewhere stay.
+	d.on(trainview.FieldID("split"), "change", func(g *Game, _ js.Value) {
+		if t.form.Set("split", d.formValue(g, "split")) == nil {
+			d.showFields(g)
+		}
+	})
 	d.fillForm(g)
 }
 
@@ -111,6 +118,14 @@ func (d *dom) fillForm(g *Game) {
 				d.fillForm(g)
 			})
 		}()
+	}
+}
+
+// showFields hides the fields that do not apply (trainview.Form.Shown).
+func (d *dom) showFields(g *Game) {
+	t := &g.train.js
+	for name := range t.fields {
+		t.boxes[name].Set("hidden", !t.form.Shown(name))
 	}
 }
 

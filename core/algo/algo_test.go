@@ -181,3 +181,46 @@ func TestLR(t *testing.T) {
 		t.Errorf("reptile ε past the end = %v, want 0", got)
 	}
 }
+
+// TestRequires: a setting that requires another's value ("split=lake")
+// names a real setting and one of its choices, and Check refuses a
+// non-zero value of it whenever the requirement is not met, so that a
+// form hiding the field loses nothing.
+func TestRequires(t *testing.T) {
+	n := 0
+	for _, st := range algo.Settings() {
+		if st.Requires == "" {
+			continue
+		}
+		n++
+		name, want, ok := strings.Cut(st.Requires, "=")
+		other, found := algo.SettingNamed(name)
+		if !ok || !found || (other.Kind == algo.Choice && !slices.Contains(other.Choices, want)) {
+			t.Fatalf("%s requires %q: no such setting and value", st.Name, st.Requires)
+		}
+		s, _ := algo.Lookup("protonet")
+		c := s.Defaults
+		if err := other.Parse(&c, want); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range other.Choices {
+			if v == want {
+				continue
+			}
+			bad := c
+			if err := other.Parse(&bad, v); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Parse(&bad, map[algo.Kind]string{algo.Bool: "true", algo.Int: "1", algo.Float: "1"}[st.Kind]); err != nil {
+				t.Fatal(err)
+			}
+			var se *algo.SettingError
+			if err := algo.Check(bad); !errors.As(err, &se) || se.Name != st.Name {
+				t.Errorf("%s set with %s %s: Check says %v", st.Name, name, v, err)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d settings require another's value, want 2 (rotations, val_alphabets)", n)
+	}
+}

@@ -59,6 +59,11 @@ type Setting struct {
 	// RunTime settings may change when a run resumes (they do not change
 	// what is trained): checkpoint_every, val_every, val_episodes.
 	RunTime bool
+	// Requires, if not empty, is "setting=value": the setting only applies
+	// when that other setting has that value (rotations and val_alphabets:
+	// "split=lake"), and Check refuses a non-zero value otherwise. A form
+	// hides the field meanwhile.
+	Requires string
 
 	field func(*modelfile.Config) any // a pointer to the field
 }
@@ -145,10 +150,10 @@ var settings = []Setting{
 	{Name: "augment", Flag: "augment", Label: "Affine distortion", Kind: Float, Common: true, Min: 0, Max: MaxAugment,
 		Help:  "strength of random affine distortions of training images: 0 = none, 1 = Koch et al.'s (rotation ±10°, shear ±0.3, scale 0.8–1.2, shift ±2 of 105 pixels, each with probability 0.5); never at evaluation",
 		field: func(c *modelfile.Config) any { return &c.Augment }},
-	{Name: "rotations", Flag: "rotations", Label: "Rotations as classes", Kind: Bool, Common: true,
+	{Name: "rotations", Flag: "rotations", Label: "Rotations as classes", Kind: Bool, Common: true, Requires: "split=lake",
 		Help:  "lake: add the 90°, 180° and 270° turns of every training class as classes of their own (the vinyals split has them already)",
 		field: func(c *modelfile.Config) any { return &c.Rotations }},
-	{Name: "val_alphabets", Flag: "val-alphabets", Label: "Validation alphabets", Kind: Int, Common: true, Min: 0, Max: MaxValAlphabets,
+	{Name: "val_alphabets", Flag: "val-alphabets", Label: "Validation alphabets", Kind: Int, Common: true, Min: 0, Max: MaxValAlphabets, Requires: "split=lake",
 		Help:  "lake: hold this many background alphabets out of training and validate on them (evenly spaced in index order), 0 = validate on the evaluation alphabets (monitoring only)",
 		field: func(c *modelfile.Config) any { return &c.ValAlphabets }},
 	{Name: "seed", Flag: "seed", Label: "Seed", Kind: Uint, Common: true, Min: 0, Max: inf,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"metaglot/core/algo"
@@ -155,13 +156,53 @@ func (f *Form) SetRecipe(a string, meta map[string]string) error {
 }
 
 // Shown reports whether the field named name applies to the algorithm
-// chosen (the others are hidden and not read).
+// chosen and, for a setting that requires another's value (rotations and
+// val_alphabets: split lake), whether the form's has it. The others are
+// hidden and not read.
 func (f *Form) Shown(name string) bool {
 	if name == "algo" || name == "init" {
 		return true
 	}
 	spec, err := algo.Lookup(f.Config.Algo)
-	return err == nil && spec.Applies(name)
+	if err != nil || !spec.Applies(name) {
+		return false
+	}
+	s, _ := algo.SettingNamed(name)
+	return required(s, f.Value)
+}
+
+// required reports whether s's requirement (algo.Setting.Requires) is met
+// by the fields' texts get.
+func required(s algo.Setting, get func(name string) string) bool {
+	name, want, ok := strings.Cut(s.Requires, "=")
+	if !ok {
+		return true
+	}
+	v := strings.TrimSpace(get(name))
+	if other, found := algo.SettingNamed(name); found && v == "" && len(other.Choices) > 0 {
+		v = other.Choices[0] // "" reads as the first choice
+	}
+	return v == want
+}
+
+// Set puts the text of the field named name into the form's settings, as
+// the page does when a field that others depend on changes (split). It
+// returns the error of a text the setting cannot hold (the settings stay).
+func (f *Form) Set(name, text string) error {
+	s, ok := algo.SettingNamed(name)
+	if !ok {
+		return fmt.Errorf("no setting %q", name)
+	}
+	c := f.Config
+	text = strings.TrimSpace(text)
+	if err := s.Parse(&c, text); err != nil {
+		return err
+	}
+	if s.Kind == algo.Choice && text != "" && !slices.Contains(s.Choices, text) {
+		return fmt.Errorf("%s %q: want %s", s.Label, text, strings.Join(s.Choices, " or "))
+	}
+	f.Config = c
+	return nil
 }
 
 // Value returns the text of the field named name: a number as Parse reads
@@ -226,8 +267,8 @@ func readConfig(get func(name string) string) (modelfile.Config, error) {
 	}
 	c := modelfile.Config{Algo: spec.Name}
 	for _, s := range algo.Settings() {
-		if !spec.Applies(s.Name) {
-			continue
+		if !spec.Applies(s.Name) || !required(s, get) {
+			continue // hidden: left at zero
 		}
 		if s.Name == "checkpoint_every" {
 			s.Copy(&c, spec.Quick)

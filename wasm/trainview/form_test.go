@@ -62,7 +62,9 @@ func TestFormDefaults(t *testing.T) {
 			t.Errorf("%s: form %+v, want Quick %+v", spec.Name, f.Config, want)
 		}
 		for _, s := range algo.Settings() {
-			if f.Shown(s.Name) != spec.Applies(s.Name) {
+			// The quick settings use the vinyals split: the Lake-only
+			// settings are hidden.
+			if f.Shown(s.Name) != (spec.Applies(s.Name) && s.Requires == "") {
 				t.Errorf("%s: %s shown %v", spec.Name, s.Name, f.Shown(s.Name))
 			}
 		}
@@ -232,5 +234,36 @@ func TestStartSummary(t *testing.T) {
 	if m["algo"] != "fomaml" || m["init"] != "bundled" || m["bn"] != "running" || m["proto_head"] != true ||
 		m["inner_lr"] != 0.4 || m["way"] != 5 || m["seed"] != "1152921504606846977" {
 		t.Fatalf("%v", m)
+	}
+}
+
+// TestLakeOnlyFields: rotations and val_alphabets (algo: Requires
+// split=lake) show only with the lake split, and a hidden one is not read
+// (a box ticked under lake, then split set back to vinyals, starts a
+// vinyals run instead of being refused); augment applies to both splits.
+func TestLakeOnlyFields(t *testing.T) {
+	f := NewForm("protonet", 1)
+	if f.Shown("rotations") || f.Shown("val_alphabets") || !f.Shown("augment") || !f.Shown("split") {
+		t.Fatalf("vinyals: rotations %v, val_alphabets %v, augment %v", f.Shown("rotations"), f.Shown("val_alphabets"), f.Shown("augment"))
+	}
+	if err := f.Set("split", "lake"); err != nil {
+		t.Fatal(err)
+	}
+	if !f.Shown("rotations") || !f.Shown("val_alphabets") {
+		t.Fatal("lake: the Lake settings are hidden")
+	}
+	if err := f.Set("split", "moon"); err == nil || f.Config.Split != "lake" {
+		t.Errorf("split moon: %v, split %q", err, f.Config.Split)
+	}
+	vals := formValues(f)
+	vals["rotations"], vals["val_alphabets"] = "true", "5"
+	got, err := Read(func(n string) string { return vals[n] })
+	if err != nil || !got.Config.Rotations || got.Config.ValAlphabets != 5 {
+		t.Fatalf("lake: %+v, %v", got.Config, err)
+	}
+	vals["split"] = "vinyals"
+	got, err = Read(func(n string) string { return vals[n] })
+	if err != nil || got.Config.Rotations || got.Config.ValAlphabets != 0 || got.Config.Split != "vinyals" {
+		t.Fatalf("back to vinyals with the Lake fields set: %+v, %v", got.Config, err)
 	}
 }
