@@ -33,15 +33,17 @@ type dom struct {
 	renderedVersion int
 	renderedKey     string
 	innerShown      string // the inner settings last written to their fields
-	weightsReady    bool
-	ready           bool
-	readyMs         float64
-	startMs         float64 // performance.now() when main started
-	weightsMs       float64 // performance.now() when the weights were in
-	firstDrawMs     float64 // performance.now() of the first frame
-	secondDrawMs    float64 // … and of the second: the first is on screen
-	lastDrawMs      float64
-	rng             *rand.Rand
+	// challengerLoading is set while the challenge's model is fetched.
+	challengerLoading bool
+	weightsReady      bool
+	ready             bool
+	readyMs           float64
+	startMs           float64 // performance.now() when main started
+	weightsMs         float64 // performance.now() when the weights were in
+	firstDrawMs       float64 // performance.now() of the first frame
+	secondDrawMs      float64 // … and of the second: the first is on screen
+	lastDrawMs        float64
+	rng               *rand.Rand
 
 	storage browser.Storage
 }
@@ -50,7 +52,7 @@ type dom struct {
 func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
-		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard",
+		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard", "try-protocol", "challenge-box", "challenge-start", "challenge-text", "challenge-next",
 		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "undo-box", "undo-text", "query-file"}
 }
 
@@ -127,6 +129,16 @@ func (d *dom) bind() {
 	click("try-omniglot", d.tryOmniglot)
 	click("my-classes", func(g *Game) { g.st.MyClasses(d.storage) })
 	click("undo-delete", func(g *Game) { g.st.UndoDelete() })
+	click("challenge-start", func(g *Game) {
+		if err := g.st.StartChallenge(rand.New(rand.NewPCG(d.rng.Uint64(), 1))); err != nil {
+			g.st.Message = err.Error()
+		}
+		d.renderedVersion = -1 // the class cards get their guess buttons
+	})
+	click("challenge-next", func(g *Game) {
+		g.st.NextDrawing()
+		d.renderedVersion = -1
+	})
 	click("weights-discard", func(g *Game) {
 		if a := g.st.Algorithm; g.st.DiscardTrained(d.storage, a) {
 			go loadBundled(d, a)
@@ -167,6 +179,11 @@ func (d *dom) bind() {
 			g.st.DeleteExample(i, atoi(t.Call("getAttribute", "data-index").String()))
 		case "png-class":
 			offer(g.st.ExportClass(i))
+		case "guess":
+			if err := g.st.Answer(i); err != nil {
+				g.st.Message = err.Error()
+			}
+			d.renderedVersion = -1 // the guess buttons go
 		}
 	})
 	d.on("class-list", "change", func(g *Game, e js.Value) {

@@ -6,6 +6,7 @@ import (
 	"metaglot/wasm/app"
 	"metaglot/wasm/browser"
 	"metaglot/wasm/classes"
+	"metaglot/wasm/site"
 )
 
 // offer downloads f when ok (an export that produced a file).
@@ -42,13 +43,27 @@ func (d *dom) importFile(input js.Value) {
 // tryOmniglot runs a Try Omniglot (app.TryJob): its fetches on a
 // goroutine, the result in a later Update.
 func (d *dom) tryOmniglot(g *Game) {
-	j := g.st.StartTry(d.value("try-n"), d.value("try-k"), d.rng.Uint64())
+	j := g.st.StartTryWith(d.value("try-n"), d.value("try-k"), d.value("try-protocol"), d.rng.Uint64())
 	if j == nil {
 		return
 	}
 	go func() {
 		j.Run(browser.FetchBytes)
-		d.do(func(g *Game) { g.st.FinishTry(j, d.storage) })
+		d.do(func(g *Game) {
+			g.st.FinishTry(j, d.storage)
+			if g.st.Lake && g.st.Challenger == nil && !d.challengerLoading {
+				// The background-only model, the first time Lake's task
+				// is tried (0.45 MB; never part of the first view).
+				d.challengerLoading = true
+				go func() {
+					data, err := browser.FetchBytes(site.Weights(app.ChallengerModel))
+					d.do(func(g *Game) {
+						d.challengerLoading = false
+						g.st.SetChallenger(data, err)
+					})
+				}()
+			}
+		})
 	}()
 }
 

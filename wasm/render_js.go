@@ -25,7 +25,7 @@ func (d *dom) render(g *Game) {
 	if d.ready {
 		st.SaveTrained(d.storage)
 	}
-	key := fmt.Sprint(st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version, len(st.AdaptLosses), d.innerShown)
+	key := fmt.Sprint(st.ChallengeText(), st.Lake, st.ChallengerNote, st.Hint, "\x00", st.Message, st.Adapting, st.AdaptDone, "\x00", st.Classifications, st.HaveResult, st.Algorithm, st.QueryLabel, st.WeightsNote, d.ready, st.Version, len(st.AdaptLosses), d.innerShown)
 	if key == d.renderedKey {
 		return
 	}
@@ -50,6 +50,7 @@ func (d *dom) render(g *Game) {
 		d.el["algorithm"].Set("value", st.Algorithm)
 	}
 	setText(d.el["classify-time"], st.TimingText())
+	d.renderChallenge(st)
 	fam := d.el["familiar"]
 	level := ""
 	if st.HaveResult && st.FamiliarText != "" {
@@ -59,7 +60,7 @@ func (d *dom) render(g *Game) {
 		setText(fam, "")
 	}
 	fam.Call("setAttribute", "data-level", level)
-	fam.Set("hidden", level == "")
+	fam.Set("hidden", level == "" || st.Challenge != nil)
 	d.renderInner(st)
 	status := "Loading the network…"
 	if d.ready {
@@ -115,6 +116,11 @@ func (d *dom) renderClasses(st *app.State) {
 			"aria-label", "Name of class "+strconv.Itoa(i+1), "data-focus-key", "name"+ci)
 		name.Set("value", c.Name)
 		count := d.create("span", "class", "count", "text", app.Plural(len(c.Examples), "example"))
+		var guess js.Value
+		if ch := st.Challenge; ch != nil && !ch.Answered {
+			guess = d.create("button", "type", "button", "class", "guess primary", "data-action", "guess", "data-class", ci,
+				"aria-label", "The drawing is "+c.Name, "data-focus-key", "guess"+ci, "text", "It's this one")
+		}
 		png := d.create("button", "type", "button", "data-action", "png-class", "data-class", ci,
 			"aria-label", "Save the examples of "+c.Name+" as PNG", "title", "Save the examples as one PNG", "data-focus-key", "png"+ci, "text", "PNG")
 		del := d.create("button", "type", "button", "class", "danger", "data-action", "delete-class", "data-class", ci,
@@ -124,6 +130,9 @@ func (d *dom) renderClasses(st *app.State) {
 			"data-image-class", ci, "aria-label", "Add images to "+c.Name, "data-focus-key", "img"+ci))
 		for _, e := range []js.Value{sel, name, count, png, img, del} {
 			row.Call("appendChild", e)
+		}
+		if guess.Truthy() {
+			row.Call("appendChild", guess)
 		}
 		li.Call("appendChild", row)
 		thumbs := d.create("div", "class", "thumbs")
@@ -142,6 +151,32 @@ func (d *dom) renderClasses(st *app.State) {
 		if e := list.Call("querySelector", `[data-focus-key="`+focus+`"]`); e.Truthy() {
 			e.Call("focus")
 		}
+	}
+}
+
+// renderChallenge shows the challenge of Lake's task (app.Challenge): its
+// box with a Lake set, the question or the answers and scores; while it
+// runs the bars are hidden (the page's own ProtoNet would give the answer
+// away) and so are the held-out drawings (their names too).
+func (d *dom) renderChallenge(st *app.State) {
+	ch := st.Challenge
+	d.el["challenge-box"].Set("hidden", !st.Lake)
+	d.el["challenge-start"].Set("hidden", ch != nil && !ch.Done())
+	if ch != nil && ch.Done() {
+		setText(d.el["challenge-start"], "Play again")
+	} else {
+		setText(d.el["challenge-start"], "Challenge the model")
+	}
+	setText(d.el["challenge-text"], st.ChallengeText())
+	d.el["challenge-next"].Set("hidden", ch == nil || !ch.Answered || ch.Done())
+	for _, id := range []string{"bars", "familiar", "classify-time", "held-out-box"} {
+		if ch != nil {
+			d.el[id].Set("hidden", true)
+		}
+	}
+	if ch == nil {
+		d.el["bars"].Set("hidden", false)
+		d.el["held-out-box"].Set("hidden", len(st.Omniglot) == 0)
 	}
 }
 

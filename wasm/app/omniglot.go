@@ -19,6 +19,10 @@ type TryPlan struct {
 	Alphabet string
 	File     string // its sprite sheet, relative to index.json
 	Chars    []omniglot.Character
+	// Lake plans follow Lake et al.'s one-shot task (PlanLake): an
+	// evaluation alphabet, and in Try one drawer for every example and
+	// another for every held-out drawing.
+	Lake bool
 }
 
 // PlanTry picks, with rng, an alphabet that has at least n characters in
@@ -69,6 +73,7 @@ type TrySource struct {
 // needs (on a goroutine of the page), FinishTry applies it.
 type TryJob struct {
 	src  TrySource
+	lake bool // Lake's protocol (PlanLake), else the Vinyals test split
 	n, k int
 	rng  *rand.Rand
 	plan TryPlan
@@ -79,12 +84,23 @@ type TryJob struct {
 // as the page's two menus give them (text). It returns nil while another
 // one runs. seed chooses the alphabet, the characters and the drawings.
 func (s *State) StartTry(n, k string, seed uint64) *TryJob {
+	return s.StartTryWith(n, k, Vinyals, seed)
+}
+
+// Protocols of Try Omniglot (the page's menu values).
+const (
+	Vinyals = "vinyals" // characters of the Vinyals test split
+	Lake    = "lake"    // Lake et al.'s one-shot task: PlanLake
+)
+
+// StartTryWith is StartTry with a protocol, Vinyals or Lake.
+func (s *State) StartTryWith(n, k, protocol string, seed uint64) *TryJob {
 	if s.trying {
 		return nil
 	}
 	s.trying = true
 	s.Message = "Fetching Omniglot drawings…"
-	return &TryJob{src: s.trySrc, n: atoi(n), k: atoi(k), rng: rand.New(rand.NewPCG(seed, 1))}
+	return &TryJob{src: s.trySrc, lake: protocol == Lake, n: atoi(n), k: atoi(k), rng: rand.New(rand.NewPCG(seed, 1))}
 }
 
 // atoi returns the whole number s, or −1 (which every range refuses).
@@ -120,6 +136,9 @@ func (j *TryJob) run(get Fetch) error {
 		j.src = TrySource{Index: ix, Data: omniglot.New(ix)}
 	}
 	plan, err := PlanTry(j.src.Index, j.n, j.rng)
+	if j.lake {
+		plan, err = PlanLake(j.src.Index, j.n, j.rng)
+	}
 	if err != nil {
 		return err
 	}
@@ -172,6 +191,10 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 	}
 	l := &classes.List{}
 	var held []HeldOut
+	// Lake: one drawer's drawings are every class's examples (k drawers
+	// for k examples), another's the held-out ones (episode.Config
+	// SameDrawers).
+	shared := rng.Perm(drawings)
 	for _, ch := range plan.Chars {
 		c, ok := ids[ch.ID]
 		if !ok {
@@ -182,7 +205,10 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 		if err != nil {
 			return err
 		}
-		drawers := rng.Perm(drawings)
+		drawers := shared
+		if !plan.Lake {
+			drawers = rng.Perm(drawings)
+		}
 		for _, dr := range drawers[:k] {
 			img := make([]float32, preprocess.Size*preprocess.Size)
 			ds.WriteImage(img, c, dr, 0)
@@ -192,7 +218,7 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 		}
 		img := make([]float32, preprocess.Size*preprocess.Size)
 		ds.WriteImage(img, c, drawers[k], 0)
-		held = append(held, HeldOut{Class: i, Label: fmt.Sprintf("%s, drawer %d", name, drawers[k]+1), Image: img})
+		held = append(held, HeldOut{Class: i, Label: fmt.Sprintf("%s, drawer %d", name, drawers[k]+1), Image: img, Drawer: drawers[k]})
 	}
 	s.replace(l)
 	s.Omniglot = held
@@ -202,5 +228,13 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 		each = fmt.Sprintf("%d real drawings", k)
 	}
 	s.Message = fmt.Sprintf("Loaded %d characters of %s (held-out test alphabet), %s each. Draw one of them on the query pad, or pick a real drawing below it.", len(plan.Chars), strings.ReplaceAll(plan.Alphabet, "_", " "), each)
+	s.Lake = plan.Lake
+	if plan.Lake {
+		by := "all drawn by one person"
+		if k > 1 {
+			by = fmt.Sprintf("%d each, drawn by %d people", k, k)
+		}
+		s.Message = fmt.Sprintf("Lake's task: %d characters of %s, one of the 20 evaluation alphabets, the examples %s and the drawings to classify by another. Press “Challenge the model” to classify them yourself against a ProtoNet trained on the 30 background alphabets only.", len(plan.Chars), strings.ReplaceAll(plan.Alphabet, "_", " "), by)
+	}
 	return nil
 }

@@ -103,6 +103,15 @@ type State struct {
 	// Omniglot holds the real held-out drawings of the last "Try
 	// Omniglot", one per class, to pick as queries.
 	Omniglot []HeldOut
+	// Lake says the Try Omniglot set follows Lake's one-shot task
+	// (PlanLake), which the challenge (challenge.go) plays.
+	Lake bool
+	// Challenge is the visitor against the background-only model, while
+	// one runs (StartChallenge); Challenger is that model and
+	// ChallengerNote says what it is, once loaded (SetChallenger).
+	Challenge      *Challenge
+	Challenger     Classifier
+	ChallengerNote string
 	// Demo says the classes are a Try Omniglot set: they are not saved,
 	// and the page offers to go back to the user's own (MyClasses).
 	Demo bool
@@ -137,6 +146,8 @@ type HeldOut struct {
 	Class int
 	Label string
 	Image []float32
+	// Drawer is the Omniglot drawer (0–19) of the drawing.
+	Drawer int
 }
 
 // New returns an empty State with the calibrated pen and ProtoNet selected.
@@ -208,6 +219,7 @@ func (s *State) DeleteClass(i int) {
 		s.Selected--
 	}
 	s.Omniglot = nil
+	s.Challenge = nil // its drawings are gone
 	s.Message = "Deleted " + c.Name + "."
 	s.changed()
 	s.deletedVersion = s.Version

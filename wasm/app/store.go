@@ -121,6 +121,7 @@ func (s *State) replace(l *classes.List) {
 		s.Selected = 0
 	}
 	s.Omniglot = nil
+	s.Lake, s.Challenge = false, nil
 	s.changed()
 	s.reclassify()
 }
