@@ -20,11 +20,27 @@ are drawn once and reused, so the figure is the learner's, not the data
 pipeline's. One meta-step of warm-up, then --repeat timings of
 --meta-steps meta-steps each; prints one JSON line with the best and the
 median episodes/s (an episode = a task, as metaglot counts them).
+
+    /usr/bin/python3 bench/peer_reptile.py --side-by-side [--rounds 3] [--meta-steps 3]
+
+measures both side by side, for a machine shared with other jobs: it
+builds core/reptile's test binary (go test -c, into a temporary folder;
+GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd unless set, as make bench)
+and, in each round, for 1 and then 2 threads, times --meta-steps
+meta-steps of metaglot (BenchmarkPeerStep, -test.benchtime Nx, after its
+warm-up step) right before as many of PyTorch (after one warm-up
+meta-step), printing one JSON line per pair with the load average
+(os.getloadavg) and the ratio metaglot/PyTorch, then the median ratio per
+thread count.
 """
 import argparse
 import json
+import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,29 +108,68 @@ def meta_step(theta, tasks):
     return loss_sum / len(tasks)
 
 
+def torch_rate(theta, tasks, meta_steps):
+    """episodes/s of meta_steps meta-steps."""
+    t0 = time.perf_counter()
+    for _ in range(meta_steps):
+        loss = meta_step(theta, tasks)
+    if not np.isfinite(loss):
+        raise SystemExit(f"peer_reptile.py: query loss {loss}: diverged")
+    return meta_steps * META_BATCH / (time.perf_counter() - t0)
+
+
+def side_by_side(a, theta, tasks):
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as d:
+        binary = Path(d) / "reptile.test"
+        env = dict(os.environ)  # the fast kernels, as the Makefile's FAST, unless the caller chose
+        env.setdefault("GOTOOLCHAIN", "go1.27.3")
+        env.setdefault("GOEXPERIMENT", "simd")
+        subprocess.run(["go", "test", "-c", "-o", str(binary), "./core/reptile"], cwd=repo, env=env, check=True)
+        ratios = {1: [], 2: []}
+        for rnd in range(a.rounds):
+            for threads in (1, 2):
+                out = subprocess.run([str(binary), "-test.run", "X", "-test.bench", f"PeerStep/.*/threads={threads}$",
+                                      "-test.benchtime", f"{a.meta_steps}x"], cwd=repo / "core" / "reptile",
+                                     check=True, capture_output=True, text=True).stdout
+                m = re.search(r"([0-9.]+) episodes/s", out)
+                if not m:
+                    raise SystemExit(f"peer_reptile.py: no episodes/s in the Go benchmark's output:\n{out}")
+                ours = float(m.group(1))
+                torch.set_num_threads(threads)
+                meta_step(theta, tasks)  # warm-up at this thread count
+                theirs = torch_rate(theta, tasks, a.meta_steps)
+                ratios[threads].append(ours / theirs)
+                print(json.dumps({"round": rnd + 1, "threads": threads, "meta_steps": a.meta_steps,
+                                  "metaglot_episodes_per_s": round(ours, 3),
+                                  "pytorch_episodes_per_s": round(theirs, 3),
+                                  "ratio": round(ours / theirs, 2),
+                                  "loadavg_1min": round(os.getloadavg()[0], 1)}), flush=True)
+        print(json.dumps({"summary": "metaglot/PyTorch episodes/s, median over rounds", "peer": "pytorch " + torch.__version__,
+                          **{f"ratio_threads_{t}": round(statistics.median(r), 2) for t, r in ratios.items()}}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--meta-steps", type=int, default=10, help="meta-steps per timing")
     ap.add_argument("--repeat", type=int, default=3, help="timings")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--side-by-side", action="store_true", help="alternate with metaglot's BenchmarkPeerStep")
+    ap.add_argument("--rounds", type=int, default=3, help="--side-by-side: rounds")
     a = ap.parse_args()
-    if a.threads < 1 or a.meta_steps < 1 or a.repeat < 1:
-        raise SystemExit("peer_reptile.py: --threads, --meta-steps and --repeat must be at least 1")
+    if min(a.threads, a.meta_steps, a.repeat, a.rounds) < 1:
+        raise SystemExit("peer_reptile.py: --threads, --meta-steps, --repeat and --rounds must be at least 1")
     torch.set_num_threads(a.threads)
     om = mt.Omniglot()
     rng = np.random.default_rng(a.seed)
     tasks = [om.episode(rng, "train", WAY, SHOT, QUERY) for _ in range(META_BATCH)]
     theta = params(torch.Generator().manual_seed(a.seed))
+    if a.side_by_side:
+        side_by_side(a, theta, tasks)
+        return
     meta_step(theta, tasks)  # warm-up
-    rates = []
-    for _ in range(a.repeat):
-        t0 = time.perf_counter()
-        for _ in range(a.meta_steps):
-            loss = meta_step(theta, tasks)
-        rates.append(a.meta_steps * META_BATCH / (time.perf_counter() - t0))
-    if not np.isfinite(loss):
-        raise SystemExit(f"peer_reptile.py: query loss {loss}: diverged")
+    rates = [torch_rate(theta, tasks, a.meta_steps) for _ in range(a.repeat)]
     print(json.dumps({"peer": "pytorch " + torch.__version__, "algo": "reptile", "way": WAY, "shot": SHOT,
                       "query": QUERY, "meta_batch": META_BATCH, "inner_steps": INNER_STEPS, "inner_lr": INNER_LR,
                       "threads": a.threads, "meta_steps": a.meta_steps, "repeat": a.repeat,
