@@ -31,6 +31,21 @@
 // pass), and the fine-tuning steps of FOMAML and Reptile (Adapting,
 // AdaptDone and AdaptTotal say how far it is).
 //
+// # Weights trained in the page
+//
+// UseTrained puts weights trained in the Train view in use; SaveTrained
+// keeps them in the browser's storage and LoadTrained brings them back
+// after a reload, until DiscardTrained goes back to the bundled ones.
+// WeightsNote says in plain words which weights the algorithm in use has.
+//
+// # Lake's task
+//
+// Try Omniglot with the Lake protocol (PlanLake) takes one of Lake's 20
+// evaluation alphabets, the examples by one drawer and the held-out
+// drawings by another; a Challenge then asks the visitor each held-out
+// drawing's class and shows the answer of a ProtoNet meta-trained on the
+// background alphabets only (ChallengerModel), with both scores.
+//
 // # Messages
 //
 // Hint is guidance (nothing to classify yet); Message is the outcome of the

@@ -16,6 +16,14 @@
 // few SGD steps, then classifies the query. Its Step runs one fine-tuning
 // step, so the page spreads an adaptation over frames with a progress bar.
 //
+// Familiarity is the honest part of a classification: softmax
+// probabilities compare the classes given and sum to 1, so a scribble
+// unlike every class still crowns one. It measures the query's distance to
+// the nearest prototype against how far drawings of one class are from
+// their class's other drawings (leave-one-out, from the classes
+// themselves, or OmniglotReference for the bundled network when the
+// classes have too few examples), and says it in plain words.
+//
 // Usage:
 //
 //	pn, err := classify.NewProtoNet(classify.NewConv4(params))

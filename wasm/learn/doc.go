@@ -20,8 +20,10 @@
 //  4. Optimization-based (Inner): the inner loop of FOMAML or Reptile one
 //     SGD step at a time (classify.FineTuner), the support loss per step
 //     and the query's probabilities before and after.
-//  5. Model-based (Memory): the support fed to a MANN as a sequence, the
-//     slots each class wrote to, and where the query reads.
+//  5. Model-based (Memory): the support fed to the bundled, trained MANN
+//     (LoadMANN, fetched when the step is first shown) as a sequence, the
+//     slots each class wrote to, and where the query reads; beyond the 5
+//     classes it answers, an untrained one of the task's size, said so.
 //  6. Compare (Compare): the same task classified by every algorithm, with
 //     the time per query.
 //
