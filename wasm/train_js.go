@@ -105,6 +105,12 @@ type trainJS struct {
 	started  bool
 	// wasmBytes is the worker's WebAssembly memory, as last reported.
 	wasmBytes float64
+	// workers is how many Web Workers runs may train in (the page's
+	// workers URL parameter, or the cores less one, at most 4:
+	// protocol.PageWorkers); workersUsed how many the last run started
+	// uses (its EvState).
+	workers, workersUsed int
+	workersErr           string // why the workers parameter was not used
 }
 
 // trainIDs are the Train view's elements in index.html.
@@ -148,6 +154,21 @@ func (d *dom) startWorker(g *Game) {
 		g.train.v.Message = "This build has no trainer (worker.js is missing)."
 		return
 	}
+	cores := 1
+	if c := js.Global().Get("navigator").Get("hardwareConcurrency"); c.Type() == js.TypeNumber {
+		cores = c.Int()
+	}
+	param := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", "workers")
+	var err error
+	if param.Type() == js.TypeString {
+		t.workers, err = protocol.PageWorkers(cores, param.String())
+	} else {
+		t.workers, err = protocol.PageWorkers(cores, "")
+	}
+	if err != nil {
+		t.workersErr = err.Error()
+		g.train.v.Message = t.workersErr
+	}
 	t.worker = js.Global().Get("Worker").New(url)
 	fn := js.FuncOf(func(this js.Value, args []js.Value) any {
 		data := args[0].Get("data")
@@ -179,8 +200,12 @@ func (d *dom) startWorker(g *Game) {
 	t.worker.Set("onerror", errFn)
 }
 
-// post sends a command to the worker.
+// post sends a command to the worker; a run's start asks for the page's
+// number of workers.
 func (t *trainJS) post(c protocol.Command) {
+	if c.Type == protocol.CmdStart && c.Workers == 0 {
+		c.Workers = t.workers
+	}
 	if t.worker.Truthy() {
 		t.worker.Call("postMessage", protocol.Encode(c))
 	}
@@ -199,6 +224,9 @@ func (t *trainJS) postBytes(c protocol.Command, buf js.Value) {
 // trainEvent applies a worker event and acts on weights it carries.
 func (d *dom) trainEvent(g *Game, ev protocol.Event) {
 	d.learnEvent(g, ev) // the Learn view's compare step uses the worker too
+	if ev.Type == protocol.EvState && ev.Workers > 0 {
+		g.train.js.workersUsed = ev.Workers
+	}
 	data := g.train.v.Apply(ev)
 	if data == nil {
 		return
@@ -333,6 +361,9 @@ func (g *Game) trainState() any {
 	t := &g.train.js
 	m := g.train.v.Summary()
 	m["wasmBytes"] = t.wasmBytes
+	m["workers"] = t.workers
+	m["workersUsed"] = t.workersUsed
+	m["workersError"] = t.workersErr
 	if t.form != nil {
 		m["form"] = trainview.Start{Config: t.form.Config, Init: t.form.Init}.Summary()
 	}

@@ -42,7 +42,7 @@ func (l *Loop) Busy() bool { return l.T.State() == protocol.Running || l.cmp != 
 
 func (l *Loop) stateEvent(msg string) protocol.Event {
 	c := l.T.Config()
-	return protocol.Event{Type: protocol.EvState, State: l.T.State(), Msg: msg, Algo: c.Algo, Episodes: l.T.Done(), Total: c.Episodes}
+	return protocol.Event{Type: protocol.EvState, State: l.T.State(), Msg: msg, Algo: c.Algo, Episodes: l.T.Done(), Total: c.Episodes, Workers: l.T.Workers()}
 }
 
 // Handle carries out one command and returns the events it causes.
@@ -56,6 +56,9 @@ func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 		}
 		cfg := *c.Config
 		if err := checkConfig(cfg, c.Init, t.Limits()); err != nil {
+			return []protocol.Event{invalid(err)}
+		}
+		if err := t.SetWorkers(max(c.Workers, 1)); err != nil {
 			return []protocol.Event{invalid(err)}
 		}
 		var bundled *Weights

@@ -40,6 +40,12 @@ type Trainer struct {
 
 	view viewWork
 
+	// Shards returns n shards on helper workers for a run that trains in
+	// n+1 workers (workers.go); nil: this trainer has no helpers.
+	Shards  func(n int) ([]train.Shard, error)
+	workers int // the workers a run may use (SetWorkers; 0 means 1)
+	used    int // the workers the current or last run uses
+
 	wrapData func(episode.Dataset) episode.Dataset // tests: the data set a run draws from
 }
 
@@ -127,6 +133,16 @@ func (t *Trainer) Start(c modelfile.Config, init string, bundled *Weights) error
 	if err != nil {
 		return err
 	}
+	l, used, why, err := t.split(l, c)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		if note != "" {
+			note += "; "
+		}
+		note += why
+	}
 	r, err := train.New(c, l, data, 0)
 	if err != nil {
 		return fieldError(err, c)
@@ -140,7 +156,7 @@ func (t *Trainer) Start(c modelfile.Config, init string, bundled *Weights) error
 		w.Seconds, t.base = from.Seconds, from.Episodes
 		w.Episodes = from.Episodes
 	}
-	t.w, t.cfg, t.l, t.run = w, c, l, r
+	t.w, t.cfg, t.l, t.run, t.used = w, c, l, r, used
 	t.state, t.err, t.note, t.done, t.last = protocol.Running, nil, note, 0, nil
 	t.startedAt, t.runningTime = t.now(), 0
 	t.view.params = nil // the user's drawings stay

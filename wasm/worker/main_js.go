@@ -18,6 +18,10 @@ import (
 const slice = 50 * time.Millisecond
 
 func main() {
+	if isHelper() {
+		helperMain()
+		return
+	}
 	w := &worker{cmds: make(chan protocol.Command, 256)}
 	onmessage := js.FuncOf(func(this js.Value, args []js.Value) any {
 		w.enqueue(args[0].Get("data"))
@@ -40,6 +44,8 @@ func main() {
 		w.post(protocol.Event{Type: protocol.EvError, Msg: "The trainer could not start: " + err.Error()})
 		select {}
 	}
+	var hs helpers
+	tr.Shards = hs.shards
 	l := trainer.NewLoop(tr, time.Now)
 	l.Bundled = bundled
 	l.Mem = func() (uint64, uint64) {

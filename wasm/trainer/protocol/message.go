@@ -34,7 +34,16 @@ type Command struct {
 	// Purpose says what the page wants weights for (CmdWeights): it comes
 	// back in the EvWeights event.
 	Purpose string `json:"purpose,omitempty"`
+	// Workers is how many Web Workers the run may train in (CmdStart):
+	// this one and Workers−1 helpers that compute part of each meta-step
+	// (0 or 1: this one alone; at most MaxWorkers). The run uses fewer
+	// when its algorithm's steps cannot be split (EvState says why) or
+	// its meta-batch has fewer tasks.
+	Workers int `json:"workers,omitempty"`
 }
+
+// MaxWorkers bounds Command.Workers.
+const MaxWorkers = 8
 
 // Drawings are the user's classes: Images[i] (28×28 bytes, 255 = ink) is
 // a drawing of class Labels[i], named Names[Labels[i]].
@@ -73,6 +82,9 @@ type Event struct {
 	Compared *CompareResult `json:"compared,omitempty"`
 	Data     []byte         `json:"data,omitempty"`
 	Purpose  string         `json:"purpose,omitempty"`
+	// Workers is the number of Web Workers the run trains in (EvState of
+	// a run's start).
+	Workers int `json:"workers,omitempty"`
 	// Episodes is the run's episodes done; Total its planned episodes.
 	Episodes int `json:"episodes,omitempty"`
 	Total    int `json:"total,omitempty"`
