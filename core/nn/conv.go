@@ -42,6 +42,13 @@ type conv3x3[T Float] struct {
 	stats     bool
 	psum, psq [][]float64
 	sum, sq   []float64
+	// With epilogue set, forward writes each chunk's output not into z but
+	// into the worker's buffer zBuf[worker] (Cout × cols, row stride
+	// cols) and hands it to epilogue(zc, cols, s0, s1) while it is in
+	// cache; z is not written. Inference uses it to pool each chunk at
+	// once (see foldPool).
+	epilogue func(zc []T, ld, s0, s1 int)
+	zBuf     [][]T
 
 	// Arguments of the call in progress, read by the worker functions.
 	n, h, w     int
@@ -90,6 +97,16 @@ func (l *conv3x3[T]) reserve(h, w int) {
 			l.col[i] = make([]T, need)
 		}
 	}
+	if l.epilogue != nil {
+		for len(l.zBuf) < threads {
+			l.zBuf = append(l.zBuf, nil)
+		}
+		for i := range l.zBuf {
+			if len(l.zBuf[i]) < l.cout*l.chunk*hw {
+				l.zBuf[i] = make([]T, l.cout*l.chunk*hw)
+			}
+		}
+	}
 	if l.fillDZ != nil {
 		for len(l.dzBuf) < threads {
 			l.dzBuf = append(l.dzBuf, nil)
@@ -104,7 +121,7 @@ func (l *conv3x3[T]) reserve(h, w int) {
 
 // forward computes z = conv(x, wt) + b. x is Cin×n×h×w, z is Cout×n×h×w
 // (channel-major), wt is Cout×Cin×3×3 and b has Cout elements, or is nil
-// for no bias.
+// for no bias. With an epilogue, z is not written and may be nil.
 func (l *conv3x3[T]) forward(z, x, wt, b []T, n, h, w int) {
 	l.reserve(h, w)
 	l.n, l.h, l.w = n, h, w
@@ -139,6 +156,12 @@ func (l *conv3x3[T]) forwardRange(worker, lo, hi int) {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * hw
 		im2col(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		if l.epilogue != nil {
+			zc := l.zBuf[worker][:l.cout*cols]
+			l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 0, zc, cols)
+			l.epilogue(zc, cols, s0, s1)
+			continue
+		}
 		var beta T
 		if l.b != nil {
 			beta = 1

@@ -182,6 +182,20 @@ func (m *Conv4) bind(p *tensor.Set) error {
 // shape, has an unknown "encoder." name, or holds a NaN or Inf. p may hold
 // other tensors (a head) besides.
 func (m *Conv4) Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
+	return m.forward(p, x, train, false)
+}
+
+// Embed embeds the images x (N×1×28×28, N ≥ 1) in inference mode, as
+// Forward(p, x, false) does up to float rounding, faster: BatchNorm is
+// folded into the convolutions and each block's convolution, bias, ReLU
+// and pooling run as one pass (see the package documentation). It is the
+// call for classifying; Backward may follow it, at the cost of one more
+// forward pass. It returns the errors Forward returns.
+func (m *Conv4) Embed(p *tensor.Set, x *tensor.Tensor) (*tensor.Tensor, error) {
+	return m.forward(p, x, false, true)
+}
+
+func (m *Conv4) forward(p *tensor.Set, x *tensor.Tensor, train, fold bool) (*tensor.Tensor, error) {
 	m.n = 0
 	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != ImageSize || x.Shape[3] != ImageSize {
 		var s []int
@@ -204,7 +218,12 @@ func (m *Conv4) Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Te
 		}
 	}
 	n := x.Shape[0]
-	emb := m.core.Forward(&m.p, x.Data, n, train)
+	var emb []float32
+	if fold {
+		emb = m.core.Embed(&m.p, x.Data, n)
+	} else {
+		emb = m.core.Forward(&m.p, x.Data, n, train)
+	}
 	m.n = n
 	m.emb.Data = emb
 	m.emb.Shape = append(m.emb.Shape[:0], n, EmbeddingDim)

@@ -208,3 +208,47 @@ func TestConv4Allocs(t *testing.T) {
 		t.Errorf("%v allocations per forward+backward, want 0", a)
 	}
 }
+
+// TestConv4Embed checks Embed (BatchNorm folded) against Forward in
+// inference mode on trained-looking parameters, and that it rejects what
+// Forward rejects.
+func TestConv4Embed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	p := nn.NewConv4Params(rng)
+	for _, name := range p.Names() {
+		if strings.Contains(name, ".1.") { // BatchNorm: move it off its initial state
+			d := p.Get(name).Data
+			for i := range d {
+				d[i] += float32(0.5 * rng.Float64())
+			}
+		}
+	}
+	x := randImages(rng, 5)
+	m := nn.NewConv4(nil)
+	want, err := m.Forward(p, x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = want.Clone()
+	got, err := nn.NewConv4(nil).Embed(p, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scale float64
+	for _, v := range want.Data {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want.Data {
+		if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5*scale {
+			t.Fatalf("Embed[%d] = %g, Forward %g", i, got.Data[i], want.Data[i])
+		}
+	}
+	if _, err := m.Embed(p, randImages(rng, 0)); err == nil {
+		t.Error("Embed of an empty batch: no error")
+	}
+	bad := p.Clone()
+	bad.Get("encoder.2.1.running_var").Data[3] = float32(math.NaN())
+	if _, err := m.Embed(bad, x); err == nil || !strings.Contains(err.Error(), "running_var") {
+		t.Errorf("Embed with a NaN running variance: error %v", err)
+	}
+}

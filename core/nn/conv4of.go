@@ -53,9 +53,18 @@ type BlockGrads[T Float] struct {
 type Conv4Of[T Float] struct {
 	conv [Blocks]*conv3x3[T]
 	bn   [Blocks]*bnReluPool[T]
+	// Inference with BatchNorm folded (fold.go): a second convolution per
+	// block (its own buffers, an epilogue that pools), the folded
+	// weights and biases, and the pooling epilogue's arguments.
+	fconv  [Blocks]*conv3x3[T]
+	fw, fb [Blocks][]T
+	fpool  [Blocks]foldPool[T]
 
 	n     int // batch of the last Forward; 0 before the first
 	train bool
+	// folded reports that the last Forward took the folded path, so that
+	// Backward must first recompute the unfolded activations.
+	folded bool
 	in    [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
 	z     [Blocks][]T     // convolution outputs
 	arg   [Blocks][]int32 // pooling indices
@@ -78,6 +87,10 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 		// The convolution's backward pass asks the BatchNorm for dZ chunk
 		// by chunk.
 		m.conv[i].fillDZ = m.bn[i].fill
+		m.fconv[i] = newConv3x3(e, blockIn(i), Filters)
+		m.fconv[i].epilogue = m.fpool[i].chunk
+		m.fw[i] = make([]T, Filters*blockIn(i)*9)
+		m.fb[i] = make([]T, Filters)
 	}
 	return m
 }
@@ -108,10 +121,60 @@ func (m *Conv4Of[T]) reserve(n int) {
 // training mode BatchNorm uses the batch's statistics and updates the
 // running statistics in p; in inference mode it uses them. x is copied, so
 // the caller may reuse it before Backward.
+//
+// Forward computes BatchNorm as a layer of its own, in the same arithmetic
+// whether or not Backward follows (training runs are bit-identical across
+// platforms that share a gemm kernel); Embed is the faster inference pass
+// when no gradient is needed.
 func (m *Conv4Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool) []T {
 	m.reserve(n)
-	m.n, m.train = n, train
+	m.n, m.train, m.folded = n, train, false
 	copy(m.in[0], x)
+	m.forwardBlocks(p, n, train)
+	return m.embedding(n)
+}
+
+// Embed is Forward in inference mode with BatchNorm folded into the
+// convolutions (fold.go): the same embeddings up to float rounding, faster,
+// and what inference should call. Backward may follow, at the cost of
+// recomputing the unfolded pass first.
+func (m *Conv4Of[T]) Embed(p *[Blocks]BlockParams[T], x []T, n int) []T {
+	m.reserve(n)
+	m.n, m.train, m.folded = n, false, true
+	copy(m.in[0], x)
+	m.forwardFolded(p, n)
+	return m.embedding(n)
+}
+
+// embedding transposes the last block's channel-major 64×n output into
+// m.emb (n×64) and returns it.
+func (m *Conv4Of[T]) embedding(n int) []T {
+	out := m.in[Blocks]
+	for c := 0; c < Filters; c++ {
+		for s := 0; s < n; s++ {
+			m.emb[s*EmbeddingDim+c] = out[c*n+s]
+		}
+	}
+	return m.emb
+}
+
+// forwardFolded runs the blocks in inference mode with BatchNorm folded
+// into the convolutions: block i's output m.in[i+1] only, no z or arg.
+func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
+	for i := range Blocks {
+		h := blockSize(i)
+		bp := &p[i]
+		k := blockIn(i) * 9
+		foldBN(m.fw[i], m.fb[i], bp.Weight, bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, Filters, k)
+		m.fpool[i] = foldPool[T]{out: m.in[i+1], b: m.fb[i], c: Filters, n: n, h: h, w: h}
+		m.fconv[i].forward(nil, m.in[i], m.fw[i], nil, n, h, h)
+		m.fpool[i].out = nil
+	}
+}
+
+// forwardBlocks runs the blocks with the unfolded BatchNorm, keeping what
+// Backward needs (z, arg, the BatchNorm's saved statistics).
+func (m *Conv4Of[T]) forwardBlocks(p *[Blocks]BlockParams[T], n int, train bool) {
 	for i := range Blocks {
 		h := blockSize(i)
 		bp := &p[i]
@@ -128,22 +191,20 @@ func (m *Conv4Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool
 		}
 		m.bn[i].forward(m.in[i+1], m.arg[i], m.z[i], bp.Bias, sum, sq, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, h, h, train)
 	}
-	// The last block's output is channel-major 64×n: transpose.
-	out := m.in[Blocks]
-	for c := 0; c < Filters; c++ {
-		for s := 0; s < n; s++ {
-			m.emb[s*EmbeddingDim+c] = out[c*n+s]
-		}
-	}
-	return m.emb
 }
 
 // Backward writes into g the gradients of the loss with respect to the
 // trainable parameters, given dEmb (n×64), the gradient of the loss with
 // respect to the embeddings of the last Forward, which must have been
-// called with the same p. It overwrites g; it does not accumulate.
+// called with the same p. It overwrites g; it does not accumulate. After
+// Embed it first recomputes that pass without folding (the activations the
+// gradients need), which costs one more forward pass.
 func (m *Conv4Of[T]) Backward(p *[Blocks]BlockParams[T], dEmb []T, g *[Blocks]BlockGrads[T]) {
 	n := m.n
+	if m.folded {
+		m.forwardBlocks(p, n, false)
+		m.folded = false
+	}
 	dout := m.d[0][:Filters*n]
 	for s := 0; s < n; s++ {
 		for c := 0; c < Filters; c++ {

@@ -79,7 +79,7 @@ func (*Embed) Images() int { return EmbedImages }
 
 // Run embeds the images once.
 func (w *Embed) Run() error {
-	_, err := w.m.Forward(w.p, w.x, false)
+	_, err := w.m.Embed(w.p, w.x)
 	return err
 }
 
