@@ -65,11 +65,11 @@ type Conv4Of[T Float] struct {
 	// folded reports that the last Forward took the folded path, so that
 	// Backward must first recompute the unfolded activations.
 	folded bool
-	in    [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
-	z     [Blocks][]T     // convolution outputs
-	arg   [Blocks][]int32 // pooling indices
-	emb   []T             // n×EmbeddingDim
-	d     [2][]T          // ping-pong gradients of block inputs/outputs
+	in     [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
+	z      [Blocks][]T     // convolution outputs
+	arg    [Blocks][]int32 // pooling indices
+	emb    []T             // n×EmbeddingDim
+	d      [2][]T          // ping-pong gradients of block inputs/outputs
 }
 
 // NewConv4Of returns a Conv4Of that multiplies matrices with gemm (called
