@@ -65,8 +65,14 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if !params.Has("encoder.0.0.weight") {
 		return fmt.Errorf("%s holds a %s model, which has no Conv4 embedding network (encoder.*) to export", path, m.Config.Algo)
 	}
+	// Provenance: the model's metadata (its algorithm, settings and
+	// training run) as metaglot keeps it, or for a file without any (a
+	// PyTorch state_dict) only what -algo said; and the source file.
 	meta := m.encode()
 	delete(meta, "metaglot") // model or checkpoint: the ONNX file is neither
+	if _, fileMeta, err := checkpoint.Decode(data); err == nil && fileMeta["metaglot"] == "" {
+		meta = map[string]string{"algo": m.Config.Algo}
+	}
 	sum := sha256.Sum256(data)
 	meta["source_sha256"] = hex.EncodeToString(sum[:])
 	meta["source_file"] = filepath.Base(path)

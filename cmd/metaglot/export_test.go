@@ -43,6 +43,57 @@ func TestExportCommand(t *testing.T) {
 	}
 }
 
+// TestExportBundled: a metaglot model file keeps its provenance in the
+// ONNX metadata, and a model that normalises with batch statistics or has
+// a learned head exports with a note saying what the ONNX network does
+// instead.
+func TestExportBundled(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		algo  string
+		notes []string
+	}{
+		{"protonet", nil},
+		{"fomaml", []string{"uses its running statistics", "head of"}},
+	} {
+		if c.algo == "fomaml" {
+			// The notes depend on the bundled model's settings.
+			_, _, m, err := loadModel(filepath.Join(testAssets, "models", "fomaml.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Config.BN == "running" {
+				c.notes = c.notes[1:]
+			}
+			if !m.Config.hasHead() {
+				c.notes = c.notes[:len(c.notes)-1]
+			}
+		}
+		out := filepath.Join(dir, c.algo+".onnx")
+		code, _, stderr := runCLI("export", "-algo", c.algo, "-assets", testAssets, "-onnx", out)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.algo, code, stderr)
+		}
+		if strings.Count(stderr, "note:") != len(c.notes) {
+			t.Errorf("%s: stderr %q, want %d notes", c.algo, stderr, len(c.notes))
+		}
+		for _, n := range c.notes {
+			if !strings.Contains(stderr, n) {
+				t.Errorf("%s: stderr %q lacks %q", c.algo, stderr, n)
+			}
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"config", "episodes", "source_sha256", c.algo + ".safetensors"} {
+			if !bytes.Contains(b, []byte(key)) {
+				t.Errorf("%s: the ONNX file does not carry %q", c.algo, key)
+			}
+		}
+	}
+}
+
 // TestExportErrors: bad flags and files that hold no Conv4 give a one-line
 // error naming the problem, and the model file is never overwritten.
 func TestExportErrors(t *testing.T) {
