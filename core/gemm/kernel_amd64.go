@@ -17,12 +17,35 @@ import "simd/archsimd"
 func archKernels() []kernel {
 	var ks []kernel
 	if archsimd.X86.AVX512() {
-		ks = append(ks, kernel{name: "avx512", mr: 4, nr: 32, mc: 128, kc: 256, nc: 1024, micro: microAVX512x4x32, dot: dotAVX512x2x4})
+		ks = append(ks, kernel{name: "avx512", mr: 8, nr: 48, mc: 128, kc: 128, nc: 1008, micro: microAVX512x8x48, dot: dotAVX512x2x4})
 	}
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
 		ks = append(ks, kernel{name: "avx2", mr: 4, nr: 16, mc: 128, kc: 256, nc: 1024, micro: microAVX2x4x16, dot: dotAVX2x2x4})
 	}
 	return ks
+}
+
+//go:generate go run gen_avx512.go
+
+// microAVX512x8x48asm is the AVX-512 micro-kernel in Go assembly
+// (kernel_avx512_amd64.s, written by gen_avx512.go): an 8×48 tile held in
+// 24 16-lane registers; each step of k loads three vectors of B,
+// broadcasts eight values of A and does 24 fused multiply-adds. It reads
+// and writes through raw pointers: microAVX512x8x48 checks the bounds.
+//
+//go:noescape
+func microAVX512x8x48asm(kc int, a, b *float32, ldb int, c *float32, ldc int, s *scale)
+
+// microAVX512x8x48 is the AVX-512 micro-kernel (see microKernel): the
+// assembly kernel after a bounds check of everything it touches.
+func microAVX512x8x48(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale) {
+	if kc < 1 {
+		panic("gemm: micro-kernel with kc < 1")
+	}
+	_ = a[8*kc-1]
+	_ = b[(kc-1)*ldb+47]
+	_ = c[7*ldc+47]
+	microAVX512x8x48asm(kc, &a[0], &b[0], ldb, &c[0], ldc, s)
 }
 
 // microAVX512x4x32 is the AVX-512 micro-kernel: a 4×32 tile held in eight
