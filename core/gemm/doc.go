@@ -103,12 +103,14 @@
 // kernel wants 28 of the 32 zmm registers, so it is Go assembly generated
 // by gen_avx512.go (`go generate`), one instruction a line, behind the
 // same build tags and the same run-time CPU check, and called through a Go
-// wrapper that bounds-checks everything it touches. In cache it runs at
-// the same ~110 GFLOP/s (CPU time) as the 4×32 simd kernel it replaced;
-// the gain (10–25 % on Conv4's products) is fewer loads of B and C per
-// flop once operands come from L2. On this machine (AMD EPYC, Zen 4, one
-// 512-bit FMA per cycle) ~110 is about the FMA peak, so larger gains must
-// come from doing fewer multiplies (core/nn's Winograd inference path).
+// wrapper that bounds-checks everything it touches. Measured by thread CPU
+// time on this project's machine (AMD EPYC, Zen 4 family), operands in L1,
+// it runs at ~114 GFLOP/s, about as fast as the 4×32 simd kernel it
+// replaced (~110), while a loop of register-only FMAs reaches ~285; its gain
+// on Conv4's products (10–25 %) comes from fewer loads of B and C per flop
+// once operands come from L2. Where the in-cache limit comes from is not
+// settled (the load ports are the suspect: a zmm load or broadcast per
+// 2.2 FMAs).
 //
 // # Threads
 //
