@@ -49,6 +49,19 @@
 //     task, instead of on the evaluation alphabets (Run.HeldOut names
 //     them).
 //
+// # Splitting a meta-step
+//
+// A learner whose tasks are independent until combined
+// (learner.TaskSplitter: FOMAML, Reptile) can have each meta-step spread
+// over several places: Split cuts the meta-batch into contiguous ranges,
+// computes the first one itself and sends the others, with the
+// meta-parameters, to Shards (the page's helper Web Workers, or
+// LocalShard goroutines in tests), whose ShardServer computes each task
+// as the unsplit step would; the contributions are combined in task order,
+// so the parameters are bit-identical to an unsplit step's. The messages
+// (ShardRequest.Encode, DecodeShardResponse) are binary: a JSON header and
+// float32 values.
+//
 // A run's episodes count tasks: a meta-step of MetaBatch tasks advances
 // the count by MetaBatch, and the last step of a run may pass Episodes.
 package train

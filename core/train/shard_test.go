@@ -63,49 +63,52 @@ func splitRun(t *testing.T, c modelfile.Config, d train.Data, shards int) *train
 func TestSplitIsExact(t *testing.T) {
 	d := synthetic(t)
 	cases := []struct {
-		name string
-		edit func(*modelfile.Config)
+		name   string
+		edit   func(*modelfile.Config)
+		batch  int
+		shards []int // even ranges, uneven ones, more workers than tasks
 	}{
-		{"fomaml", nil},
-		{"fomaml", func(c *modelfile.Config) { c.ProtoHead = true; c.Way = 4 }},
-		{"fomaml", func(c *modelfile.Config) { c.BN = "transductive"; c.InnerSteps = 2 }},
-		{"reptile", nil},
+		{"fomaml", nil, 4, []int{1, 3}},
+		{"fomaml", nil, 5, []int{2, 6}},
+		{"fomaml", func(c *modelfile.Config) { c.ProtoHead = true; c.Way = 4 }, 5, []int{1}},
+		{"fomaml", func(c *modelfile.Config) { c.BN = "transductive"; c.InnerSteps = 2 }, 4, []int{2}},
+		{"reptile", nil, 4, []int{1}},
+		{"reptile", nil, 5, []int{3}},
 	}
 	for _, tc := range cases {
-		for _, batch := range []int{4, 5} {
-			c := config(t, tc.name, func(c *modelfile.Config) {
-				c.MetaBatch, c.Episodes = batch, 4*batch
-				if tc.edit != nil {
-					tc.edit(c)
-				}
-			})
-			whole := newRun(t, c, d, 0)
-			var want []train.Metric
-			for !whole.Finished() {
-				m, err := whole.Step()
+		batch := tc.batch
+		c := config(t, tc.name, func(c *modelfile.Config) {
+			c.MetaBatch, c.Episodes = batch, 3*batch
+			if tc.edit != nil {
+				tc.edit(c)
+			}
+		})
+		whole := newRun(t, c, d, 0)
+		var want []train.Metric
+		for !whole.Finished() {
+			m, err := whole.Step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, m)
+		}
+		for _, shards := range tc.shards {
+			r := splitRun(t, c, d, shards)
+			for i := 0; !r.Finished(); i++ {
+				m, err := r.Step()
 				if err != nil {
-					t.Fatal(err)
+					t.Fatalf("%s batch %d, %d shards: %v", tc.name, batch, shards, err)
 				}
-				want = append(want, m)
+				if m != want[i] {
+					t.Errorf("%s batch %d, %d shards, step %d: metrics %+v, unsplit %+v", tc.name, batch, shards, i, m, want[i])
+				}
 			}
-			for _, shards := range []int{1, 2, 3, 6} {
-				r := splitRun(t, c, d, shards)
-				for i := 0; !r.Finished(); i++ {
-					m, err := r.Step()
-					if err != nil {
-						t.Fatalf("%s batch %d, %d shards: %v", tc.name, batch, shards, err)
-					}
-					if m != want[i] {
-						t.Errorf("%s batch %d, %d shards, step %d: metrics %+v, unsplit %+v", tc.name, batch, shards, i, m, want[i])
-					}
-				}
-				what := tc.name + " split"
-				if got, w := train.Digest(r.Learner().Params()), train.Digest(whole.Learner().Params()); got != w {
-					equalSets(t, what, r.Learner().Params(), whole.Learner().Params())
-					t.Fatalf("%s: digest %s, unsplit %s", what, got, w)
-				}
-				equalSets(t, what+" optimizer state", r.Learner().OptimState(), whole.Learner().OptimState())
+			what := tc.name + " split"
+			if got, w := train.Digest(r.Learner().Params()), train.Digest(whole.Learner().Params()); got != w {
+				equalSets(t, what, r.Learner().Params(), whole.Learner().Params())
+				t.Fatalf("%s: digest %s, unsplit %s", what, got, w)
 			}
+			equalSets(t, what+" optimizer state", r.Learner().OptimState(), whole.Learner().OptimState())
 		}
 	}
 }

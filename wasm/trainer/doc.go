@@ -34,6 +34,18 @@
 // Load move the weights in and out as safetensors files of the same format
 // `metaglot` reads and writes, recipe and provenance included.
 //
+// # Several workers
+//
+// A run may train in several Web Workers (the start command's Workers;
+// the page asks for navigator.hardwareConcurrency − 1, at most 4, or its
+// ?workers=N). For FOMAML and Reptile the worker program gives the
+// Trainer helper workers (Shards) and Start wraps the learner in a
+// core/train Split: each meta-batch is cut into contiguous ranges of
+// tasks, the helpers compute theirs at the same meta-parameters, and the
+// tasks' contributions are combined in task order here, so the weights
+// are bit-identical to a run in one worker. ProtoNet and the MANN train
+// in one worker, and the run's start says why (workers.go).
+//
 // # Messages
 //
 // Command and Event are the messages between the page and the worker,

@@ -20,6 +20,19 @@
 // {json, wasmBytes}: json is a trainer.Event as JSON, wasmBytes the size of
 // the worker's WebAssembly memory at that moment.
 //
+// # Helper workers
+//
+// A run of FOMAML or Reptile that may use several workers (the start
+// command's workers) trains with helpers: this program starts its own
+// script again as Web Workers named "metaglot-helper" (nested workers,
+// when a run first needs them, kept for the following runs), which skip
+// the Omniglot sheets and serve core/train shard requests instead
+// (helpers_js.go, train.ShardServer). Each meta-step the trainer posts
+// each helper an ArrayBuffer with the meta-parameters and its range of
+// tasks (transferred, not copied), computes the first range itself, and
+// waits — the Go program sleeps, so the worker's events run — for the
+// helpers' answers: each task's contribution, combined in task order.
+//
 // # Staying responsive
 //
 // Go on WebAssembly runs JavaScript events only while every goroutine

@@ -1,7 +1,9 @@
 // worker.js runs metaglot's trainer (wasm/worker, built as worker.wasm) in
 // a Web Worker, off the page's thread. It is a file of its own so that the
 // page's Content-Security-Policy (script-src 'self' 'wasm-unsafe-eval',
-// worker-src 'self') admits it. Messages: see wasm/worker/doc.go.
+// worker-src 'self') admits it. Messages: see wasm/worker/doc.go. The
+// trainer starts this same script again as its helper workers (named
+// "metaglot-helper"; the Go program checks self.name).
 "use strict";
 importScripts("wasm_exec.js");
 
