@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"metaglot/core/algo"
 	"metaglot/core/learner"
@@ -77,11 +78,36 @@ func message(magic string, h any, ts []*tensor.Tensor) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(hj)))
 	b = append(b, hj...)
 	for _, t := range ts {
-		for _, v := range t.Data {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-		}
+		b = appendFloats(b, t.Data)
 	}
 	return b, nil
+}
+
+// littleEndian reports whether float32 values sit in memory as the
+// messages hold them (wasm and amd64 do): then they are copied whole.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// appendFloats appends x as little-endian float32 values.
+func appendFloats(b []byte, x []float32) []byte {
+	if littleEndian && len(x) > 0 {
+		return append(b, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x))...)
+	}
+	for _, v := range x {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return b
+}
+
+// readFloats sets x from the little-endian float32 values at the front of
+// b, which holds at least len(x) of them.
+func readFloats(x []float32, b []byte) {
+	if littleEndian && len(x) > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x)), b)
+		return
+	}
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
 }
 
 // parse reads a message's header into h and returns the values after it.
@@ -114,9 +140,7 @@ func values(data []byte, shape []int) (*tensor.Tensor, []byte, error) {
 		}
 	}
 	t := tensor.New(shape...)
-	for i := range t.Data {
-		t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-	}
+	readFloats(t.Data, data)
 	return t, data[4*n:], nil
 }
 
@@ -186,7 +210,7 @@ func DecodeShardRequest(b []byte) (ShardRequest, error) {
 
 // encodeResponse returns the parts and metrics of a shard's tasks, or
 // its error, as a response message.
-func encodeResponse(parts []*tensor.Set, m []learner.Metrics, err error) []byte {
+func EncodeShardResponse(parts []*tensor.Set, m []learner.Metrics, err error) []byte {
 	if err != nil {
 		b, _ := message(responseMagic, responseHeader{Error: err.Error()}, nil)
 		return b
@@ -238,9 +262,7 @@ func DecodeShardResponse(b []byte, out []*tensor.Set, m []learner.Metrics) error
 			if len(data) < 4*len(t.Data) {
 				return fmt.Errorf("shard message: too short for task %d's %q", i, name)
 			}
-			for k := range t.Data {
-				t.Data[k] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*k:]))
-			}
+			readFloats(t.Data, data)
 			data = data[4*len(t.Data):]
 		}
 	}
@@ -267,7 +289,7 @@ type ShardServer struct {
 // (which carries the error, if any, to the Split that sent it).
 func (s *ShardServer) Handle(msg []byte) []byte {
 	parts, m, err := s.handle(msg)
-	return encodeResponse(parts, m, err)
+	return EncodeShardResponse(parts, m, err)
 }
 
 func (s *ShardServer) handle(msg []byte) ([]*tensor.Set, []learner.Metrics, error) {
