@@ -57,28 +57,33 @@ test("a query unlike every class is said to be so", async () => {
   // once its class is deleted (a character the task does not have).
   await page.locator("#try-n").selectOption("5");
   await page.locator("#try-k").selectOption("5");
-  await page.getByRole("button", { name: "Try Omniglot" }).click();
-  await page.waitForFunction(() => window.metaglot.heldOut === 5, null, { timeout: 30000 });
-  await settled(page);
   const levels = { seen: [], unseen: [] };
-  for (let i = 0; i < 5; i++) {
-    await page.locator(`#held-out button[data-held="${i}"]`).click();
+  for (let round = 0; round < 2; round++) {
+    await page.getByRole("button", { name: "Try Omniglot" }).click();
+    await settled(page); // the click is applied: the message says it fetches
+    await page.waitForFunction(() => window.metaglot.heldOut === 5 && !/^Fetching/.test(window.metaglot.message), null, { timeout: 30000 });
     await settled(page);
-    levels.seen.push((await familiar(page)).level);
-    if (i === 0) console.log("Omniglot, its class:", await screenshot(page, "honest-omniglot-seen.png"));
-    const name = (await page.evaluate(() => window.metaglot.classes))[i].name;
-    await page.getByRole("button", { name: `Delete class ${name}` }).click();
-    await settled(page);
-    const g = await familiar(page);
-    levels.unseen.push(g.level);
-    if (i === 0) console.log("Omniglot, class deleted:", await screenshot(page, "honest-omniglot-unseen.png"), g.text);
-    await page.locator("#undo-delete").click();
-    await settled(page);
-    await page.waitForFunction(() => window.metaglot.heldOut === 5);
+    for (let i = 0; i < 5; i++) {
+      await page.locator(`#held-out button[data-held="${i}"]`).click();
+      await settled(page);
+      levels.seen.push((await familiar(page)).level);
+      if (round === 0 && i === 0) console.log("Omniglot, its class:", await screenshot(page, "honest-omniglot-seen.png"));
+      const name = (await page.evaluate(() => window.metaglot.classes))[i].name;
+      await page.getByRole("button", { name: `Delete class ${name}` }).click();
+      await settled(page);
+      const g = await familiar(page);
+      levels.unseen.push(g.level);
+      if (round === 0 && i === 0) console.log("Omniglot, class deleted:", await screenshot(page, "honest-omniglot-unseen.png"), g.text);
+      await page.locator("#undo-delete").click();
+      await settled(page);
+      await page.waitForFunction(() => window.metaglot.heldOut === 5);
+    }
   }
   console.log("Omniglot levels:", JSON.stringify(levels));
   const flagged = (l) => l.filter((x) => x !== "familiar").length;
-  assert.ok(flagged(levels.unseen) >= 3 && flagged(levels.unseen) > flagged(levels.seen), JSON.stringify(levels));
+  // TestFamiliarityOmniglot measures the rates on 120 tasks (5-shot: 10 %
+  // of seen-class queries flagged, 91 % of unseen); here 10 of each.
+  assert.ok(flagged(levels.unseen) >= 6 && flagged(levels.unseen) > flagged(levels.seen), JSON.stringify(levels));
   assert.deepEqual(seen.pageErrors, []);
 });
 

@@ -35,6 +35,7 @@ type dom struct {
 	innerShown      string // the inner settings last written to their fields
 	// challengerLoading is set while the challenge's model is fetched.
 	challengerLoading bool
+	choicesFor        string // the challenge question the choices were built for
 	weightsReady      bool
 	ready             bool
 	readyMs           float64
@@ -52,7 +53,7 @@ type dom struct {
 func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
-		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard", "try-protocol", "challenge-box", "challenge-start", "challenge-text", "challenge-next",
+		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard", "try-protocol", "challenge-box", "challenge-start", "challenge-text", "challenge-next", "challenge-choices",
 		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "undo-box", "undo-text", "query-file"}
 }
 
@@ -133,11 +134,14 @@ func (d *dom) bind() {
 		if err := g.st.StartChallenge(rand.New(rand.NewPCG(d.rng.Uint64(), 1))); err != nil {
 			g.st.Message = err.Error()
 		}
-		d.renderedVersion = -1 // the class cards get their guess buttons
 	})
-	click("challenge-next", func(g *Game) {
-		g.st.NextDrawing()
-		d.renderedVersion = -1
+	click("challenge-next", func(g *Game) { g.st.NextDrawing() })
+	d.on("challenge-choices", "click", func(g *Game, e js.Value) {
+		if t := e.Get("target").Call("closest", "[data-class]"); t.Truthy() {
+			if err := g.st.Answer(atoi(t.Call("getAttribute", "data-class").String())); err != nil {
+				g.st.Message = err.Error()
+			}
+		}
 	})
 	click("weights-discard", func(g *Game) {
 		if a := g.st.Algorithm; g.st.DiscardTrained(d.storage, a) {
@@ -179,11 +183,6 @@ func (d *dom) bind() {
 			g.st.DeleteExample(i, atoi(t.Call("getAttribute", "data-index").String()))
 		case "png-class":
 			offer(g.st.ExportClass(i))
-		case "guess":
-			if err := g.st.Answer(i); err != nil {
-				g.st.Message = err.Error()
-			}
-			d.renderedVersion = -1 // the guess buttons go
 		}
 	})
 	d.on("class-list", "change", func(g *Game, e js.Value) {

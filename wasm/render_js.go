@@ -116,11 +116,6 @@ func (d *dom) renderClasses(st *app.State) {
 			"aria-label", "Name of class "+strconv.Itoa(i+1), "data-focus-key", "name"+ci)
 		name.Set("value", c.Name)
 		count := d.create("span", "class", "count", "text", app.Plural(len(c.Examples), "example"))
-		var guess js.Value
-		if ch := st.Challenge; ch != nil && !ch.Answered {
-			guess = d.create("button", "type", "button", "class", "guess primary", "data-action", "guess", "data-class", ci,
-				"aria-label", "The drawing is "+c.Name, "data-focus-key", "guess"+ci, "text", "It's this one")
-		}
 		png := d.create("button", "type", "button", "data-action", "png-class", "data-class", ci,
 			"aria-label", "Save the examples of "+c.Name+" as PNG", "title", "Save the examples as one PNG", "data-focus-key", "png"+ci, "text", "PNG")
 		del := d.create("button", "type", "button", "class", "danger", "data-action", "delete-class", "data-class", ci,
@@ -130,9 +125,6 @@ func (d *dom) renderClasses(st *app.State) {
 			"data-image-class", ci, "aria-label", "Add images to "+c.Name, "data-focus-key", "img"+ci))
 		for _, e := range []js.Value{sel, name, count, png, img, del} {
 			row.Call("appendChild", e)
-		}
-		if guess.Truthy() {
-			row.Call("appendChild", guess)
 		}
 		li.Call("appendChild", row)
 		thumbs := d.create("div", "class", "thumbs")
@@ -168,6 +160,7 @@ func (d *dom) renderChallenge(st *app.State) {
 		setText(d.el["challenge-start"], "Challenge the model")
 	}
 	setText(d.el["challenge-text"], st.ChallengeText())
+	d.renderChoices(st)
 	d.el["challenge-next"].Set("hidden", ch == nil || !ch.Answered || ch.Done())
 	for _, id := range []string{"bars", "familiar", "classify-time", "held-out-box"} {
 		if ch != nil {
@@ -178,6 +171,50 @@ func (d *dom) renderChallenge(st *app.State) {
 		d.el["bars"].Set("hidden", false)
 		d.el["held-out-box"].Set("hidden", len(st.Omniglot) == 0)
 	}
+}
+
+// renderChoices shows, while a drawing of the challenge waits for the
+// visitor's answer, one button per class with its first example, all in
+// view beside the query (a class list of 20 is long).
+func (d *dom) renderChoices(st *app.State) {
+	box := d.el["challenge-choices"]
+	ch := st.Challenge
+	open := ch != nil && !ch.Answered
+	box.Set("hidden", !open)
+	if !open {
+		box.Set("textContent", "")
+		d.choicesFor = ""
+		return
+	}
+	key := fmt.Sprint(st.Version, ch.Pos)
+	if key == d.choicesFor {
+		return
+	}
+	d.choicesFor = key
+	box.Set("textContent", "")
+	for i := range st.Classes.Len() {
+		c := st.Classes.Class(i)
+		b := d.create("button", "type", "button", "class", "choice", "data-class", strconv.Itoa(i), "aria-label", "The drawing is "+c.Name, "title", c.Name)
+		cv := d.create("canvas", "width", "28", "height", "28")
+		if img := st.ExampleImage(i, 0); img != nil {
+			putInk(cv, img)
+		}
+		b.Call("appendChild", cv)
+		b.Call("appendChild", d.create("span", "text", strconv.Itoa(i+1)))
+		box.Call("appendChild", b)
+	}
+}
+
+// putInk draws a 28×28 ink image (1 = ink) into the 28×28 canvas cv.
+func putInk(cv js.Value, img []float32) {
+	rgba := make([]byte, 4*len(img))
+	for k, v := range img {
+		c := byte(255 - min(max(v, 0), 1)*255 + 0.5)
+		rgba[4*k], rgba[4*k+1], rgba[4*k+2], rgba[4*k+3] = c, c, c, 255
+	}
+	arr := js.Global().Get("Uint8ClampedArray").New(len(rgba))
+	js.CopyBytesToJS(arr, rgba)
+	cv.Call("getContext", "2d").Call("putImageData", js.Global().Get("ImageData").New(arr, 28, 28), 0, 0)
 }
 
 func (d *dom) renderHeldOut(st *app.State) {

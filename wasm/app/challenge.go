@@ -150,7 +150,7 @@ func (s *State) ChallengeText() string {
 		return ""
 	}
 	name := func(i int) string { return "“" + s.Classes.Class(i).Name + "”" }
-	q := fmt.Sprintf("Drawing %d of %d: which class is it? Press “It's this one” on its class.", c.Pos+1, len(c.Order))
+	q := fmt.Sprintf("Drawing %d of %d: which class is it? Pick it below, by its example.", c.Pos+1, len(c.Order))
 	if !c.Answered {
 		return q + " " + s.scoreText()
 	}

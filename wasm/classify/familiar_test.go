@@ -236,3 +236,46 @@ func TestJudge(t *testing.T) {
 		t.Errorf("1-shot without a fallback: %s", f.Level())
 	}
 }
+
+// FuzzJudge: any embeddings of up to 4 classes of up to 3 examples, 2
+// numbers each, give a nearest class among those with examples, a
+// fraction Beyond in [0, 1], a sorted reference and a sentence.
+func FuzzJudge(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, uint8(7), float64(2))
+	f.Add([]byte{0, 0, 0, 0}, uint8(1), float64(0))
+	f.Fuzz(func(t *testing.T, data []byte, shape uint8, fallback float64) {
+		classes := 1 + int(shape%4)
+		shot := int(shape/4%4) // 0..3
+		var support [][][]float32
+		k := 0
+		next := func() float32 {
+			if len(data) == 0 {
+				return 0
+			}
+			v := float32(int8(data[k%len(data)])) / 8
+			k++
+			return v
+		}
+		have := false
+		for c := range classes {
+			n := (shot + c) % 4
+			var ex [][]float32
+			for range n {
+				ex = append(ex, []float32{next(), next()})
+			}
+			have = have || n > 0
+			support = append(support, ex)
+		}
+		if !have {
+			return
+		}
+		var fb []float64
+		if fallback > 0 && fallback < 1e6 {
+			fb = []float64{fallback / 2, fallback}
+		}
+		r := Judge(support, []float32{next(), next()}, fb)
+		if r.Class < 0 || len(support[r.Class]) == 0 || r.Beyond < 0 || r.Beyond > 1 || !slices.IsSorted(r.Reference) || r.Sentence(nil) == "" {
+			t.Fatalf("%+v", r)
+		}
+	})
+}
