@@ -245,7 +245,7 @@ func FuzzJudge(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0}, uint8(1), float64(0))
 	f.Fuzz(func(t *testing.T, data []byte, shape uint8, fallback float64) {
 		classes := 1 + int(shape%4)
-		shot := int(shape/4%4) // 0..3
+		shot := int(shape / 4 % 4) // 0..3
 		var support [][][]float32
 		k := 0
 		next := func() float32 {
