@@ -56,14 +56,17 @@ type Conv4Of[T Float] struct {
 	// Inference with BatchNorm folded (fold.go): a second convolution per
 	// block (its own buffers, an epilogue that pools), the folded
 	// weights and biases, and the pooling epilogue's arguments.
-	fconv  [Blocks]*conv3x3[T]
+	// Block 0 (one input channel) convolves by im2col and a matrix
+	// product, the others by Winograd's F(2×2, 3×3) (winograd.go).
+	fconv  *conv3x3[T]
+	wino   [Blocks]*winogradPool[T]
 	fw, fb [Blocks][]T
-	fpool  [Blocks]foldPool[T]
+	fpool  foldPool[T]
 
 	n     int // batch of the last Forward; 0 before the first
 	train bool
-	// folded reports that the last Forward took the folded path, so that
-	// Backward must first recompute the unfolded activations.
+	// folded reports that the last pass was Embed, so that Backward must
+	// first recompute the unfolded activations.
 	folded bool
 	in     [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
 	z      [Blocks][]T     // convolution outputs
@@ -81,14 +84,17 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 	}
 	e := engine[T]{gemm: gemm, par: par}
 	m := &Conv4Of[T]{}
+	m.fconv = newConv3x3(e, blockIn(0), Filters)
+	m.fconv.epilogue = m.fpool.chunk
 	for i := range Blocks {
 		m.conv[i] = newConv3x3(e, blockIn(i), Filters)
 		m.bn[i] = newBNReluPool(e, Filters)
 		// The convolution's backward pass asks the BatchNorm for dZ chunk
 		// by chunk.
 		m.conv[i].fillDZ = m.bn[i].fill
-		m.fconv[i] = newConv3x3(e, blockIn(i), Filters)
-		m.fconv[i].epilogue = m.fpool[i].chunk
+		if i > 0 {
+			m.wino[i] = newWinogradPool(e, blockIn(i), Filters)
+		}
 		m.fw[i] = make([]T, Filters*blockIn(i)*9)
 		m.fb[i] = make([]T, Filters)
 	}
@@ -166,9 +172,14 @@ func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
 		bp := &p[i]
 		k := blockIn(i) * 9
 		foldBN(m.fw[i], m.fb[i], bp.Weight, bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, Filters, k)
-		m.fpool[i] = foldPool[T]{out: m.in[i+1], b: m.fb[i], c: Filters, n: n, h: h, w: h}
-		m.fconv[i].forward(nil, m.in[i], m.fw[i], nil, n, h, h)
-		m.fpool[i].out = nil
+		if wg := m.wino[i]; wg != nil {
+			wg.setFilters(m.fw[i])
+			wg.forward(m.in[i+1], m.in[i], m.fb[i], n, h, h)
+			continue
+		}
+		m.fpool = foldPool[T]{out: m.in[i+1], b: m.fb[i], c: Filters, n: n, h: h, w: h}
+		m.fconv.forward(nil, m.in[i], m.fw[i], nil, n, h, h)
+		m.fpool.out = nil
 	}
 }
 

@@ -82,6 +82,22 @@
 //     dW = dZ·colᵀ (colᵀ·dZᵀ for the first layer, whose Cin·9 is 9) and
 //     folds Wᵀ·dZ back with col2im for dX.
 //
+// # Inference: Embed
+//
+// Embed is the inference pass for classifying (Forward with train=false
+// keeps the training path's arithmetic, so that training runs stay
+// bit-identical across platforms). With the running statistics BatchNorm
+// is a fixed affine map per channel, folded into the convolution's weights
+// and bias (fold.go); since a maximum commutes with adding a constant and
+// with ReLU, each block is then ReLU(maxpool(W'∗x) + b'), computed as one
+// epilogue per cache-sized chunk. The first block (one input channel)
+// convolves by im2col + GEMM; the other three by Winograd's F(2×2, 3×3)
+// (winograd.go), whose 2×2 output tiles are exactly the pooling windows:
+// 16 multiplies per tile and channel pair instead of 36, and on the 7×7
+// and 3×3 maps only the tiles the pool reads (2.3× fewer multiplies over
+// the network). Both equal the unfolded direct computation up to float
+// rounding (TestFoldedForwardMatchesUnfolded, TestWinogradMatchesDirect).
+//
 // Work is spread over a Parallel — a gemm.Pool natively, one worker under
 // wasm — by samples for the convolutions and by channels for BatchNorm,
 // each worker multiplying with its own gemm.Workspace. Every buffer is

@@ -64,7 +64,11 @@ func TestFoldedForwardMatchesUnfolded(t *testing.T) {
 		}
 		m := NewConv4Of(NaiveGemm[float64], splitPar(3))
 		for i := range m.conv {
-			m.conv[i].target, m.fconv[i].target = 2*blockSize(i)*blockSize(i), 2*blockSize(i)*blockSize(i)
+			m.conv[i].target = 2 * blockSize(i) * blockSize(i)
+		}
+		m.fconv.target = 2 * ImageSize * ImageSize
+		for _, wg := range m.wino[1:] {
+			wg.tb = 8 // several blocks per worker, the last one partial
 		}
 		got := append([]float64(nil), m.Embed(p64, x64, n)...)
 		if !m.folded {

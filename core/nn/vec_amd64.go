@@ -1,0 +1,15 @@
+//go:build goexperiment.simd && go1.27 && amd64
+
+package nn
+
+import "simd/archsimd"
+
+// haveVec4 reports whether the Float32x4 kernels of vec_simd.go run here:
+// on amd64 they need AVX2 (archsimd's 128-bit float operations).
+func haveVec4() bool { return archsimd.X86.AVX2() }
+
+// vecInput reports whether the input transform should use its Float32x4
+// column kernel: not on amd64, where the plain loop measured faster
+// (BenchmarkInferenceBlock: the runs of tiles are 7 long on a 14×14 map,
+// too short for 4 lanes to pay for the calls).
+func vecInput() bool { return false }

@@ -1,0 +1,18 @@
+//go:build !goexperiment.simd || !go1.27 || !(amd64 || wasm)
+
+package nn
+
+// Without GOEXPERIMENT=simd (or on another GOARCH) only the plain-Go
+// transforms of winograd.go exist; these stubs are never called.
+
+func haveVec4() bool { return false }
+
+func vecInput() bool { return false }
+
+func outputTransformVec(dst []float32, r *[16][]float32, bc float32) {
+	panic("nn: outputTransformVec without SIMD")
+}
+
+func inputColumnsVec(o0, o1, o2, o3, ev, od []float32, tx0, run int) {
+	panic("nn: inputColumnsVec without SIMD")
+}

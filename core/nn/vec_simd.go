@@ -1,0 +1,75 @@
+//go:build goexperiment.simd && go1.27 && (amd64 || wasm)
+
+package nn
+
+import "simd/archsimd"
+
+// The 4-lane float32 twins of the Winograd transforms (winograd.go), in
+// simd/archsimd's Float32x4, which both amd64 (AVX) and wasm (SIMD128)
+// have. vec_plain.go has the stubs for other builds; haveVec4 (per
+// architecture) says whether the CPU runs them. Tested against the plain
+// code by TestWinogradVecMatchesPlain.
+
+// outputTransformVec is the float32 body of outputTransform for one
+// output channel: r holds the 16 rows M_ξ[co, t0:t0+len(dst)].
+func outputTransformVec(dst []float32, r *[16][]float32, bc float32) {
+	b := archsimd.BroadcastFloat32x4(bc)
+	zero := archsimd.BroadcastFloat32x4(0)
+	n := len(dst)
+	k := 0
+	for ; k+4 <= n; k += 4 {
+		m0, m1, m2, m3 := archsimd.LoadFloat32x4(r[0][k:]), archsimd.LoadFloat32x4(r[1][k:]), archsimd.LoadFloat32x4(r[2][k:]), archsimd.LoadFloat32x4(r[3][k:])
+		m4, m5, m6, m7 := archsimd.LoadFloat32x4(r[4][k:]), archsimd.LoadFloat32x4(r[5][k:]), archsimd.LoadFloat32x4(r[6][k:]), archsimd.LoadFloat32x4(r[7][k:])
+		m8, m9, m10, m11 := archsimd.LoadFloat32x4(r[8][k:]), archsimd.LoadFloat32x4(r[9][k:]), archsimd.LoadFloat32x4(r[10][k:]), archsimd.LoadFloat32x4(r[11][k:])
+		m12, m13, m14, m15 := archsimd.LoadFloat32x4(r[12][k:]), archsimd.LoadFloat32x4(r[13][k:]), archsimd.LoadFloat32x4(r[14][k:]), archsimd.LoadFloat32x4(r[15][k:])
+		s00 := m0.Add(m4).Add(m8)
+		s01 := m1.Add(m5).Add(m9)
+		s02 := m2.Add(m6).Add(m10)
+		s03 := m3.Add(m7).Add(m11)
+		s10 := m4.Sub(m8).Sub(m12)
+		s11 := m5.Sub(m9).Sub(m13)
+		s12 := m6.Sub(m10).Sub(m14)
+		s13 := m7.Sub(m11).Sub(m15)
+		y00 := s00.Add(s01).Add(s02)
+		y01 := s01.Sub(s02).Sub(s03)
+		y10 := s10.Add(s11).Add(s12)
+		y11 := s11.Sub(s12).Sub(s13)
+		y00.Max(y01).Max(y10.Max(y11)).Add(b).Max(zero).Store(dst[k:])
+	}
+	for ; k < n; k++ {
+		s00 := r[0][k] + r[4][k] + r[8][k]
+		s01 := r[1][k] + r[5][k] + r[9][k]
+		s02 := r[2][k] + r[6][k] + r[10][k]
+		s03 := r[3][k] + r[7][k] + r[11][k]
+		s10 := r[4][k] - r[8][k] - r[12][k]
+		s11 := r[5][k] - r[9][k] - r[13][k]
+		s12 := r[6][k] - r[10][k] - r[14][k]
+		s13 := r[7][k] - r[11][k] - r[15][k]
+		y00 := s00 + s01 + s02
+		y01 := s01 - s02 - s03
+		y10 := s10 + s11 + s12
+		y11 := s11 - s12 - s13
+		dst[k] = max(max(max(y00, y01), max(y10, y11))+bc, 0)
+	}
+}
+
+// inputColumnsVec is the column half of the input transform for a run of
+// tiles: from the even and odd padded columns ev, od of one row of Bᵀd
+// (ev[c] = e[2c], od[c] = e[2c+1]), tile j of the run, at padded columns
+// 2(tx0+j) … 2(tx0+j)+3, gets V = [ev−ev', od+ev', ev'−od, od−od'] where
+// ' is the next tile's column pair; the four results go to o0..o3[j].
+func inputColumnsVec(o0, o1, o2, o3, ev, od []float32, tx0, run int) {
+	j := 0
+	for ; j+4 <= run; j += 4 {
+		e0, e1 := archsimd.LoadFloat32x4(ev[tx0+j:]), archsimd.LoadFloat32x4(ev[tx0+j+1:])
+		d0, d1 := archsimd.LoadFloat32x4(od[tx0+j:]), archsimd.LoadFloat32x4(od[tx0+j+1:])
+		e0.Sub(e1).Store(o0[j:])
+		d0.Add(e1).Store(o1[j:])
+		e1.Sub(d0).Store(o2[j:])
+		d0.Sub(d1).Store(o3[j:])
+	}
+	for ; j < run; j++ {
+		e0, e1, d0, d1 := ev[tx0+j], ev[tx0+j+1], od[tx0+j], od[tx0+j+1]
+		o0[j], o1[j], o2[j], o3[j] = e0-e1, d0+e1, e1-d0, d0-d1
+	}
+}

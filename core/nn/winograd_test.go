@@ -1,0 +1,104 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestWinogradMatchesDirect checks the Winograd F(2×2, 3×3) block against
+// the direct one (im2col convolution with the foldPool epilogue) on the
+// map sizes of Conv4 (14, 7, 3) and odd and even others, one image and
+// several, with tile blocks that split unevenly: in float64 through
+// NaiveGemm to 1e-12 of the output's scale, and in float32 through the
+// gemm kernels to 1e-5.
+func TestWinogradMatchesDirect(t *testing.T) {
+	const cin, cout = 5, 6
+	for _, hw := range [][2]int{{14, 14}, {7, 7}, {3, 3}, {6, 5}, {2, 9}} {
+		for _, n := range []int{1, 3} {
+			h, w := hw[0], hw[1]
+			t.Run(fmt.Sprintf("%dx%d,n=%d", h, w, n), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(31, uint64(h*100+w*10+n)))
+				x, wt, b := randSlice(rng, cin*n*h*w), randSlice(rng, cout*cin*9), randSlice(rng, cout)
+				per := n * (h / 2) * (w / 2)
+				want := make([]float64, cout*per)
+				direct := newConv3x3(testEngine(2), cin, cout)
+				fp := foldPool[float64]{out: want, b: b, c: cout, n: n, h: h, w: w}
+				direct.epilogue = fp.chunk
+				direct.forward(nil, x, wt, nil, n, h, w)
+
+				wg := newWinogradPool(testEngine(2), cin, cout)
+				wg.tb = 4
+				wg.setFilters(wt)
+				got := make([]float64, len(want))
+				wg.forward(got, x, b, n, h, w)
+				compare(t, "float64", got, want, 1e-12)
+
+				for _, k := range gemmKernels() {
+					e := engine[float32]{gemm: k.gemm, par: splitPar(2)}
+					wg := newWinogradPool(e, cin, cout)
+					wg.setFilters(f32s(wt))
+					got := make([]float32, len(want))
+					wg.forward(got, f32s(x), f32s(b), n, h, w)
+					compare(t, "float32 "+k.name, f64s(got), want, 1e-5)
+				}
+			})
+		}
+	}
+}
+
+// compare fails t unless got and want agree to tol times want's largest
+// magnitude, and want is not all zeros (a test that could not fail).
+func compare(t *testing.T, name string, got, want []float64, tol float64) {
+	t.Helper()
+	var scale float64
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	if scale == 0 {
+		t.Fatalf("%s: all-zero reference", name)
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > tol*scale {
+			t.Fatalf("%s: out[%d] = %g, want %g (scale %g)", name, i, got[i], want[i], scale)
+		}
+	}
+}
+
+func f32s(x []float64) []float32 {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(v)
+	}
+	return y
+}
+
+// TestWinogradVecMatchesPlain checks the Float32x4 transforms against the
+// plain-Go ones on the same float32 data: the same additions in the same
+// order, so the outputs are equal (up to the sign of zero).
+func TestWinogradVecMatchesPlain(t *testing.T) {
+	if !haveVec4() {
+		t.Skip("no Float32x4 kernels in this build (GOEXPERIMENT=simd, amd64 with AVX2 or wasm)")
+	}
+	const cin, cout = 4, 5
+	for _, h := range []int{14, 7, 3, 10} {
+		rng := rand.New(rand.NewPCG(33, uint64(h)))
+		const n = 3
+		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
+		run := func(vec bool) []float32 {
+			wg := newWinogradPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)}, cin, cout)
+			wg.tb, wg.vec, wg.vecIn = 12, vec, vec
+			wg.setFilters(wt)
+			out := make([]float32, cout*n*(h/2)*(h/2))
+			wg.forward(out, x, b, n, h, h)
+			return out
+		}
+		want, got := run(false), run(true)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("h=%d: out[%d] = %g with Float32x4, %g plain", h, i, got[i], want[i])
+			}
+		}
+	}
+}
