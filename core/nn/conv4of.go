@@ -57,11 +57,14 @@ type Conv4Of[T Float] struct {
 	// block (its own buffers, an epilogue that pools), the folded
 	// weights and biases, and the pooling epilogue's arguments.
 	// Block 0 (one input channel) convolves by im2col and a matrix
-	// product, the others by Winograd's F(2×2, 3×3) (winograd.go).
+	// product with a pooling epilogue, or directly where that measured
+	// faster (first.go: under wasm); the others by Winograd's F(2×2, 3×3)
+	// (winograd.go).
 	fconv  *conv3x3[T]
+	fpool  foldPool[T]
+	first  *firstPool[T]
 	wino   [Blocks]*winogradPool[T]
 	fw, fb [Blocks][]T
-	fpool  foldPool[T]
 
 	n     int // batch of the last Forward; 0 before the first
 	train bool
@@ -86,6 +89,7 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 	m := &Conv4Of[T]{}
 	m.fconv = newConv3x3(e, blockIn(0), Filters)
 	m.fconv.epilogue = m.fpool.chunk
+	m.first = newFirstPool(e)
 	for i := range Blocks {
 		m.conv[i] = newConv3x3(e, blockIn(i), Filters)
 		m.bn[i] = newBNReluPool(e, Filters)
@@ -175,6 +179,10 @@ func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
 		if wg := m.wino[i]; wg != nil {
 			wg.setFilters(m.fw[i])
 			wg.forward(m.in[i+1], m.in[i], m.fb[i], n, h, h)
+			continue
+		}
+		if m.first.use {
+			m.first.forward(m.in[i+1], m.in[i], m.fw[i], m.fb[i], n)
 			continue
 		}
 		m.fpool = foldPool[T]{out: m.in[i+1], b: m.fb[i], c: Filters, n: n, h: h, w: h}

@@ -13,3 +13,8 @@ func haveVec4() bool { return archsimd.X86.AVX2() }
 // (BenchmarkInferenceBlock: the runs of tiles are 7 long on a 14×14 map,
 // too short for 4 lanes to pay for the calls).
 func vecInput() bool { return false }
+
+// firstDirect reports whether block 0 of Embed should convolve directly
+// (firstPool): not on amd64, where im2col and the AVX-512 matrix kernel
+// measured faster.
+func firstDirect() bool { return false }

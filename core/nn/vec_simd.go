@@ -73,3 +73,37 @@ func inputColumnsVec(o0, o1, o2, o3, ev, od []float32, tx0, run int) {
 		o0[j], o1[j], o2[j], o3[j] = e0-e1, d0+e1, e1-d0, d0-d1
 	}
 }
+
+// firstRowVec is firstPool's inner loop for one output channel and one
+// pooled row: dst (14 values) from the split padded rows ev, od (4 each)
+// and the channel's 3×3 weights wk, four pooled outputs at a time.
+func firstRowVec(dst []float32, ev, od [][firstHalf]float32, wk []float32, bc float32) {
+	var w [9]archsimd.Float32x4
+	for i := range w {
+		w[i] = archsimd.BroadcastFloat32x4(wk[i])
+	}
+	b := archsimd.BroadcastFloat32x4(bc)
+	zero := archsimd.BroadcastFloat32x4(0)
+	var tmp [16]float32
+	for j := 0; j < 16; j += 4 {
+		var m archsimd.Float32x4
+		for r := 0; r < 2; r++ {
+			var e, o archsimd.Float32x4
+			for dy := 0; dy < 3; dy++ {
+				E, O := ev[r+dy][j:], od[r+dy][j:]
+				e0, e1 := archsimd.LoadFloat32x4(E), archsimd.LoadFloat32x4(E[1:])
+				o0, o1 := archsimd.LoadFloat32x4(O), archsimd.LoadFloat32x4(O[1:])
+				w0, w1, w2 := w[dy*3], w[dy*3+1], w[dy*3+2]
+				e = e.Add(w0.Mul(e0)).Add(w1.Mul(o0)).Add(w2.Mul(e1))
+				o = o.Add(w0.Mul(o0)).Add(w1.Mul(e1)).Add(w2.Mul(o1))
+			}
+			if r == 0 {
+				m = e.Max(o)
+			} else {
+				m = m.Max(e.Max(o))
+			}
+		}
+		m.Add(b).Max(zero).Store(tmp[j:])
+	}
+	copy(dst, tmp[:len(dst)])
+}

@@ -8,9 +8,9 @@ import (
 	"metaglot/core/gemm"
 )
 
-// BenchmarkInferenceBlock times one inference block (64 → 64 channels,
-// convolution, folded bias, ReLU, pool) on a batch of 100 maps of Conv4's
-// sizes, direct (im2col + gemm + foldPool) against Winograd F(2×2, 3×3),
+// BenchmarkInferenceBlock times one inference block (convolution, folded
+// bias, ReLU, pool) on a batch of 100 maps of Conv4's sizes: the first
+// (1 → 64 channels, 28×28, im2col + gemm) and the others (64 → 64), direct (im2col + gemm + foldPool) against Winograd F(2×2, 3×3),
 // one thread with the fastest gemm kernel.
 func BenchmarkInferenceBlock(b *testing.B) {
 	const c, n = Filters, 100
@@ -20,6 +20,25 @@ func BenchmarkInferenceBlock(b *testing.B) {
 	}
 	e := engine[float32]{gemm: mm, par: Serial{}}
 	rng := rand.New(rand.NewPCG(1, 1))
+	b.Run("first-im2col/h=28", func(b *testing.B) {
+		const h = ImageSize
+		x, wt, bias := f32s(randSlice(rng, n*h*h)), f32s(randSlice(rng, c*9)), f32s(randSlice(rng, c))
+		l := newConv3x3(e, 1, c)
+		fp := foldPool[float32]{out: make([]float32, c*n*(h/2)*(h/2)), b: bias, c: c, n: n, h: h, w: h}
+		l.epilogue = fp.chunk
+		for b.Loop() {
+			l.forward(nil, x, wt, nil, n, h, h)
+		}
+	})
+	b.Run("first-direct/h=28", func(b *testing.B) {
+		const h = ImageSize
+		x, wt, bias := f32s(randSlice(rng, n*h*h)), f32s(randSlice(rng, c*9)), f32s(randSlice(rng, c))
+		out := make([]float32, c*n*(h/2)*(h/2))
+		f := newFirstPool(e)
+		for b.Loop() {
+			f.forward(out, x, wt, bias, n)
+		}
+	})
 	for _, h := range []int{14, 7, 3} {
 		x, wt, bias := f32s(randSlice(rng, c*n*h*h)), f32s(randSlice(rng, c*c*9)), f32s(randSlice(rng, c))
 		out := make([]float32, c*n*(h/2)*(h/2))

@@ -102,3 +102,32 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstPoolMatchesDirect checks the direct first block against im2col
+// convolution with the foldPool epilogue: in float64 to 1e-12 of the
+// output's scale, and in float32, plain and Float32x4, to 1e-5.
+func TestFirstPoolMatchesDirect(t *testing.T) {
+	const n = 3
+	rng := rand.New(rand.NewPCG(35, 36))
+	x, wt, b := randSlice(rng, n*ImageSize*ImageSize), randSlice(rng, Filters*9), randSlice(rng, Filters)
+	const h = ImageSize
+	want := make([]float64, Filters*n*(h/2)*(h/2))
+	direct := newConv3x3(testEngine(2), 1, Filters)
+	fp := foldPool[float64]{out: want, b: b, c: Filters, n: n, h: h, w: h}
+	direct.epilogue = fp.chunk
+	direct.forward(nil, x, wt, nil, n, h, h)
+
+	got := make([]float64, len(want))
+	newFirstPool(testEngine(2)).forward(got, x, wt, b, n)
+	compare(t, "float64", got, want, 1e-12)
+	for _, vec := range []bool{false, true} {
+		if vec && !haveVec4() {
+			continue
+		}
+		f := newFirstPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)})
+		f.vec = vec
+		got := make([]float32, len(want))
+		f.forward(got, f32s(x), f32s(wt), f32s(b), n)
+		compare(t, fmt.Sprintf("float32 vec=%v", vec), f64s(got), want, 1e-5)
+	}
+}

@@ -1,0 +1,98 @@
+package nn
+
+import "math"
+
+// firstPool is block 0 of an inference pass (one input channel, 28×28):
+// the 3×3 convolution with the folded weights, bias, ReLU and 2×2 max-pool,
+// computed directly rather than by im2col and a matrix product. With one
+// input channel the product has k = 9, far too short for a matrix kernel
+// to pay for its packing and its stores (under wasm this block took as
+// long as the other three), while the direct form reads each input row
+// once per output channel from a small buffer.
+//
+// Pooling wants the even and odd output columns apart, so each zero-padded
+// input row is split into its even and odd columns: output column 2j reads
+// padded columns 2j, 2j+1, 2j+2 = even[j], odd[j], even[j+1]; column 2j+1
+// reads odd[j], even[j+1], odd[j+1]. Both are then contiguous runs over j,
+// so the Float32x4 twin (firstRowVec, vec_simd.go) computes four pooled
+// outputs at once.
+type firstPool[T Float] struct {
+	e   engine[T]
+	vec bool // use firstRowVec (T is float32 and the CPU has Float32x4)
+	// use says that Conv4Of should take this path: vec, where it measured
+	// faster than im2col (firstDirect: under wasm 42 against 104 ms for
+	// 100 images, BenchmarkInferenceBlock; natively 7.8 against 4.4 ms).
+	use bool
+	fn  func(worker, lo, hi int)
+
+	// Arguments of the call in progress.
+	out, x, w, b []T
+	n            int
+}
+
+func newFirstPool[T Float](e engine[T]) *firstPool[T] {
+	f := &firstPool[T]{e: e}
+	_, f32 := any(T(0)).(float32)
+	f.vec = f32 && haveVec4()
+	f.use = f.vec && firstDirect()
+	f.fn = f.samples
+	return f
+}
+
+// forward reads the n images x (n×28×28) and writes out (64×n×14×14,
+// channel-major): ReLU(maxpool(conv(x, w)) + b) for w 64×1×3×3, b 64.
+func (f *firstPool[T]) forward(out, x, w, b []T, n int) {
+	f.out, f.x, f.w, f.b, f.n = out, x, w, b, n
+	f.e.par.For(n, f.fn)
+	f.out, f.x, f.w, f.b = nil, nil, nil, nil
+}
+
+// firstHalf is the length of a split padded row: 15 even (or odd) columns
+// of the 30 padded ones, plus room for a 4-lane load past the end.
+const firstHalf = 20
+
+func (f *firstPool[T]) samples(_, lo, hi int) {
+	const h, ho = ImageSize, ImageSize / 2
+	var ev, od [4][firstHalf]T
+	for s := lo; s < hi; s++ {
+		img := f.x[s*h*h:][:h*h]
+		for oy := 0; oy < ho; oy++ {
+			// Local row i is padded row 2oy+i, image row 2oy+i−1.
+			for i := 0; i < 4; i++ {
+				ev[i], od[i] = [firstHalf]T{}, [firstHalf]T{}
+				y := 2*oy + i - 1
+				if y < 0 || y >= h {
+					continue
+				}
+				row := img[y*h:][:h]
+				for c := 0; c < h; c += 2 { // padded columns c+1 (odd), c+2 (even)
+					od[i][c/2] = row[c]
+					ev[i][c/2+1] = row[c+1]
+				}
+			}
+			for co := 0; co < Filters; co++ {
+				wk := f.w[co*9:][:9]
+				dst := f.out[(co*f.n+s)*ho*ho+oy*ho:][:ho]
+				if f.vec {
+					firstRowVec(any(dst).([]float32), any(ev[:]).([][firstHalf]float32), any(od[:]).([][firstHalf]float32), any(wk).([]float32), any(f.b[co]).(float32))
+					continue
+				}
+				bc := f.b[co]
+				for j := range dst {
+					m := T(math.Inf(-1))
+					for r := 0; r < 2; r++ {
+						var e, o T
+						for dy := 0; dy < 3; dy++ {
+							E, O := &ev[r+dy], &od[r+dy]
+							w0, w1, w2 := wk[dy*3], wk[dy*3+1], wk[dy*3+2]
+							e += w0*E[j] + w1*O[j] + w2*E[j+1]
+							o += w0*O[j] + w1*E[j+1] + w2*O[j+1]
+						}
+						m = max(m, e, o)
+					}
+					dst[j] = max(m+bc, 0)
+				}
+			}
+		}
+	}
+}
