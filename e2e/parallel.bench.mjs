@@ -4,9 +4,9 @@
 // and with N (default 2: ?workers=N), interleaved round by round in two
 // browsers side by side (one trains while the other idles), for FOMAML
 // 5-way 1-shot 5-query with meta-batch 4 (the page's quick settings) and
-// Finn et al.'s meta-batch of 32 tasks of 5-way 1-shot 1-query, and the
-// frame rate of the training page meanwhile (a requestAnimationFrame
-// loop). Prints one JSON object with the machine's load averages and
+// Finn et al.'s meta-batch of 32 tasks of 5-way 1-shot 1-query (each
+// timed from the end of a meta-step to the end of another), and the frame
+// rate of the training page meanwhile (a requestAnimationFrame loop). Prints one JSON object with the machine's load averages and
 // writes it to e2e/out/parallel-figures.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -41,20 +41,30 @@ async function open(workers) {
   return ctx;
 }
 
-// measure trains fields on page for seconds after the run's first step
-// and returns episodes/s and frames/s.
+// boundary waits for the run to pass `after` episodes (the end of a
+// meta-step, as the next progress event reports it) and returns the time,
+// the episodes and the frame count then.
+async function boundary(page, after) {
+  await page.waitForFunction((a) => window.metaglot.train.episodes > a, after, { timeout: 300000, polling: 10 });
+  return { t: Date.now(), ep: (await train(page)).episodes, fr: await frames(page) };
+}
+
+// measure trains fields on page for at least `seconds`, from the end of a
+// meta-step to the end of another (a meta-batch of 32 takes seconds), and
+// returns episodes/s and frames/s.
 async function measure(page, fields) {
   await fillTrainForm(page, { ...fields, episodes: 10000000, "val-every": 0, init: "scratch", seed: 1 });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running" && window.metaglot.train.steps > 0, null, { timeout: 300000 });
-  const a = { t: Date.now(), ep: (await train(page)).episodes, fr: await frames(page) };
+  await frames(page);
+  const a = await boundary(page, (await train(page)).episodes);
   await sleep(seconds * 1000);
-  const b = { t: Date.now(), ep: (await train(page)).episodes, fr: await frames(page) };
+  const b = await boundary(page, (await train(page)).episodes);
   const used = (await train(page)).workersUsed;
   await page.getByRole("button", { name: "Stop" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 300000 });
   const s = (b.t - a.t) / 1000;
-  return { workersUsed: used, seconds: s, episodesPerSecond: (b.ep - a.ep) / s, framesPerSecond: (b.fr - a.fr) / s };
+  return { workersUsed: used, seconds: s, episodes: b.ep - a.ep, episodesPerSecond: (b.ep - a.ep) / s, framesPerSecond: (b.fr - a.fr) / s };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };

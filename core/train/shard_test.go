@@ -324,6 +324,9 @@ func FuzzDecodeShardRequest(f *testing.F) {
 	f.Add(b)
 	f.Add(b[:12])
 	f.Add([]byte("MGq1\x02\x00\x00\x00{}"))
+	// A task of a huge way (a header that would make Check allocate it).
+	huge := `{"config":{},"first":0,"batch":1,"params":[],"tasks":[{"way":1000000000000,"support":{"shape":[1,1,1,1]},"support_labels":[0],"image_shape":[1,1,1]}]}`
+	f.Add(append(append([]byte("MGq1"), byte(len(huge)), byte(len(huge)>>8), 0, 0), append([]byte(huge), 0, 0, 0, 0)...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := train.DecodeShardRequest(b)
 		if err != nil {

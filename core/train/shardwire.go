@@ -187,7 +187,10 @@ func DecodeShardRequest(b []byte) (ShardRequest, error) {
 		}
 		r.Params.Add(p.Name, t)
 	}
-	for _, wt := range h.Tasks {
+	for i, wt := range h.Tasks {
+		if wt.Way < 1 || wt.Way > len(wt.SupportLabels) {
+			return r, fmt.Errorf("shard message: task %d is %d-way with %d support images", h.First+i, wt.Way, len(wt.SupportLabels))
+		}
 		t := &learner.Task{Way: wt.Way, SupportLabels: wt.SupportLabels, QueryLabels: wt.QueryLabels, ImageShape: wt.ImageShape}
 		if t.Support, data, err = values(data, wt.Support.Shape); err != nil {
 			return r, err
