@@ -40,8 +40,8 @@ func Steps() []Step {
 				"The cells are the memory's slots, coloured by the class that wrote into each; the dark bars show where the query reads."},
 		{"compare", "6 · Compare the families",
 			"The same task, classified by every algorithm at once, with the time each needs for the query. " +
-				"ProtoNet only embeds; MAML and Reptile run their inner steps first. " +
-				"The button runs 100 Omniglot test episodes of this N and K per algorithm in the background and charts the accuracy with 95 % confidence intervals."},
+				"ProtoNet only embeds; MAML and Reptile run their inner steps first; the MANN reads the support set once, as a sequence (it answers up to 5 classes). " +
+				"The button runs 100 Omniglot test episodes of this N and K for ProtoNet, MAML and Reptile in the background and charts the accuracy with 95 % confidence intervals (the MANN's are in step 1's table)."},
 	}
 }
 
