@@ -429,11 +429,13 @@ func (s *trainSession) saveBest(b train.Best, seconds float64) error {
 // restoreBest sets the best validation so far of the run being resumed:
 // the better of the one its model-best.safetensors records and the best
 // of metrics.jsonl (already cut back to the checkpoint). They agree but
-// for a run killed between writing the best model and its metrics line
-// (the file is then newer) or a run started by an older metaglot, which
-// kept no best model: its best so far, from metrics.jsonl, has no weights
-// on disk, which stderr says, and the file comes with the first
-// validation that beats it. A best model of another run is an error.
+// in two cases. A run killed after writing a best model and before its
+// next checkpoint has a file newer than the checkpoint: it stays the best
+// (the resumed run measures that episode again, and of equal accuracies
+// keeps the file's). A run started by an older metaglot kept no best
+// model: its best so far, from metrics.jsonl, has no weights on disk,
+// which stderr says, and the file comes with the first validation that
+// beats it. A best model of another run is an error.
 func (s *trainSession) restoreBest(stderr io.Writer) error {
 	ms, err := readMetrics(s.dir)
 	if err != nil {
