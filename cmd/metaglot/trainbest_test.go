@@ -284,3 +284,29 @@ func TestTrainKeepsBestModel(t *testing.T) {
 		t.Errorf("a run validating on its test classes kept a best model (%v)", err)
 	}
 }
+
+// TestBestModelNewerThanCheckpoint: a run killed after writing a best
+// model and before its next checkpoint resumes from the older checkpoint
+// with that best model kept (a later, lower validation does not replace
+// it), though metrics.jsonl is cut back to the checkpoint.
+func TestBestModelNewerThanCheckpoint(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	sitting(t, bestRunArgs(out, "-episodes", "8"), 4, map[int]float64{2: 0.5, 4: 0.6})
+	ckpt, err := os.ReadFile(filepath.Join(out, checkpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resume := []string{"-out", out, "-resume", "-assets", testAssets, "-progress=false"}
+	sitting(t, resume, 6, map[int]float64{5: 0.9})
+	// The kill: the checkpoint of episode 6 never happened.
+	if err := os.WriteFile(filepath.Join(out, checkpointFile), ckpt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sitting(t, resume, 8, map[int]float64{6: 0.85, 8: 0.8})
+	if ep, acc := bestOf(t, out); ep != 5 || acc != 0.9 {
+		t.Errorf("best model: episode %d at %v, want the one of episode 5 at 0.9", ep, acc)
+	}
+	if got := bestLines(t, out); len(got) != 2 || got[1] != 4 {
+		t.Errorf("metrics lines marked best: %v, want [2 4] (episode 5's line went with the lost stretch)", got)
+	}
+}
