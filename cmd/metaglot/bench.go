@@ -41,7 +41,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "[-workload A|B|all] [-threads N] [-n CALLS] [-json]", stderr)
 	which := fs.String("workload", "all", "workload to time: A (embed 100 images, inference), B (ProtoNet training step, 200 images) or all")
 	threads := addThreadsFlag(fs)
-	n := fs.Int("n", 20, "timed calls per workload, after warm-up; the median is reported (at least 20)")
+	n := fs.Int("n", 20, "timed calls per workload, after warm-up; the median is reported (at least 5)")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -56,8 +56,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := checkThreads(*threads); err != nil {
 		return err
 	}
-	if *n < 20 {
-		return usagef("-n %d: want at least 20 calls for a median", *n)
+	if *n < 5 {
+		return usagef("-n %d: want at least 5 calls for a median", *n)
 	}
 	th := resolveThreads(*threads)
 	pool := gemm.NewPool(th)

@@ -9,7 +9,7 @@ import (
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "-workload", "C"},
-		{"bench", "-n", "5"},
+		{"bench", "-n", "4"},
 		{"bench", "-threads", "-1"},
 		{"bench", "extra"},
 	} {
