@@ -196,3 +196,23 @@ torch-demo:
 	mkdir -p build
 	$(FAST) $(GO) build -o build/metaglot-torch ./cmd/metaglot
 	interop/torch/demo.sh build/metaglot-torch build/torch-demo
+
+# metaglot beside its peers (PyTorch, onnxruntime-node, TF.js-wasm under
+# node, and in Chromium unless BENCH_BROWSER=0) on workloads A and B,
+# interleaved in one run: bench/peers/run.mjs, results in
+# bench/peers.jsonl (README "Speed against peers"). Needs node with npm,
+# Debian's python3-torch and, for the browser rows, chromium and e2e/'s
+# playwright-core (each `npm ci`'d when its node_modules is missing).
+# ONNXRUNTIME_NODE_INSTALL=skip: the CPU build is in the npm package; its
+# install script only fetches optional CUDA files.
+.PHONY: bench-peers
+BENCH_BROWSER ?= 1
+bench-peers:
+	mkdir -p build bench
+	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
+	$(FAST) $(WASMENV) $(GO) build -o build/metaglot.wasm ./cmd/metaglot
+	/usr/bin/python3 bench/peer_torch.py -onnx build/conv4.onnx
+	[ -d bench/peers/node_modules ] || (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)
+	[ "$(BENCH_BROWSER)" != 1 ] || [ -d e2e/node_modules ] || (cd e2e && npm ci --no-audit --no-fund)
+	node bench/peers/run.mjs -metaglot build/metaglot -wasm build/metaglot.wasm -wasmexec "$(WASMEXEC)" \
+	  -onnx build/conv4.onnx -out bench/peers.jsonl -browser $(BENCH_BROWSER)
