@@ -19,9 +19,11 @@ import "math"
 type firstPool[T Float] struct {
 	e   engine[T]
 	vec bool // use firstRowVec (T is float32 and the CPU has Float32x4)
-	// use says that Conv4Of should take this path: vec, where it measured
-	// faster than im2col (firstDirect: under wasm 42 against 104 ms for
-	// 100 images, BenchmarkInferenceBlock; natively 7.8 against 4.4 ms).
+	v16 bool // use firstRow16 (T is float32 and the CPU has AVX-512)
+	// use says that Conv4Of should take this path: with AVX-512, or with
+	// Float32x4 where that measured faster than im2col (firstDirect: under
+	// wasm 42 against 104 ms for 100 images, BenchmarkInferenceBlock;
+	// natively with Float32x4 7.8 against 4.4 ms).
 	use bool
 	fn  func(worker, lo, hi int)
 
@@ -34,7 +36,8 @@ func newFirstPool[T Float](e engine[T]) *firstPool[T] {
 	f := &firstPool[T]{e: e}
 	_, f32 := any(T(0)).(float32)
 	f.vec = f32 && haveVec4()
-	f.use = f.vec && firstDirect()
+	f.v16 = f32 && haveFirst16()
+	f.use = f.v16 || f.vec && firstDirect()
 	f.fn = f.samples
 	return f
 }
@@ -73,6 +76,10 @@ func (f *firstPool[T]) samples(_, lo, hi int) {
 			for co := 0; co < Filters; co++ {
 				wk := f.w[co*9:][:9]
 				dst := f.out[(co*f.n+s)*ho*ho+oy*ho:][:ho]
+				if f.v16 {
+					firstRow16(any(dst).([]float32), any(&ev).(*[4][firstHalf]float32), any(&od).(*[4][firstHalf]float32), any(wk).([]float32), any(f.b[co]).(float32))
+					continue
+				}
 				if f.vec {
 					firstRowVec(any(dst).([]float32), any(ev[:]).([][firstHalf]float32), any(od[:]).([][firstHalf]float32), any(wk).([]float32), any(f.b[co]).(float32))
 					continue

@@ -105,7 +105,7 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 
 // TestFirstPoolMatchesDirect checks the direct first block against im2col
 // convolution with the foldPool epilogue: in float64 to 1e-12 of the
-// output's scale, and in float32, plain and Float32x4, to 1e-5.
+// output's scale, and in float32, plain, Float32x4 and AVX-512, to 1e-5.
 func TestFirstPoolMatchesDirect(t *testing.T) {
 	const n = 3
 	rng := rand.New(rand.NewPCG(35, 36))
@@ -120,14 +120,14 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 	got := make([]float64, len(want))
 	newFirstPool(testEngine(2)).forward(got, x, wt, b, n)
 	compare(t, "float64", got, want, 1e-12)
-	for _, vec := range []bool{false, true} {
-		if vec && !haveVec4() {
+	for _, k := range []struct{ vec, v16 bool }{{false, false}, {true, false}, {false, true}} {
+		if k.vec && !haveVec4() || k.v16 && !haveFirst16() {
 			continue
 		}
 		f := newFirstPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)})
-		f.vec = vec
+		f.vec, f.v16 = k.vec, k.v16
 		got := make([]float32, len(want))
 		f.forward(got, f32s(x), f32s(wt), f32s(b), n)
-		compare(t, fmt.Sprintf("float32 vec=%v", vec), f64s(got), want, 1e-5)
+		compare(t, fmt.Sprintf("float32 %+v", k), f64s(got), want, 1e-5)
 	}
 }
