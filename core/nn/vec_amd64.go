@@ -9,10 +9,8 @@ import "simd/archsimd"
 func haveVec4() bool { return archsimd.X86.AVX2() }
 
 // vecInput reports whether the input transform should use its Float32x4
-// column kernel: not on amd64, where the plain loop measured faster
-// (BenchmarkInferenceBlock: the runs of tiles are 7 long on a 14×14 map,
-// too short for 4 lanes to pay for the calls).
-func vecInput() bool { return false }
+// kernel (inputRowVec): yes (BenchmarkInferenceBlock/winograd-vec).
+func vecInput() bool { return true }
 
 // firstDirect reports whether block 0 of Embed should convolve directly
 // (firstPool): not on amd64, where im2col and the AVX-512 matrix kernel

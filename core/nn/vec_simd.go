@@ -53,24 +53,44 @@ func outputTransformVec(dst []float32, r *[16][]float32, bc float32) {
 	}
 }
 
-// inputColumnsVec is the column half of the input transform for a run of
-// tiles: from the even and odd padded columns ev, od of one row of Bᵀd
-// (ev[c] = e[2c], od[c] = e[2c+1]), tile j of the run, at padded columns
-// 2(tx0+j) … 2(tx0+j)+3, gets V = [ev−ev', od+ev', ev'−od, od−od'] where
-// ' is the next tile's column pair; the four results go to o0..o3[j].
-func inputColumnsVec(o0, o1, o2, o3, ev, od []float32, tx0, run int) {
-	j := 0
-	for ; j+4 <= run; j += 4 {
-		e0, e1 := archsimd.LoadFloat32x4(ev[tx0+j:]), archsimd.LoadFloat32x4(ev[tx0+j+1:])
-		d0, d1 := archsimd.LoadFloat32x4(od[tx0+j:]), archsimd.LoadFloat32x4(od[tx0+j+1:])
-		e0.Sub(e1).Store(o0[j:])
-		d0.Add(e1).Store(o1[j:])
-		e1.Sub(d0).Store(o2[j:])
-		d0.Sub(d1).Store(o3[j:])
+// inputRowVec is the input transform of one channel for a run of tiles
+// (run ≤ 8) of one tile row: pe, po are the four zero-padded input rows
+// split into even and odd padded columns; tile j of the run (tile row
+// column tx0+j) goes to out[ξ·st + j]. It first forms e = Bᵀd on the whole
+// split rows (four lanes at a time), then the column half for the run in
+// vectors of four tiles, and may write up to 8 values from out[ξ·st] on
+// (the caller's rows have room, and what lies past the run is rewritten
+// or never read).
+func inputRowVec(out []float32, st int, pe, po *[4][firstHalf]float32, tx0, run int) {
+	_ = out[15*st+7]
+	var ev, od [4][firstHalf]float32
+	for q := 0; q < 16; q += 4 {
+		ld := func(a *[firstHalf]float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array((*[4]float32)(a[q : q+4])) }
+		st4 := func(a *[firstHalf]float32, x archsimd.Float32x4) { x.StoreArray((*[4]float32)(a[q : q+4])) }
+		e0, e1, e2, e3 := ld(&pe[0]), ld(&pe[1]), ld(&pe[2]), ld(&pe[3])
+		st4(&ev[0], e0.Sub(e2))
+		st4(&ev[1], e1.Add(e2))
+		st4(&ev[2], e2.Sub(e1))
+		st4(&ev[3], e1.Sub(e3))
+		d0, d1, d2, d3 := ld(&po[0]), ld(&po[1]), ld(&po[2]), ld(&po[3])
+		st4(&od[0], d0.Sub(d2))
+		st4(&od[1], d1.Add(d2))
+		st4(&od[2], d2.Sub(d1))
+		st4(&od[3], d1.Sub(d3))
 	}
-	for ; j < run; j++ {
-		e0, e1, d0, d1 := ev[tx0+j], ev[tx0+j+1], od[tx0+j], od[tx0+j+1]
-		o0[j], o1[j], o2[j], o3[j] = e0-e1, d0+e1, e1-d0, d0-d1
+	for h := 0; h < run; h += 4 {
+		j := tx0 + h
+		for i := 0; i < 4; i++ {
+			e0 := archsimd.LoadFloat32x4Array((*[4]float32)(ev[i][j : j+4]))
+			e1 := archsimd.LoadFloat32x4Array((*[4]float32)(ev[i][j+1 : j+5]))
+			d0 := archsimd.LoadFloat32x4Array((*[4]float32)(od[i][j : j+4]))
+			d1 := archsimd.LoadFloat32x4Array((*[4]float32)(od[i][j+1 : j+5]))
+			o := 4 * i * st
+			e0.Sub(e1).StoreArray((*[4]float32)(out[o+h : o+h+4]))
+			d0.Add(e1).StoreArray((*[4]float32)(out[o+st+h : o+st+h+4]))
+			e1.Sub(d0).StoreArray((*[4]float32)(out[o+2*st+h : o+2*st+h+4]))
+			d0.Sub(d1).StoreArray((*[4]float32)(out[o+3*st+h : o+3*st+h+4]))
+		}
 	}
 }
 

@@ -37,13 +37,17 @@ type winogradPool[T Float] struct {
 	// small enough that V and M (16·C·tb values each) stay in L2.
 	tb int
 	u  []T   // 16 × cout × cin: U_ξ row-major, one after another
-	v  [][]T // per worker: 16 × cin × tb, V_ξ vst apart
+	v  [][]T // per worker: 16 × cin × vld, V_ξ vst apart
 	m  [][]T // per worker: 16 × cout × tb, M_ξ mst apart
 	// vst and mst are the distances between V_ξ and V_ξ+1, M_ξ and M_ξ+1:
 	// a cache line more than the matrices, so that the 16 streams of the
 	// transforms do not all map to the same cache set (with cin·tb a
 	// multiple of 1024 they would be 4 KB-aligned alike).
 	vst, mst int
+	// vld is the row stride of V_ξ: tb plus room for the 8 lanes the
+	// vector input transform may write past the end of a run of tiles
+	// (rewritten later, or never read).
+	vld int
 	// vec selects the Float32x4 output transform (vec_simd.go): T is
 	// float32 and the CPU has them; vecIn also the input transform's
 	// column kernel, where it measured faster (vecInput).
@@ -97,7 +101,8 @@ func (l *winogradPool[T]) setFilters(w []T) {
 // setFilters.
 func (l *winogradPool[T]) forward(out, x, b []T, n, h, w int) {
 	threads := l.e.par.Threads()
-	l.vst, l.mst = l.cin*l.tb+16, l.cout*l.tb+16
+	l.vld = l.tb + 8
+	l.vst, l.mst = l.cin*l.vld+16, l.cout*l.tb+16
 	for len(l.v) < threads {
 		l.v = append(l.v, nil)
 		l.m = append(l.m, nil)
@@ -122,14 +127,14 @@ func (l *winogradPool[T]) blocks(worker, lo, hi int) {
 		nt := min(l.tb, tiles-t0)
 		l.inputTransform(v, t0, nt)
 		for xi := 0; xi < 16; xi++ {
-			l.e.gemm(worker, false, false, l.cout, nt, l.cin, 1, l.u[xi*cc:], l.cin, v[xi*l.vst:], l.tb, 0, m[xi*l.mst:], l.tb)
+			l.e.gemm(worker, false, false, l.cout, nt, l.cin, 1, l.u[xi*cc:], l.cin, v[xi*l.vst:], l.vld, 0, m[xi*l.mst:], l.tb)
 		}
 		l.outputTransform(m, t0, nt)
 	}
 }
 
 // inputTransform writes V = Bᵀ d B for tiles [t0, t0+nt) and every input
-// channel into v (position ξ, channel ci, tile t at v[ξ·vst+ci·tb+t−t0]),
+// channel into v (position ξ, channel ci, tile t at v[ξ·vst+ci·vld+t−t0]),
 // with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Tile t of sample s
 // at (ty, tx) reads input rows 2ty−1 … 2ty+2 and columns 2tx−1 … 2tx+2,
 // zero outside the image.
@@ -143,13 +148,14 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 	h, w := l.h, l.w
 	ho, wo := h/2, w/2
 	hw, howo := h*w, ho*wo
-	tb, cin := l.tb, l.cin
+	cin := l.cin
 	st := l.vst
 	if w > ImageSize {
 		panic("nn: Winograd map wider than an image")
 	}
 	const half = ImageSize/2 + 2
 	var evb, odb [4][half]T
+	var pe, po [4][firstHalf]T // split padded input rows (vector path)
 	for k := 0; k < nt; {
 		t := t0 + k
 		s, r := t/howo, t%howo
@@ -165,6 +171,27 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 				if y := y0 + i; y >= 0 && y < h {
 					rows[i] = plane[y*w:][:w]
 				}
+			}
+			out := v[ci*l.vld+k:]
+			if l.vecIn {
+				// Split each padded row into even and odd columns (image
+				// column c is padded column c+1), then transform in SIMD.
+				for i, row := range rows {
+					pe[i], po[i] = [firstHalf]T{}, [firstHalf]T{}
+					if row == nil {
+						continue
+					}
+					c := 0
+					for ; c+1 < w; c += 2 {
+						po[i][c/2] = row[c]
+						pe[i][c/2+1] = row[c+1]
+					}
+					if c < w {
+						po[i][c/2] = row[c]
+					}
+				}
+				inputRowVec(any(out).([]float32), st, any(&pe).(*[4][firstHalf]float32), any(&po).(*[4][firstHalf]float32), tx0, run)
+				continue
 			}
 			for p := p0; p < p1; p++ {
 				for par := 0; par < 2; par++ {
@@ -191,16 +218,10 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 					}
 				}
 			}
-			out := v[ci*tb+k:]
 			for i := 0; i < 4; i++ {
 				o0, o1 := out[4*i*st:][:run], out[(4*i+1)*st:][:run]
 				o2, o3 := out[(4*i+2)*st:][:run], out[(4*i+3)*st:][:run]
 				ev, od := evb[i][:], odb[i][:]
-				if l.vecIn {
-					inputColumnsVec(any(o0).([]float32), any(o1).([]float32), any(o2).([]float32), any(o3).([]float32),
-						any(ev).([]float32), any(od).([]float32), tx0, run)
-					continue
-				}
 				for j := range o0 {
 					e0, e1, d0, d1 := ev[tx0+j], ev[tx0+j+1], od[tx0+j], od[tx0+j+1]
 					o0[j], o1[j], o2[j], o3[j] = e0-e1, d0+e1, e1-d0, d0-d1
