@@ -65,7 +65,9 @@ func inputRowVec(out []float32, st int, pe, po *[4][firstHalf]float32, tx0, run 
 	_ = out[15*st+7]
 	var ev, od [4][firstHalf]float32
 	for q := 0; q < 16; q += 4 {
-		ld := func(a *[firstHalf]float32) archsimd.Float32x4 { return archsimd.LoadFloat32x4Array((*[4]float32)(a[q : q+4])) }
+		ld := func(a *[firstHalf]float32) archsimd.Float32x4 {
+			return archsimd.LoadFloat32x4Array((*[4]float32)(a[q : q+4]))
+		}
 		st4 := func(a *[firstHalf]float32, x archsimd.Float32x4) { x.StoreArray((*[4]float32)(a[q : q+4])) }
 		e0, e1, e2, e3 := ld(&pe[0]), ld(&pe[1]), ld(&pe[2]), ld(&pe[3])
 		st4(&ev[0], e0.Sub(e2))
