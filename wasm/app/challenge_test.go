@@ -74,6 +74,37 @@ func TestLakeTry(t *testing.T) {
 			t.Fatal("the examples and the drawings to classify are by the same drawer")
 		}
 	}
+	// 5 examples each: the j-th example of every class by one drawer, the
+	// held-out drawings by a sixth.
+	j = s.StartTryWith("5", "5", Lake, 8)
+	j.Run(f.get)
+	s.FinishTry(j, st)
+	if s.Classes.Examples() != 25 || !s.Lake {
+		t.Fatalf("5-way 5-shot Lake: %d examples: %q", s.Classes.Examples(), s.Message)
+	}
+	for _, a := range ds.Index().Alphabets {
+		if strings.HasPrefix(s.Classes.Class(0).Name, strings.ReplaceAll(a.Name, "_", " ")+" ") {
+			alpha = a
+		}
+	}
+	byJ := make([]map[int]bool, 5)
+	for jj := range 5 {
+		byJ[jj] = map[int]bool{}
+		for i := range 5 {
+			byJ[jj][drawerOf(i, s.ExampleImage(i, jj))] = true
+		}
+		if len(byJ[jj]) != 1 {
+			t.Errorf("example %d of the classes by drawers %v", jj+1, byJ[jj])
+		}
+	}
+	for _, h := range s.Omniglot {
+		for jj := range 5 {
+			if byJ[jj][h.Drawer] || h.Drawer != s.Omniglot[0].Drawer {
+				t.Errorf("held-out %s by drawer %d, examples' %v", h.Label, h.Drawer, byJ)
+			}
+		}
+	}
+
 	// The Vinyals protocol (the default) takes a drawer per character.
 	j = s.StartTry("20", "1", 7)
 	j.Run(f.get)

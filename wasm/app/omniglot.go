@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"metaglot/core/episode"
 	"metaglot/core/omniglot"
 	"metaglot/core/preprocess"
 	"metaglot/wasm/classes"
@@ -172,6 +173,30 @@ func (s *State) FinishTry(j *TryJob, st Storage) {
 	}
 }
 
+// lakeDrawers draws the characters cs of alphabet as one episode of
+// `metaglot eval -split lake`'s sampler (core/episode: one alphabet,
+// SameDrawers, one query per class): the characters in the episode's
+// label order and, per character, its k support drawers then its query's.
+// Every character's j-th example is by the same drawer, and the held-out
+// drawings are all by one other drawer, as in Lake et al.'s task.
+func lakeDrawers(ds *omniglot.Dataset, alphabet string, cs []int, k int, rng *rand.Rand) (order []int, picks [][]int, err error) {
+	split, err := episode.NewSplit("lake-evaluation "+alphabet, ds, cs, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	smp, err := episode.NewSampler(ds, split, episode.Config{Way: len(cs), Shot: k, Query: 1, Alphabet: alphabet, SameDrawers: true}, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	ep := smp.Sample()
+	for l, c := range ep.Classes {
+		order = append(order, c.Char)
+		d := append([]int(nil), ep.Drawers[l*k:(l+1)*k]...)
+		picks = append(picks, append(d, ep.Drawers[ep.NumSupport()+l]))
+	}
+	return order, picks, nil
+}
+
 // Try replaces the classes with the plan's characters, k real drawings
 // each (drawers chosen with rng), and keeps one further drawing of each as
 // a held-out query. ds must have the plan's alphabet loaded. The classes
@@ -189,26 +214,36 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 	for c := range ds.NumCharacters() {
 		ids[ds.Character(c).ID] = c
 	}
-	l := &classes.List{}
-	var held []HeldOut
-	// Lake: one drawer's drawings are every class's examples (k drawers
-	// for k examples), another's the held-out ones (episode.Config
-	// SameDrawers).
-	shared := rng.Perm(drawings)
+	var cs []int
 	for _, ch := range plan.Chars {
 		c, ok := ids[ch.ID]
 		if !ok {
 			return fmt.Errorf("character %d of %s is not in the data set", ch.ID, plan.Alphabet)
 		}
-		name := strings.ReplaceAll(plan.Alphabet, "_", " ") + " " + strings.TrimPrefix(ch.Name, "character")
+		cs = append(cs, c)
+	}
+	// picks[i] are the drawers of character order[i]: k examples, then
+	// the held-out drawing.
+	order, picks := cs, make([][]int, len(cs))
+	if plan.Lake {
+		var err error
+		if order, picks, err = lakeDrawers(ds, plan.Alphabet, cs, k, rng); err != nil {
+			return err
+		}
+	} else {
+		for i := range cs {
+			picks[i] = rng.Perm(drawings)[:k+1]
+		}
+	}
+	l := &classes.List{}
+	var held []HeldOut
+	for n, c := range order {
+		name := strings.ReplaceAll(plan.Alphabet, "_", " ") + " " + strings.TrimPrefix(ds.Character(c).Name, "character")
 		i, err := l.Add(name)
 		if err != nil {
 			return err
 		}
-		drawers := shared
-		if !plan.Lake {
-			drawers = rng.Perm(drawings)
-		}
+		drawers := picks[n]
 		for _, dr := range drawers[:k] {
 			img := make([]float32, preprocess.Size*preprocess.Size)
 			ds.WriteImage(img, c, dr, 0)
