@@ -31,7 +31,11 @@ meta-steps of metaglot (BenchmarkPeerStep, -test.benchtime Nx, after its
 warm-up step) right before as many of PyTorch (after one warm-up
 meta-step), printing one JSON line per pair with the load average
 (os.getloadavg) and the ratio metaglot/PyTorch, then the median ratio per
-thread count.
+thread count. On a machine far more loaded than its cores, PyTorch's
+two OpenMP threads may wait for each other much longer than they compute
+(each is descheduled in turn): its 2-thread rate then falls below its
+1-thread rate, which says more about the load than about either library;
+OMP_WAIT_POLICY=PASSIVE in the environment is reported with each line.
 """
 import argparse
 import json
@@ -144,7 +148,8 @@ def side_by_side(a, theta, tasks):
                                   "metaglot_episodes_per_s": round(ours, 3),
                                   "pytorch_episodes_per_s": round(theirs, 3),
                                   "ratio": round(ours / theirs, 2),
-                                  "loadavg_1min": round(os.getloadavg()[0], 1)}), flush=True)
+                                  "loadavg_1min": round(os.getloadavg()[0], 1),
+                                  "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}), flush=True)
         print(json.dumps({"summary": "metaglot/PyTorch episodes/s, median over rounds", "peer": "pytorch " + torch.__version__,
                           **{f"ratio_threads_{t}": round(statistics.median(r), 2) for t, r in ratios.items()}}), flush=True)
 
