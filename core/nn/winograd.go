@@ -176,9 +176,14 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 			if l.vecIn {
 				// Split each padded row into even and odd columns (image
 				// column c is padded column c+1), then transform in SIMD.
+				// Only the positions a row writes are ever non-zero (the
+				// same for every row of the map), so the padding stays
+				// zero from the declaration and only a missing row (above
+				// or below the map) is cleared.
 				for i, row := range rows {
-					pe[i], po[i] = [firstHalf]T{}, [firstHalf]T{}
 					if row == nil {
+						clear(pe[i][:w/2+2])
+						clear(po[i][:w/2+2])
 						continue
 					}
 					c := 0
