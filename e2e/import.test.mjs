@@ -117,7 +117,7 @@ test("weights: a 50 MB random file is refused by its header, a 200 MB one by its
   const good = await loadWeights(page, path.join(repo, "assets", "models", "protonet.safetensors"));
   console.log("bundled ProtoNet weights:", JSON.stringify(good));
   figures.weightsGood = good;
-  assert.match(good.message, /^Loaded protonet weights/);
+  assert.match(good.message, /^Loaded ProtoNet weights/);
   await page.screenshot({ path: path.join(out, "import-weights.png") });
   await page.getByRole("tab", { name: "Draw & classify" }).click();
 });

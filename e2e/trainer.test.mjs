@@ -152,7 +152,7 @@ test("ProtoNet from scratch: episodes advance, smoothed loss falls, frames keep 
 
   // Load the downloaded weights back, and classify with them.
   await page.locator("#train-load").setInputFiles(file);
-  await page.waitForFunction(() => /^Loaded protonet weights, trained for 40 episodes/.test(document.getElementById("train-message").textContent));
+  await page.waitForFunction(() => /^Loaded ProtoNet weights, trained for 40 episodes/.test(document.getElementById("train-message").textContent));
   await page.getByRole("button", { name: "Use in Draw & classify" }).click();
   await page.waitForFunction(() => /trained in this page/.test(window.metaglot.weights), null, { timeout: 10000 });
 

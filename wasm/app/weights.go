@@ -53,19 +53,12 @@ func thousands(n int) string {
 // the prototype head is "fo-Proto-MAML", and another model started from
 // ProtoNet weights is "Reptile from ProtoNet" (its config's init names a
 // protonet model).
-func ModelLabel(algo string, meta map[string]string) string {
-	label := AlgorithmLabel(algo)
+func ModelLabel(name string, meta map[string]string) string {
 	var c modelfile.Config
 	if json.Unmarshal([]byte(meta["config"]), &c) != nil {
-		return label
+		return algo.ModelLabel(name, nil)
 	}
-	if algo == "fomaml" && c.ProtoHead {
-		return "fo-Proto-MAML"
-	}
-	if in, err := modelfile.ParseInit(c.Init); err == nil && in.Algo == "protonet" && algo != "protonet" {
-		return label + " from ProtoNet"
-	}
-	return label
+	return algo.ModelLabel(name, &c)
 }
 
 // StartAlgorithm is the algorithm the page opens with; its bundled

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"metaglot/core/algo"
 	"metaglot/wasm/trainer/protocol"
 )
 
@@ -106,7 +107,7 @@ func (l *Loop) Handle(c protocol.Command) []protocol.Event {
 		if err != nil {
 			return fail(fmt.Errorf("the weights were not loaded, the current ones are kept: %w", err))
 		}
-		msg := fmt.Sprintf("Loaded %s weights", w.Algo)
+		msg := fmt.Sprintf("Loaded %s weights", algo.ModelLabel(w.Algo, w.Config))
 		if w.Way > 0 {
 			msg += fmt.Sprintf(" with a %d-way head", w.Way)
 		}

@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,7 +119,7 @@ func TestLoop(t *testing.T) {
 		t.Errorf("load of a truncated file: %+v", ev)
 	}
 	ev = l.Handle(protocol.Command{Type: protocol.CmdLoad, Data: file})
-	if len(ev) != 1 || ev[0].Type != protocol.EvLoaded || ev[0].Msg != "Loaded protonet weights, trained for 6 episodes." {
+	if len(ev) != 1 || ev[0].Type != protocol.EvLoaded || ev[0].Msg != "Loaded ProtoNet weights, trained for 6 episodes." {
 		t.Errorf("load: %+v", ev)
 	}
 
@@ -158,5 +160,23 @@ func TestLoop(t *testing.T) {
 	ev = l.Handle(protocol.Command{Type: protocol.CmdDrawings, Drawings: &protocol.Drawings{Images: [][]byte{img, img}, Labels: []int{0, 1}, Names: []string{"a", "b"}}})
 	if len(ev) != 1 || ev[0].Type != protocol.EvSnapshot || len(ev[0].Snapshot.UserClasses) != 2 {
 		t.Errorf("drawings: %v", types(ev))
+	}
+}
+
+// TestLoadedNamesTheModel: the worker's message names a loaded model as
+// the page does (algo.ModelLabel), not by its algorithm alone: a FOMAML
+// with a prototype head, meta-trained from a ProtoNet, is fo-Proto-MAML.
+func TestLoadedNamesTheModel(t *testing.T) {
+	data, err := os.ReadFile("../../assets/models/fo-proto-maml.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(loadData(t), nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := NewLoop(tr, time.Now).Handle(protocol.Command{Type: protocol.CmdLoad, Data: data})
+	if len(ev) != 1 || ev[0].Type != protocol.EvLoaded || !strings.HasPrefix(ev[0].Msg, "Loaded fo-Proto-MAML weights, trained for ") {
+		t.Errorf("load of fo-proto-maml.safetensors: %+v", ev)
 	}
 }
