@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -69,5 +70,32 @@ func TestSetOrder(t *testing.T) {
 	}
 	if got := strings.Join(s.Names(), ""); got != "cab" {
 		t.Errorf("Names() = %q, want insertion order \"cab\"", got)
+	}
+}
+
+// TestTensorCheckFinite puts NaN, +Inf and −Inf at every position of
+// tensors of 0 to 9 elements (the four-wide loop and its tail), beside the
+// largest finite values, and wants the error to name that element; all
+// finite values (±MaxFloat32, the smallest subnormal, −0) pass.
+func TestTensorCheckFinite(t *testing.T) {
+	finite := []float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, float32(math.Copysign(0, -1)), 1}
+	for n := 0; n <= 9; n++ {
+		x := New(n)
+		for i := range x.Data {
+			x.Data[i] = finite[i%len(finite)]
+		}
+		if err := x.CheckFinite("x"); err != nil {
+			t.Errorf("n=%d finite: %v", n, err)
+		}
+		for i := 0; i < n; i++ {
+			for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+				y := x.Clone()
+				y.Data[i] = bad
+				err := y.CheckFinite("y")
+				if want := fmt.Sprintf("element %d is %v", i, bad); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("n=%d, %v at %d: error %v, want one saying %q", n, bad, i, err, want)
+				}
+			}
+		}
 	}
 }
