@@ -40,7 +40,7 @@ func FreshMANN(way int, seed uint64) (*mann.Learner, error) {
 
 // LoadMANN makes a MANN of a weights file (the bundled
 // assets/models/mann.safetensors) and says in plain language what it
-// learned from, from the file's metadata: "A MANN meta-trained on 340 800
+// learned from, from the file's metadata: "A MANN meta-trained on 465 600
 // Omniglot tasks of 5 classes (training alphabets only); it answers tasks
 // of up to 5 classes."
 func LoadMANN(data []byte) (*mann.Learner, string, error) {
@@ -70,7 +70,7 @@ func LoadMANN(data []byte) (*mann.Learner, string, error) {
 }
 
 // thousands writes n with a thin space between groups of three digits
-// (340 800).
+// (465 600).
 func thousands(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
