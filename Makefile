@@ -216,3 +216,16 @@ bench-peers:
 	[ "$(BENCH_BROWSER)" != 1 ] || [ -d e2e/node_modules ] || (cd e2e && npm ci --no-audit --no-fund)
 	node bench/peers/run.mjs -metaglot build/metaglot -wasm build/metaglot.wasm -wasmexec "$(WASMEXEC)" \
 	  -onnx build/conv4.onnx -out bench/peers.jsonl -browser $(BENCH_BROWSER)
+
+# PyTorch and ONNX fixtures and checks, by hand (need /usr/bin/python3 with
+# Debian's python3-torch; onnx-fixtures needs npm): see README "Training at
+# scale". make test only reads the committed fixtures.
+torch-fixtures:
+	/usr/bin/python3 interop/torch/gen_fixtures.py
+torch-roundtrip:
+	sh interop/torch/roundtrip.sh
+onnx-fixtures:
+	sh interop/onnx/gen.sh
+bench-reptile-peer:
+	/usr/bin/python3 bench/peer_reptile.py --side-by-side
+.PHONY: torch-fixtures torch-roundtrip onnx-fixtures bench-reptile-peer
