@@ -13,7 +13,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 let ctx;
 before(async () => {
-  ctx = await startPage({ viewport: { width: 1280, height: 900 } });
+  // A fixed seed: Try Omniglot draws the same alphabets every run (the
+  // rate of flagged unseen characters varies a lot between alphabets).
+  ctx = await startPage({ path: "/?seed=3", viewport: { width: 1280, height: 900 } });
 });
 after(async () => {
   await ctx?.close();

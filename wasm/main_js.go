@@ -20,7 +20,7 @@ func main() {
 	if gate := js.Global().Get("metaglotFrames"); gate.Truthy() {
 		gate.Call("restore")
 	}
-	seed := uint64(time.Now().UnixNano())
+	seed := app.Seed(js.Global().Get("location").Get("search").String(), uint64(time.Now().UnixNano()))
 	d, err := newDOM(seed)
 	if err != nil {
 		js.Global().Get("console").Call("error", err.Error())
