@@ -95,6 +95,29 @@ func (c canvas) text(x, y int, s string, col color.RGBA) {
 	d.DrawString(s)
 }
 
+// bigText writes s in the 7×13 basic font enlarged f times (nearest
+// neighbour: crisp), the top left corner of its 13-pixel line at (x, y);
+// only the glyphs' pixels are drawn.
+func (c canvas) bigText(x, y int, s string, col color.RGBA, f int) {
+	w := font.MeasureString(basicfont.Face7x13, s).Ceil()
+	if w == 0 {
+		return
+	}
+	small := image.NewAlpha(image.Rect(0, 0, w, 13))
+	d := font.Drawer{Dst: small, Src: image.Opaque, Face: basicfont.Face7x13, Dot: fixed.P(0, 11)}
+	d.DrawString(s)
+	for py := range 13 * f {
+		for px := range w * f {
+			if small.AlphaAt(px/f, py/f).A < 128 {
+				continue
+			}
+			if pt := image.Pt(x+px, y+py); pt.In(c.img.Rect) {
+				c.img.SetRGBA(pt.X, pt.Y, col)
+			}
+		}
+	}
+}
+
 func (c canvas) px(v float64) float64 { return v * c.scale }
 
 // ChartKind chooses a chart.
@@ -232,10 +255,21 @@ func DrawEpisode(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 		return
 	}
 	cols := s.Shot + s.Query
-	swatch := int(c.px(18))
+	// The class numbers are read from across a room: the 7×13 font
+	// enlarged by the device scale, and doubled when the rows are tall
+	// enough; the swatch is as wide as the widest number.
+	f := max(1, int(math.Round(c.scale)))
+	if b.Dy()/s.Way >= int(c.px(48)) {
+		f *= 2
+	}
+	digits := len(fmt.Sprint(min(s.Way-1, 99)))
+	swatch := max(int(c.px(18)), 7*digits*f+6)
 	gap := int(c.px(10))
 	cell := min((b.Dx()-swatch-gap)/max(cols, 1), b.Dy()/s.Way)
 	cell = max(cell, 8)
+	if cell < 13*f+4 {
+		f = 1
+	}
 	pad := max(1, cell/12)
 	for k := range s.Way {
 		y := b.Min.Y + k*cell
@@ -244,7 +278,7 @@ func DrawEpisode(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 		}
 		c.fill(image.Rect(b.Min.X+2, y+pad, b.Min.X+swatch-2, y+cell-pad), ClassColor(k))
 		if cell >= 14 {
-			c.text(b.Min.X+3, y+cell/2+5, fmt.Sprint(k%100), paper)
+			c.bigText(b.Min.X+3, y+cell/2-13*f/2, fmt.Sprint(k%100), paper, f)
 		}
 		for j := range s.Shot {
 			r := image.Rect(b.Min.X+swatch+j*cell, y, b.Min.X+swatch+(j+1)*cell, y+cell)

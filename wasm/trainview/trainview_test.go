@@ -239,3 +239,29 @@ func TestDrawEmbedding(t *testing.T) {
 		t.Error("user drawing or prototype rings not drawn")
 	}
 }
+
+// TestEpisodeNumbersReadable: with rows tall enough (a projector-sized
+// episode view), each class number in its swatch is at least 18 pixels
+// high at device scale 1, not the 7×13 font's 9-pixel digits.
+func TestEpisodeNumbersReadable(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 600, 300))
+	s := snapshot()
+	DrawEpisode(img, s, 1)
+	cell := 300 / s.Way
+	for k := range s.Way {
+		top, bottom := -1, -1
+		for y := k * cell; y < (k+1)*cell; y++ {
+			for x := 0; x < 40; x++ {
+				if img.RGBAAt(x, y) == paper && img.RGBAAt(x+1, y) != paper && x > 2 {
+					if top < 0 {
+						top = y
+					}
+					bottom = y
+				}
+			}
+		}
+		if top < 0 || bottom-top+1 < 18 {
+			t.Errorf("class %d: number %d pixels high (rows %d–%d), want ≥ 18", k, bottom-top+1, top, bottom)
+		}
+	}
+}
