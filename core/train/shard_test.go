@@ -3,6 +3,7 @@ package train_test
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,7 +261,7 @@ func TestShardMessages(t *testing.T) {
 	}
 	equalSets(t, "params", got.Params, p)
 	gt := got.Tasks[0]
-	if gt.Way != task.Way || !equalInts(gt.SupportLabels, task.SupportLabels) || !equalInts(gt.QueryLabels, task.QueryLabels) ||
+	if gt.Way != task.Way || !slices.Equal(gt.SupportLabels, task.SupportLabels) || !slices.Equal(gt.QueryLabels, task.QueryLabels) ||
 		!equalFloats(gt.Support.Data, task.Support.Data) || !equalFloats(gt.Query.Data, task.Query.Data) {
 		t.Fatal("the task changed on the way")
 	}
@@ -344,18 +345,6 @@ func FuzzDecodeShardRequest(f *testing.F) {
 			t.Fatal("request changed on re-encoding")
 		}
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func equalFloats(a, b []float32) bool {
