@@ -110,6 +110,9 @@ test("a bad workers parameter is named and the default used", async () => {
   const { page } = ctx;
   await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
   await page.getByRole("tab", { name: "Train" }).click();
+  // The tab's click is applied by the next update, which starts the
+  // worker and reads the parameter: wait for it.
+  await page.waitForFunction(() => window.metaglot.train.workers > 0, null, { timeout: 30000 });
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   const s = await train(page);
   assert.equal(s.workers, Math.min(Math.max(cores - 1, 1), 4));
