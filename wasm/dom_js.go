@@ -54,7 +54,7 @@ func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
 		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard", "try-protocol", "challenge-box", "challenge-start", "challenge-text", "challenge-next", "challenge-choices",
-		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "undo-box", "undo-text", "query-file"}
+		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "bn-note", "undo-box", "undo-text", "query-file"}
 }
 
 func newDOM(seed uint64) (*dom, error) {

@@ -251,6 +251,7 @@ func (d *dom) renderInner(st *app.State) {
 		d.el["inner-lr"].Call("setAttribute", "title", lrTitle)
 	}
 	setText(d.el["head-note"], st.HeadNote())
+	setText(d.el["bn-note"], st.BNNote())
 	d.el["loss-line"].Call("setAttribute", "points", app.LossPoints(st.AdaptLosses, 240, 48))
 	setText(d.el["loss-caption"], st.LossCaption())
 	setText(d.el["after-label"], st.AfterLabel())

@@ -33,7 +33,7 @@ func TestRecipesAreValid(t *testing.T) {
 			t.Errorf("recipe %s has no comment saying what it is", r.name)
 		}
 	}
-	if _, err := recipeNamed("fomaml-scratch-tbn"); err != nil {
+	if _, err := recipeNamed("fomaml-scratch-supportbn"); err != nil {
 		t.Error(err)
 	}
 }
@@ -77,7 +77,41 @@ func TestTrainRecipe(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "differs from the run") {
 		t.Errorf("resume with another recipe: exit %d, stderr %q", code, stderr)
 	}
-	if code, stdout, _ := runCLI("recipes"); code != 0 || !strings.Contains(stdout, "fomaml-scratch-tbn\n    -algo fomaml") {
+	if code, stdout, _ := runCLI("recipes"); code != 0 || !strings.Contains(stdout, "fomaml-scratch-supportbn\n    -algo fomaml") {
 		t.Errorf("metaglot recipes: exit %d, %q", code, stdout)
+	}
+}
+
+// The bundled FOMAML models are what their recipes train: the settings a
+// file records are its recipe's (the training length and the run-time
+// settings aside), so that `make pretrain PRETRAIN=NAME`, which resumes
+// ../runs/NAME with -recipe NAME, continues the very run of the file. The
+// page's FOMAML (fomaml) is the transductive-BatchNorm one.
+func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
+	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-scratch-supportbn": ""} {
+		r, err := recipeNamed(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := flag.NewFlagSet(r.name, flag.ContinueOnError)
+		algoName := fs.String("algo", "", "")
+		fs.String("init", "", "")
+		addSettingFlags(fs)
+		if err := fs.Parse(r.args); err != nil {
+			t.Fatalf("recipe %s: %v", name, err)
+		}
+		want := defaultConfig(*algoName)
+		applyFlags(&want, fs)
+		_, _, m, err := loadModel(filepath.Join(testAssets, "models", name+".safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Config.BN != bn {
+			t.Errorf("%s.safetensors: bn %q, want %q", name, m.Config.BN, bn)
+		}
+		runTimeOnly(&want, m.Config.Config)
+		if d := configDiff(runConfig{m.Config.Config}, want); d != "" {
+			t.Errorf("%s.safetensors was trained with other settings than recipe %s: the recipe has %s, the file %s", name, name, d, configDiff(want, runConfig{m.Config.Config}))
+		}
 	}
 }

@@ -41,9 +41,9 @@ func (s *State) ProbabilitiesView() any {
 
 // AdaptView returns the inner loop of a fine-tuning classifier: {steps,
 // lr, defaultSteps, defaultLR, losses, trace, before, after, headWay,
-// headNote} (before and after nil until classified; headWay the classes
-// of the meta-learned head, 0 for the prototype head; headNote as
-// HeadNote), or nil without one.
+// headNote, bnNote} (before and after nil until classified; headWay the
+// classes of the meta-learned head, 0 for the prototype head; headNote as
+// HeadNote, bnNote as BNNote), or nil without one.
 func (s *State) AdaptView() any {
 	t := s.Tuner()
 	if t == nil {
@@ -70,7 +70,7 @@ func (s *State) AdaptView() any {
 		headWay = h.HeadWay()
 	}
 	return map[string]any{"steps": steps, "lr": lr, "defaultSteps": ds, "defaultLR": dlr, "losses": losses, "trace": trace,
-		"before": probs(s.Result.Before), "after": probs(s.Result.Probs), "headWay": headWay, "headNote": s.HeadNote()}
+		"before": probs(s.Result.Before), "after": probs(s.Result.Probs), "headWay": headWay, "headNote": s.HeadNote(), "bnNote": s.BNNote()}
 }
 
 func probList(ps []float64) []any {

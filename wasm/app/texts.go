@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 
+	"metaglot/core/learner"
 	"metaglot/wasm/classes"
 	"metaglot/wasm/classify"
 )
@@ -80,4 +81,32 @@ func (s *State) HeadNote() string {
 		return fmt.Sprintf("The inner loop starts from %s's meta-learned %d-way head, which knows nothing of your classes before adaptation (near chance): the steps fit it to them.", label, way)
 	}
 	return fmt.Sprintf("%s was meta-trained with a %d-way head and you have %d classes, so its inner loop starts from %s on its meta-learned network instead; with exactly %d classes it starts from its learned head.", label, way, n, proto, way)
+}
+
+// normed is a fine-tuning classifier that knows which BatchNorm statistics
+// its model was meta-trained with (classify.FineTuner).
+type normed interface {
+	BN() learner.BN
+}
+
+// BNNote says, in plain language, which BatchNorm statistics the current
+// fine-tuning classifier normalises a drawing with ("" for a classifier
+// without an inner loop). The page classifies one drawing at a time, so a
+// model meta-trained as Finn et al. did, with the queries of a task
+// normalised together (transductive), is used with the statistics of the
+// class examples instead: the table's "one at a time" protocol
+// (metaglot eval -protocol one).
+func (s *State) BNNote() string {
+	n, ok := s.Classifiers[s.Algorithm].(normed)
+	if !ok || s.Tuner() == nil {
+		return ""
+	}
+	label := AlgorithmLabel(s.Algorithm)
+	switch n.BN() {
+	case learner.TransductiveBN:
+		return label + " was meta-trained as Finn et al. did, with transductive BatchNorm: the drawings to classify of a task normalised together, by their own statistics. This page classifies one drawing at a time, so it normalises your drawing with the statistics of your examples (the support set) after the steps instead: on 5-way 1-shot Omniglot that is a few points below the transductive figure (the Learn view's table gives both)."
+	case learner.RunningBN:
+		return label + " normalises every drawing with the BatchNorm statistics stored in the model (ProtoNet's), one drawing at a time."
+	}
+	return label + " normalises your drawing with the BatchNorm statistics of your examples (the support set) after the steps, as it was meta-trained: one drawing at a time."
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,38 @@ func TestFineTunerTexts(t *testing.T) {
 	steps, lr := InnerTitles(s.Tuner())
 	if steps != "SGD steps on the support set, 0 to 100 (the model's own: 7)" || lr != "their learning rate (the model's own: 0.003)" {
 		t.Errorf("titles %q, %q", steps, lr)
+	}
+}
+
+// The page says which BatchNorm statistics a drawing is normalised with:
+// the bundled FOMAML was meta-trained with Finn et al.'s transductive
+// BatchNorm, and the page, classifying one drawing at a time, uses the
+// support set's statistics instead; the support-BN model was trained as
+// it is used. ProtoNet has no such note.
+func TestBNNote(t *testing.T) {
+	for file, want := range map[string][]string{
+		"fomaml":                   {"transductive BatchNorm", "one drawing at a time", "statistics of your examples (the support set)"},
+		"fomaml-scratch-supportbn": {"statistics of your examples (the support set)", "as it was meta-trained", "one drawing at a time"},
+	} {
+		data, err := os.ReadFile("../../assets/models/" + file + ".safetensors")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newState(t)
+		s.SetWeights(BundledWeights("fomaml", file, data, nil))
+		s.SetAlgorithm("fomaml")
+		note := s.BNNote()
+		for _, w := range want {
+			if !strings.Contains(note, w) {
+				t.Errorf("%s: BN note %q lacks %q", file, note, w)
+			}
+		}
+		if file == "fomaml-scratch-supportbn" && strings.Contains(note, "transductive") {
+			t.Errorf("%s: BN note %q", file, note)
+		}
+	}
+	s := newState(t)
+	if note := s.BNNote(); note != "" {
+		t.Errorf("ProtoNet: BN note %q", note)
 	}
 }

@@ -32,6 +32,7 @@ type FineTuner struct {
 	defSteps  int
 	defLR     float32
 	protoHead bool
+	bn        learner.BN // the statistics the model was meta-trained with
 	net       *learner.HeadNet
 	way       int // rows of the meta-learned head; 0 with a prototype head
 	// conv is the meta-learned Conv4 without the head: a task whose number
@@ -80,7 +81,7 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 	if err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
-	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, net: learner.NewHeadNet(nn.Serial{}, bn)}
+	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, bn: bn, net: learner.NewHeadNet(nn.Serial{}, bn)}
 	if !cfg.ProtoHead {
 		way, err := learner.HeadWay(params)
 		if err != nil {
@@ -97,6 +98,14 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 	}
 	return f, nil
 }
+
+// BN returns the BatchNorm statistics the model was meta-trained with
+// (its config's "bn"). Whatever they are, a query is classified on its
+// own: with learner.TransductiveBN (Finn et al.'s, where the queries of a
+// task are normalized together) the FineTuner normalizes each query with
+// the support set's statistics under the adapted weights, as with
+// learner.SupportBN (metaglot eval -protocol one).
+func (f *FineTuner) BN() learner.BN { return f.bn }
 
 // HeadWay returns the number of classes of the meta-learned head, or 0
 // if the model adapts from the prototype head (proto_head).

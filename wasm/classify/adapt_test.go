@@ -160,8 +160,14 @@ func TestFineTunerOtherWay(t *testing.T) {
 	}
 }
 
+// TestFineTunerMatchesLearner: step by step, the page's fine-tuning gives
+// each query the probabilities of core/maml's Adapt, for each BatchNorm
+// setting. A model meta-trained with transductive BatchNorm (Finn et al.'s, the
+// bundled FOMAML) is classified one query at a time like a support-BN one:
+// the page's answer for each query is the learner's Probs (metaglot eval
+// -protocol one), not its TransductiveProbs.
 func TestFineTunerMatchesLearner(t *testing.T) {
-	for _, bn := range []learner.BN{learner.SupportBN, learner.RunningBN} {
+	for _, bn := range []learner.BN{learner.SupportBN, learner.RunningBN, learner.TransductiveBN} {
 		t.Run(bn.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(9, 10))
 			params := nn.NewConv4Params(rng)
@@ -180,6 +186,9 @@ func TestFineTunerMatchesLearner(t *testing.T) {
 			f, err := NewFineTuner("fomaml", params, map[string]string{"algo": "fomaml", "config": cfg})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if f.BN() != bn {
+				t.Errorf("BN() = %v, want %v", f.BN(), bn)
 			}
 			support := make([][][]float32, task.Way)
 			for i, k := range task.SupportLabels {

@@ -15,7 +15,7 @@ import (
 // Omniglot test episodes of Way classes and Shot examples each.
 type Eval struct {
 	// Model names the results file, bench/eval-<Model>.jsonl ("protonet",
-	// "fomaml-scratch", ...).
+	// "fomaml-scratch-supportbn", ...).
 	Model string `json:"model"`
 	// Algo is the algorithm of the model (core/algo's name).
 	Algo string `json:"algo"`
@@ -146,6 +146,28 @@ func Headline(table []Eval, way, shot int) (rows []Eval, ok bool) {
 		}
 	}
 	return rows, len(rows) > 0
+}
+
+// Transductive returns the row of table that measured e's model, size and
+// settings under the transductive protocol (-protocol transductive: the
+// queries of an episode normalised together, as the MAML paper reports),
+// and ok false when there is none. e itself is one query at a time, as the
+// page classifies.
+func Transductive(table []Eval, e Eval) (Eval, bool) {
+	for _, t := range table {
+		if t.Model != e.Model || t.Way != e.Way || t.Shot != e.Shot {
+			continue
+		}
+		f := strings.Fields(t.Extra)
+		i := slices.Index(f, "-protocol")
+		if i < 0 || i+1 >= len(f) || f[i+1] != "transductive" {
+			continue
+		}
+		if slices.Equal(slices.Delete(f, i, i+2), strings.Fields(e.Extra)) {
+			return t, true
+		}
+	}
+	return Eval{}, false
 }
 
 // Sizes returns the (way, shot) pairs the table measured, ascending.

@@ -97,6 +97,39 @@ func TestHeadline(t *testing.T) {
 	}
 }
 
+// TestHeadlineFOMAMLProtocols: the page's FOMAML is the transductive-BN
+// model (bench/eval-fomaml.jsonl: 87.3 % 5-way 1-shot one query at a time,
+// 91.6 % transductive); its headline is the page's protocol, one drawing
+// at a time, and the table says so, with the transductive figure beside
+// it, at 5- and 20-way.
+func TestHeadlineFOMAMLProtocols(t *testing.T) {
+	table := Evals()
+	rows, _ := Headline(table, 5, 1)
+	if rows[1].Model != "fomaml" || math.Abs(rows[1].Accuracy-87.30266666666681) > 1e-9 || rows[1].Extra != "" {
+		t.Fatalf("fomaml 5-way 1-shot row %+v, want bench/eval-fomaml.jsonl's 87.3 %% one at a time", rows[1])
+	}
+	tr, ok := Transductive(table, rows[1])
+	if !ok || math.Abs(tr.Accuracy-91.5680000000002) > 1e-9 {
+		t.Errorf("transductive row of fomaml 5-way 1-shot: %v %+v", ok, tr)
+	}
+	h := AccuracyHTML(table, 5, 1)
+	if !strings.Contains(h, "one drawing at a time, as this page classifies; 91.6 % ± 0.4 with the drawings of an episode normalised together") {
+		t.Errorf("AccuracyHTML(5, 1) does not give FOMAML's protocols: %s", h)
+	}
+	rows, _ = Headline(table, 20, 1)
+	for _, r := range rows {
+		if r.Model != "fomaml" {
+			if _, ok := Transductive(table, r); ok {
+				t.Errorf("%s has no transductive cell, yet Transductive found one", r.Model)
+			}
+			continue
+		}
+		if tr, ok := Transductive(table, r); !ok || tr.Extra != "-protocol transductive -proto-head -inner-lr 0.1 -adapt-steps 5" {
+			t.Errorf("fomaml 20-way 1-shot %+v: transductive %v %+v", r, ok, tr)
+		}
+	}
+}
+
 func img(rng *rand.Rand) []float32 {
 	x := make([]float32, nn.ImageSize*nn.ImageSize)
 	for i := range x {

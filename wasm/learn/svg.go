@@ -99,6 +99,9 @@ func AccuracyHTML(table []Eval, way, shot int) string {
 		if e.Extra != "" {
 			extra = ` <span class="note">(` + esc(e.Extra) + `)</span>`
 		}
+		if t, ok := Transductive(table, e); ok {
+			extra += fmt.Sprintf(` <span class="note acc-protocol">one drawing at a time, as this page classifies; %.1f %% ± %.1f with the drawings of an episode normalised together (transductive BatchNorm, as Finn et al. report)</span>`, t.Accuracy, t.CI95)
+		}
 		fmt.Fprintf(&b, `<li class="acc-row" data-algo="%s" data-acc="%.2f"><span class="acc-name">%s%s</span>`, esc(e.Algo), e.Accuracy, esc(app.AlgorithmLabel(e.Algo)), extra)
 		lo, hi := max(e.Accuracy-e.CI95, 0), min(e.Accuracy+e.CI95, 100)
 		fmt.Fprintf(&b, `<svg class="acc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="%.1f%%"><rect width="100" height="10" fill="#e3e0d6"/><rect width="%.2f" height="10" fill="#1f7a4d"/><rect x="%.2f" y="3.5" width="%.2f" height="3" fill="#1a1a2e"/></svg>`,
