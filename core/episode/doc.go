@@ -41,7 +41,9 @@
 //     replacement. With Config.OneAlphabet (the Lake protocol) an alphabet
 //     is drawn first, uniformly among the split's alphabets that have at
 //     least N classes, and the N classes come from it; Config.Alphabet
-//     fixes the alphabet.
+//     fixes the alphabet. With Config.CapWay smaller alphabets are drawn
+//     too, an episode of one holding all its classes (N capped at its
+//     size).
 //  2. Images: for each class, K+Q distinct drawers of its character (items
 //     of its class, for another data set), uniformly without replacement:
 //     the first K give the support, the next Q the queries, so support and

@@ -22,6 +22,14 @@ type Config struct {
 	// Alphabet, if not empty, draws every episode from this alphabet's
 	// classes in the split (and implies OneAlphabet).
 	Alphabet string
+	// CapWay, with OneAlphabet or Alphabet, caps an episode's way at its
+	// alphabet's size instead of leaving small alphabets out: an alphabet
+	// with fewer than Way classes (but at least 2) is drawn too, and its
+	// episodes hold all its classes, Episode.Way being their number. For
+	// training within one alphabet with a learner that takes tasks of any
+	// way (ProtoNet). Without it, only alphabets of at least Way classes
+	// are drawn.
+	CapWay bool
 	// SameDrawers draws one set of Shot+Query drawers per episode instead
 	// of one per class: the j-th image of every class comes from the same
 	// drawer, so the support set is the drawings of Shot drawers and each
@@ -85,7 +93,7 @@ func NewSampler(ds Dataset, split *Split, cfg Config, rng *rand.Rand) (*Sampler,
 			}
 		}
 		for g := range gs.NumGroups() { // group order: deterministic
-			if p := byGroup[g]; len(p) >= cfg.Way {
+			if p := byGroup[g]; len(p) >= cfg.minWay() {
 				s.groups = append(s.groups, p)
 			}
 		}
@@ -155,6 +163,15 @@ func (s *Sampler) checkLoaded() error {
 	return fmt.Errorf("episode: split %s needs %s that are not loaded: %s", s.split.Name, what, strings.Join(names, ", "))
 }
 
+// minWay returns the fewest classes of an alphabet the sampler draws
+// from: Way, or 2 with CapWay (1 with Way 1).
+func (cfg Config) minWay() int {
+	if cfg.CapWay {
+		return min(2, cfg.Way)
+	}
+	return cfg.Way
+}
+
 // check returns an error saying why cfg cannot be drawn from split, whose
 // classes ds has (checkClasses).
 func (cfg Config) check(ds Dataset, split *Split) error {
@@ -190,7 +207,7 @@ func (cfg Config) check(ds Dataset, split *Split) error {
 		switch {
 		case !ok:
 			return fmt.Errorf("episode: alphabet %q has no classes in split %s", cfg.Alphabet, split.Name)
-		case cfg.Way > n:
+		case cfg.minWay() > n:
 			return fmt.Errorf("episode: way %d exceeds the %d classes of alphabet %s in split %s", cfg.Way, n, cfg.Alphabet, split.Name)
 		}
 		return nil
@@ -201,7 +218,7 @@ func (cfg Config) check(ds Dataset, split *Split) error {
 			largest, size = a, n
 		}
 	}
-	if cfg.Way > size {
+	if cfg.minWay() > size {
 		return fmt.Errorf("episode: way %d within one alphabet, but the largest alphabet of split %s (%s) has %d classes",
 			cfg.Way, split.Name, largest, size)
 	}
@@ -230,7 +247,12 @@ func (s *Sampler) Sample() *Episode {
 // Any previous content of ep is overwritten; tensors previously returned by
 // ep.Support or ep.Queries then hold the new images.
 func (s *Sampler) SampleInto(ep *Episode) {
-	way, shot, query := s.cfg.Way, s.cfg.Shot, s.cfg.Query
+	// Step 1 begins: the alphabet (with CapWay, its size may cap the way).
+	g := s.groups[0]
+	if len(s.groups) > 1 {
+		g = s.groups[s.rng.IntN(len(s.groups))]
+	}
+	way, shot, query := min(s.cfg.Way, len(g)), s.cfg.Shot, s.cfg.Query
 	per := shot + query
 	n := way * per
 	ep.Way, ep.Shot, ep.Query = way, shot, query
@@ -246,10 +268,6 @@ func (s *Sampler) SampleInto(ep *Episode) {
 	ep.Classes = slices.Grow(ep.Classes[:0], way)[:way]
 
 	// Step 1: the classes, in a random order; label = position.
-	g := s.groups[0]
-	if len(s.groups) > 1 {
-		g = s.groups[s.rng.IntN(len(s.groups))]
-	}
 	shuffleFirst(s.rng, g, way)
 	for l := range way {
 		ep.Classes[l] = s.split.Classes[g[l]]

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"metaglot/core/episode"
+	"metaglot/core/episode/episodetest"
 	"metaglot/core/omniglot"
 )
 
@@ -337,6 +338,77 @@ func BenchmarkNewSamplerTrainval(b *testing.B) {
 	for b.Loop() {
 		if _, err := episode.NewSampler(ds, sp, episode.Config{Way: 60, Shot: 5, Query: 5}, rand.New(rand.NewPCG(1, 0))); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestCapWay: with CapWay, an alphabet smaller than the way is drawn too,
+// its episodes holding all its classes (the way capped at its size, the
+// layout and labels those of a smaller episode); without it, such an
+// alphabet is never drawn, and a way above every alphabet is refused.
+func TestCapWay(t *testing.T) {
+	// 7 groups of 9, 9, 9, 8, 8, 8, 8 classes (class k in group k mod 7).
+	ds := (&episodetest.Synthetic{Classes: 59, Items: 6, Channels: 1, Height: 4, Width: 4, Groups: 7}).Grouped()
+	sp, err := episode.NewSplit("all", ds, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[int]int{}
+	for k := range 59 {
+		sizes[k%7]++
+	}
+	draw := func(cfg episode.Config) map[int]int { // group → episodes drawn
+		t.Helper()
+		s, err := episode.NewSampler(ds, sp, cfg, rand.New(rand.NewPCG(5, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int]int{}
+		var ep episode.Episode
+		for range 200 {
+			s.SampleInto(&ep)
+			g := ep.Classes[0].Char % 7
+			want := min(cfg.Way, sizes[g])
+			if ep.Way != want || len(ep.Classes) != want || len(ep.Labels) != want*3 || ep.Images.Shape[0] != want*3 {
+				t.Fatalf("%+v: group g%d of %d classes gave way %d, %d classes, %d labels, %d images; want way %d",
+					cfg, g, sizes[g], ep.Way, len(ep.Classes), len(ep.Labels), ep.Images.Shape[0], want)
+			}
+			distinct := map[int]bool{}
+			for _, c := range ep.Classes {
+				if c.Char%7 != g {
+					t.Fatalf("%+v: episode mixes groups g%d and g%d", cfg, g, c.Char%7)
+				}
+				distinct[c.Char] = true
+			}
+			if len(distinct) != want {
+				t.Fatalf("%+v: %d distinct classes of %d", cfg, len(distinct), want)
+			}
+			for i, l := range ep.QueryLabels() {
+				if l != i/2 { // 2 queries per class, class-major
+					t.Fatalf("%+v: query %d labelled %d", cfg, i, l)
+				}
+			}
+			seen[g]++
+		}
+		return seen
+	}
+	capped := draw(episode.Config{Way: 9, Shot: 1, Query: 2, OneAlphabet: true, CapWay: true})
+	if len(capped) != 7 {
+		t.Errorf("CapWay: episodes from %d of the 7 groups (%v)", len(capped), capped)
+	}
+	plain := draw(episode.Config{Way: 9, Shot: 1, Query: 2, OneAlphabet: true})
+	if len(plain) != 3 {
+		t.Errorf("without CapWay: episodes from %d groups (%v), want the 3 of 9 classes", len(plain), plain)
+	}
+	// A way above every group: only CapWay draws it.
+	draw(episode.Config{Way: 12, Shot: 1, Query: 2, OneAlphabet: true, CapWay: true})
+	draw(episode.Config{Way: 12, Shot: 1, Query: 2, Alphabet: "g5", CapWay: true})
+	for _, cfg := range []episode.Config{
+		{Way: 12, Shot: 1, Query: 2, OneAlphabet: true},
+		{Way: 12, Shot: 1, Query: 2, Alphabet: "g5"},
+	} {
+		if _, err := episode.NewSampler(ds, sp, cfg, rand.New(rand.NewPCG(5, 0))); err == nil {
+			t.Errorf("%+v: no error", cfg)
 		}
 	}
 }
