@@ -73,6 +73,10 @@ type Config struct {
 	// Rotations adds the 90°, 180° and 270° turns of every training class
 	// as classes of their own (the Lake split; Vinyals' has them already).
 	Rotations bool `json:"rotations,omitempty"`
+	// OneAlphabet draws each training episode's classes from one alphabet
+	// of the training split (Lake's task: similar characters), its way
+	// capped at the alphabet's size for learners that take any way.
+	OneAlphabet bool `json:"one_alphabet,omitempty"`
 	// ValAlphabets holds this many alphabets of the Lake background set out
 	// of training, for validation (core/episode.HoldOut); 0: validation on
 	// the protocol's test split.

@@ -48,6 +48,17 @@
 //     them, within one alphabet with drawers paired as in Lake et al.'s
 //     task, instead of on the evaluation alphabets (Run.HeldOut names
 //     them).
+//   - Episodes within one alphabet (one_alphabet, any split): each
+//     training episode's classes come from one alphabet of the training
+//     split, chosen uniformly, as Lake's task draws its tests, so the
+//     network learns to tell similar characters apart. An alphabet with
+//     fewer classes than the way (Omniglot's background set has 14 to 55
+//     characters, 56 to 220 classes with rotations) gives episodes of all
+//     its classes, their way capped at its size (episode.Config.CapWay),
+//     for learners that take tasks of any way (ProtoNet, MANN, FOMAML and
+//     Reptile with proto_head); an algorithm with a learned head of way
+//     classes is refused by New (a *DataError) unless every training
+//     alphabet has at least way classes.
 //
 // # Splitting a meta-step
 //

@@ -126,6 +126,17 @@ func New(cfg modelfile.Config, l learner.Learner, data Data, start int) (*Run, e
 		data.Train = rot
 	}
 	r.data = data
+	if cfg.OneAlphabet {
+		// A learner that takes tasks of any way gets all the classes of an
+		// alphabet smaller than the way; a learned head of Way classes
+		// needs them all to be as large.
+		r.ecfg.OneAlphabet, r.ecfg.CapWay = true, !spec.HasHead(cfg)
+		if !r.ecfg.CapWay {
+			if err := allAtLeast(data, cfg.Way, spec.Name); err != nil {
+				return nil, &DataError{err}
+			}
+		}
+	}
 	if _, err := episode.NewSampler(data.Dataset, data.Train, r.ecfg, rand.New(rand.NewPCG(0, 0))); err != nil {
 		return nil, &DataError{err}
 	}
@@ -137,6 +148,31 @@ func New(cfg modelfile.Config, l learner.Learner, data Data, start int) (*Run, e
 		r.val = v
 	}
 	return r, nil
+}
+
+// allAtLeast returns an error if an alphabet of the training split of d
+// has fewer than way classes (or d has no alphabets), for training episodes
+// within one alphabet with algo's learned head of way classes.
+func allAtLeast(d Data, way int, algo string) error {
+	gs, ok := d.Dataset.(episode.Grouped)
+	if !ok {
+		return fmt.Errorf("episodes within one alphabet, but the data set of split %s has no alphabets (groups of classes)", d.Train.Name)
+	}
+	count := make([]int, gs.NumGroups())
+	for _, c := range d.Train.Classes {
+		count[gs.GroupOf(c.Char)]++
+	}
+	small := -1
+	for g, n := range count {
+		if n > 0 && (small < 0 || n < count[small]) {
+			small = g
+		}
+	}
+	if small >= 0 && count[small] < way {
+		return fmt.Errorf("-one-alphabet -way %d: alphabet %s of split %s has %d classes, and %s's learned head needs %d in every episode (lower -way to %d, or set -proto-head)",
+			way, gs.GroupName(small), d.Train.Name, count[small], algo, way, count[small])
+	}
+	return nil
 }
 
 // InitParams returns fresh parameters for cfg's model, drawn from the
