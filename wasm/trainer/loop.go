@@ -166,6 +166,10 @@ func (l *Loop) Work(budget time.Duration) []protocol.Event {
 			return ev
 		}
 		l.pending = append(l.pending, st)
+		if note := t.WorkerNote(); note != "" { // a helper worker was given up
+			ev = append(ev, l.flush()...)
+			ev = append(ev, l.stateEvent(note))
+		}
 		if err != nil { // the held-out measurement failed
 			ev = append(ev, l.flush()...)
 			ev = append(ev, protocol.Event{Type: protocol.EvError, Msg: err.Error()})

@@ -45,6 +45,11 @@ type Trainer struct {
 	Shards  func(n int) ([]train.Shard, error)
 	workers int // the workers a run may use (SetWorkers; 0 means 1)
 	used    int // the workers the current or last run uses
+	// HelperWait bounds the wait for a helper worker (zero:
+	// DefaultHelperWait); a helper that fails or does not answer in time
+	// is given up and its tasks computed here (workers.go).
+	HelperWait HelperWait
+	workerNote string // what happened to a helper (WorkerNote)
 
 	wrapData func(episode.Dataset) episode.Dataset // tests: the data set a run draws from
 }

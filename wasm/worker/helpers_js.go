@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"syscall/js"
+	"time"
 
 	"metaglot/core/learner"
 	"metaglot/core/tensor"
 	"metaglot/core/train"
+	"metaglot/wasm/trainer"
 )
 
 // helperName is the name (the Worker constructor's name option, self.name
@@ -64,12 +66,17 @@ func bufferOf(b []byte) js.Value {
 	return u.Get("buffer")
 }
 
-// workerShard is a train.Shard on a helper worker.
+// workerShard is a train.Shard on a helper worker, and a
+// trainer.TimedShard: the trainer gives up on a helper that does not
+// answer in time, and closes it.
 type workerShard struct {
-	w    js.Value
-	done chan reply
-	fns  []js.Func
+	w      js.Value
+	done   chan reply
+	fns    []js.Func
+	closed bool
 }
+
+var _ trainer.TimedShard = (*workerShard)(nil)
 
 type reply struct {
 	data js.Value
@@ -132,7 +139,38 @@ func (s *workerShard) Start(req train.ShardRequest) error {
 // browser runs the worker's events meanwhile, the helper's message among
 // them.
 func (s *workerShard) Wait(out []*tensor.Set, m []learner.Metrics) error {
-	r := <-s.done
+	return s.result(<-s.done, out, m)
+}
+
+// WaitFor is Wait that gives up after d (a browser timer: the helper's
+// answer and the timer are both events of this worker), writing nothing.
+func (s *workerShard) WaitFor(out []*tensor.Set, m []learner.Metrics, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case r := <-s.done:
+		return s.result(r, out, m)
+	case <-timer.C:
+		return fmt.Errorf("helper worker: %w after %s", trainer.ErrHelperTimeout, d)
+	}
+}
+
+// Close ends the helper worker (Worker.terminate) and releases its
+// callbacks; helpers.shards never hands it out again.
+func (s *workerShard) Close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	s.w.Call("terminate")
+	for _, f := range s.fns {
+		f.Release()
+	}
+	s.fns = nil
+}
+
+// result decodes a helper's reply into out and m.
+func (s *workerShard) result(r reply, out []*tensor.Set, m []learner.Metrics) error {
 	if r.err != nil {
 		return r.err
 	}
@@ -146,8 +184,16 @@ func (s *workerShard) Wait(out []*tensor.Set, m []learner.Metrics) error {
 // first needs them and kept for the following runs.
 type helpers struct{ ws []*workerShard }
 
-// shards returns n helpers' shards, starting the missing helpers.
+// shards returns n helpers' shards, starting the missing helpers (and new
+// ones for those the trainer gave up on and closed).
 func (h *helpers) shards(n int) ([]train.Shard, error) {
+	live := h.ws[:0]
+	for _, s := range h.ws {
+		if !s.closed {
+			live = append(live, s)
+		}
+	}
+	h.ws = live
 	for len(h.ws) < n {
 		s, err := newWorkerShard()
 		if err != nil {
