@@ -90,8 +90,15 @@ test("FOMAML in 2 workers trains the weights of 1 worker, bit for bit", async ()
   assert.ok(w1.data.equals(w2.data), "the weights of 2 workers differ from 1 worker's");
 });
 
-test("ProtoNet stays in one worker and says why", async () => {
-  const page = await open(3);
+test("the workers menu sets the next run's workers; ProtoNet stays in one worker and says why", async () => {
+  const page = await open(1);
+  // The menu shows the page's number of workers (here ?workers=1) and
+  // offers 1 to 8, the default marked; choosing 3 applies to the next run.
+  assert.equal(await page.locator("#train-workers").inputValue(), "1");
+  assert.equal(await page.locator("#train-workers option").count(), 8);
+  assert.equal(await page.locator("#train-workers option", { hasText: "default" }).count(), 1);
+  await page.locator("#train-workers").selectOption("3");
+  await page.waitForFunction(() => window.metaglot.train.workers === 3, null, { timeout: 30000 });
   await fillTrainForm(page, { algo: "protonet", init: "scratch", way: 5, shot: 1, query: 2, episodes: 100000, "val-every": 0 });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 30000 });

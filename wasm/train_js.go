@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strconv"
 	"syscall/js"
 
 	"metaglot/wasm/app"
@@ -116,7 +117,7 @@ type trainJS struct {
 // trainIDs are the Train view's elements in index.html.
 func trainIDs() []string {
 	ids := []string{"tab-classify", "tab-train", "view-classify", "view-train", "train-form", "train-preset", "train-fields", "train-error", "train-status",
-		"train-start", "train-pause", "train-resume", "train-stop", "train-download", "train-load", "train-use", "train-message"}
+		"train-start", "train-pause", "train-resume", "train-stop", "train-download", "train-load", "train-use", "train-message", "train-workers"}
 	return append(ids, picIDs[:]...)
 }
 
@@ -136,7 +137,48 @@ func (d *dom) startTrainer(g *Game) {
 	}
 	t.tab = "classify"
 	d.buildForm(g)
+	d.buildWorkers(g)
 	d.bindTrain(g)
+}
+
+// buildWorkers fills the workers menu (protocol.WorkerOptions) and selects
+// the page's number of workers: the workers URL parameter, or the cores
+// less one (protocol.PageWorkers). A choice applies from the next run.
+func (d *dom) buildWorkers(g *Game) {
+	t := &g.train.js
+	cores := 1
+	if c := js.Global().Get("navigator").Get("hardwareConcurrency"); c.Type() == js.TypeNumber {
+		cores = c.Int()
+	}
+	param := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", "workers")
+	var err error
+	if param.Type() == js.TypeString {
+		t.workers, err = protocol.PageWorkers(cores, param.String())
+	} else {
+		t.workers, err = protocol.PageWorkers(cores, "")
+	}
+	if err != nil {
+		t.workersErr = err.Error()
+	}
+	sel := t.el["train-workers"]
+	for _, o := range protocol.WorkerOptions(cores) {
+		opt := d.doc.Call("createElement", "option")
+		opt.Set("value", strconv.Itoa(o.N))
+		opt.Set("textContent", o.Label)
+		sel.Call("appendChild", opt)
+	}
+	sel.Set("value", strconv.Itoa(t.workers))
+	d.on("train-workers", "change", func(g *Game, _ js.Value) {
+		n, err := protocol.ChooseWorkers(sel.Get("value").String())
+		if err != nil {
+			g.train.v.Message = err.Error()
+			return
+		}
+		t.workers, t.workersErr = n, ""
+		if g.train.v.Busy() {
+			g.train.v.Message = fmt.Sprintf("Workers: %d from the next run; this one keeps its own.", n)
+		}
+	})
 }
 
 // startWorker starts the worker, the first time the Train view is shown
@@ -154,19 +196,7 @@ func (d *dom) startWorker(g *Game) {
 		g.train.v.Message = "This build has no trainer (worker.js is missing)."
 		return
 	}
-	cores := 1
-	if c := js.Global().Get("navigator").Get("hardwareConcurrency"); c.Type() == js.TypeNumber {
-		cores = c.Int()
-	}
-	param := js.Global().Get("URLSearchParams").New(js.Global().Get("location").Get("search")).Call("get", "workers")
-	var err error
-	if param.Type() == js.TypeString {
-		t.workers, err = protocol.PageWorkers(cores, param.String())
-	} else {
-		t.workers, err = protocol.PageWorkers(cores, "")
-	}
-	if err != nil {
-		t.workersErr = err.Error()
+	if t.workersErr != "" {
 		g.train.v.Message = t.workersErr
 	}
 	t.worker = js.Global().Get("Worker").New(url)

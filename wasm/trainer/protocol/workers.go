@@ -24,3 +24,51 @@ func PageWorkers(cores int, param string) (int, error) {
 	}
 	return n, nil
 }
+
+// WorkerOption is one choice of the Train view's workers menu: N workers,
+// and its label.
+type WorkerOption struct {
+	N     int
+	Label string
+}
+
+// WorkerOptions returns the choices of the Train view's workers menu on a
+// device whose browser reports cores logical cores: 1 to MaxWorkers, the
+// default (PageWorkers without a parameter) and the choices beyond the
+// cores said as such, since workers that share a core only take turns.
+func WorkerOptions(cores int) []WorkerOption {
+	def, _ := PageWorkers(cores, "")
+	out := make([]WorkerOption, MaxWorkers)
+	for n := 1; n <= MaxWorkers; n++ {
+		label := fmt.Sprint(n)
+		switch {
+		case n == def:
+			label += fmt.Sprintf(" (default: this device's %d %s less one)", max(cores, 1), plural(cores, "core", "cores"))
+			if cores <= 1 {
+				label = fmt.Sprintf("%d (default: this device has one core)", n)
+			}
+		case n > cores:
+			label += fmt.Sprintf(" (more than this device's %d %s: no faster)", max(cores, 1), plural(cores, "core", "cores"))
+		}
+		out[n-1] = WorkerOption{N: n, Label: label}
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ChooseWorkers reads the workers menu's value (WorkerOptions' N as
+// text): the number of workers, or an error naming the value if it is
+// not one of the choices.
+func ChooseWorkers(value string) (int, error) {
+	var n int
+	if _, err := fmt.Sscan(value, &n); err != nil || fmt.Sprint(n) != value || n < 1 || n > MaxWorkers {
+		return 0, fmt.Errorf("workers %q: want a number from 1 to %d", value, MaxWorkers)
+	}
+	return n, nil
+}
