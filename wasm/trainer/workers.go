@@ -170,7 +170,7 @@ func (s *fallbackShard) Wait(out []*tensor.Set, m []learner.Metrics) error {
 		if ts, ok := s.remote.(TimedShard); ok {
 			limit := s.t.HelperWait.Limit(s.t.now().Sub(s.started))
 			if err = ts.WaitFor(out, m, limit); errors.Is(err, ErrHelperTimeout) {
-				err = fmt.Errorf("it did not answer within %s of this worker's part of the meta-step (it may have hung)", limit.Round(time.Second))
+				err = fmt.Errorf("it did not answer within %s of this worker's part of a meta-step and may have hung", limit.Round(time.Second))
 			}
 		} else {
 			err = s.remote.Wait(out, m)
@@ -196,8 +196,8 @@ func (s *fallbackShard) giveUp(err error) {
 	}
 	t := s.t
 	t.used = max(t.used-1, 1)
-	t.workerNote = fmt.Sprintf("Helper worker %d was given up: %v. Its tasks are computed in this worker from now on, so nothing trained is lost and the weights are the same; the run goes on in %d %s.",
-		s.n, err, t.used, plural(t.used, "worker", "workers"))
+	t.workerNote = fmt.Sprintf("in %d %s from now on: helper worker %d was given up, %v; its tasks are computed in this worker instead, so nothing trained is lost",
+		t.used, plural(t.used, "worker", "workers"), s.n, err)
 }
 
 func plural(n int, one, many string) string {

@@ -151,8 +151,8 @@ func TestHelperGivenUp(t *testing.T) {
 		shard func(h *hungShard) train.Shard
 		msg   string
 	}{
-		{"hung", &hungShard{}, func(h *hungShard) train.Shard { return h }, "Helper worker 3 was given up: it did not answer within 30s of this worker's part of the meta-step (it may have hung)"},
-		{"failed", &hungShard{err: errors.New("a helper worker failed: out of memory")}, func(h *hungShard) train.Shard { return timedOnly{h} }, "Helper worker 3 was given up: a helper worker failed: out of memory"},
+		{"hung", &hungShard{}, func(h *hungShard) train.Shard { return h }, "helper worker 3 was given up, it did not answer within 30s of this worker's part of a meta-step and may have hung"},
+		{"failed", &hungShard{err: errors.New("a helper worker failed: out of memory")}, func(h *hungShard) train.Shard { return timedOnly{h} }, "helper worker 3 was given up, a helper worker failed: out of memory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := &clock{t: time.Unix(0, 0), step: time.Millisecond}
@@ -185,7 +185,7 @@ func TestHelperGivenUp(t *testing.T) {
 				t.Errorf("weights %s, in one worker %s", got, want)
 			}
 			if len(notes) != 1 || notes[0].State != protocol.Running || notes[0].Workers != 2 ||
-				!strings.Contains(notes[0].Msg, tc.msg) || !strings.Contains(notes[0].Msg, "the run goes on in 2 workers") {
+				!strings.Contains(notes[0].Msg, tc.msg) || !strings.HasPrefix(notes[0].Msg, "in 2 workers from now on: ") || !strings.Contains(notes[0].Msg, "nothing trained is lost") {
 				t.Errorf("state events %+v, want one saying %q and 2 workers", notes, tc.msg)
 			}
 			if tc.bad.starts != 1 {
