@@ -65,6 +65,10 @@ type Conv4Of[T Float] struct {
 	first  *firstPool[T]
 	wino   [Blocks]*winogradPool[T]
 	fw, fb [Blocks][]T
+	// split[i] is block i's input (i ≥ 1) in the split layout of
+	// split.go, laid out (padding cleared) for a batch of splitN.
+	split  [Blocks][]T
+	splitN int
 
 	n     int // batch of the last Forward; 0 before the first
 	train bool
@@ -170,22 +174,39 @@ func (m *Conv4Of[T]) embedding(n int) []T {
 
 // forwardFolded runs the blocks in inference mode with BatchNorm folded
 // into the convolutions: block i's output m.in[i+1] only, no z or arg.
+//
+// Blocks hand each other their outputs in the split layout (split.go),
+// which the Winograd input transform reads without shuffles; the last
+// block writes m.in[Blocks], channel-major.
 func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
+	if m.splitN != n {
+		for i := 1; i < Blocks; i++ {
+			h := blockSize(i)
+			m.split[i] = grow(m.split[i], newSplitShape(h, h).len(Filters*n))
+			clear(m.split[i])
+		}
+		m.splitN = n
+	}
 	for i := range Blocks {
 		h := blockSize(i)
 		bp := &p[i]
 		k := blockIn(i) * 9
 		foldBN(m.fw[i], m.fb[i], bp.Weight, bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, Filters, k)
+		last := i == Blocks-1
+		out := m.in[Blocks]
+		if !last {
+			out = m.split[i+1]
+		}
 		if wg := m.wino[i]; wg != nil {
 			wg.setFilters(m.fw[i])
-			wg.forward(m.in[i+1], m.in[i], m.fb[i], n, h, h)
+			wg.forward(out, m.split[i], m.fb[i], n, h, h, !last)
 			continue
 		}
 		if m.first.use {
-			m.first.forward(m.in[i+1], m.in[i], m.fw[i], m.fb[i], n)
+			m.first.forward(out, m.in[i], m.fw[i], m.fb[i], n, true)
 			continue
 		}
-		m.fpool = foldPool[T]{out: m.in[i+1], b: m.fb[i], c: Filters, n: n, h: h, w: h}
+		m.fpool = foldPool[T]{out: out, b: m.fb[i], c: Filters, n: n, h: h, w: h, osp: newSplitShape(h/2, h/2)}
 		m.fconv.forward(nil, m.in[i], m.fw[i], nil, n, h, h)
 		m.fpool.out = nil
 	}

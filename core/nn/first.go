@@ -27,9 +27,11 @@ type firstPool[T Float] struct {
 	use bool
 	fn  func(worker, lo, hi int)
 
-	// Arguments of the call in progress.
+	// Arguments of the call in progress; osp is the output's split shape
+	// (size 0: channel-major output).
 	out, x, w, b []T
 	n            int
+	osp          splitShape
 }
 
 func newFirstPool[T Float](e engine[T]) *firstPool[T] {
@@ -43,9 +45,15 @@ func newFirstPool[T Float](e engine[T]) *firstPool[T] {
 }
 
 // forward reads the n images x (n×28×28) and writes out (64×n×14×14,
-// channel-major): ReLU(maxpool(conv(x, w)) + b) for w 64×1×3×3, b 64.
-func (f *firstPool[T]) forward(out, x, w, b []T, n int) {
+// channel-major; with outSplit the split layout of split.go, whose padding
+// the caller has cleared): ReLU(maxpool(conv(x, w)) + b) for w 64×1×3×3,
+// b 64.
+func (f *firstPool[T]) forward(out, x, w, b []T, n int, outSplit bool) {
 	f.out, f.x, f.w, f.b, f.n = out, x, w, b, n
+	f.osp = splitShape{}
+	if outSplit {
+		f.osp = newSplitShape(ImageSize/2, ImageSize/2)
+	}
 	f.e.par.For(n, f.fn)
 	f.out, f.x, f.w, f.b = nil, nil, nil, nil
 }
@@ -75,31 +83,42 @@ func (f *firstPool[T]) samples(_, lo, hi int) {
 			}
 			for co := 0; co < Filters; co++ {
 				wk := f.w[co*9:][:9]
-				dst := f.out[(co*f.n+s)*ho*ho+oy*ho:][:ho]
-				if f.v16 {
+				var row [ho]T
+				dst := row[:]
+				if f.osp.size == 0 {
+					dst = f.out[(co*f.n+s)*ho*ho+oy*ho:][:ho]
+				}
+				switch {
+				case f.v16:
 					firstRow16(any(dst).([]float32), any(&ev).(*[4][firstHalf]float32), any(&od).(*[4][firstHalf]float32), any(wk).([]float32), any(f.b[co]).(float32))
-					continue
-				}
-				if f.vec {
+				case f.vec:
 					firstRowVec(any(dst).([]float32), any(ev[:]).([][firstHalf]float32), any(od[:]).([][firstHalf]float32), any(wk).([]float32), any(f.b[co]).(float32))
-					continue
+				default:
+					f.plainRow(dst, &ev, &od, wk, f.b[co])
 				}
-				bc := f.b[co]
-				for j := range dst {
-					m := T(math.Inf(-1))
-					for r := 0; r < 2; r++ {
-						var e, o T
-						for dy := 0; dy < 3; dy++ {
-							E, O := &ev[r+dy], &od[r+dy]
-							w0, w1, w2 := wk[dy*3], wk[dy*3+1], wk[dy*3+2]
-							e += w0*E[j] + w1*O[j] + w2*E[j+1]
-							o += w0*O[j] + w1*E[j+1] + w2*O[j+1]
-						}
-						m = max(m, e, o)
-					}
-					dst[j] = max(m+bc, 0)
+				if f.osp.size > 0 {
+					putRow(f.osp, f.out[(co*f.n+s)*f.osp.size:], oy, dst)
 				}
 			}
 		}
+	}
+}
+
+// plainRow is firstRowVec in plain Go: the pooled row dst of one output
+// channel from the split padded rows ev, od and the channel's weights wk.
+func (f *firstPool[T]) plainRow(dst []T, ev, od *[4][firstHalf]T, wk []T, bc T) {
+	for j := range dst {
+		m := T(math.Inf(-1))
+		for r := 0; r < 2; r++ {
+			var e, o T
+			for dy := 0; dy < 3; dy++ {
+				E, O := &ev[r+dy], &od[r+dy]
+				w0, w1, w2 := wk[dy*3], wk[dy*3+1], wk[dy*3+2]
+				e += w0*E[j] + w1*O[j] + w2*E[j+1]
+				o += w0*O[j] + w1*E[j+1] + w2*O[j+1]
+			}
+			m = max(m, e, o)
+		}
+		dst[j] = max(m+bc, 0)
 	}
 }

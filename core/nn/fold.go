@@ -40,6 +40,9 @@ func foldBN[T Float](w2, b2, w, bias, gamma, beta, rm, rv []T, cout, k int) {
 type foldPool[T Float] struct {
 	out, b     []T // c×n×(h/2)×(w/2) output; folded bias
 	c, n, h, w int
+	// osp is the output's split shape (split.go), size 0 for the
+	// channel-major output; the caller has cleared its padding.
+	osp splitShape
 }
 
 // chunk pools samples [s0, s1), whose convolution output is zc (channel
@@ -47,20 +50,28 @@ type foldPool[T Float] struct {
 func (f *foldPool[T]) chunk(zc []T, ld, s0, s1 int) {
 	h, w := f.h, f.w
 	ho, wo := h/2, w/2
-	hw, howo := h*w, ho*wo
+	hw := h * w
 	ns := s1 - s0
+	var row [ImageSize]T
 	for ch := 0; ch < f.c; ch++ {
 		bc := f.b[ch]
 		src := zc[ch*ld:][:ns*hw]
-		dst := f.out[(ch*f.n+s0)*howo:][:ns*howo]
 		for s := 0; s < ns; s++ {
 			for oy := 0; oy < ho; oy++ {
 				r0 := src[s*hw+2*oy*w:][:2*wo]
 				r1 := src[s*hw+(2*oy+1)*w:][:2*wo]
-				d := dst[(s*ho+oy)*wo:][:wo]
+				var d []T
+				if f.osp.size == 0 {
+					d = f.out[((ch*f.n+s0+s)*ho+oy)*wo:][:wo]
+				} else {
+					d = row[:wo]
+				}
 				for ox := range d {
 					v := max(max(r0[2*ox], r0[2*ox+1]), max(r1[2*ox], r1[2*ox+1]))
 					d[ox] = max(v+bc, 0)
+				}
+				if f.osp.size > 0 {
+					putRow(f.osp, f.out[(ch*f.n+s0+s)*f.osp.size:], oy, d)
 				}
 			}
 		}

@@ -9,7 +9,7 @@ import "simd/archsimd"
 func haveVec4() bool { return archsimd.X86.AVX2() }
 
 // vecInput reports whether the input transform should use its Float32x4
-// kernel (inputRowVec): yes (BenchmarkInferenceBlock/winograd-vec).
+// kernel (inputTilesVec): yes (BenchmarkInferenceBlock/winograd-vec).
 func vecInput() bool { return true }
 
 // firstDirect reports whether block 0 of Embed should convolve directly

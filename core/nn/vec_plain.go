@@ -13,8 +13,8 @@ func outputTransformVec(dst []float32, r *[16][]float32, bc float32) {
 	panic("nn: outputTransformVec without SIMD")
 }
 
-func inputRowVec(out []float32, st int, pe, po *[4][firstHalf]float32, tx0, run int) {
-	panic("nn: inputRowVec without SIMD")
+func inputTilesVec(v []float32, k, st, vld int, x []float32, base, mapStride, cin, q, tx0, run int) {
+	panic("nn: inputTilesVec without SIMD")
 }
 
 func firstRowVec(dst []float32, ev, od [][firstHalf]float32, wk []float32, bc float32) {

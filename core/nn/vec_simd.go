@@ -2,7 +2,10 @@
 
 package nn
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // The 4-lane float32 twins of the Winograd transforms (winograd.go), in
 // simd/archsimd's Float32x4, which both amd64 (AVX) and wasm (SIMD128)
@@ -53,47 +56,76 @@ func outputTransformVec(dst []float32, r *[16][]float32, bc float32) {
 	}
 }
 
-// inputRowVec is the input transform of one channel for a run of tiles
-// (run ≤ 8) of one tile row: pe, po are the four zero-padded input rows
-// split into even and odd padded columns; tile j of the run (tile row
-// column tx0+j) goes to out[ξ·st + j]. It first forms e = Bᵀd on the whole
-// split rows (four lanes at a time), then the column half for the run in
-// vectors of four tiles, and may write up to 8 values from out[ξ·st] on
-// (the caller's rows have room, and what lies past the run is rewritten
-// or never read).
-func inputRowVec(out []float32, st int, pe, po *[4][firstHalf]float32, tx0, run int) {
-	_ = out[15*st+7]
-	var ev, od [4][firstHalf]float32
-	for q := 0; q < 16; q += 4 {
-		ld := func(a *[firstHalf]float32) archsimd.Float32x4 {
-			return archsimd.LoadFloat32x4Array((*[4]float32)(a[q : q+4]))
-		}
-		st4 := func(a *[firstHalf]float32, x archsimd.Float32x4) { x.StoreArray((*[4]float32)(a[q : q+4])) }
-		e0, e1, e2, e3 := ld(&pe[0]), ld(&pe[1]), ld(&pe[2]), ld(&pe[3])
-		st4(&ev[0], e0.Sub(e2))
-		st4(&ev[1], e1.Add(e2))
-		st4(&ev[2], e2.Sub(e1))
-		st4(&ev[3], e1.Sub(e3))
-		d0, d1, d2, d3 := ld(&po[0]), ld(&po[1]), ld(&po[2]), ld(&po[3])
-		st4(&od[0], d0.Sub(d2))
-		st4(&od[1], d1.Add(d2))
-		st4(&od[2], d2.Sub(d1))
-		st4(&od[3], d1.Sub(d3))
+// inputTilesVec is the input transform of a run of tiles of one tile row
+// (winogradPool.inputTransform) for every input channel, four tiles a
+// vector. x holds the split maps (split.go): channel ci's four padded rows
+// of the tile row start at x[ci·mapStride+base], 2q apart, each its even
+// half E (q values) then its odd half O; tile j of the run (column tx0+j)
+// goes to v[ξ·st + ci·vld + k + j]. It may write up to three values past
+// the run (the caller's rows have room, and what lies past the run is
+// rewritten or never read) and reads up to four past it.
+//
+// The bounds are checked once up front; the loops read and write through
+// unsafe pointers (under wasm every bounds check is a compare and a
+// branch). The arithmetic is inputTransform's, in the same order.
+func inputTilesVec(v []float32, k, st, vld int, x []float32, base, mapStride, cin, q, tx0, run int) {
+	if run < 1 || cin < 1 {
+		return
 	}
-	for h := 0; h < run; h += 4 {
-		j := tx0 + h
-		for i := 0; i < 4; i++ {
-			e0 := archsimd.LoadFloat32x4Array((*[4]float32)(ev[i][j : j+4]))
-			e1 := archsimd.LoadFloat32x4Array((*[4]float32)(ev[i][j+1 : j+5]))
-			d0 := archsimd.LoadFloat32x4Array((*[4]float32)(od[i][j : j+4]))
-			d1 := archsimd.LoadFloat32x4Array((*[4]float32)(od[i][j+1 : j+5]))
-			o := 4 * i * st
-			e0.Sub(e1).StoreArray((*[4]float32)(out[o+h : o+h+4]))
-			d0.Add(e1).StoreArray((*[4]float32)(out[o+st+h : o+st+h+4]))
-			e1.Sub(d0).StoreArray((*[4]float32)(out[o+2*st+h : o+2*st+h+4]))
-			d0.Sub(d1).StoreArray((*[4]float32)(out[o+3*st+h : o+3*st+h+4]))
+	last := (run - 1) / 4 * 4 // first tile of the last vector
+	_ = x[(cin-1)*mapStride+base+7*q+tx0+last+4]
+	_ = v[15*st+(cin-1)*vld+k+last+3]
+	const f = 4 // bytes per float32
+	row := uintptr(2 * q * f)
+	oq := uintptr(q) * f // from E to O
+	vs := uintptr(st) * f
+	for ci := 0; ci < cin; ci++ {
+		px := unsafe.Pointer(&x[ci*mapStride+base])
+		pv := unsafe.Pointer(&v[ci*vld+k])
+		for c := 0; c < run; c += 4 {
+			// Columns c0 = E[j], c1 = O[j], c2 = E[j+1], c3 = O[j+1] of
+			// the four rows r0 … r3: p0 … p3 point at c0 of each row.
+			p0 := unsafe.Add(px, uintptr(tx0+c)*f)
+			p1, p2, p3 := unsafe.Add(p0, row), unsafe.Add(p0, 2*row), unsafe.Add(p0, 3*row)
+			o := unsafe.Add(pv, uintptr(c)*f)
+			// Row 2 serves the outputs of rows 0, 1 and 2 (e0 = r0 − r2,
+			// e1 = r1 + r2, e2 = r2 − r1), row 1 those of 1, 2 and 3
+			// (e3 = r1 − r3); each e's columns then give four outputs
+			// (· B): c0 − c2, c1 + c2, c2 − c1, c1 − c3.
+			a0, a1, a2, a3 := ld4(p2, 0), ld4(p2, oq), ld4(p2, f), ld4(p2, oq+f)
+			e0, e1, e2, e3 := ld4(p0, 0).Sub(a0), ld4(p0, oq).Sub(a1), ld4(p0, f).Sub(a2), ld4(p0, oq+f).Sub(a3)
+			st4(o, 0, e0.Sub(e2))
+			st4(o, vs, e1.Add(e2))
+			st4(o, 2*vs, e2.Sub(e1))
+			st4(o, 3*vs, e1.Sub(e3))
+			b0, b1, b2, b3 := ld4(p1, 0), ld4(p1, oq), ld4(p1, f), ld4(p1, oq+f)
+			e0, e1, e2, e3 = b0.Add(a0), b1.Add(a1), b2.Add(a2), b3.Add(a3)
+			st4(o, 4*vs, e0.Sub(e2))
+			st4(o, 5*vs, e1.Add(e2))
+			st4(o, 6*vs, e2.Sub(e1))
+			st4(o, 7*vs, e1.Sub(e3))
+			e0, e1, e2, e3 = a0.Sub(b0), a1.Sub(b1), a2.Sub(b2), a3.Sub(b3)
+			st4(o, 8*vs, e0.Sub(e2))
+			st4(o, 9*vs, e1.Add(e2))
+			st4(o, 10*vs, e2.Sub(e1))
+			st4(o, 11*vs, e1.Sub(e3))
+			e0, e1, e2, e3 = b0.Sub(ld4(p3, 0)), b1.Sub(ld4(p3, oq)), b2.Sub(ld4(p3, f)), b3.Sub(ld4(p3, oq+f))
+			st4(o, 12*vs, e0.Sub(e2))
+			st4(o, 13*vs, e1.Add(e2))
+			st4(o, 14*vs, e2.Sub(e1))
+			st4(o, 15*vs, e1.Sub(e3))
 		}
 	}
+}
+
+// ld4 loads four float32 at p+off.
+func ld4(p unsafe.Pointer, off uintptr) archsimd.Float32x4 {
+	return archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(p, off)))
+}
+
+// st4 stores four float32 at p+off.
+func st4(p unsafe.Pointer, off uintptr, x archsimd.Float32x4) {
+	x.StoreArray((*[4]float32)(unsafe.Add(p, off)))
 }
 
 // firstRowVec is firstPool's inner loop for one output channel and one

@@ -53,9 +53,16 @@ type winogradPool[T Float] struct {
 	// column kernel, where it measured faster (vecInput).
 	vec, vecIn bool
 
-	// Arguments of the call in progress.
+	// Per worker: the pooled outputs of one channel for a tile block,
+	// and where each tile's output goes in the next block's split maps.
+	tmp [][]T
+	idx [][]int32
+
+	// Arguments of the call in progress: the input's split shape, and
+	// the output's (size 0: channel-major output).
 	x, out, b []T
 	n, h, w   int
+	isp, osp  splitShape
 	fn        func(worker, lo, hi int)
 }
 
@@ -96,20 +103,37 @@ func (l *winogradPool[T]) setFilters(w []T) {
 	}
 }
 
-// forward reads x (cin×n×h×w, channel-major) and writes out (cout×n×
-// (h/2)×(w/2)): ReLU(maxpool(conv(x, w)) + b), for the filters w given to
-// setFilters.
-func (l *winogradPool[T]) forward(out, x, b []T, n, h, w int) {
+// forward reads x (cin×n maps of h×w in the split layout, split.go) and
+// writes ReLU(maxpool(conv(x, w)) + b), for the filters w given to
+// setFilters, into out: channel-major (cout×n×(h/2)×(w/2)), or with
+// outSplit in the split layout of (h/2)×(w/2) maps, whose padding the
+// caller has cleared (the input of the next block).
+func (l *winogradPool[T]) forward(out, x, b []T, n, h, w int, outSplit bool) {
+	if w > ImageSize {
+		panic("nn: Winograd map wider than an image")
+	}
 	threads := l.e.par.Threads()
 	l.vld = l.tb + 8
 	l.vst, l.mst = l.cin*l.vld+16, l.cout*l.tb+16
 	for len(l.v) < threads {
 		l.v = append(l.v, nil)
 		l.m = append(l.m, nil)
+		l.tmp = append(l.tmp, nil)
+		l.idx = append(l.idx, nil)
 	}
 	for i := range l.v {
 		l.v[i] = grow(l.v[i], 16*l.vst)
 		l.m[i] = grow(l.m[i], 16*l.mst)
+		l.tmp[i] = grow(l.tmp[i], l.tb)
+		l.idx[i] = grow(l.idx[i], l.tb)
+	}
+	l.isp = newSplitShape(h, w)
+	if need := l.isp.len(l.cin * n); len(x) < need {
+		panic("nn: Winograd input shorter than its split maps")
+	}
+	l.osp = splitShape{}
+	if outSplit {
+		l.osp = newSplitShape(h/2, w/2)
 	}
 	l.x, l.out, l.b, l.n, l.h, l.w = x, out, b, n, h, w
 	tiles := n * (h / 2) * (w / 2)
@@ -129,107 +153,57 @@ func (l *winogradPool[T]) blocks(worker, lo, hi int) {
 		for xi := 0; xi < 16; xi++ {
 			l.e.gemm(worker, false, false, l.cout, nt, l.cin, 1, l.u[xi*cc:], l.cin, v[xi*l.vst:], l.vld, 0, m[xi*l.mst:], l.tb)
 		}
-		l.outputTransform(m, t0, nt)
+		l.outputTransform(worker, m, t0, nt)
 	}
 }
 
 // inputTransform writes V = Bᵀ d B for tiles [t0, t0+nt) and every input
 // channel into v (position ξ, channel ci, tile t at v[ξ·vst+ci·vld+t−t0]),
 // with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Tile t of sample s
-// at (ty, tx) reads input rows 2ty−1 … 2ty+2 and columns 2tx−1 … 2tx+2,
-// zero outside the image.
+// at (ty, tx) reads padded rows 2ty … 2ty+3 and padded columns 2tx …
+// 2tx+3: in the split layout E[tx], O[tx], E[tx+1], O[tx+1] of each row.
 //
-// The tiles of one tile row share their four input rows, so the row half
-// of the transform (e = Bᵀ d) is done once per tile row, on whole
-// zero-padded rows split into even and odd columns; the column half of
-// tile tx then reads columns tx and tx+1 of each, and runs over the tiles
-// of the row as contiguous vectors (inputColumnsVec where SIMD is on).
+// The tiles of one tile row form a run; for each run and channel the row
+// half of the transform (Bᵀ d) is done on those four columns of the four
+// rows, then the column half, the tiles of the run side by side
+// (inputTilesVec, four tiles a vector, where SIMD is on).
 func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
-	h, w := l.h, l.w
-	ho, wo := h/2, w/2
-	hw, howo := h*w, ho*wo
-	cin := l.cin
+	sp := l.isp
+	ho, wo := l.h/2, l.w/2
+	howo := ho * wo
 	st := l.vst
-	if w > ImageSize {
-		panic("nn: Winograd map wider than an image")
-	}
-	const half = ImageSize/2 + 2
-	var evb, odb [4][half]T
-	var pe, po [4][firstHalf]T // split padded input rows (vector path)
+	q2 := 2 * sp.q
 	for k := 0; k < nt; {
 		t := t0 + k
 		s, r := t/howo, t%howo
 		ty, tx0 := r/wo, r%wo
 		run := min(wo-tx0, nt-k) // tiles of this tile row in the block
-		y0 := 2*ty - 1
-		// Padded columns 2·tx0 … 2·(tx0+run)+1: pairs tx0 … tx0+run.
-		p0, p1 := tx0, tx0+run+1
-		for ci := 0; ci < cin; ci++ {
-			plane := l.x[(ci*l.n+s)*hw:][:hw]
-			var rows [4][]T
-			for i := range rows {
-				if y := y0 + i; y >= 0 && y < h {
-					rows[i] = plane[y*w:][:w]
-				}
-			}
+		base := s*sp.size + 2*ty*q2
+		if l.vecIn {
+			inputTilesVec(any(v).([]float32), k, st, l.vld, any(l.x).([]float32), base, l.n*sp.size, l.cin, sp.q, tx0, run)
+			k += run
+			continue
+		}
+		for ci := 0; ci < l.cin; ci++ {
+			m := l.x[ci*l.n*sp.size+base:][:4*q2]
+			r0, r1, r2, r3 := m[:q2], m[q2:2*q2], m[2*q2:3*q2], m[3*q2:]
 			out := v[ci*l.vld+k:]
-			if l.vecIn {
-				// Split each padded row into even and odd columns (image
-				// column c is padded column c+1), then transform in SIMD.
-				// Only the positions a row writes are ever non-zero (the
-				// same for every row of the map), so the padding stays
-				// zero from the declaration and only a missing row (above
-				// or below the map) is cleared.
-				for i, row := range rows {
-					if row == nil {
-						clear(pe[i][:w/2+2])
-						clear(po[i][:w/2+2])
-						continue
-					}
-					c := 0
-					for ; c+1 < w; c += 2 {
-						po[i][c/2] = row[c]
-						pe[i][c/2+1] = row[c+1]
-					}
-					if c < w {
-						po[i][c/2] = row[c]
-					}
+			for j := 0; j < run; j++ {
+				tx := tx0 + j
+				// The four columns of the tile: c0 = E[tx], c1 = O[tx],
+				// c2 = E[tx+1], c3 = O[tx+1]; rows first (Bᵀ d) ...
+				var e [4][4]T
+				for c, off := range [4]int{tx, sp.q + tx, tx + 1, sp.q + tx + 1} {
+					d0, d1, d2, d3 := r0[off], r1[off], r2[off], r3[off]
+					e[0][c], e[1][c], e[2][c], e[3][c] = d0-d2, d1+d2, d2-d1, d1-d3
 				}
-				inputRowVec(any(out).([]float32), st, any(&pe).(*[4][firstHalf]float32), any(&po).(*[4][firstHalf]float32), tx0, run)
-				continue
-			}
-			for p := p0; p < p1; p++ {
-				for par := 0; par < 2; par++ {
-					c := 2*p + par - 1 // image column of padded column 2p+par
-					var d0, d1, d2, d3 T
-					if c >= 0 && c < w {
-						if rows[0] != nil {
-							d0 = rows[0][c]
-						}
-						if rows[1] != nil {
-							d1 = rows[1][c]
-						}
-						if rows[2] != nil {
-							d2 = rows[2][c]
-						}
-						if rows[3] != nil {
-							d3 = rows[3][c]
-						}
-					}
-					if par == 0 {
-						evb[0][p], evb[1][p], evb[2][p], evb[3][p] = d0-d2, d1+d2, d2-d1, d1-d3
-					} else {
-						odb[0][p], odb[1][p], odb[2][p], odb[3][p] = d0-d2, d1+d2, d2-d1, d1-d3
-					}
-				}
-			}
-			for i := 0; i < 4; i++ {
-				o0, o1 := out[4*i*st:][:run], out[(4*i+1)*st:][:run]
-				o2, o3 := out[(4*i+2)*st:][:run], out[(4*i+3)*st:][:run]
-				ev, od := evb[i][:], odb[i][:]
-				for j := range o0 {
-					e0, e1, d0, d1 := ev[tx0+j], ev[tx0+j+1], od[tx0+j], od[tx0+j+1]
-					o0[j], o1[j], o2[j], o3[j] = e0-e1, d0+e1, e1-d0, d0-d1
+				// ... then columns (· B).
+				for i := 0; i < 4; i++ {
+					c0, c1, c2, c3 := e[i][0], e[i][1], e[i][2], e[i][3]
+					out[4*i*st+j] = c0 - c2
+					out[(4*i+1)*st+j] = c1 + c2
+					out[(4*i+2)*st+j] = c2 - c1
+					out[(4*i+3)*st+j] = c1 - c3
 				}
 			}
 		}
@@ -241,46 +215,81 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 // m[ξ·mst+co·tb+t−t0]) into the pooled outputs of tiles [t0, t0+nt):
 // Y = Aᵀ M A with Aᵀ = [1 1 1 0; 0 1 −1 −1], then the maximum of the 2×2
 // tile, plus the bias, ReLU. Tile t of every channel is output t of that
-// channel's block of out.
-func (l *winogradPool[T]) outputTransform(m []T, t0, nt int) {
+// channel's block of out, or, for a split output, the position of the
+// tile's pooled pixel in its map.
+func (l *winogradPool[T]) outputTransform(worker int, m []T, t0, nt int) {
 	tb := l.tb
 	st := l.mst
 	per := l.n * (l.h / 2) * (l.w / 2)
-	if l.vec {
-		m32, out, b := any(m).([]float32), any(l.out).([]float32), any(l.b).([]float32)
-		var r [16][]float32
-		for co := 0; co < l.cout; co++ {
+	split := l.osp.size > 0
+	var idx []int32
+	if split {
+		idx = l.splitIndex(worker, t0, nt)
+	}
+	for co := 0; co < l.cout; co++ {
+		dst := l.out[co*per+t0:]
+		if split {
+			dst = l.tmp[worker]
+		}
+		dst = dst[:nt]
+		if l.vec {
+			m32 := any(m).([]float32)
+			var r [16][]float32
 			for xi := range r {
 				r[xi] = m32[xi*st+co*tb:][:nt]
 			}
-			outputTransformVec(out[co*per+t0:][:nt], &r, b[co])
+			outputTransformVec(any(dst).([]float32), &r, any(l.b[co]).(float32))
+		} else {
+			bc := l.b[co]
+			mc := m[co*tb:]
+			r0, r1, r2, r3 := mc[:nt], mc[st:][:nt], mc[2*st:][:nt], mc[3*st:][:nt]
+			r4, r5, r6, r7 := mc[4*st:][:nt], mc[5*st:][:nt], mc[6*st:][:nt], mc[7*st:][:nt]
+			r8, r9, r10, r11 := mc[8*st:][:nt], mc[9*st:][:nt], mc[10*st:][:nt], mc[11*st:][:nt]
+			r12, r13, r14, r15 := mc[12*st:][:nt], mc[13*st:][:nt], mc[14*st:][:nt], mc[15*st:][:nt]
+			for k := range dst {
+				// Rows: s = Aᵀ M (2×4).
+				s00 := r0[k] + r4[k] + r8[k]
+				s01 := r1[k] + r5[k] + r9[k]
+				s02 := r2[k] + r6[k] + r10[k]
+				s03 := r3[k] + r7[k] + r11[k]
+				s10 := r4[k] - r8[k] - r12[k]
+				s11 := r5[k] - r9[k] - r13[k]
+				s12 := r6[k] - r10[k] - r14[k]
+				s13 := r7[k] - r11[k] - r15[k]
+				// Columns: Y = s A (2×2), then pool, bias, ReLU.
+				y00 := s00 + s01 + s02
+				y01 := s01 - s02 - s03
+				y10 := s10 + s11 + s12
+				y11 := s11 - s12 - s13
+				dst[k] = max(max(max(y00, y01), max(y10, y11))+bc, 0)
+			}
 		}
-		return
-	}
-	for co := 0; co < l.cout; co++ {
-		bc := l.b[co]
-		dst := l.out[co*per+t0:][:nt]
-		mc := m[co*tb:]
-		r0, r1, r2, r3 := mc[:nt], mc[st:][:nt], mc[2*st:][:nt], mc[3*st:][:nt]
-		r4, r5, r6, r7 := mc[4*st:][:nt], mc[5*st:][:nt], mc[6*st:][:nt], mc[7*st:][:nt]
-		r8, r9, r10, r11 := mc[8*st:][:nt], mc[9*st:][:nt], mc[10*st:][:nt], mc[11*st:][:nt]
-		r12, r13, r14, r15 := mc[12*st:][:nt], mc[13*st:][:nt], mc[14*st:][:nt], mc[15*st:][:nt]
-		for k := range dst {
-			// Rows: s = Aᵀ M (2×4).
-			s00 := r0[k] + r4[k] + r8[k]
-			s01 := r1[k] + r5[k] + r9[k]
-			s02 := r2[k] + r6[k] + r10[k]
-			s03 := r3[k] + r7[k] + r11[k]
-			s10 := r4[k] - r8[k] - r12[k]
-			s11 := r5[k] - r9[k] - r13[k]
-			s12 := r6[k] - r10[k] - r14[k]
-			s13 := r7[k] - r11[k] - r15[k]
-			// Columns: Y = s A (2×2), then pool, bias, ReLU.
-			y00 := s00 + s01 + s02
-			y01 := s01 - s02 - s03
-			y10 := s10 + s11 + s12
-			y11 := s11 - s12 - s13
-			dst[k] = max(max(max(y00, y01), max(y10, y11))+bc, 0)
+		if split {
+			out := l.out[co*l.n*l.osp.size:]
+			for k, i := range idx {
+				out[i] = dst[k]
+			}
 		}
 	}
+}
+
+// splitIndex returns, for tiles [t0, t0+nt), the offset of each tile's
+// pooled output in the split maps of one output channel.
+func (l *winogradPool[T]) splitIndex(worker, t0, nt int) []int32 {
+	idx := l.idx[worker][:nt]
+	ho, wo := l.h/2, l.w/2
+	howo := ho * wo
+	s, r := t0/howo, t0%howo
+	oy, ox := r/wo, r%wo
+	for k := range idx {
+		idx[k] = int32(s*l.osp.size + l.osp.off(oy, ox))
+		if ox++; ox == wo {
+			ox = 0
+			if oy++; oy == ho {
+				oy = 0
+				s++
+			}
+		}
+	}
+	return idx
 }

@@ -26,29 +26,25 @@ func BenchmarkInferenceBlock(b *testing.B) {
 		l := newConv3x3(e, 1, c)
 		fp := foldPool[float32]{out: make([]float32, c*n*(h/2)*(h/2)), b: bias, c: c, n: n, h: h, w: h}
 		l.epilogue = fp.chunk
-		for b.Loop() {
-			l.forward(nil, x, wt, nil, n, h, h)
-		}
+		cpuLoop(b, func() { l.forward(nil, x, wt, nil, n, h, h) })
 	})
 	b.Run("first-direct/h=28", func(b *testing.B) {
 		const h = ImageSize
 		x, wt, bias := f32s(randSlice(rng, n*h*h)), f32s(randSlice(rng, c*9)), f32s(randSlice(rng, c))
 		out := make([]float32, c*n*(h/2)*(h/2))
 		f := newFirstPool(e)
-		for b.Loop() {
-			f.forward(out, x, wt, bias, n)
-		}
+		cpuLoop(b, func() { f.forward(out, x, wt, bias, n, false) })
 	})
 	for _, h := range []int{14, 7, 3} {
 		x, wt, bias := f32s(randSlice(rng, c*n*h*h)), f32s(randSlice(rng, c*c*9)), f32s(randSlice(rng, c))
+		xs := toSplit(x, c*n, h, h)
 		out := make([]float32, c*n*(h/2)*(h/2))
+		outs := make([]float32, newSplitShape(h/2, h/2).len(c*n))
 		b.Run(fmt.Sprintf("direct/h=%d", h), func(b *testing.B) {
 			l := newConv3x3(e, c, c)
 			fp := foldPool[float32]{out: out, b: bias, c: c, n: n, h: h, w: h}
 			l.epilogue = fp.chunk
-			for b.Loop() {
-				l.forward(nil, x, wt, nil, n, h, h)
-			}
+			cpuLoop(b, func() { l.forward(nil, x, wt, nil, n, h, h) })
 		})
 		for _, vec := range []bool{false, true} {
 			name := "winograd-plain"
@@ -61,10 +57,10 @@ func BenchmarkInferenceBlock(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/h=%d", name, h), func(b *testing.B) {
 				l := newWinogradPool(e, c, c)
 				l.vec, l.vecIn = vec, vec
-				for b.Loop() {
+				cpuLoop(b, func() {
 					l.setFilters(wt)
-					l.forward(out, x, bias, n, h, h)
-				}
+					l.forward(outs, xs, bias, n, h, h, true)
+				})
 			})
 		}
 	}

@@ -12,7 +12,8 @@ import (
 // map sizes of Conv4 (14, 7, 3) and odd and even others, one image and
 // several, with tile blocks that split unevenly: in float64 through
 // NaiveGemm to 1e-12 of the output's scale, and in float32 through the
-// gemm kernels to 1e-5.
+// gemm kernels to 1e-5. The input is given in the split layout; the output
+// is checked both channel-major and in the split layout (padding zero).
 func TestWinogradMatchesDirect(t *testing.T) {
 	const cin, cout = 5, 6
 	for _, hw := range [][2]int{{14, 14}, {7, 7}, {3, 3}, {6, 5}, {2, 9}} {
@@ -28,22 +29,39 @@ func TestWinogradMatchesDirect(t *testing.T) {
 				direct.epilogue = fp.chunk
 				direct.forward(nil, x, wt, nil, n, h, w)
 
+				xs := toSplit(x, cin*n, h, w)
 				wg := newWinogradPool(testEngine(2), cin, cout)
 				wg.tb = 4
 				wg.setFilters(wt)
 				got := make([]float64, len(want))
-				wg.forward(got, x, b, n, h, w)
+				wg.forward(got, xs, b, n, h, w, false)
 				compare(t, "float64", got, want, 1e-12)
+				osp := newSplitShape(h/2, w/2)
+				gs := make([]float64, osp.len(cout*n))
+				wg.forward(gs, xs, b, n, h, w, true)
+				compare(t, "float64 split", fromSplit(gs, cout*n, h/2, w/2), want, 1e-12)
+				checkPadding(t, gs, toSplit(fromSplit(gs, cout*n, h/2, w/2), cout*n, h/2, w/2))
 
 				for _, k := range gemmKernels() {
 					e := engine[float32]{gemm: k.gemm, par: splitPar(2)}
 					wg := newWinogradPool(e, cin, cout)
 					wg.setFilters(f32s(wt))
 					got := make([]float32, len(want))
-					wg.forward(got, f32s(x), f32s(b), n, h, w)
+					wg.forward(got, f32s(xs), f32s(b), n, h, w, false)
 					compare(t, "float32 "+k.name, f64s(got), want, 1e-5)
 				}
 			})
+		}
+	}
+}
+
+// checkPadding fails t unless the split buffer got equals want, the same
+// maps written by toSplit: zero wherever no image value lies.
+func checkPadding[T Float](t *testing.T, got, want []T) {
+	t.Helper()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("split buffer [%d] = %g, want %g (padding written?)", i, float64(got[i]), float64(want[i]))
 		}
 	}
 }
@@ -86,18 +104,24 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 		rng := rand.New(rand.NewPCG(33, uint64(h)))
 		const n = 3
 		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
-		run := func(vec bool) []float32 {
-			wg := newWinogradPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)}, cin, cout)
-			wg.tb, wg.vec, wg.vecIn = 12, vec, vec
-			wg.setFilters(wt)
-			out := make([]float32, cout*n*(h/2)*(h/2))
-			wg.forward(out, x, b, n, h, h)
-			return out
-		}
-		want, got := run(false), run(true)
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("h=%d: out[%d] = %g with Float32x4, %g plain", h, i, got[i], want[i])
+		xs := toSplit(x, cin*n, h, h)
+		for _, split := range []bool{false, true} {
+			run := func(vec bool) []float32 {
+				wg := newWinogradPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)}, cin, cout)
+				wg.tb, wg.vec, wg.vecIn = 12, vec, vec
+				wg.setFilters(wt)
+				out := make([]float32, cout*n*(h/2)*(h/2))
+				if split {
+					out = make([]float32, newSplitShape(h/2, h/2).len(cout*n))
+				}
+				wg.forward(out, xs, b, n, h, h, split)
+				return out
+			}
+			want, got := run(false), run(true)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("h=%d split=%v: out[%d] = %g with Float32x4, %g plain", h, split, i, got[i], want[i])
+				}
 			}
 		}
 	}
@@ -118,8 +142,13 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 	direct.forward(nil, x, wt, nil, n, h, h)
 
 	got := make([]float64, len(want))
-	newFirstPool(testEngine(2)).forward(got, x, wt, b, n)
+	newFirstPool(testEngine(2)).forward(got, x, wt, b, n, false)
 	compare(t, "float64", got, want, 1e-12)
+	const ho = h / 2
+	gs := make([]float64, newSplitShape(ho, ho).len(Filters*n))
+	newFirstPool(testEngine(2)).forward(gs, x, wt, b, n, true)
+	compare(t, "float64 split", fromSplit(gs, Filters*n, ho, ho), want, 1e-12)
+	checkPadding(t, gs, toSplit(fromSplit(gs, Filters*n, ho, ho), Filters*n, ho, ho))
 	for _, k := range []struct{ vec, v16 bool }{{false, false}, {true, false}, {false, true}} {
 		if k.vec && !haveVec4() || k.v16 && !haveFirst16() {
 			continue
@@ -127,7 +156,10 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 		f := newFirstPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)})
 		f.vec, f.v16 = k.vec, k.v16
 		got := make([]float32, len(want))
-		f.forward(got, f32s(x), f32s(wt), f32s(b), n)
+		f.forward(got, f32s(x), f32s(wt), f32s(b), n, false)
 		compare(t, fmt.Sprintf("float32 %+v", k), f64s(got), want, 1e-5)
+		gs := make([]float32, newSplitShape(ho, ho).len(Filters*n))
+		f.forward(gs, f32s(x), f32s(wt), f32s(b), n, true)
+		compare(t, fmt.Sprintf("float32 split %+v", k), f64s(fromSplit(gs, Filters*n, ho, ho)), want, 1e-5)
 	}
 }
