@@ -42,13 +42,12 @@ func WorkerOptions(cores int) []WorkerOption {
 	for n := 1; n <= MaxWorkers; n++ {
 		label := fmt.Sprint(n)
 		switch {
+		case n == def && cores <= 1:
+			label += " (default: one core)"
 		case n == def:
-			label += fmt.Sprintf(" (default: this device's %d %s less one)", max(cores, 1), plural(cores, "core", "cores"))
-			if cores <= 1 {
-				label = fmt.Sprintf("%d (default: this device has one core)", n)
-			}
+			label += fmt.Sprintf(" (default: cores − 1, at most %d)", DefaultWorkers)
 		case n > cores:
-			label += fmt.Sprintf(" (more than this device's %d %s: no faster)", max(cores, 1), plural(cores, "core", "cores"))
+			label += fmt.Sprintf(" (more than the %d %s: no faster)", max(cores, 1), plural(cores, "core", "cores"))
 		}
 		out[n-1] = WorkerOption{N: n, Label: label}
 	}

@@ -31,9 +31,9 @@ func TestWorkerOptions(t *testing.T) {
 		cores int
 		want  map[int]string
 	}{
-		{2, map[int]string{1: "1 (default: this device's 2 cores less one)", 2: "2", 3: "3 (more than this device's 2 cores: no faster)"}},
-		{8, map[int]string{4: "4 (default: this device's 8 cores less one)", 7: "7", 8: "8"}},
-		{1, map[int]string{1: "1 (default: this device has one core)", 2: "2 (more than this device's 1 core: no faster)"}},
+		{2, map[int]string{1: "1 (default: cores − 1, at most 4)", 2: "2", 3: "3 (more than the 2 cores: no faster)"}},
+		{8, map[int]string{4: "4 (default: cores − 1, at most 4)", 7: "7", 8: "8"}},
+		{1, map[int]string{1: "1 (default: one core)", 2: "2 (more than the 1 core: no faster)"}},
 	} {
 		opts := WorkerOptions(tc.cores)
 		if len(opts) != MaxWorkers {
