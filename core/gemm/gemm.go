@@ -40,6 +40,10 @@ type Workspace struct {
 	// pointer through a func value, which would make a local escape.
 	s, unit scale
 	dotOut  [8]float32 // results of one dot-kernel call
+
+	// packed, during SgemmPacked, is A already packed: gemmAs reads its
+	// blocks instead of packing.
+	packed *PackedA
 }
 
 // NewWorkspace returns a Workspace that uses the fastest kernel the CPU
@@ -125,7 +129,9 @@ func (w *Workspace) gemmAs(dot, transA, transB bool, m, n, k int, alpha float32,
 	kn := w.k
 	mr, nr := kn.mr, kn.nr
 	kcMax := min(kn.kc, k)
-	w.pa = grow(w.pa, min(kn.mc, roundUp(m, mr))*kcMax)
+	if w.packed == nil {
+		w.pa = grow(w.pa, min(kn.mc, roundUp(m, mr))*kcMax)
+	}
 	if transB {
 		w.pb = grow(w.pb, min(kn.nc, roundUp(n, nr))*kcMax)
 	} else {
@@ -156,19 +162,24 @@ func (w *Workspace) gemmAs(dot, transA, transB bool, m, n, k int, alpha float32,
 			}
 			for ic := 0; ic < m; ic += kn.mc {
 				mb := min(kn.mc, m-ic)
-				packA(transA, a, lda, ic, pc, mb, kb, mr, w.pa)
-				w.macro(mb, nb, kb, bIn, packFrom, ldb, c[ic*ldc+jc:], ldc)
+				pa := w.pa
+				if w.packed != nil {
+					pa = w.packed.data[pc*roundUp(m, mr)+ic*kb:]
+				} else {
+					packA(transA, a, lda, ic, pc, mb, kb, mr, w.pa)
+				}
+				w.macro(pa, mb, nb, kb, bIn, packFrom, ldb, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
 }
 
-// macro multiplies the packed mb×kb block of A by the kb×nb panel of B
+// macro multiplies the packed mb×kb block of A (pa) by the kb×nb panel of B
 // into the mb×nb block of C that starts at c[0], one mr×nr register tile at
 // a time. Columns [0, packFrom) of the panel are read in place from bIn
 // (row stride ldb), the rest from the packed buffer. The B micro-panel
 // stays in L1 cache while the loop over i walks down the A block.
-func (w *Workspace) macro(mb, nb, kb int, bIn []float32, packFrom, ldb int, c []float32, ldc int) {
+func (w *Workspace) macro(pa []float32, mb, nb, kb int, bIn []float32, packFrom, ldb int, c []float32, ldc int) {
 	kn := w.k
 	s := &w.s
 	w.unit = scale{alpha: 1, betaZero: true}
@@ -184,7 +195,7 @@ func (w *Workspace) macro(mb, nb, kb int, bIn []float32, packFrom, ldb int, c []
 		}
 		for ir := 0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
-			ap := w.pa[ir*kb : (ir+mr)*kb]
+			ap := pa[ir*kb : (ir+mr)*kb]
 			if rows == mr && cols == nr {
 				kn.micro(kb, ap, bp, bs, c[ir*ldc+jr:], ldc, s)
 				continue

@@ -139,6 +139,7 @@ func NewConv4(par Parallel) *Conv4 {
 		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 	m := &Conv4{core: NewConv4Of(mm, par), shape: conv4Shapes()}
+	m.core.usePacker(wsPacker(ws))
 	for i := range Blocks {
 		m.names[i] = blockNames(i)
 	}

@@ -1,5 +1,10 @@
 package nn
 
+import (
+	"bytes"
+	"unsafe"
+)
+
 // Shape of the Conv4 backbone.
 const (
 	// Blocks is the number of [conv → BN → ReLU → pool] blocks.
@@ -65,6 +70,12 @@ type Conv4Of[T Float] struct {
 	first  *firstPool[T]
 	wino   [Blocks]*winogradPool[T]
 	fw, fb [Blocks][]T
+	// key holds copies of the parameters fw, fb (and the Winograd
+	// layers' transformed filters) were last folded from, foldOK whether
+	// they are valid; folds counts the folds done (see fold).
+	key    [Blocks][6][]T
+	foldOK bool
+	folds  int
 	// split[i] is block i's input (i ≥ 1) in the split layout of
 	// split.go, laid out (padding cleared) for a batch of splitN.
 	split  [Blocks][]T
@@ -107,6 +118,16 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 		m.fb[i] = make([]T, Filters)
 	}
 	return m
+}
+
+// usePacker makes the Winograd layers multiply by their filter matrices
+// packed once per call (T must be float32).
+func (m *Conv4Of[T]) usePacker(pk packer) {
+	for _, wg := range m.wino {
+		if wg != nil {
+			wg.pk = pk
+		}
+	}
 }
 
 func grow[E any](buf []E, n int) []E {
@@ -187,18 +208,15 @@ func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
 		}
 		m.splitN = n
 	}
+	m.fold(p)
 	for i := range Blocks {
 		h := blockSize(i)
-		bp := &p[i]
-		k := blockIn(i) * 9
-		foldBN(m.fw[i], m.fb[i], bp.Weight, bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, Filters, k)
 		last := i == Blocks-1
 		out := m.in[Blocks]
 		if !last {
 			out = m.split[i+1]
 		}
 		if wg := m.wino[i]; wg != nil {
-			wg.setFilters(m.fw[i])
 			wg.forward(out, m.split[i], m.fb[i], n, h, h, !last)
 			continue
 		}
@@ -210,6 +228,63 @@ func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
 		m.fconv.forward(nil, m.in[i], m.fw[i], nil, n, h, h)
 		m.fpool.out = nil
 	}
+}
+
+// fold computes the folded weights and biases fw, fb of every block and
+// the Winograd layers' transformed (and packed) filters from p, unless p
+// holds, bit for bit, the values they were last computed from: the page
+// embeds a query after every stroke with the same weights, and folding
+// and transforming them costs about as much as a few images. The check
+// compares contents, not identities, because the callers' tensors are
+// plain slices that training, an optimizer or a load may overwrite in
+// place at any time; comparing 113 000 values is a small fraction of
+// folding them.
+func (m *Conv4Of[T]) fold(p *[Blocks]BlockParams[T]) {
+	if m.foldOK && m.sameAsKey(p) {
+		return
+	}
+	for i := range Blocks {
+		bp := &p[i]
+		foldBN(m.fw[i], m.fb[i], bp.Weight, bp.Bias, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, Filters, blockIn(i)*9)
+		if wg := m.wino[i]; wg != nil {
+			wg.setFilters(m.fw[i])
+		}
+		for j, src := range bp.slices() {
+			m.key[i][j] = append(m.key[i][j][:0], src...)
+		}
+	}
+	m.foldOK = true
+	m.folds++
+}
+
+// sameAsKey reports whether p holds exactly the bits of m.key.
+func (m *Conv4Of[T]) sameAsKey(p *[Blocks]BlockParams[T]) bool {
+	for i := range Blocks {
+		for j, src := range p[i].slices() {
+			if !sameBits(src, m.key[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// slices returns the six parameter slices of b in field order.
+func (b *BlockParams[T]) slices() [6][]T {
+	return [6][]T{b.Weight, b.Bias, b.BNWeight, b.BNBias, b.RunningMean, b.RunningVar}
+}
+
+// sameBits reports whether a and b have the same length and bits (so +0
+// and −0 differ, and a NaN equals the same NaN).
+func sameBits[T Float](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	size := int(unsafe.Sizeof(a[0]))
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), len(a)*size), unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*size))
 }
 
 // forwardBlocks runs the blocks with the unfolded BatchNorm, keeping what

@@ -1,5 +1,7 @@
 package nn
 
+import "metaglot/core/gemm"
+
 // Float is the element type of the layer kernels. Production code runs them
 // in float32; the gradient checks run the very same code in float64, where
 // central finite differences are accurate to about 1e-10.
@@ -44,6 +46,30 @@ func (Serial) For(n int, fn func(worker, lo, hi int)) {
 type engine[T Float] struct {
 	gemm Gemm[T]
 	par  Parallel
+}
+
+// packer multiplies float32 matrices by a left operand packed once for
+// the gemm kernel (gemm.Workspace's PackA and SgemmPacked): the same
+// products as the engine's Gemm, bit for bit, without packing A on every
+// call. Conv4 gives one to its Winograd layers, whose 16 filter matrices
+// U_ξ are the left operand of every tile block's products.
+type packer interface {
+	// pack packs the m×k row-major a (row stride lda) into dst.
+	pack(dst *gemm.PackedA, m, k int, a []float32, lda int)
+	// mul sets C = A·B (B k×n, C m×n row-major) on worker's workspace.
+	mul(worker int, a *gemm.PackedA, n int, b []float32, ldb int, c []float32, ldc int)
+}
+
+// wsPacker is the packer of a set of gemm Workspaces (one per worker, all
+// with the same kernel).
+type wsPacker func(worker int) *gemm.Workspace
+
+func (ws wsPacker) pack(dst *gemm.PackedA, m, k int, a []float32, lda int) {
+	ws(0).PackA(dst, false, m, k, a, lda)
+}
+
+func (ws wsPacker) mul(worker int, a *gemm.PackedA, n int, b []float32, ldb int, c []float32, ldc int) {
+	ws(worker).SgemmPacked(a, n, 1, b, ldb, 0, c, ldc)
 }
 
 // NaiveGemm is a plain-loop Gemm for any Float type (it ignores worker):

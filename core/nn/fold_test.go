@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"metaglot/core/gemm"
+	"metaglot/core/tensor"
 )
 
 // randBlockParams returns random parameters for Conv4Of with BatchNorm
@@ -238,4 +239,64 @@ func f64s(x []float32) []float64 {
 		y[i] = float64(v)
 	}
 	return y
+}
+
+// TestEmbedRefoldsChangedParams checks Embed's cache of folded weights:
+// the same parameters, unchanged, are folded once; any of the 24 tensors
+// changed in place (the same Set, the same slices, as training and the
+// page's loads do) is seen, and the embeddings equal those of a fresh
+// Conv4 bit for bit. A cache keyed on the Set or its slices would give the
+// old embeddings here.
+func TestEmbedRefoldsChangedParams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	p := NewConv4Params(rng)
+	for _, name := range p.Names() {
+		d := p.Get(name).Data
+		for i := range d {
+			d[i] += float32(0.3 * rng.Float64())
+		}
+	}
+	x := tensor.New(5, 1, ImageSize, ImageSize)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	m := NewConv4(nil)
+	embed := func(m *Conv4) []float32 {
+		t.Helper()
+		e, err := m.Embed(p, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), e.Data...)
+	}
+	equal := func(a, b []float32) bool {
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	prev := embed(m)
+	if again := embed(m); !equal(again, prev) || m.core.folds != 1 {
+		t.Fatalf("unchanged parameters: %d folds (want 1), same embeddings %v", m.core.folds, equal(again, prev))
+	}
+	for _, name := range p.Names() {
+		d := p.Get(name).Data
+		for i := range d {
+			d[i] = 1.1*d[i] + 0.05
+		}
+		folds := m.core.folds
+		got, want := embed(m), embed(NewConv4(nil))
+		if !equal(got, want) {
+			t.Fatalf("after changing %s in place: embeddings differ from a fresh Conv4's", name)
+		}
+		if equal(got, prev) {
+			t.Fatalf("changing %s did not change the embeddings: the test cannot see a stale cache", name)
+		}
+		if m.core.folds != folds+1 {
+			t.Fatalf("changing %s: %d folds, want %d", name, m.core.folds, folds+1)
+		}
+		prev = got
+	}
 }

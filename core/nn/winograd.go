@@ -1,5 +1,7 @@
 package nn
 
+import "metaglot/core/gemm"
+
 // winogradPool is an inference block's 3×3 convolution (stride 1, padding
 // 1), folded bias, ReLU and 2×2 max-pool, with the convolution computed by
 // Winograd's minimal filtering algorithm F(2×2, 3×3) (Lavin and Gray, "Fast
@@ -37,6 +39,10 @@ type winogradPool[T Float] struct {
 	// small enough that V and M (16·C·tb values each) stay in L2.
 	tb int
 	u  []T   // 16 × cout × cin: U_ξ row-major, one after another
+	// pk, if set (float32 only), multiplies by U_ξ packed once per
+	// setFilters (pu) instead of packing it again for every tile block.
+	pk packer
+	pu [16]gemm.PackedA
 	v  [][]T // per worker: 16 × cin × vld, V_ξ vst apart
 	m  [][]T // per worker: 16 × cout × tb, M_ξ mst apart
 	// vst and mst are the distances between V_ξ and V_ξ+1, M_ξ and M_ξ+1:
@@ -101,6 +107,12 @@ func (l *winogradPool[T]) setFilters(w []T) {
 			l.u[(i*4+3)*cc+o] = r2
 		}
 	}
+	if l.pk != nil {
+		u := any(l.u).([]float32)
+		for xi := range l.pu {
+			l.pk.pack(&l.pu[xi], l.cout, l.cin, u[xi*cc:], l.cin)
+		}
+	}
 }
 
 // forward reads x (cin×n maps of h×w in the split layout, split.go) and
@@ -151,6 +163,10 @@ func (l *winogradPool[T]) blocks(worker, lo, hi int) {
 		nt := min(l.tb, tiles-t0)
 		l.inputTransform(v, t0, nt)
 		for xi := 0; xi < 16; xi++ {
+			if l.pk != nil {
+				l.pk.mul(worker, &l.pu[xi], nt, any(v[xi*l.vst:]).([]float32), l.vld, any(m[xi*l.mst:]).([]float32), l.tb)
+				continue
+			}
 			l.e.gemm(worker, false, false, l.cout, nt, l.cin, 1, l.u[xi*cc:], l.cin, v[xi*l.vst:], l.vld, 0, m[xi*l.mst:], l.tb)
 		}
 		l.outputTransform(worker, m, t0, nt)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"metaglot/core/gemm"
 )
 
 // TestWinogradMatchesDirect checks the Winograd F(2×2, 3×3) block against
@@ -90,6 +92,39 @@ func f32s(x []float64) []float32 {
 		y[i] = float32(v)
 	}
 	return y
+}
+
+// TestWinogradPackedMatchesGemm checks the Winograd block with its filter
+// matrices packed once (the packer Conv4 gives it) against the same block
+// packing them on every product: the same kernel, so the same bits.
+func TestWinogradPackedMatchesGemm(t *testing.T) {
+	const cin, cout, n = 7, 9, 3
+	for _, h := range []int{14, 7, 3} {
+		rng := rand.New(rand.NewPCG(37, uint64(h)))
+		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
+		xs := toSplit(x, cin*n, h, h)
+		ws := gemm.NewWorkspace()
+		e := engine[float32]{gemm: func(_ int, transA, transB bool, m, nn, k int, alpha float32, a []float32, lda int, bb []float32, ldb int, beta float32, c []float32, ldc int) {
+			ws.Sgemm(transA, transB, m, nn, k, alpha, a, lda, bb, ldb, beta, c, ldc)
+		}, par: splitPar(2)}
+		run := func(packed bool) []float32 {
+			wg := newWinogradPool(e, cin, cout)
+			wg.tb = 48
+			if packed {
+				wg.pk = wsPacker(func(int) *gemm.Workspace { return ws })
+			}
+			wg.setFilters(wt)
+			out := make([]float32, cout*n*(h/2)*(h/2))
+			wg.forward(out, xs, b, n, h, h, false)
+			return out
+		}
+		want, got := run(false), run(true)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("h=%d: out[%d] = %g with packed filters, %g without", h, i, got[i], want[i])
+			}
+		}
+	}
 }
 
 // TestWinogradVecMatchesPlain checks the Float32x4 transforms against the
