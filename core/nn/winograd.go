@@ -38,7 +38,7 @@ type winogradPool[T Float] struct {
 	// worker: a multiple of every gemm kernel's tile width (48, 12, 4),
 	// small enough that V and M (16·C·tb values each) stay in L2.
 	tb int
-	u  []T   // 16 × cout × cin: U_ξ row-major, one after another
+	u  []T // 16 × cout × cin: U_ξ row-major, one after another
 	// pk, if set (float32 only), multiplies by U_ξ packed once per
 	// setFilters (pu) instead of packing it again for every tile block.
 	pk packer
