@@ -68,6 +68,7 @@ type Conv4Of[T Float] struct {
 	fconv  *conv3x3[T]
 	fpool  foldPool[T]
 	first  *firstPool[T]
+	fwino  *firstWino[T] // used where firstWinoUse (T float32)
 	wino   [Blocks]*winogradPool[T]
 	fw, fb [Blocks][]T
 	// key holds copies of the parameters fw, fb (and the Winograd
@@ -105,6 +106,9 @@ func NewConv4Of[T Float](gemm Gemm[T], par Parallel) *Conv4Of[T] {
 	m.fconv = newConv3x3(e, blockIn(0), Filters)
 	m.fconv.epilogue = m.fpool.chunk
 	m.first = newFirstPool(e)
+	if _, f32 := any(T(0)).(float32); f32 && firstWinoUse() {
+		m.fwino = newFirstWino(e)
+	}
 	for i := range Blocks {
 		m.conv[i] = newConv3x3(e, blockIn(i), Filters)
 		m.bn[i] = newBNReluPool(e, Filters)
@@ -218,6 +222,10 @@ func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
 		}
 		if wg := m.wino[i]; wg != nil {
 			wg.forward(out, m.split[i], m.fb[i], n, h, h, !last)
+			continue
+		}
+		if m.fwino != nil {
+			m.fwino.forward(out, m.in[i], m.fw[i], m.fb[i], n, true)
 			continue
 		}
 		if m.first.use {

@@ -16,3 +16,7 @@ func vecInput() bool { return true }
 // (firstPool): not on amd64, where im2col and the AVX-512 matrix kernel
 // measured faster.
 func firstDirect() bool { return false }
+
+// firstWinoUse reports whether block 0 of Embed should use firstWino:
+// not on amd64, where AVX-512 fuses the direct form's multiply-adds.
+func firstWinoUse() bool { return false }

@@ -22,3 +22,11 @@ func firstRowVec(dst []float32, ev, od [][firstHalf]float32, wk []float32, bc fl
 }
 
 func firstDirect() bool { return false }
+
+func firstWinoVec(out []float32, ph *[4][4][firstPhase]float32, v *[4][16][4]float32, u, b []float32, mapStride, rowOff, q int) {
+	panic("nn: firstWinoVec without SIMD")
+}
+
+// firstWinoUse reports whether block 0 of Embed should use firstWino:
+// not without SIMD.
+func firstWinoUse() bool { return false }

@@ -161,3 +161,77 @@ func firstRowVec(dst []float32, ev, od [][firstHalf]float32, wk []float32, bc fl
 	}
 	copy(dst, tmp[:len(dst)])
 }
+
+// firstWinoVec is firstWino's tile row in Float32x4 (the arithmetic of
+// inputPlain and winoOut in the same order): V of the four runs from the
+// phases ph into v, then for each output channel co the four runs' pooled
+// outputs, stored as whole vectors into the split map row at
+// out[co·mapStride+rowOff] (E, then O q values on): the even run at O[0:4]
+// and O[3:7], the odd run at E[1:5] and E[4:8].
+func firstWinoVec(out []float32, ph *[4][4][firstPhase]float32, v *[4][16][4]float32, u, b []float32, mapStride, rowOff, q int) {
+	_ = out[(Filters-1)*mapStride+rowOff+q+6]
+	_ = u[Filters*16-1]
+	_ = b[Filters-1]
+	ldp := func(i, r, j int) archsimd.Float32x4 {
+		return archsimd.LoadFloat32x4Array((*[4]float32)(ph[i][r][j : j+4]))
+	}
+	for k, run := range firstRuns {
+		cr, cj := [4]int{0, 1, 2, 3}, [4]int{0, 0, 0, 0}
+		if run.odd == 1 {
+			cr, cj = [4]int{2, 3, 0, 1}, [4]int{0, 0, 1, 1}
+		}
+		j := run.j0
+		a0, a1, a2, a3 := ldp(2, cr[0], j+cj[0]), ldp(2, cr[1], j+cj[1]), ldp(2, cr[2], j+cj[2]), ldp(2, cr[3], j+cj[3])
+		b0, b1, b2, b3 := ldp(1, cr[0], j+cj[0]), ldp(1, cr[1], j+cj[1]), ldp(1, cr[2], j+cj[2]), ldp(1, cr[3], j+cj[3])
+		vk := &v[k]
+		st := func(xi int, y archsimd.Float32x4) { y.StoreArray(&vk[xi]) }
+		e0, e1, e2, e3 := ldp(0, cr[0], j+cj[0]).Sub(a0), ldp(0, cr[1], j+cj[1]).Sub(a1), ldp(0, cr[2], j+cj[2]).Sub(a2), ldp(0, cr[3], j+cj[3]).Sub(a3)
+		st(0, e0.Sub(e2))
+		st(1, e1.Add(e2))
+		st(2, e2.Sub(e1))
+		st(3, e1.Sub(e3))
+		e0, e1, e2, e3 = b0.Add(a0), b1.Add(a1), b2.Add(a2), b3.Add(a3)
+		st(4, e0.Sub(e2))
+		st(5, e1.Add(e2))
+		st(6, e2.Sub(e1))
+		st(7, e1.Sub(e3))
+		e0, e1, e2, e3 = a0.Sub(b0), a1.Sub(b1), a2.Sub(b2), a3.Sub(b3)
+		st(8, e0.Sub(e2))
+		st(9, e1.Add(e2))
+		st(10, e2.Sub(e1))
+		st(11, e1.Sub(e3))
+		e0, e1, e2, e3 = b0.Sub(ldp(3, cr[0], j+cj[0])), b1.Sub(ldp(3, cr[1], j+cj[1])), b2.Sub(ldp(3, cr[2], j+cj[2])), b3.Sub(ldp(3, cr[3], j+cj[3]))
+		st(12, e0.Sub(e2))
+		st(13, e1.Add(e2))
+		st(14, e2.Sub(e1))
+		st(15, e1.Sub(e3))
+	}
+	zero := archsimd.BroadcastFloat32x4(0)
+	const f = 4
+	for co := 0; co < Filters; co++ {
+		uc := (*[16]float32)(u[co*16 : co*16+16])
+		bc := archsimd.BroadcastFloat32x4(b[co])
+		row := unsafe.Pointer(&out[co*mapStride+rowOff])
+		dst := [4]unsafe.Pointer{unsafe.Add(row, uintptr(q)*f), unsafe.Add(row, uintptr(q+3)*f), unsafe.Add(row, f), unsafe.Add(row, 4*f)}
+		for k := range v {
+			vk := &v[k]
+			m := func(xi int) archsimd.Float32x4 {
+				return archsimd.LoadFloat32x4Array(&vk[xi]).Mul(archsimd.BroadcastFloat32x4(uc[xi]))
+			}
+			// Aᵀ M column by column: s0c = M0c + M1c + M2c, s1c = M1c − M2c − M3c.
+			m0, m4, m8, m12 := m(0), m(4), m(8), m(12)
+			s00, s10 := m0.Add(m4).Add(m8), m4.Sub(m8).Sub(m12)
+			m1, m5, m9, m13 := m(1), m(5), m(9), m(13)
+			s01, s11 := m1.Add(m5).Add(m9), m5.Sub(m9).Sub(m13)
+			m2, m6, m10, m14 := m(2), m(6), m(10), m(14)
+			s02, s12 := m2.Add(m6).Add(m10), m6.Sub(m10).Sub(m14)
+			m3, m7, m11, m15 := m(3), m(7), m(11), m(15)
+			s03, s13 := m3.Add(m7).Add(m11), m7.Sub(m11).Sub(m15)
+			y00 := s00.Add(s01).Add(s02)
+			y01 := s01.Sub(s02).Sub(s03)
+			y10 := s10.Add(s11).Add(s12)
+			y11 := s11.Sub(s12).Sub(s13)
+			y00.Max(y01).Max(y10.Max(y11)).Add(bc).Max(zero).StoreArray((*[4]float32)(dst[k]))
+		}
+	}
+}

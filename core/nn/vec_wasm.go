@@ -14,3 +14,8 @@ func vecInput() bool { return true }
 // firstDirect reports whether block 0 of Embed should convolve directly
 // (firstPool): under wasm it does, 2.5 times faster than im2col.
 func firstDirect() bool { return true }
+
+// firstWinoUse reports whether block 0 of Embed should use firstWino:
+// under wasm it does: without fused multiply-add it needs about 40 % fewer
+// operations than the direct form (BenchmarkInferenceBlock/first-wino).
+func firstWinoUse() bool { return true }

@@ -35,6 +35,13 @@ func BenchmarkInferenceBlock(b *testing.B) {
 		f := newFirstPool(e)
 		cpuLoop(b, func() { f.forward(out, x, wt, bias, n, false) })
 	})
+	b.Run("first-wino/h=28", func(b *testing.B) {
+		const h = ImageSize
+		x, wt, bias := f32s(randSlice(rng, n*h*h)), f32s(randSlice(rng, c*9)), f32s(randSlice(rng, c))
+		out := make([]float32, newSplitShape(h/2, h/2).len(c*n))
+		f := newFirstWino(e)
+		cpuLoop(b, func() { f.forward(out, x, wt, bias, n, true) })
+	})
 	for _, h := range []int{14, 7, 3} {
 		x, wt, bias := f32s(randSlice(rng, c*n*h*h)), f32s(randSlice(rng, c*c*9)), f32s(randSlice(rng, c))
 		xs := toSplit(x, c*n, h, h)

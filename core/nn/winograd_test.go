@@ -198,3 +198,45 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 		compare(t, fmt.Sprintf("float32 split %+v", k), f64s(fromSplit(gs, Filters*n, ho, ho)), want, 1e-5)
 	}
 }
+
+// TestFirstWinoMatchesDirect checks block 0 by Winograd against im2col
+// convolution with the foldPool epilogue (float64, 1e-12 of the output's
+// scale; float32 1e-5), channel-major and split, and its Float32x4 form
+// against the plain one bit for bit (up to the sign of zero).
+func TestFirstWinoMatchesDirect(t *testing.T) {
+	const n, h, ho = 3, ImageSize, ImageSize / 2
+	rng := rand.New(rand.NewPCG(39, 40))
+	x, wt, b := randSlice(rng, n*h*h), randSlice(rng, Filters*9), randSlice(rng, Filters)
+	want := make([]float64, Filters*n*ho*ho)
+	direct := newConv3x3(testEngine(2), 1, Filters)
+	fp := foldPool[float64]{out: want, b: b, c: Filters, n: n, h: h, w: h}
+	direct.epilogue = fp.chunk
+	direct.forward(nil, x, wt, nil, n, h, h)
+
+	got := make([]float64, len(want))
+	newFirstWino(testEngine(2)).forward(got, x, wt, b, n, false)
+	compare(t, "float64", got, want, 1e-12)
+	gs := make([]float64, newSplitShape(ho, ho).len(Filters*n))
+	newFirstWino(testEngine(2)).forward(gs, x, wt, b, n, true)
+	compare(t, "float64 split", fromSplit(gs, Filters*n, ho, ho), want, 1e-12)
+	checkPadding(t, gs, toSplit(fromSplit(gs, Filters*n, ho, ho), Filters*n, ho, ho))
+
+	run := func(vec bool) []float32 {
+		f := newFirstWino(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)})
+		f.vec = vec
+		out := make([]float32, newSplitShape(ho, ho).len(Filters*n))
+		f.forward(out, f32s(x), f32s(wt), f32s(b), n, true)
+		return out
+	}
+	plain := run(false)
+	compare(t, "float32 split", f64s(fromSplit(plain, Filters*n, ho, ho)), want, 1e-5)
+	if !haveVec4() {
+		return
+	}
+	vec := run(true)
+	for i := range plain {
+		if vec[i] != plain[i] {
+			t.Fatalf("out[%d] = %g with Float32x4, %g plain", i, vec[i], plain[i])
+		}
+	}
+}
