@@ -97,7 +97,7 @@ func (f *firstPool[T]) samples(_, lo, hi int) {
 					f.plainRow(dst, &ev, &od, wk, f.b[co])
 				}
 				if f.osp.size > 0 {
-					putRow(f.osp, f.out[(co*f.n+s)*f.osp.size:], oy, dst)
+					putRow(f.osp, f.out[(s*Filters+co)*f.osp.size:], oy, dst)
 				}
 			}
 		}

@@ -103,7 +103,7 @@ func (f *firstWino[T]) samples(_, lo, hi int) {
 				}
 			}
 			if f.vec && f.osp.size > 0 {
-				firstWinoVec(any(f.out).([]float32), any(&ph).(*[4][4][firstPhase]float32), any(&v).(*[4][16][4]float32), any(f.u).([]float32), any(f.b).([]float32), f.n*f.osp.size, s*f.osp.size+(ty+1)*2*f.osp.q, f.osp.q)
+				firstWinoVec(any(f.out).([]float32), any(&ph).(*[4][4][firstPhase]float32), any(&v).(*[4][16][4]float32), any(f.u).([]float32), any(f.b).([]float32), f.osp.size, s*Filters*f.osp.size+(ty+1)*2*f.osp.q, f.osp.q)
 				continue
 			}
 			f.inputPlain(&v, &ph)
@@ -114,7 +114,7 @@ func (f *firstWino[T]) samples(_, lo, hi int) {
 						y := winoOut(&v[k], l, u, f.b[co])
 						ox := 2*(run.j0+l) + run.odd
 						if f.osp.size > 0 {
-							f.out[(co*f.n+s)*f.osp.size+f.osp.off(ty, ox)] = y
+							f.out[(s*Filters+co)*f.osp.size+f.osp.off(ty, ox)] = y
 						} else {
 							f.out[((co*f.n+s)*firstTiles+ty)*firstTiles+ox] = y
 						}

@@ -71,7 +71,7 @@ func (f *foldPool[T]) chunk(zc []T, ld, s0, s1 int) {
 					d[ox] = max(v+bc, 0)
 				}
 				if f.osp.size > 0 {
-					putRow(f.osp, f.out[(ch*f.n+s0+s)*f.osp.size:], oy, d)
+					putRow(f.osp, f.out[((s0+s)*f.c+ch)*f.osp.size:], oy, d)
 				}
 			}
 		}

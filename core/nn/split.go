@@ -18,7 +18,10 @@ package nn
 // tiles of a tile row read four contiguous runs of each row: a vector
 // holds consecutive tiles, with no shuffle. A map has 2·(h/2)+2 padded
 // rows (the rows the tiles read; for odd h the last image row is the last
-// padded row) and the maps of channel c, sample s lie at (c·n+s)·size.
+// padded row) and the map of channel c of sample s lies at (s·C+c)·size
+// (C channels): sample after sample, so that what a block of tiles reads,
+// every channel of one or two samples, is one contiguous stretch of memory
+// (channel-major maps, 64 streams 100 maps apart, measured slower).
 // The padding is zero: the producer (the block before) writes only image
 // positions into a buffer cleared when it was laid out.
 type splitShape struct {
@@ -65,28 +68,32 @@ func putRow[T Float](sp splitShape, m []T, y int, row []T) {
 	}
 }
 
-// toSplit returns the maps x (maps×h×w, one after another) in the split
-// layout.
-func toSplit[T Float](x []T, maps, h, w int) []T {
+// toSplit returns the channel-major maps x (c×n maps of h×w, channel
+// after channel) in the split layout.
+func toSplit[T Float](x []T, c, n, h, w int) []T {
 	sp := newSplitShape(h, w)
-	out := make([]T, sp.len(maps))
-	for i := 0; i < maps; i++ {
-		for y := 0; y < h; y++ {
-			putRow(sp, out[i*sp.size:], y, x[(i*h+y)*w:][:w])
+	out := make([]T, sp.len(c*n))
+	for ch := 0; ch < c; ch++ {
+		for s := 0; s < n; s++ {
+			for y := 0; y < h; y++ {
+				putRow(sp, out[(s*c+ch)*sp.size:], y, x[((ch*n+s)*h+y)*w:][:w])
+			}
 		}
 	}
 	return out
 }
 
 // fromSplit is toSplit's inverse: the image positions of the split maps,
-// maps×h×w.
-func fromSplit[T Float](s []T, maps, h, w int) []T {
+// channel-major (c×n×h×w).
+func fromSplit[T Float](sm []T, c, n, h, w int) []T {
 	sp := newSplitShape(h, w)
-	out := make([]T, maps*h*w)
-	for i := 0; i < maps; i++ {
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				out[(i*h+y)*w+x] = s[i*sp.size+sp.off(y, x)]
+	out := make([]T, c*n*h*w)
+	for ch := 0; ch < c; ch++ {
+		for s := 0; s < n; s++ {
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					out[((ch*n+s)*h+y)*w+x] = sm[(s*c+ch)*sp.size+sp.off(y, x)]
+				}
 			}
 		}
 	}

@@ -58,6 +58,9 @@ type winogradPool[T Float] struct {
 	// float32 and the CPU has them; vecIn also the input transform's
 	// column kernel, where it measured faster (vecInput).
 	vec, vecIn bool
+	// vec8 selects the eight-lane input transform (inputTilesVec8, amd64
+	// with AVX2) over the four-lane one.
+	vec8 bool
 
 	// Per worker: the pooled outputs of one channel for a tile block,
 	// and where each tile's output goes in the next block's split maps.
@@ -81,6 +84,7 @@ func newWinogradPool[T Float](e engine[T], cin, cout int) *winogradPool[T] {
 	_, f32 := any(T(0)).(float32)
 	l.vec = f32 && haveVec4()
 	l.vecIn = l.vec && vecInput()
+	l.vec8 = l.vecIn && haveVec8()
 	return l
 }
 
@@ -194,14 +198,19 @@ func (l *winogradPool[T]) inputTransform(v []T, t0, nt int) {
 		s, r := t/howo, t%howo
 		ty, tx0 := r/wo, r%wo
 		run := min(wo-tx0, nt-k) // tiles of this tile row in the block
-		base := s*sp.size + 2*ty*q2
+		base := s*l.cin*sp.size + 2*ty*q2
+		if l.vec8 {
+			inputTilesVec8(any(v).([]float32), k, st, l.vld, any(l.x).([]float32), base, sp.size, l.cin, sp.q, tx0, run)
+			k += run
+			continue
+		}
 		if l.vecIn {
-			inputTilesVec(any(v).([]float32), k, st, l.vld, any(l.x).([]float32), base, l.n*sp.size, l.cin, sp.q, tx0, run)
+			inputTilesVec(any(v).([]float32), k, st, l.vld, any(l.x).([]float32), base, sp.size, l.cin, sp.q, tx0, run)
 			k += run
 			continue
 		}
 		for ci := 0; ci < l.cin; ci++ {
-			m := l.x[ci*l.n*sp.size+base:][:4*q2]
+			m := l.x[ci*sp.size+base:][:4*q2]
 			r0, r1, r2, r3 := m[:q2], m[q2:2*q2], m[2*q2:3*q2], m[3*q2:]
 			out := v[ci*l.vld+k:]
 			for j := 0; j < run; j++ {
@@ -281,7 +290,7 @@ func (l *winogradPool[T]) outputTransform(worker int, m []T, t0, nt int) {
 			}
 		}
 		if split {
-			out := l.out[co*l.n*l.osp.size:]
+			out := l.out[co*l.osp.size:]
 			for k, i := range idx {
 				out[i] = dst[k]
 			}
@@ -298,7 +307,7 @@ func (l *winogradPool[T]) splitIndex(worker, t0, nt int) []int32 {
 	s, r := t0/howo, t0%howo
 	oy, ox := r/wo, r%wo
 	for k := range idx {
-		idx[k] = int32(s*l.osp.size + l.osp.off(oy, ox))
+		idx[k] = int32(s*l.cout*l.osp.size + l.osp.off(oy, ox))
 		if ox++; ox == wo {
 			ox = 0
 			if oy++; oy == ho {

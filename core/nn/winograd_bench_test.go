@@ -44,7 +44,7 @@ func BenchmarkInferenceBlock(b *testing.B) {
 	})
 	for _, h := range []int{14, 7, 3} {
 		x, wt, bias := f32s(randSlice(rng, c*n*h*h)), f32s(randSlice(rng, c*c*9)), f32s(randSlice(rng, c))
-		xs := toSplit(x, c*n, h, h)
+		xs := toSplit(x, c, n, h, h)
 		out := make([]float32, c*n*(h/2)*(h/2))
 		outs := make([]float32, newSplitShape(h/2, h/2).len(c*n))
 		b.Run(fmt.Sprintf("direct/h=%d", h), func(b *testing.B) {

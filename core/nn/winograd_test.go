@@ -31,7 +31,7 @@ func TestWinogradMatchesDirect(t *testing.T) {
 				direct.epilogue = fp.chunk
 				direct.forward(nil, x, wt, nil, n, h, w)
 
-				xs := toSplit(x, cin*n, h, w)
+				xs := toSplit(x, cin, n, h, w)
 				wg := newWinogradPool(testEngine(2), cin, cout)
 				wg.tb = 4
 				wg.setFilters(wt)
@@ -41,8 +41,8 @@ func TestWinogradMatchesDirect(t *testing.T) {
 				osp := newSplitShape(h/2, w/2)
 				gs := make([]float64, osp.len(cout*n))
 				wg.forward(gs, xs, b, n, h, w, true)
-				compare(t, "float64 split", fromSplit(gs, cout*n, h/2, w/2), want, 1e-12)
-				checkPadding(t, gs, toSplit(fromSplit(gs, cout*n, h/2, w/2), cout*n, h/2, w/2))
+				compare(t, "float64 split", fromSplit(gs, cout, n, h/2, w/2), want, 1e-12)
+				checkPadding(t, gs, toSplit(fromSplit(gs, cout, n, h/2, w/2), cout, n, h/2, w/2))
 
 				for _, k := range gemmKernels() {
 					e := engine[float32]{gemm: k.gemm, par: splitPar(2)}
@@ -102,7 +102,7 @@ func TestWinogradPackedMatchesGemm(t *testing.T) {
 	for _, h := range []int{14, 7, 3} {
 		rng := rand.New(rand.NewPCG(37, uint64(h)))
 		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
-		xs := toSplit(x, cin*n, h, h)
+		xs := toSplit(x, cin, n, h, h)
 		ws := gemm.NewWorkspace()
 		e := engine[float32]{gemm: func(_ int, transA, transB bool, m, nn, k int, alpha float32, a []float32, lda int, bb []float32, ldb int, beta float32, c []float32, ldc int) {
 			ws.Sgemm(transA, transB, m, nn, k, alpha, a, lda, bb, ldb, beta, c, ldc)
@@ -127,8 +127,8 @@ func TestWinogradPackedMatchesGemm(t *testing.T) {
 	}
 }
 
-// TestWinogradVecMatchesPlain checks the Float32x4 transforms against the
-// plain-Go ones on the same float32 data: the same additions in the same
+// TestWinogradVecMatchesPlain checks the Float32x4 transforms (and the
+// eight-lane input transform, with AVX2) against the plain-Go ones on the same float32 data: the same additions in the same
 // order, so the outputs are equal (up to the sign of zero).
 func TestWinogradVecMatchesPlain(t *testing.T) {
 	if !haveVec4() {
@@ -139,11 +139,11 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 		rng := rand.New(rand.NewPCG(33, uint64(h)))
 		const n = 3
 		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
-		xs := toSplit(x, cin*n, h, h)
+		xs := toSplit(x, cin, n, h, h)
 		for _, split := range []bool{false, true} {
-			run := func(vec bool) []float32 {
+			run := func(vec, vec8 bool) []float32 {
 				wg := newWinogradPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)}, cin, cout)
-				wg.tb, wg.vec, wg.vecIn = 12, vec, vec
+				wg.tb, wg.vec, wg.vecIn, wg.vec8 = 12, vec, vec, vec8
 				wg.setFilters(wt)
 				out := make([]float32, cout*n*(h/2)*(h/2))
 				if split {
@@ -152,10 +152,16 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 				wg.forward(out, xs, b, n, h, h, split)
 				return out
 			}
-			want, got := run(false), run(true)
-			for i := range want {
-				if got[i] != want[i] {
-					t.Fatalf("h=%d split=%v: out[%d] = %g with Float32x4, %g plain", h, split, i, got[i], want[i])
+			want := run(false, false)
+			for _, vec8 := range []bool{false, true} {
+				if vec8 && !haveVec8() {
+					continue
+				}
+				got := run(true, vec8)
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("h=%d split=%v vec8=%v: out[%d] = %g with vectors, %g plain", h, split, vec8, i, got[i], want[i])
+					}
 				}
 			}
 		}
@@ -182,8 +188,8 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 	const ho = h / 2
 	gs := make([]float64, newSplitShape(ho, ho).len(Filters*n))
 	newFirstPool(testEngine(2)).forward(gs, x, wt, b, n, true)
-	compare(t, "float64 split", fromSplit(gs, Filters*n, ho, ho), want, 1e-12)
-	checkPadding(t, gs, toSplit(fromSplit(gs, Filters*n, ho, ho), Filters*n, ho, ho))
+	compare(t, "float64 split", fromSplit(gs, Filters, n, ho, ho), want, 1e-12)
+	checkPadding(t, gs, toSplit(fromSplit(gs, Filters, n, ho, ho), Filters, n, ho, ho))
 	for _, k := range []struct{ vec, v16 bool }{{false, false}, {true, false}, {false, true}} {
 		if k.vec && !haveVec4() || k.v16 && !haveFirst16() {
 			continue
@@ -195,7 +201,7 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 		compare(t, fmt.Sprintf("float32 %+v", k), f64s(got), want, 1e-5)
 		gs := make([]float32, newSplitShape(ho, ho).len(Filters*n))
 		f.forward(gs, f32s(x), f32s(wt), f32s(b), n, true)
-		compare(t, fmt.Sprintf("float32 split %+v", k), f64s(fromSplit(gs, Filters*n, ho, ho)), want, 1e-5)
+		compare(t, fmt.Sprintf("float32 split %+v", k), f64s(fromSplit(gs, Filters, n, ho, ho)), want, 1e-5)
 	}
 }
 
@@ -218,8 +224,8 @@ func TestFirstWinoMatchesDirect(t *testing.T) {
 	compare(t, "float64", got, want, 1e-12)
 	gs := make([]float64, newSplitShape(ho, ho).len(Filters*n))
 	newFirstWino(testEngine(2)).forward(gs, x, wt, b, n, true)
-	compare(t, "float64 split", fromSplit(gs, Filters*n, ho, ho), want, 1e-12)
-	checkPadding(t, gs, toSplit(fromSplit(gs, Filters*n, ho, ho), Filters*n, ho, ho))
+	compare(t, "float64 split", fromSplit(gs, Filters, n, ho, ho), want, 1e-12)
+	checkPadding(t, gs, toSplit(fromSplit(gs, Filters, n, ho, ho), Filters, n, ho, ho))
 
 	run := func(vec bool) []float32 {
 		f := newFirstWino(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)})
@@ -229,7 +235,7 @@ func TestFirstWinoMatchesDirect(t *testing.T) {
 		return out
 	}
 	plain := run(false)
-	compare(t, "float32 split", f64s(fromSplit(plain, Filters*n, ho, ho)), want, 1e-5)
+	compare(t, "float32 split", f64s(fromSplit(plain, Filters, n, ho, ho)), want, 1e-5)
 	if !haveVec4() {
 		return
 	}
