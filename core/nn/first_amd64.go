@@ -43,3 +43,49 @@ func firstRow16(dst []float32, ev, od *[4][firstHalf]float32, wk []float32, bc f
 	archsimd.ClearAVXUpperBits()
 	copy(dst, tmp[:])
 }
+
+// outputTransform16 is outputTransformVec with AVX-512: sixteen tiles a
+// vector, the same additions in the same order, the tail in scalar code.
+func outputTransform16(dst []float32, r *[16][]float32, bc float32) {
+	n := len(dst)
+	for i := range r {
+		r[i] = r[i][:n]
+	}
+	b := archsimd.BroadcastFloat32x16(bc)
+	zero := archsimd.BroadcastFloat32x16(0)
+	ld := func(i, k int) archsimd.Float32x16 {
+		return archsimd.LoadFloat32x16Array((*[16]float32)(r[i][k : k+16]))
+	}
+	k := 0
+	for ; k+16 <= n; k += 16 {
+		m0, m4, m8, m12 := ld(0, k), ld(4, k), ld(8, k), ld(12, k)
+		s00, s10 := m0.Add(m4).Add(m8), m4.Sub(m8).Sub(m12)
+		m1, m5, m9, m13 := ld(1, k), ld(5, k), ld(9, k), ld(13, k)
+		s01, s11 := m1.Add(m5).Add(m9), m5.Sub(m9).Sub(m13)
+		m2, m6, m10, m14 := ld(2, k), ld(6, k), ld(10, k), ld(14, k)
+		s02, s12 := m2.Add(m6).Add(m10), m6.Sub(m10).Sub(m14)
+		m3, m7, m11, m15 := ld(3, k), ld(7, k), ld(11, k), ld(15, k)
+		s03, s13 := m3.Add(m7).Add(m11), m7.Sub(m11).Sub(m15)
+		y00 := s00.Add(s01).Add(s02)
+		y01 := s01.Sub(s02).Sub(s03)
+		y10 := s10.Add(s11).Add(s12)
+		y11 := s11.Sub(s12).Sub(s13)
+		y00.Max(y01).Max(y10.Max(y11)).Add(b).Max(zero).StoreArray((*[16]float32)(dst[k : k+16]))
+	}
+	archsimd.ClearAVXUpperBits()
+	for ; k < n; k++ {
+		s00 := r[0][k] + r[4][k] + r[8][k]
+		s01 := r[1][k] + r[5][k] + r[9][k]
+		s02 := r[2][k] + r[6][k] + r[10][k]
+		s03 := r[3][k] + r[7][k] + r[11][k]
+		s10 := r[4][k] - r[8][k] - r[12][k]
+		s11 := r[5][k] - r[9][k] - r[13][k]
+		s12 := r[6][k] - r[10][k] - r[14][k]
+		s13 := r[7][k] - r[11][k] - r[15][k]
+		y00 := s00 + s01 + s02
+		y01 := s01 - s02 - s03
+		y10 := s10 + s11 + s12
+		y11 := s11 - s12 - s13
+		dst[k] = max(max(max(y00, y01), max(y10, y11))+bc, 0)
+	}
+}

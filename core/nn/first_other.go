@@ -9,3 +9,7 @@ func haveFirst16() bool { return false }
 func firstRow16(dst []float32, ev, od *[4][firstHalf]float32, wk []float32, bc float32) {
 	panic("nn: firstRow16 without AVX-512")
 }
+
+func outputTransform16(dst []float32, r *[16][]float32, bc float32) {
+	panic("nn: outputTransform16 without AVX-512")
+}

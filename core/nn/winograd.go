@@ -61,6 +61,9 @@ type winogradPool[T Float] struct {
 	// vec8 selects the eight-lane input transform (inputTilesVec8, amd64
 	// with AVX2) over the four-lane one.
 	vec8 bool
+	// v16 selects the sixteen-lane output transform (outputTransform16,
+	// AVX-512).
+	v16 bool
 
 	// Per worker: the pooled outputs of one channel for a tile block,
 	// and where each tile's output goes in the next block's split maps.
@@ -85,6 +88,7 @@ func newWinogradPool[T Float](e engine[T], cin, cout int) *winogradPool[T] {
 	l.vec = f32 && haveVec4()
 	l.vecIn = l.vec && vecInput()
 	l.vec8 = l.vecIn && haveVec8()
+	l.v16 = l.vec && haveFirst16()
 	return l
 }
 
@@ -263,7 +267,11 @@ func (l *winogradPool[T]) outputTransform(worker int, m []T, t0, nt int) {
 			for xi := range r {
 				r[xi] = m32[xi*st+co*tb:][:nt]
 			}
-			outputTransformVec(any(dst).([]float32), &r, any(l.b[co]).(float32))
+			if l.v16 {
+				outputTransform16(any(dst).([]float32), &r, any(l.b[co]).(float32))
+			} else {
+				outputTransformVec(any(dst).([]float32), &r, any(l.b[co]).(float32))
+			}
 		} else {
 			bc := l.b[co]
 			mc := m[co*tb:]

@@ -128,7 +128,9 @@ func TestWinogradPackedMatchesGemm(t *testing.T) {
 }
 
 // TestWinogradVecMatchesPlain checks the Float32x4 transforms (and the
-// eight-lane input transform, with AVX2) against the plain-Go ones on the same float32 data: the same additions in the same
+// eight-lane input transform with AVX2, the sixteen-lane output transform
+// with AVX-512, on blocks of 40 tiles: two vectors and a scalar tail)
+// against the plain-Go ones on the same float32 data: the same additions in the same
 // order, so the outputs are equal (up to the sign of zero).
 func TestWinogradVecMatchesPlain(t *testing.T) {
 	if !haveVec4() {
@@ -141,9 +143,9 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 		x, wt, b := f32s(randSlice(rng, cin*n*h*h)), f32s(randSlice(rng, cout*cin*9)), f32s(randSlice(rng, cout))
 		xs := toSplit(x, cin, n, h, h)
 		for _, split := range []bool{false, true} {
-			run := func(vec, vec8 bool) []float32 {
+			run := func(vec, wide bool) []float32 {
 				wg := newWinogradPool(engine[float32]{gemm: NaiveGemm[float32], par: splitPar(2)}, cin, cout)
-				wg.tb, wg.vec, wg.vecIn, wg.vec8 = 12, vec, vec, vec8
+				wg.tb, wg.vec, wg.vecIn, wg.vec8, wg.v16 = 40, vec, vec, wide && haveVec8(), wide && haveFirst16()
 				wg.setFilters(wt)
 				out := make([]float32, cout*n*(h/2)*(h/2))
 				if split {
@@ -154,7 +156,7 @@ func TestWinogradVecMatchesPlain(t *testing.T) {
 			}
 			want := run(false, false)
 			for _, vec8 := range []bool{false, true} {
-				if vec8 && !haveVec8() {
+				if vec8 && !haveVec8() && !haveFirst16() {
 					continue
 				}
 				got := run(true, vec8)
