@@ -1,6 +1,7 @@
 // Workload A in Chromium: metaglot's wasm (the `metaglot bench` command,
 // built for GOOS=js, run by Go's wasm_exec.js in a page) or TF.js with its
-// wasm SIMD backend (one thread: the page is not cross-origin isolated),
+// wasm SIMD backend (one thread: the page is not cross-origin isolated;
+// the embedding loop is tfjs-embed.mjs, served to the page as a module),
 // through the e2e harness's headless Chromium (e2e/lib/browser.mjs, Debian's
 // /usr/bin/chromium; `npm ci` in e2e/ first). A tiny local server serves
 // the page and the files it needs. Prints one JSON line like tfjs.mjs.
@@ -12,12 +13,14 @@ import http from "node:http";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { launchBrowser } from "../../e2e/lib/browser.mjs";
 import { parseArgs } from "./common.mjs";
 
 const a = parseArgs(process.argv.slice(2), { runtime: "metaglot", workload: "A", n: "20", wasm: "build/metaglot.wasm", wasmexec: "" });
 if (a.workload !== "A") throw new Error(`-workload ${a.workload}: the browser runs workload A only`);
 const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
 const tfDir = path.dirname(require.resolve("@tensorflow/tfjs/dist/tf.min.js"));
 const tfWasmDir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js"));
 const n = Number(a.n);
@@ -32,7 +35,8 @@ const pages = {
       console.log("done");
     })().catch((e) => console.log("error " + e));
   </script>`,
-  "tfjs-wasm": `<!doctype html><script src="/tf/tf.min.js"></script><script src="/tfwasm/tf-backend-wasm.min.js"></script><script>
+  "tfjs-wasm": `<!doctype html><script src="/tf/tf.min.js"></script><script src="/tfwasm/tf-backend-wasm.min.js"></script><script type="module">
+    import { conv4Embed } from "/tfjs-embed.mjs";
     (async () => {
       tf.wasm.setWasmPaths("/tfwasm/");
       await tf.setBackend("wasm");
@@ -45,18 +49,7 @@ const pages = {
         const cin = i === 0 ? 1 : 64, b = 1 / Math.sqrt(cin * 9);
         folded.push({ w: tf.tensor4d(u(9 * cin * 64, -b, b), [3, 3, cin, 64]), b: tf.tensor1d(u(64, -b, b)) });
       }
-      const embed = () => {
-        const y = tf.tidy(() => {
-          let h = x;
-          for (const f of folded) {
-            h = tf.fused.conv2d({ x: h, filter: f.w, bias: f.b, strides: 1, pad: "same", activation: "relu" });
-            h = tf.maxPool(h, 2, 2, "valid");
-          }
-          return tf.reshape(h, [images, 64]);
-        });
-        y.dataSync();
-        y.dispose();
-      };
+      const embed = conv4Embed(tf, x, folded);
       for (let i = 0; i < 3; i++) embed();
       const t = [];
       for (let i = 0; i < ${n}; i++) { const s = performance.now(); embed(); t.push(performance.now() - s); }
@@ -77,6 +70,7 @@ const files = {
   "/wasm_exec.js": [() => readFileSync(path.join(path.dirname(a.wasmexec), "wasm_exec.js")), "text/javascript"],
   "/metaglot.wasm": [() => readFileSync(a.wasm), "application/wasm"],
   "/tf/tf.min.js": [() => readFileSync(path.join(tfDir, "tf.min.js")), "text/javascript"],
+  "/tfjs-embed.mjs": [() => readFileSync(path.join(here, "tfjs-embed.mjs")), "text/javascript"],
   "/tfwasm/tf-backend-wasm.min.js": [() => readFileSync(path.join(tfWasmDir, "tf-backend-wasm.min.js")), "text/javascript"],
 };
 for (const f of ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"]) {

@@ -2,8 +2,7 @@
 // metaglot's two workloads, NHWC as TF.js prefers:
 //
 //   - A: embed 100 images in inference mode, BatchNorm folded into the
-//     convolutions (fused conv2d + bias + ReLU, then max-pool), as a
-//     converted, optimised TF.js graph model would run;
+//     convolutions (tfjs-embed.mjs, shared with browser.mjs);
 //   - B: one ProtoNet training step on a 20-way 5-shot 5-query episode of
 //     200 images: batch-statistics BatchNorm, prototypes, squared
 //     distances, cross-entropy, gradients, Adam.
@@ -19,6 +18,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { line, medianMS, parseArgs, rand, randArray } from "./common.mjs";
+import { conv4Embed } from "./tfjs-embed.mjs";
 
 const a = parseArgs(process.argv.slice(2), { workload: "A", n: "20", warm: "3" });
 const require = createRequire(import.meta.url);
@@ -69,19 +69,7 @@ if (a.workload === "A") {
     const s = tf.div(p.gamma, Math.sqrt(1 + 1e-5));
     return { w: tf.mul(p.w, s), b: tf.add(tf.mul(p.b, s), p.beta) };
   });
-  const embed = () => {
-    const y = tf.tidy(() => {
-      let h = x;
-      for (const f of folded) {
-        h = tf.fused.conv2d({ x: h, filter: f.w, bias: f.b, strides: 1, pad: "same", activation: "relu" });
-        h = tf.maxPool(h, 2, 2, "valid");
-      }
-      return tf.reshape(h, [images, 64]);
-    });
-    y.dataSync();
-    y.dispose();
-  };
-  const t = await medianMS(embed, Number(a.warm), Number(a.n));
+  const t = await medianMS(conv4Embed(tf, x, folded), Number(a.warm), Number(a.n));
   line("A", 1, t, images, Number(a.n), peer);
 } else if (a.workload === "B") {
   const way = 20, shot = 5, query = 5;
