@@ -81,6 +81,10 @@ func (f *firstPool[T]) samples(_, lo, hi int) {
 					ev[i][c/2+1] = row[c+1]
 				}
 			}
+			if f.v16 && f.osp.size > 0 {
+				firstRows16(any(f.out).([]float32), s*Filters*f.osp.size+(oy+1)*2*f.osp.q, f.osp.size, f.osp.q, any(&ev).(*[4][firstHalf]float32), any(&od).(*[4][firstHalf]float32), any(f.w).([]float32), any(f.b).([]float32))
+				continue
+			}
 			for co := 0; co < Filters; co++ {
 				wk := f.w[co*9:][:9]
 				var row [ho]T

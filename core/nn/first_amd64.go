@@ -89,3 +89,55 @@ func outputTransform16(dst []float32, r *[16][]float32, bc float32) {
 		dst[k] = max(max(max(y00, y01), max(y10, y11))+bc, 0)
 	}
 }
+
+// firstRows16 is firstPool's pooled row oy of one sample for all 64
+// output channels with AVX-512, written straight into the split layout
+// (split.go): the four padded rows' vectors are loaded once for every
+// channel, and each channel's 14 outputs are permuted into the even
+// columns (O[0:7] of the map row) and the odd ones (E[1:8]) and stored
+// with a mask, so no lane touches the padding. Channel co's map row
+// starts at out[base+co·mapStride]; q is the half-row length (8). The
+// arithmetic is firstRow16's.
+func firstRows16(out []float32, base, mapStride, q int, ev, od *[4][firstHalf]float32, w, b []float32) {
+	_ = out[base+(Filters-1)*mapStride+q+7]
+	_ = w[Filters*9-1]
+	_ = b[Filters-1]
+	ld := func(a *[firstHalf]float32, j int) archsimd.Float32x16 {
+		return archsimd.LoadFloat32x16Array((*[16]float32)(a[j : j+16]))
+	}
+	var e0, e1, o0, o1 [4]archsimd.Float32x16
+	for i := range e0 {
+		e0[i], e1[i], o0[i], o1[i] = ld(&ev[i], 0), ld(&ev[i], 1), ld(&od[i], 0), ld(&od[i], 1)
+	}
+	idx := archsimd.LoadUint32x16Array(&[16]uint32{0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15})
+	seven := archsimd.Mask32x8FromBits(0x7f)
+	zero := archsimd.BroadcastFloat32x16(0)
+	for co := 0; co < Filters; co++ {
+		wk := w[co*9 : co*9+9]
+		var m archsimd.Float32x16
+		for r := 0; r < 2; r++ {
+			var e, o archsimd.Float32x16
+			for dy := 0; dy < 3; dy++ {
+				w0 := archsimd.BroadcastFloat32x16(wk[dy*3])
+				w1 := archsimd.BroadcastFloat32x16(wk[dy*3+1])
+				w2 := archsimd.BroadcastFloat32x16(wk[dy*3+2])
+				e = w0.MulAdd(e0[r+dy], e)
+				e = w1.MulAdd(o0[r+dy], e)
+				e = w2.MulAdd(e1[r+dy], e)
+				o = w0.MulAdd(o0[r+dy], o)
+				o = w1.MulAdd(e1[r+dy], o)
+				o = w2.MulAdd(o1[r+dy], o)
+			}
+			if r == 0 {
+				m = e.Max(o)
+			} else {
+				m = m.Max(e.Max(o))
+			}
+		}
+		p := m.Add(archsimd.BroadcastFloat32x16(b[co])).Max(zero).Permute(idx)
+		row := base + co*mapStride
+		p.GetLo().StoreArrayMasked((*[8]float32)(out[row+q:row+q+8]), seven) // columns 0, 2, … 12 → O[0:7]
+		p.GetHi().StoreArrayMasked((*[8]float32)(out[row+1:row+9]), seven)   // columns 1, 3, … 13 → E[1:8]
+	}
+	archsimd.ClearAVXUpperBits()
+}

@@ -204,6 +204,7 @@ func TestFirstPoolMatchesDirect(t *testing.T) {
 		gs := make([]float32, newSplitShape(ho, ho).len(Filters*n))
 		f.forward(gs, f32s(x), f32s(wt), f32s(b), n, true)
 		compare(t, fmt.Sprintf("float32 split %+v", k), f64s(fromSplit(gs, Filters, n, ho, ho)), want, 1e-5)
+		checkPadding(t, gs, toSplit(fromSplit(gs, Filters, n, ho, ho), Filters, n, ho, ho))
 	}
 }
 
