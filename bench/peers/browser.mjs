@@ -10,7 +10,7 @@
 //     -wasmexec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" -n 20
 //   node bench/peers/browser.mjs -runtime tfjs-wasm -n 20
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -52,11 +52,13 @@ const pages = {
       const embed = conv4Embed(tf, x, folded);
       for (let i = 0; i < 3; i++) embed();
       const t = [];
+      const c0 = await window.metaglotCPU();
       for (let i = 0; i < ${n}; i++) { const s = performance.now(); embed(); t.push(performance.now() - s); }
+      const cpu = (await window.metaglotCPU() - c0) / ${n};
       t.sort((p, q) => p - q);
       const ms = t.length % 2 ? t[(t.length - 1) / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
       const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "+simd" : "";
-      console.log(JSON.stringify({ workload: "A", threads: 1, ms: Math.round(ms * 100) / 100, images_per_s: Math.round(images / ms * 1e5) / 100, n: ${n},
+      console.log(JSON.stringify({ workload: "A", threads: 1, ms: Math.round(ms * 100) / 100, images_per_s: Math.round(images / ms * 1e5) / 100, cpu_ms: Math.round(cpu * 100) / 100, n: ${n},
         peer: "tfjs-wasm " + tf.version.tfjs + " (wasm" + simd + ", 1 thread, chromium)" }));
       console.log("done");
     })().catch((e) => console.log("error " + e));
@@ -87,6 +89,10 @@ const server = http.createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const b = await launchBrowser();
 try {
+  // The page's CPU clock: the CPU time of every process this one started
+  // (Chromium's browser, renderer, GPU and utility processes), which the
+  // timing loops of both pages read before and after their timed calls.
+  await b.page.exposeFunction("metaglotCPU", descendantsCPU);
   const lines = [];
   const finished = new Promise((ok, fail) => {
     b.page.on("console", (m) => {
@@ -110,4 +116,34 @@ try {
 } finally {
   await b.close();
   server.close();
+}
+
+// descendantsCPU returns the CPU time (user + system, milliseconds) used so
+// far by the living processes descended from this one, from /proc (Linux;
+// clock ticks of 1/100 s: a timed loop of 20 calls of about 70 ms reads to
+// about 1 %).
+function descendantsCPU() {
+  const stat = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    let s;
+    try {
+      s = readFileSync(`/proc/${d}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces) in parentheses.
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    stat.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  let ticks = 0;
+  for (const st of stat.values()) {
+    for (let p = st.ppid, hops = 0; p > 1 && hops < 64; p = stat.get(p)?.ppid ?? 0, hops++) {
+      if (p === process.pid) {
+        ticks += st.ticks;
+        break;
+      }
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
