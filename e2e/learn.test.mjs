@@ -128,10 +128,17 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   assert.equal(best, ps.indexOf(Math.max(...ps)));
   assert.equal(best, 0, "the drawn circle is nearest the circle prototype");
   console.log("metric:", await screenshot(page, "learn-metric.png"));
-  // Large text for a projector.
+  // Large text for a projector: the lesson's text, the notes and the
+  // bars' names grow with it (they were sized in rem, the page's 15 px,
+  // and stayed small).
+  const px = (sel) => page.locator(sel).first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  const normal = { text: await px("#learn-text"), bar: await px("#learn-body .bar-row") };
   await page.locator("#learn-big").click();
   await settled(page);
   assert.equal(await page.locator("#learn-big").getAttribute("aria-pressed"), "true");
+  const big = { text: await px("#learn-text"), note: await px("#view-learn > .note"), bar: await px("#learn-body .bar-row") };
+  assert.ok(big.text >= 20 && big.text > 1.3 * normal.text, `large text: the lesson's text ${normal.text} → ${big.text} px`);
+  assert.ok(big.note >= 16 && big.bar >= 17 && big.bar > 1.3 * normal.bar, `large text: notes ${big.note} px, bars ${normal.bar} → ${big.bar} px`);
   console.log("metric, large text:", await screenshot(page, "learn-metric-big.png"));
   await page.locator("#learn-big").click();
   await settled(page);
@@ -232,7 +239,8 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
 test("the Learn view from a link, at phone width", async () => {
   const b = await launchBrowser({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
-    await b.page.goto(new URL("/#learn/metric?n=5&k=1", ctx.url).href);
+    // ?seed=2 draws Old Church Slavonic (Cyrillic): long class names.
+    await b.page.goto(new URL("/?seed=2#learn/metric?n=5&k=1", ctx.url).href);
     await b.page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
     // No classes drawn: the lesson takes Omniglot.
     await loaded(b.page, "metric");
@@ -240,11 +248,24 @@ test("the Learn view from a link, at phone width", async () => {
     assert.equal(await b.page.locator("#learn-body line.dist").count(), 5);
     const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow} px wider than the phone`);
+    // Omniglot's class names differ only at their end ("Tibetan 01"):
+    // the bars show them whole, and the picture's labels keep the number.
+    const cut = (sel) => b.page.locator(sel).evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    assert.deepEqual(await cut("#learn-body .bar-name"), [], "bar names cut off");
+    for (const label of await b.page.locator("#learn-body text.proto-label").allTextContents()) {
+      assert.match(label, /\d+$/, `the picture's label ${label} lost its number`);
+    }
     console.log("phone:", await screenshot(b.page, "learn-phone-metric.png"));
     await b.page.locator("#learn-prev").click();
     await b.page.locator("#learn-prev").click();
     await loaded(b.page, "task");
+    assert.deepEqual(await cut("#learn-body .cname"), [], "class names cut off");
     console.log("phone:", await screenshot(b.page, "learn-phone-task.png"));
+    // A step's link opened in this tab (only the fragment changes) goes
+    // to its step.
+    await b.page.evaluate(() => { location.hash = "#learn/compare?n=4&k=1"; });
+    await loaded(b.page, "compare");
+    assert.equal(await b.page.locator("#learn-n").inputValue(), "4");
   } finally {
     await b.close();
   }

@@ -166,6 +166,37 @@ func (d *dom) startLearn(g *Game) {
 	if h := d.win.Get("location").Get("hash").String(); strings.HasPrefix(h, "#learn") {
 		d.do(func(g *Game) { d.showLearn(g, u) })
 	}
+	// A step's link opened in the page's own tab (pasted into the address
+	// bar, or Back after following one) changes only the fragment: go to
+	// the step it names.
+	hash := js.FuncOf(func(this js.Value, args []js.Value) any {
+		h := d.win.Get("location").Get("hash").String()
+		d.do(func(g *Game) {
+			if !u.built {
+				if strings.HasPrefix(h, "#learn") {
+					d.showLearn(g, u)
+				}
+				return
+			}
+			p, ok := learn.ParseFragment(h, u.l.Place)
+			if !ok {
+				return
+			}
+			if p != u.l.Place {
+				u.l.Place = p
+				u.running = false
+				u.report(nil)
+			}
+			if !u.shown {
+				d.showLearn(g, u)
+				return
+			}
+			u.render(d, g)
+		})
+		return nil
+	})
+	d.funcs = append(d.funcs, hash)
+	d.win.Call("addEventListener", "hashchange", hash)
 }
 
 // onValues adds a listener to the element with the given id that reads
@@ -230,7 +261,9 @@ func (d *dom) bindTabKeys() {
 func (d *dom) showLearn(g *Game, u *learnUI) {
 	if !u.built {
 		u.built = true
-		u.l = learn.NewLesson(uint64(time.Now().UnixNano()))
+		// The page's ?seed= (app.Seed) draws the same Omniglot tasks every
+		// time, for a teacher's link or a test.
+		u.l = learn.NewLesson(app.Seed(d.win.Get("location").Get("search").String(), uint64(time.Now().UnixNano())))
 		if p, ok := learn.ParseFragment(d.win.Get("location").Get("hash").String(), u.l.Place); ok {
 			u.l.Place = p
 		}

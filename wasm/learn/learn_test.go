@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -669,5 +671,40 @@ func TestBundledMANN(t *testing.T) {
 	}
 	if _, err := (MANNClassifier{L: m}).Classify(l.Mine.Images, l.Mine.Query); err == nil || !strings.Contains(err.Error(), "at most 5 classes") {
 		t.Errorf("7 classes on the trained MANN: %v", err)
+	}
+}
+
+// The metric picture's labels stay inside it and keep what tells
+// Omniglot's classes apart: a label right of the picture's middle is
+// drawn left of its dot (text-anchor end), and a long name keeps its last
+// word.
+func TestMetricLabels(t *testing.T) {
+	for in, want := range map[string]string{
+		"Old Church Slavonic (Cyrillic) 18": "Old Church Sla… 18",
+		"Malayalam 42":                      "Malayalam 42",
+		"a drawing with no number at all":   "a drawing with no…",
+		"Japanese (hiragana) 101":           "Japanese (hir… 101",
+	} {
+		if got := short(in); got != want || len([]rune(got)) > 18 {
+			t.Errorf("short(%q) = %q, want %q", in, got, want)
+		}
+	}
+	v := MetricView{Best: 0, Dist2: []float64{1, 4}, Points: []Point{
+		{Kind: PrototypePoint, Class: 0, X: -1, Y: 0},
+		{Kind: PrototypePoint, Class: 1, X: 1, Y: 0},
+		{Kind: QueryPoint, Class: -1, X: -0.9, Y: 0.1},
+	}}
+	svg := MetricSVG(v, []string{"Tibetan 01", "Old Church Slavonic (Cyrillic) 18"})
+	re := regexp.MustCompile(`<text class="proto-label" x="([\d.]+)"[^>]*text-anchor="(start|end)">([^<]*)</text>`)
+	ms := re.FindAllStringSubmatch(svg, -1)
+	if len(ms) != 2 {
+		t.Fatalf("%d prototype labels in %s", len(ms), svg)
+	}
+	for _, m := range ms {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		left := m[3] == "Tibetan 01"
+		if left && (m[2] != "start" || x > 240) || !left && (m[2] != "end" || x < 240 || m[3] != "Old Church Sla… 18") {
+			t.Errorf("label %q at x %v anchored %s", m[3], x, m[2])
+		}
 	}
 }

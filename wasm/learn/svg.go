@@ -99,14 +99,15 @@ func AccuracyHTML(table []Eval, way, shot int) string {
 		if e.Extra != "" {
 			extra = ` <span class="note">(` + esc(e.Extra) + `)</span>`
 		}
+		protocol := ""
 		if t, ok := Transductive(table, e); ok {
-			extra += fmt.Sprintf(` <span class="note acc-protocol">one drawing at a time, as this page classifies; %.1f %% ± %.1f with the drawings of an episode normalised together (transductive BatchNorm, as Finn et al. report)</span>`, t.Accuracy, t.CI95)
+			protocol = fmt.Sprintf(`<span class="note acc-protocol">one drawing at a time, as this page classifies; %.1f %% ± %.1f with the drawings of an episode normalised together (transductive BatchNorm, as Finn et al. report)</span>`, t.Accuracy, t.CI95)
 		}
 		fmt.Fprintf(&b, `<li class="acc-row" data-algo="%s" data-acc="%.2f"><span class="acc-name">%s%s</span>`, esc(e.Algo), e.Accuracy, esc(app.AlgorithmLabel(e.Algo)), extra)
 		lo, hi := max(e.Accuracy-e.CI95, 0), min(e.Accuracy+e.CI95, 100)
 		fmt.Fprintf(&b, `<svg class="acc-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="%.1f%%"><rect width="100" height="10" fill="#e3e0d6"/><rect width="%.2f" height="10" fill="#1f7a4d"/><rect x="%.2f" y="3.5" width="%.2f" height="3" fill="#1a1a2e"/></svg>`,
 			e.Accuracy, e.Accuracy, lo, max(hi-lo, 0.4))
-		fmt.Fprintf(&b, `<span class="acc-pct">%.1f %% ± %.1f</span><span class="note">%d episodes</span></li>`, e.Accuracy, e.CI95, e.Episodes)
+		fmt.Fprintf(&b, `<span class="acc-pct">%.1f %% ± %.1f</span><span class="note">%d episodes</span>%s</li>`, e.Accuracy, e.CI95, e.Episodes, protocol)
 	}
 	b.WriteString(`</ul>`)
 	return b.String()
@@ -185,7 +186,13 @@ func MetricSVG(v MetricView, names []string) string {
 				fmt.Fprintf(&b, `<circle class="sup" cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="#1a1a2e" stroke-width="1"/>`, x, y, colour(p.Class))
 			case PrototypePoint:
 				fmt.Fprintf(&b, `<circle class="proto" data-class="%d" cx="%.1f" cy="%.1f" r="9" fill="%s" fill-opacity=".55" stroke="#1a1a2e" stroke-width="2"/>`, p.Class, x, y, colour(p.Class))
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="14" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke">%s</text>`, x+12, y+4, esc(short(names[p.Class])))
+				// A label right of its dot, or left of it in the picture's
+				// right part, where it would run out of the picture.
+				lx, anchor := x+12, "start"
+				if x > W/2 {
+					lx, anchor = x-12, "end"
+				}
+				fmt.Fprintf(&b, `<text class="proto-label" x="%.1f" y="%.1f" font-size="14" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, lx, y+4, anchor, esc(short(names[p.Class])))
 			case QueryPoint:
 				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/><text x="%.1f" y="%.1f" font-size="14" font-weight="700" stroke="#fff" stroke-width="3" paint-order="stroke">query</text>`, x, y, x+11, y-9)
 			}
@@ -196,13 +203,22 @@ func MetricSVG(v MetricView, names []string) string {
 	return b.String()
 }
 
-// short cuts a name for a picture's label.
+// short cuts a name for a picture's label to at most 18 characters,
+// keeping its last word when that is a number of at most 4 digits:
+// Omniglot's names differ only there ("Old Church Slavonic (Cyrillic) 18"
+// → "Old Church Sla… 18").
 func short(s string) string {
+	const most = 18
 	r := []rune(s)
-	if len(r) > 18 {
-		return string(r[:17]) + "…"
+	if len(r) <= most {
+		return s
 	}
-	return s
+	tail := ""
+	if i := strings.LastIndexByte(s, ' '); i >= 0 && len(s)-i <= 5 && strings.Trim(s[i+1:], "0123456789") == "" && i+1 < len(s) {
+		tail = s[i:]
+	}
+	keep := most - 1 - len([]rune(tail))
+	return strings.TrimRight(string(r[:keep]), " ") + "…" + tail
 }
 
 // LossSVG charts the support loss at each inner step (app.LossPoints, the
