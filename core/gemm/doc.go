@@ -104,13 +104,21 @@
 // by gen_avx512.go (`go generate`), one instruction a line, behind the
 // same build tags and the same run-time CPU check, and called through a Go
 // wrapper that bounds-checks everything it touches. Measured by thread CPU
-// time on this project's machine (AMD EPYC, Zen 4 family), operands in L1,
-// it runs at ~114 GFLOP/s, about as fast as the 4×32 simd kernel it
-// replaced (~110), while a loop of register-only FMAs reaches ~285; its gain
-// on Conv4's products (10–25 %) comes from fewer loads of B and C per flop
-// once operands come from L2. Where the in-cache limit comes from is not
-// settled (the load ports are the suspect: a zmm load or broadcast per
-// 2.2 FMAs).
+// time on this project's machine (AMD EPYC, family 25 model 17: Zen 4,
+// which runs a 512-bit FMA as two 256-bit halves, one per cycle), operands
+// in L1, it runs at 104–114 GFLOP/s, and a loop of nothing but 24
+// independent register FMAs at 116: the kernel is at the FMA peak (an
+// earlier figure of ~285 for that loop was a measurement error). Its gain
+// over the 4×32 simd kernel it replaced (~110 in L1) on Conv4's products
+// (10–25 %) comes from fewer loads of B and C per flop once operands come
+// from L2.
+//
+// # Packed left operands
+//
+// Winograd's products multiply the same 64×64 filter matrices by every
+// block of tiles. Workspace.PackA packs such an A once, in the kernel's
+// layout, and Workspace.SgemmPacked multiplies by it without packing again:
+// the result of Sgemm bit for bit (TestSgemmPackedEqualsSgemm).
 //
 // # Threads
 //

@@ -89,14 +89,24 @@
 // bit-identical across platforms). With the running statistics BatchNorm
 // is a fixed affine map per channel, folded into the convolution's weights
 // and bias (fold.go); since a maximum commutes with adding a constant and
-// with ReLU, each block is then ReLU(maxpool(W'∗x) + b'), computed as one
-// epilogue per cache-sized chunk. The first block (one input channel)
-// convolves by im2col + GEMM; the other three by Winograd's F(2×2, 3×3)
-// (winograd.go), whose 2×2 output tiles are exactly the pooling windows:
-// 16 multiplies per tile and channel pair instead of 36, and on the 7×7
-// and 3×3 maps only the tiles the pool reads (2.3× fewer multiplies over
-// the network). Both equal the unfolded direct computation up to float
-// rounding (TestFoldedForwardMatchesUnfolded, TestWinogradMatchesDirect).
+// with ReLU, each block is then ReLU(maxpool(W'∗x) + b'). The blocks
+// convolve by Winograd's F(2×2, 3×3) (winograd.go), whose 2×2 output
+// tiles are exactly the pooling windows: 16 multiplies per tile and
+// channel pair instead of 36, and on the 7×7 and 3×3 maps only the tiles
+// the pool reads (2.3× fewer multiplies over the network); bias, ReLU and
+// pool happen in the output transform. The first block (one input
+// channel, no sum over channels to make a matrix product of) convolves
+// directly with AVX-512 (first.go), and by Winograd with the tile's input
+// transform shared by all 64 channels under wasm, which has no fused
+// multiply-add (firstwino.go); elsewhere by im2col + GEMM. Blocks hand each
+// other their maps zero-padded and split into even and odd columns
+// (split.go), the layout in which a vector holds consecutive Winograd
+// tiles. The folded weights and the transformed, packed filters are kept
+// until the parameters' bits change (Conv4Of.fold). All of it equals the
+// unfolded direct computation up to float rounding
+// (TestFoldedForwardMatchesUnfolded, TestWinogradMatchesDirect,
+// TestFirstWinoMatchesDirect, TestFirstPoolMatchesDirect,
+// TestEmbedRefoldsChangedParams).
 //
 // Work is spread over a Parallel — a gemm.Pool natively, one worker under
 // wasm — by samples for the convolutions and by channels for BatchNorm,
