@@ -61,10 +61,10 @@ type Conv4Of[T Float] struct {
 	// Inference with BatchNorm folded (fold.go): a second convolution per
 	// block (its own buffers, an epilogue that pools), the folded
 	// weights and biases, and the pooling epilogue's arguments.
-	// Block 0 (one input channel) convolves by im2col and a matrix
-	// product with a pooling epilogue, or directly where that measured
-	// faster (first.go: under wasm); the others by Winograd's F(2×2, 3×3)
-	// (winograd.go).
+	// Block 0 (one input channel) convolves by Winograd under wasm
+	// (firstwino.go), directly with AVX-512 (first.go), else by im2col
+	// and a matrix product with a pooling epilogue; the others by
+	// Winograd's F(2×2, 3×3) (winograd.go).
 	fconv  *conv3x3[T]
 	fpool  foldPool[T]
 	first  *firstPool[T]
