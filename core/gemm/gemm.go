@@ -193,7 +193,13 @@ func (w *Workspace) macro(pa []float32, mb, nb, kb int, bIn []float32, packFrom,
 		} else {
 			bp = w.pb[(jr-packFrom)*kb : (jr-packFrom+nr)*kb]
 		}
-		for ir := 0; ir < mb; ir += mr {
+		ir0 := 0
+		if kn.column != nil && cols == nr && mb >= mr {
+			full := mb / mr
+			kn.column(full, kb, pa[:full*mr*kb], bp, bs, c[jr:], ldc, s)
+			ir0 = full * mr
+		}
+		for ir := ir0; ir < mb; ir += mr {
 			rows := min(mr, mb-ir)
 			ap := pa[ir*kb : (ir+mr)*kb]
 			if rows == mr && cols == nr {

@@ -20,6 +20,11 @@ type scale struct {
 // len(b) >= kc*nr and len(c) >= (mr-1)*ldc+nr.
 type microKernel func(kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale)
 
+// columnKernel computes tiles mr×nr tiles of C one below the other, each
+// as microKernel would: tile t from the micro-panel a[t·mr·kc:] and the
+// same B̃, into c[t·mr·ldc:].
+type columnKernel func(tiles, kc int, a, b []float32, ldb int, c []float32, ldc int, s *scale)
+
 // kernel is one implementation of the inner loops: a register-tile
 // micro-kernel and the cache-block sizes that suit it.
 type kernel struct {
@@ -29,6 +34,10 @@ type kernel struct {
 	kc     int // depth of a packed block
 	nc     int // columns of B per packed panel (multiple of nr)
 	micro  microKernel
+	// column, if set, runs micro down a column of tiles: tiles full mr×nr
+	// tiles, A's micro-panels mr·kc apart, C's tiles mr rows apart, the
+	// same arithmetic in one call (where a call costs, as under wasm).
+	column columnKernel
 	dot    dotKernel // nil: thin A·Bᵀ products also take the packed path
 }
 
