@@ -78,9 +78,8 @@ type Conv4Of[T Float] struct {
 	foldOK bool
 	folds  int
 	// split[i] is block i's input (i ≥ 1) in the split layout of
-	// split.go, laid out (padding cleared) for a batch of splitN.
-	split  [Blocks][]T
-	splitN int
+	// split.go; its padding is zero from its allocation on.
+	split [Blocks][]T
 
 	n     int // batch of the last Forward; 0 before the first
 	train bool
@@ -204,13 +203,12 @@ func (m *Conv4Of[T]) embedding(n int) []T {
 // which the Winograd input transform reads without shuffles; the last
 // block writes m.in[Blocks], channel-major.
 func (m *Conv4Of[T]) forwardFolded(p *[Blocks]BlockParams[T], n int) {
-	if m.splitN != n {
-		for i := 1; i < Blocks; i++ {
-			h := blockSize(i)
-			m.split[i] = grow(m.split[i], newSplitShape(h, h).len(Filters*n))
-			clear(m.split[i])
-		}
-		m.splitN = n
+	// A map's place does not depend on the batch, and nothing writes
+	// the padding: a buffer grown from zero (make) stays laid out for
+	// every smaller batch too.
+	for i := 1; i < Blocks; i++ {
+		h := blockSize(i)
+		m.split[i] = grow(m.split[i], newSplitShape(h, h).len(Filters*n))
 	}
 	m.fold(p)
 	for i := range Blocks {

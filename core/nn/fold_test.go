@@ -300,3 +300,32 @@ func TestEmbedRefoldsChangedParams(t *testing.T) {
 		prev = got
 	}
 }
+
+// TestEmbedBatchSizes checks one Conv4 embedding batches of changing size
+// (its split maps are grown once and reused, never cleared) against a
+// fresh Conv4 per batch, bit for bit.
+func TestEmbedBatchSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	p := NewConv4Params(rng)
+	x := tensor.New(9, 1, ImageSize, ImageSize)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	m := NewConv4(nil)
+	for _, n := range []int{5, 1, 9, 3, 9} {
+		xn := &tensor.Tensor{Shape: []int{n, 1, ImageSize, ImageSize}, Data: x.Data[(9-n)*ImageSize*ImageSize:]}
+		got, err := m.Embed(p, xn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := NewConv4(nil).Embed(p, xn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want.Data {
+			if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Fatalf("batch of %d: embedding[%d] = %g, a fresh Conv4 gives %g", n, i, got.Data[i], want.Data[i])
+			}
+		}
+	}
+}
