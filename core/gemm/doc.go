@@ -81,7 +81,9 @@
 //     16-lane vectors, in Go assembly written by gen_avx512.go (below).
 //   - avx2 (amd64, GOEXPERIMENT=simd, CPU with AVX2 and FMA): 8 lanes.
 //   - simd128 (GOOS=js GOARCH=wasm, GOEXPERIMENT=simd): WebAssembly's
-//     128-bit SIMD, 4 lanes, multiply then add (wasm has no FMA).
+//     128-bit SIMD, 4 lanes, multiply then add (wasm has no FMA). It also
+//     has a column kernel that runs the micro-kernel's body down a column
+//     of tiles in one call, since a Go call under wasm is not cheap.
 //   - plain: portable Go, the only kernel without GOEXPERIMENT=simd
 //     (kernel_noarch.go) and the fallback on any CPU.
 //
