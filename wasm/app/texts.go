@@ -101,8 +101,14 @@ func (s *State) BNNote() string {
 	if !ok || s.Tuner() == nil {
 		return ""
 	}
-	label := AlgorithmLabel(s.Algorithm)
-	switch n.BN() {
+	return BNText(AlgorithmLabel(s.Algorithm), n.BN())
+}
+
+// BNText is BNNote's sentence for a model called label meta-trained with
+// the BatchNorm statistics bn (the Learn view's inner-loop step says it
+// too).
+func BNText(label string, bn learner.BN) string {
+	switch bn {
 	case learner.TransductiveBN:
 		return label + " was meta-trained as Finn et al. did, with transductive BatchNorm: the drawings to classify of a task normalised together, by their own statistics. This page classifies one drawing at a time, so it normalises your drawing with the statistics of your examples (the support set) after the steps instead: on 5-way 1-shot Omniglot that is a few points below the transductive figure (the Learn view's table gives both)."
 	case learner.RunningBN:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"metaglot/core/checkpoint"
+	"metaglot/core/learner"
 	"metaglot/core/tensor"
 	"metaglot/wasm/classify"
 )
@@ -37,6 +38,9 @@ func NewInner(name string, weights []byte) (*Inner, error) {
 	}
 	return &Inner{Algo: name, f: f, set: set, meta: meta}, nil
 }
+
+// BN returns the BatchNorm statistics the model was meta-trained with.
+func (in *Inner) BN() learner.BN { return in.f.BN() }
 
 // Defaults returns the model's own inner steps and learning rate.
 func (in *Inner) Defaults() (steps int, lr float64) { return in.f.DefaultInner() }

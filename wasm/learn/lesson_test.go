@@ -59,6 +59,12 @@ func TestLesson(t *testing.T) {
 	if b := l.Body(); !strings.Contains(b, `data-done="1"`) {
 		t.Errorf("after a step: %s", b)
 	}
+	// The bundled FOMAML was meta-trained with transductive BatchNorm; the
+	// step says the page normalises each drawing with the support's
+	// statistics instead.
+	if b := l.Body(); !strings.Contains(b, `class="note bn-note">FOMAML was meta-trained as Finn et al. did, with transductive BatchNorm`) || !strings.Contains(b, "statistics of your examples (the support set)") {
+		t.Errorf("the inner-loop step does not say which BatchNorm statistics: %s", b)
+	}
 	if err := l.SetSize("2", "2"); err != nil {
 		t.Fatal(err)
 	}
