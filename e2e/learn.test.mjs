@@ -139,6 +139,9 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   const big = { text: await px("#learn-text"), note: await px("#view-learn > .note"), bar: await px("#learn-body .bar-row") };
   assert.ok(big.text >= 20 && big.text > 1.3 * normal.text, `large text: the lesson's text ${normal.text} → ${big.text} px`);
   assert.ok(big.note >= 16 && big.bar >= 17 && big.bar > 1.3 * normal.bar, `large text: notes ${big.note} px, bars ${normal.bar} → ${big.bar} px`);
+  // The Train view follows, for a teacher who switches views.
+  const train = { text: await px("#train-status"), note: await px("#view-train .note") };
+  assert.ok(train.text >= 18 && train.note >= 16, `large text: the Train view's status ${train.text} px, notes ${train.note} px`);
   console.log("metric, large text:", await screenshot(page, "learn-metric-big.png"));
   await page.locator("#learn-big").click();
   await settled(page);
