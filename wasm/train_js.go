@@ -38,10 +38,13 @@ type trainUI struct {
 	rgba     [numPics]*image.RGBA
 	drawn    [numPics]string // what each canvas shows (see picKey)
 	canvases [numPics]js.Value
+	// text is the pictures' text size (trainview.TextFactor) last drawn.
+	text int
 }
 
-// picKey sums up what picture i shows at w×h device pixels.
-func (t *trainUI) picKey(i, w, h int) string {
+// picKey sums up what picture i shows at w×h device pixels with text
+// size text.
+func (t *trainUI) picKey(i, w, h, text int) string {
 	var data any
 	switch i {
 	case picLoss, picAcc:
@@ -49,11 +52,15 @@ func (t *trainUI) picKey(i, w, h int) string {
 	default:
 		data = fmt.Sprintf("%p", t.v.Snapshot)
 	}
-	return fmt.Sprint(w, "x", h, ":", data)
+	return fmt.Sprint(w, "x", h, "@", text, ":", data)
 }
 
-// paint redraws the pictures whose content or size changed.
+// paint redraws the pictures whose content or size changed. Their text
+// grows for a room: Large-text mode (the Learn view's button) or a
+// projector-wide window (trainview.TextFactor).
 func (t *trainUI) paint(d *dom, scale float64) {
+	large := d.doc.Get("body").Get("classList").Call("contains", "learn-big").Bool()
+	t.text = trainview.TextFactor(scale, d.win.Get("innerWidth").Float(), large)
 	for i, id := range picIDs {
 		cv := t.canvases[i]
 		if !cv.Truthy() {
@@ -64,7 +71,7 @@ func (t *trainUI) paint(d *dom, scale float64) {
 		if w <= 0 || h <= 0 {
 			continue // not shown
 		}
-		k := t.picKey(i, w, h)
+		k := t.picKey(i, w, h, t.text)
 		if k == t.drawn[i] {
 			continue
 		}
@@ -76,13 +83,13 @@ func (t *trainUI) paint(d *dom, scale float64) {
 		}
 		switch i {
 		case picLoss:
-			trainview.DrawChart(t.rgba[i], &t.v.History, trainview.LossChart, scale)
+			trainview.DrawChart(t.rgba[i], &t.v.History, trainview.LossChart, scale, t.text)
 		case picAcc:
-			trainview.DrawChart(t.rgba[i], &t.v.History, trainview.AccuracyChart, scale)
+			trainview.DrawChart(t.rgba[i], &t.v.History, trainview.AccuracyChart, scale, t.text)
 		case picEpisode:
 			trainview.DrawEpisode(t.rgba[i], t.v.Snapshot, scale)
 		case picEmbedding:
-			trainview.DrawEmbedding(t.rgba[i], t.v.Snapshot, scale)
+			trainview.DrawEmbedding(t.rgba[i], t.v.Snapshot, scale, t.text)
 		}
 		pix := js.Global().Get("Uint8ClampedArray").New(len(t.rgba[i].Pix))
 		js.CopyBytesToJS(pix, t.rgba[i].Pix)
@@ -391,6 +398,7 @@ func (g *Game) trainState() any {
 	t := &g.train.js
 	m := g.train.v.Summary()
 	m["wasmBytes"] = t.wasmBytes
+	m["chartText"] = g.train.text // the pictures' text size, trainview.TextFactor
 	m["workers"] = t.workers
 	m["workersUsed"] = t.workersUsed
 	m["workersError"] = t.workersErr

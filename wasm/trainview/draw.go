@@ -48,6 +48,41 @@ func ClassColor(k int) color.RGBA { return palette[k%len(palette)] }
 type canvas struct {
 	img   *image.RGBA
 	scale float64 // device pixels per CSS pixel
+	// font is the device pixels per pixel of the 7×13 font the pictures'
+	// text is written in (TextFactor); 0 is taken as the device scale.
+	font int
+}
+
+// fontFactor is c.font, or the device scale rounded when it is not set.
+func (c canvas) fontFactor() int {
+	if c.font > 0 {
+		return c.font
+	}
+	return max(1, int(math.Round(c.scale)))
+}
+
+// TextFactor is how many times the 7×13 font the charts and the embedding
+// view write in is enlarged, in device pixels per font pixel: the device
+// scale (scale, device pixels per CSS pixel), doubled for a room — in
+// Large-text mode or in a window at least 1600 CSS pixels wide (a
+// projector's 1920), where 13-pixel text is unreadable from the back. A
+// chart's text is then 26 CSS pixels high.
+func TextFactor(scale, windowWidth float64, large bool) int {
+	f := max(scale, 1)
+	if large || windowWidth >= 1600 {
+		f *= 2
+	}
+	return max(1, int(math.Round(f)))
+}
+
+// textWidth is the width of s in the 7×13 font enlarged f times.
+func textWidth(s string, f int) int { return font.MeasureString(basicfont.Face7x13, s).Ceil() * f }
+
+// say writes s in the 7×13 font enlarged c.fontFactor() times with its
+// 13-pixel line's left end at x and its vertical middle at y.
+func (c canvas) say(x, y int, s string, col color.RGBA) {
+	f := c.fontFactor()
+	c.bigText(x, y-13*f/2, s, col, f)
 }
 
 func (c canvas) fill(r image.Rectangle, col color.RGBA) {
@@ -88,13 +123,6 @@ func (c canvas) line(x0, y0, x1, y1, w float64, col color.RGBA) {
 	}
 }
 
-// text writes s with its baseline's left end at (x, y) in the 7×13 basic
-// font (not scaled: crisp at any device scale, small at high ones).
-func (c canvas) text(x, y int, s string, col color.RGBA) {
-	d := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-	d.DrawString(s)
-}
-
 // bigText writes s in the 7×13 basic font enlarged f times (nearest
 // neighbour: crisp), the top left corner of its 13-pixel line at (x, y);
 // only the glyphs' pixels are drawn.
@@ -129,22 +157,20 @@ const (
 )
 
 // DrawChart draws a chart of h into dst (all of it) at scale device
-// pixels per CSS pixel: raw values in a light colour, the smoothed curve
-// over them, and on the accuracy chart the held-out accuracy as dots
-// joined by a line — for a learner that adapts by inner steps
-// (History.Adapts) two lines, after adaptation and before it (0 steps:
-// what the meta-learned weights do alone), named by a legend in the
-// plot's top left corner. The y axis runs from 0 to the largest raw loss (loss)
-// or to 1 (accuracy); the x axis over the run's episodes.
-func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
-	c := canvas{img: dst, scale: scale}
+// pixels per CSS pixel, its text in the 7×13 font enlarged text times
+// (TextFactor; 0: the device scale): raw values in a light colour, the
+// smoothed curve over them, and on the accuracy chart the held-out
+// accuracy as dots joined by a line — for a learner that adapts by inner
+// steps (History.Adapts) two lines, after adaptation and before it (0
+// steps: what the meta-learned weights do alone), named by a legend in
+// the plot's top left corner. The y axis runs from 0 to the largest raw
+// loss (loss) or to 1 (accuracy); the x axis over the run's episodes. The
+// margins grow with the text, so the labels stay outside the plot.
+func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64, text int) {
+	c := canvas{img: dst, scale: scale, font: text}
+	f := c.fontFactor()
 	b := dst.Rect
 	c.fill(b, paper)
-	left, bottom := 42, 18
-	plot := image.Rect(b.Min.X+left, b.Min.Y+8, b.Max.X-8, b.Max.Y-bottom)
-	if plot.Dx() < 10 || plot.Dy() < 10 {
-		return
-	}
 	ymax := 1.0
 	if kind == LossChart {
 		ymax = 0
@@ -156,14 +182,29 @@ func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
 		}
 		ymax = niceCeil(ymax)
 	}
-	for i := 0; i <= 4; i++ {
+	labels := make([]string, 5)
+	for i := range labels {
+		labels[i] = fmt.Sprintf("%.3g", ymax*float64(i)/4)
+		if kind == AccuracyChart {
+			labels[i] = fmt.Sprintf("%d%%", 25*i)
+		}
+	}
+	// The y axis's labels left of the plot, the x axis's under it, the
+	// top one's upper half above it.
+	left := 2
+	for _, l := range labels {
+		left = max(left, 2+textWidth(l, f)+5*f)
+	}
+	left = max(left, 42)
+	bottom := 13*f + 5
+	plot := image.Rect(b.Min.X+left, b.Min.Y+max(8, 7*f), b.Max.X-8, b.Max.Y-bottom)
+	if plot.Dx() < 10 || plot.Dy() < 10 {
+		return
+	}
+	for i, label := range labels {
 		y := plot.Max.Y - i*plot.Dy()/4
 		c.fill(image.Rect(plot.Min.X, y, plot.Max.X, y+1), grid)
-		label := fmt.Sprintf("%.3g", ymax*float64(i)/4)
-		if kind == AccuracyChart {
-			label = fmt.Sprintf("%d%%", 25*i)
-		}
-		c.text(b.Min.X+2, y+4, label, muted)
+		c.say(b.Min.X+2, y, label, muted)
 	}
 	c.rect(plot, 1, muted)
 	first, last := 0, 1
@@ -173,9 +214,10 @@ func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
 	if n := len(h.Evals); n > 0 {
 		last = max(last, h.Evals[n-1].Episode)
 	}
-	c.text(plot.Min.X, b.Max.Y-4, "0", muted)
+	xLabel := plot.Max.Y + 2 + 13*f/2
+	c.say(plot.Min.X, xLabel, "0", muted)
 	end := fmt.Sprintf("episode %d", last)
-	c.text(plot.Max.X-7*len(end), b.Max.Y-4, end, muted)
+	c.say(plot.Max.X-textWidth(end, f), xLabel, end, muted)
 	xOf := func(ep int) float64 {
 		return float64(plot.Min.X) + float64(ep-first)/float64(max(last-first, 1))*float64(plot.Dx()-1)
 	}
@@ -219,13 +261,20 @@ func DrawChart(dst *image.RGBA, h *History, kind ChartKind, scale float64) {
 				text string
 				col  color.RGBA
 			}{{"held-out, adapted", heldOut}, {"held-out, 0 steps", heldOutBefore}}
+			// Lines of the text's height and a sample line as long as
+			// two characters.
+			lineH, sample := 15*f, max(int(c.px(14)), 14*f)
 			x0, y0 := plot.Min.X+6, plot.Min.Y+4
-			box := image.Rect(x0-3, y0-2, x0+int(c.px(14))+8+7*17, y0+15*len(legend)+2)
+			wide := 0
+			for _, l := range legend {
+				wide = max(wide, textWidth(l.text, f))
+			}
+			box := image.Rect(x0-3, y0-2, x0+sample+6*f+wide+3, y0+lineH*len(legend)+2)
 			c.fill(box.Intersect(plot), paper)
 			for i, l := range legend {
-				y := y0 + 15*i + 7
-				c.line(float64(x0), float64(y), float64(x0)+c.px(14), float64(y), c.px(2), l.col)
-				c.text(x0+int(c.px(14))+6, y+4, l.text, ink)
+				y := y0 + lineH*i + lineH/2
+				c.line(float64(x0), float64(y), float64(x0+sample), float64(y), max(c.px(2), float64(f+1)), l.col)
+				c.say(x0+sample+6*f, y, l.text, ink)
 			}
 		}
 	}

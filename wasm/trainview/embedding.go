@@ -52,8 +52,10 @@ func (l EmbeddingLayout) At(p protocol.Point) (x, y float64) {
 // dot at the prototype's centre) and queries as rings; and the user's
 // drawings as ink-ringed diamonds in the colours of the user's classes
 // (palette from the end), each class's first one labelled with its name.
-func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
-	c := canvas{img: dst, scale: scale}
+// The labels are in the 7×13 font enlarged text times (TextFactor; 0: the
+// device scale).
+func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64, text int) {
+	c := canvas{img: dst, scale: scale, font: text}
 	b := dst.Rect
 	c.fill(b, paper)
 	c.rect(b, 1, grid)
@@ -104,8 +106,8 @@ func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64) {
 	}
 }
 
-// label writes s in the 7×13 basic font enlarged to about 13 CSS pixels
-// high, on a paper-coloured box with a rule of col under it, its top left
+// label writes s in the 7×13 basic font enlarged c.fontFactor() times
+// (13 CSS pixels high, 26 for a room), on a paper-coloured box with a rule of col under it, its top left
 // corner at (x, y).
 func (c canvas) label(x, y float64, s string, col color.RGBA) {
 	w := font.MeasureString(basicfont.Face7x13, s).Ceil()
@@ -119,7 +121,7 @@ func (c canvas) label(x, y float64, s string, col color.RGBA) {
 	for i := 1; i < w+1; i++ {
 		small.SetRGBA(i, 13, col)
 	}
-	f := max(1, int(math.Round(c.scale)))
+	f := c.fontFactor()
 	x0, y0 := int(x), int(y)
 	for py := range small.Rect.Dy() * f {
 		for px := range small.Rect.Dx() * f {

@@ -34,7 +34,7 @@ func TestEmbeddingLabelsAndPoints(t *testing.T) {
 	s := oneShot()
 	b := image.Rect(0, 0, 300, 300)
 	img := image.NewRGBA(b)
-	DrawEmbedding(img, s, 1)
+	DrawEmbedding(img, s, 1, 0)
 	l := NewEmbeddingLayout(b, s, 1)
 	x, y := l.At(s.Points[2])
 	if got := img.RGBAAt(int(x), int(y)); got != ink {

@@ -130,7 +130,7 @@ func TestDrawChart(t *testing.T) {
 	}
 	h.Evals = []protocol.Eval{{Episode: 25, Acc: 0.7}, {Episode: 50, Acc: 0.8}}
 	img := image.NewRGBA(image.Rect(0, 0, 300, 150))
-	DrawChart(img, &h, LossChart, 1)
+	DrawChart(img, &h, LossChart, 1, 0)
 	if count(img, lossLine) < 100 || count(img, rawLoss) == 0 || count(img, heldOut) != 0 {
 		t.Errorf("loss chart: %d smoothed, %d raw, %d held-out pixels", count(img, lossLine), count(img, rawLoss), count(img, heldOut))
 	}
@@ -147,7 +147,7 @@ func TestDrawChart(t *testing.T) {
 	if l, r := top(60), top(280); l < 0 || r < 0 || l >= r {
 		t.Errorf("smoothed loss at x=60 has y %d, at x=280 y %d: want a falling curve", l, r)
 	}
-	DrawChart(img, &h, AccuracyChart, 1)
+	DrawChart(img, &h, AccuracyChart, 1, 0)
 	if count(img, accLine) < 100 || count(img, heldOut) < 20 {
 		t.Errorf("accuracy chart: %d smoothed, %d held-out pixels", count(img, accLine), count(img, heldOut))
 	}
@@ -155,8 +155,8 @@ func TestDrawChart(t *testing.T) {
 		t.Errorf("a learner that does not adapt: %d pixels of the before-adaptation line", n)
 	}
 	// Empty history and tiny images do not panic.
-	DrawChart(image.NewRGBA(image.Rect(0, 0, 5, 5)), &History{}, LossChart, 2)
-	DrawChart(img, &History{}, AccuracyChart, 1)
+	DrawChart(image.NewRGBA(image.Rect(0, 0, 5, 5)), &History{}, LossChart, 2, 0)
+	DrawChart(img, &History{}, AccuracyChart, 1, 0)
 }
 
 // TestDrawChartBefore: for a learner that adapts, the accuracy chart
@@ -169,7 +169,7 @@ func TestDrawChartBefore(t *testing.T) {
 	}
 	h.Evals = []protocol.Eval{{Episode: 10, Acc: 0.6, Before: 0.2}, {Episode: 30, Acc: 0.8, Before: 0.2}, {Episode: 50, Acc: 0.9, Before: 0.25}}
 	img := image.NewRGBA(image.Rect(0, 0, 400, 200))
-	DrawChart(img, &h, AccuracyChart, 1)
+	DrawChart(img, &h, AccuracyChart, 1, 0)
 	if a, b := count(img, heldOut), count(img, heldOutBefore); a < 100 || b < 100 {
 		t.Fatalf("%d pixels of the adapted line, %d of the before line", a, b)
 	}
@@ -229,7 +229,7 @@ func TestDrawEpisode(t *testing.T) {
 
 func TestDrawEmbedding(t *testing.T) {
 	img := image.NewRGBA(image.Rect(0, 0, 200, 200))
-	DrawEmbedding(img, snapshot(), 1)
+	DrawEmbedding(img, snapshot(), 1, 0)
 	for k := range 3 {
 		if count(img, ClassColor(k)) == 0 {
 			t.Errorf("class %d not drawn", k)
@@ -262,6 +262,77 @@ func TestEpisodeNumbersReadable(t *testing.T) {
 		}
 		if top < 0 || bottom-top+1 < 18 {
 			t.Errorf("class %d: number %d pixels high (rows %d–%d), want ≥ 18", k, bottom-top+1, top, bottom)
+		}
+	}
+}
+
+// TestTextFactor: the charts' text doubles for a room — a 1920-pixel
+// projector window or Large-text mode — on top of the device scale.
+func TestTextFactor(t *testing.T) {
+	for _, tc := range []struct {
+		scale, width float64
+		large        bool
+		want         int
+	}{
+		{1, 1280, false, 1}, {1, 1920, false, 2}, {1, 1280, true, 2}, {1, 390, true, 2},
+		{2, 1280, false, 2}, {2, 1920, true, 4}, {3, 390, false, 3}, {0, 800, false, 1},
+	} {
+		if got := TextFactor(tc.scale, tc.width, tc.large); got != tc.want {
+			t.Errorf("TextFactor(%v, %v, %v) = %d, want %d", tc.scale, tc.width, tc.large, got, tc.want)
+		}
+	}
+}
+
+// runs returns the heights of the runs of rows of img's rectangle r that
+// hold a pixel of colour col.
+func runs(img *image.RGBA, r image.Rectangle, col color.RGBA) []int {
+	var out []int
+	n := 0
+	for y := r.Min.Y; y <= r.Max.Y; y++ {
+		has := false
+		for x := r.Min.X; x < r.Max.X && y < r.Max.Y; x++ {
+			has = has || img.RGBAAt(x, y) == col
+		}
+		if has {
+			n++
+		} else if n > 0 {
+			out = append(out, n)
+			n = 0
+		}
+	}
+	return out
+}
+
+// TestChartTextForARoom: at a projector's size (a chart 940×390 CSS
+// pixels at device scale 1, TextFactor 2) the axes' numbers and the
+// legend are written at twice the 7×13 font: digits at least 18 pixels
+// high, not the font's 9, and the five numbers of the y axis stay apart.
+func TestChartTextForARoom(t *testing.T) {
+	h := History{Adapts: true}
+	for i := 1; i <= 50; i++ {
+		h.Add(protocol.Step{Episode: i, Loss: 1, Acc: 0.5})
+	}
+	h.Evals = []protocol.Eval{{Episode: 10, Acc: 0.6, Before: 0.2}, {Episode: 50, Acc: 0.9, Before: 0.25}}
+	for _, f := range []int{1, 2} {
+		img := image.NewRGBA(image.Rect(0, 0, 940, 390))
+		DrawChart(img, &h, AccuracyChart, 1, f)
+		// The first character of each y label ("0%", "25%" … "100%").
+		ys := runs(img, image.Rect(0, 0, 2+7*f, 390), muted)
+		if len(ys) != 5 {
+			t.Fatalf("text ×%d: %d y-axis labels (%v), want 5", f, len(ys), ys)
+		}
+		for _, n := range ys {
+			if n < 9*f {
+				t.Errorf("text ×%d: a y-axis label %d pixels high, want ≥ %d", f, n, 9*f)
+			}
+		}
+		// The x axis's "0" and "episode 50" under the plot.
+		if xs := runs(img, image.Rect(0, 390-13*f-5, 940, 390), muted); len(xs) == 0 || xs[0] < 9*f {
+			t.Errorf("text ×%d: x-axis labels %v pixels high, want ≥ %d", f, xs, 9*f)
+		}
+		// The legend's ink text, two lines in the plot's top left corner.
+		if ls := runs(img, image.Rect(50, 0, 400, 120), ink); len(ls) < 2 || ls[0] < 9*f || ls[1] < 9*f {
+			t.Errorf("text ×%d: legend lines %v pixels high, want two ≥ %d", f, ls, 9*f)
 		}
 	}
 }
