@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -100,7 +101,16 @@ func (d *dom) startLearn(g *Game) {
 		on := !d.doc.Get("body").Get("classList").Call("contains", "learn-big").Bool()
 		d.doc.Get("body").Get("classList").Call("toggle", "learn-big", on)
 		u.el["learn-big"].Call("setAttribute", "aria-pressed", fmt.Sprint(on))
+		u.render(d, g) // the metric picture is shown wider
 	})
+	// A resize (a phone turned, a window moved to the projector) changes
+	// the metric picture's width.
+	resize := js.FuncOf(func(this js.Value, args []js.Value) any {
+		d.do(func(g *Game) { u.render(d, g) })
+		return nil
+	})
+	d.funcs = append(d.funcs, resize)
+	d.win.Call("addEventListener", "resize", resize)
 	click("learn-resample", func(g *Game) { u.l.Seed++; u.render(d, g) })
 	click("learn-reorder", func(g *Game) { u.l.Seed++; u.render(d, g) })
 	d.onValues("learn-algo", "change", nil, func(g *Game, _ []string) {
@@ -492,6 +502,7 @@ func (u *learnUI) render(d *dom, g *Game) {
 	body := l.Body()
 	key := fmt.Sprint(l.Place, l.Source, body)
 	if key == u.rendered {
+		u.fit(d, g)
 		return
 	}
 	u.rendered = key
@@ -528,6 +539,25 @@ func (u *learnUI) render(d *dom, g *Game) {
 	v.Call("setAttribute", "data-shot", strconv.Itoa(l.Place.Shot))
 	v.Call("setAttribute", "data-source", l.Source)
 	v.Call("setAttribute", "data-loading", fmt.Sprint(len(l.Needs()) > 0))
+	u.fit(d, g)
+}
+
+// fit draws the metric picture again when the width it is shown at
+// changed (the first time, on a phone, with Large text, after a resize):
+// its labels' size and places follow that width (learn.MetricSVG). The
+// picture's width does not depend on what it shows, so one redraw
+// settles it.
+func (u *learnUI) fit(d *dom, g *Game) {
+	svg := u.el["learn-body"].Call("querySelector", "svg.metric")
+	if !svg.Truthy() {
+		return
+	}
+	w := svg.Call("getBoundingClientRect").Get("width").Float()
+	if w <= 0 || math.Abs(w-u.l.MetricPx) < 1 {
+		return
+	}
+	u.l.MetricPx = w
+	u.render(d, g)
 }
 
 // fetch gets what a step needs, on a goroutine, and hands it to the

@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -306,7 +304,7 @@ func TestMetricIsProtoNet(t *testing.T) {
 	if kinds[SupportPoint] != 6 || kinds[PrototypePoint] != 3 || kinds[QueryPoint] != 1 {
 		t.Errorf("points %v", kinds)
 	}
-	svg := MetricSVG(v, []string{"<b>", "x", "y"})
+	svg := MetricSVG(v, []string{"<b>", "x", "y"}, 0)
 	if strings.Contains(svg, "<b>") || !strings.Contains(svg, "&lt;b&gt;") || strings.Count(svg, `class="dist"`) != 3 {
 		t.Errorf("MetricSVG: names not escaped or lines missing")
 	}
@@ -698,9 +696,9 @@ func TestBundledMANN(t *testing.T) {
 }
 
 // The metric picture's labels stay inside it and keep what tells
-// Omniglot's classes apart: a label right of the picture's middle is
-// drawn left of its dot (text-anchor end), and a long name keeps its last
-// word.
+// Omniglot's classes apart: a label is placed beside, above or below its
+// dot where it fits in the picture (PlaceLabels), and a long name keeps
+// its last word.
 func TestMetricLabels(t *testing.T) {
 	for in, want := range map[string]string{
 		"Old Church Slavonic (Cyrillic) 18": "Old Church Sla… 18",
@@ -717,17 +715,15 @@ func TestMetricLabels(t *testing.T) {
 		{Kind: PrototypePoint, Class: 1, X: 1, Y: 0},
 		{Kind: QueryPoint, Class: -1, X: -0.9, Y: 0.1},
 	}}
-	svg := MetricSVG(v, []string{"Tibetan 01", "Old Church Slavonic (Cyrillic) 18"})
-	re := regexp.MustCompile(`<text class="proto-label" x="([\d.]+)"[^>]*text-anchor="(start|end)">([^<]*)</text>`)
-	ms := re.FindAllStringSubmatch(svg, -1)
-	if len(ms) != 2 {
-		t.Fatalf("%d prototype labels in %s", len(ms), svg)
-	}
-	for _, m := range ms {
-		x, _ := strconv.ParseFloat(m[1], 64)
-		left := m[3] == "Tibetan 01"
-		if left && (m[2] != "start" || x > 240) || !left && (m[2] != "end" || x < 240 || m[3] != "Old Church Sla… 18") {
-			t.Errorf("label %q at x %v anchored %s", m[3], x, m[2])
+	svg := MetricSVG(v, []string{"Tibetan 01", "Old Church Slavonic (Cyrillic) 18"}, 0)
+	labels := map[string]bool{}
+	for _, l := range texts(t, svg) {
+		labels[l.text] = true
+		if l.box.X0 < 0 || l.box.X1 > 480 {
+			t.Errorf("label %q at %+v leaves the picture", l.text, l.box)
 		}
+	}
+	if !labels["Tibetan 01"] || !labels["Old Church Sla… 18"] {
+		t.Errorf("labels %v", labels)
 	}
 }

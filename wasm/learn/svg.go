@@ -138,8 +138,12 @@ func BarsHTML(names []string, probs []float64, best int) string {
 // MetricSVG draws ProtoNet's view of a query: support embeddings as small
 // dots, prototypes as large ringed dots labelled with their class, the
 // query as a ring, and a line from the query to each prototype labelled
-// with the squared distance (thick for the nearest).
-func MetricSVG(v MetricView, names []string) string {
+// with the squared distance (thick for the nearest). px is the width in
+// CSS pixels the picture is shown at (0 when not known: its own 480
+// units): its labels are at least MinLabelPx CSS pixels high there, and
+// placed so that none overlaps another (PlaceLabels), the prototypes' first,
+// the nearest class's before the others.
+func MetricSVG(v MetricView, names []string, px float64) string {
 	const W, H, m = 480.0, 360.0, 36.0
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, p := range v.Points {
@@ -151,6 +155,17 @@ func MetricSVG(v MetricView, names []string) string {
 	at := func(p Point) (float64, float64) {
 		return W/2 + (p.X-(minX+maxX)/2)*k, H/2 - (p.Y-(minY+maxY)/2)*k
 	}
+	// Font sizes in picture units: 14 and 12 at 480 CSS pixels wide, and
+	// never under MinLabelPx where the picture is shown smaller.
+	unit := 1.0 // CSS pixels per picture unit
+	if px > 0 {
+		unit = px / W
+	}
+	big, small := max(14, MinLabelPx/unit), max(12, MinLabelPx/unit)
+	// A class's label takes at most about 190 units, two fifths of
+	// the width: 18 characters at 14 units, 15 at a phone's 17.
+	most := min(18, int(190/(0.72*big)))
+
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="metric" viewBox="0 0 %g %g" role="img" aria-label="The query's embedding and the class prototypes on two principal components, with the distances">`, W, H)
 	fmt.Fprintf(&b, `<rect width="%g" height="%g" fill="#fff" stroke="#c9c6bd"/>`, W, H)
@@ -160,18 +175,68 @@ func MetricSVG(v MetricView, names []string) string {
 			qx, qy = at(p)
 		}
 	}
+	// The labels, in the order they choose their places, and the marks
+	// they should not cover.
+	type owner struct {
+		what  string // "proto", "query" or "dist"
+		class int
+	}
+	var labels []Label
+	var owners []owner
+	var marks []Box
+	mark := func(x, y, r float64) { marks = append(marks, Box{x - r, y - r, x + r, y + r}) }
+	protos := map[int][2]float64{}
 	for _, p := range v.Points {
-		if p.Kind != PrototypePoint {
-			continue
-		}
 		x, y := at(p)
+		switch p.Kind {
+		case PrototypePoint:
+			protos[p.Class] = [2]float64{x, y}
+			mark(x, y, 10)
+		case SupportPoint:
+			mark(x, y, 4.5)
+		case QueryPoint:
+			mark(x, y, 9.5)
+		}
+	}
+	classes := make([]int, 0, len(protos))
+	if _, ok := protos[v.Best]; ok {
+		classes = append(classes, v.Best)
+	}
+	for c := range len(v.Dist2) {
+		if _, ok := protos[c]; ok && c != v.Best {
+			classes = append(classes, c)
+		}
+	}
+	for _, c := range classes {
+		// Right of its dot, or left of it in the picture's right part,
+		// where it would run out of the picture.
+		x, y := protos[c][0], protos[c][1]
+		prefer := Start
+		if x > W/2 {
+			prefer = End
+		}
+		labels = append(labels, Label{Text: shortTo(names[c], most), Size: big, Bold: true, Spots: around(x, y, 10, big, prefer)})
+		owners = append(owners, owner{"proto", c})
+	}
+	qs := around(qx, qy, 9.5, big, Start)
+	// The query's label prefers its top right corner.
+	qs = append([]Spot{qs[4]}, append(qs[:4:4], qs[5:]...)...)
+	labels = append(labels, Label{Text: "query", Size: big, Bold: true, Spots: qs})
+	owners = append(owners, owner{"query", -1})
+	for _, c := range classes {
+		labels = append(labels, Label{Text: "d²=" + fmt.Sprintf("%.3g", v.Dist2[c]), Size: small, Spots: along(qx, qy, protos[c][0], protos[c][1], small)})
+		owners = append(owners, owner{"dist", c})
+	}
+	spots := PlaceLabels(labels, marks, Box{2, 2, W - 2, H - 2})
+
+	for _, c := range classes {
+		x, y := protos[c][0], protos[c][1]
 		w := 1.5
-		if p.Class == v.Best {
+		if c == v.Best {
 			w = 4
 		}
 		fmt.Fprintf(&b, `<line class="dist" data-class="%d" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="%g" stroke-dasharray="%s"/>`,
-			p.Class, qx, qy, x, y, colour(p.Class), w, map[bool]string{true: "", false: "5 4"}[p.Class == v.Best])
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="middle">d²=%.3g</text>`, (qx+x)/2, (qy+y)/2-3, v.Dist2[p.Class])
+			c, qx, qy, x, y, colour(c), w, map[bool]string{true: "", false: "5 4"}[c == v.Best])
 	}
 	// Prototypes under the support dots, so that a 1-shot support dot (at
 	// its prototype) stays visible.
@@ -186,29 +251,48 @@ func MetricSVG(v MetricView, names []string) string {
 				fmt.Fprintf(&b, `<circle class="sup" cx="%.1f" cy="%.1f" r="4" fill="%s" stroke="#1a1a2e" stroke-width="1"/>`, x, y, colour(p.Class))
 			case PrototypePoint:
 				fmt.Fprintf(&b, `<circle class="proto" data-class="%d" cx="%.1f" cy="%.1f" r="9" fill="%s" fill-opacity=".55" stroke="#1a1a2e" stroke-width="2"/>`, p.Class, x, y, colour(p.Class))
-				// A label right of its dot, or left of it in the picture's
-				// right part, where it would run out of the picture.
-				lx, anchor := x+12, "start"
-				if x > W/2 {
-					lx, anchor = x-12, "end"
-				}
-				fmt.Fprintf(&b, `<text class="proto-label" x="%.1f" y="%.1f" font-size="14" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, lx, y+4, anchor, esc(short(names[p.Class])))
 			case QueryPoint:
-				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/><text x="%.1f" y="%.1f" font-size="14" font-weight="700" stroke="#fff" stroke-width="3" paint-order="stroke">query</text>`, x, y, x+11, y-9)
+				fmt.Fprintf(&b, `<circle class="qpt" cx="%.1f" cy="%.1f" r="8" fill="#fff" stroke="#1a1a2e" stroke-width="3"/>`, x, y)
 			}
 		}
 	}
-	fmt.Fprintf(&b, `<text x="8" y="%g" font-size="11" fill="#5b5b6b">2 principal components of the 64-number embeddings: %.0f %% of their variance</text>`, H-8, 100*v.Explained)
+	// Labels last, over every mark, each with a white halo.
+	for i, l := range labels {
+		s := l.Spots[spots[i]]
+		o := owners[i]
+		switch o.what {
+		case "proto":
+			fmt.Fprintf(&b, `<text class="proto-label" data-class="%d" x="%.1f" y="%.1f" font-size="%.3g" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
+		case "query":
+			fmt.Fprintf(&b, `<text class="query-label" x="%.1f" y="%.1f" font-size="%.3g" font-weight="700" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">query</text>`, s.X, s.Y, l.Size, s.Anchor)
+		default:
+			fmt.Fprintf(&b, `<text class="dist-label" data-class="%d" x="%.1f" y="%.1f" font-size="%.3g" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
+		}
+	}
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+// MinLabelPx is the smallest height, in CSS pixels, of the metric
+// picture's labels wherever it is shown (a phone shows its 480 units in
+// about 330 pixels: 12-unit text would be 8 pixels).
+const MinLabelPx = 12
+
+// MetricCaption says what the metric picture's axes are, under it (as
+// HTML, so that it wraps at any width).
+func MetricCaption(v MetricView) string {
+	return fmt.Sprintf(`<p class="note metric-caption">The picture: 2 principal components of the 64-number embeddings, %.0f %% of their variance.</p>`, 100*v.Explained)
 }
 
 // short cuts a name for a picture's label to at most 18 characters,
 // keeping its last word when that is a number of at most 4 digits:
 // Omniglot's names differ only there ("Old Church Slavonic (Cyrillic) 18"
 // → "Old Church Sla… 18").
-func short(s string) string {
-	const most = 18
+func short(s string) string { return shortTo(s, 18) }
+
+// shortTo is short for at most most characters (at least 8).
+func shortTo(s string, most int) string {
+	most = max(most, 8)
 	r := []rune(s)
 	if len(r) <= most {
 		return s
