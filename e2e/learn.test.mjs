@@ -38,6 +38,35 @@ async function loaded(page, step) {
   }, step, { timeout: 60000 });
   await settled(page);
 }
+// metricLabels checks the metric picture's labels as the browser draws
+// them: no two boxes overlap (the "query", nearest-distance and nearest
+// prototype labels were written over each other), each inside the
+// picture and at least 12 CSS px high on the screen (9 px on a phone
+// before). It returns their sizes.
+async function metricLabels(page, what) {
+  const { box, labels } = await page.locator("#learn-body svg.metric").evaluate((svg) => {
+    const b = svg.getBoundingClientRect();
+    const k = b.width / svg.viewBox.baseVal.width;
+    return {
+      box: { x0: b.left, y0: b.top, x1: b.right, y1: b.bottom },
+      labels: [...svg.querySelectorAll("text")].map((t) => {
+        const r = t.getBoundingClientRect();
+        return { text: t.textContent, px: parseFloat(t.getAttribute("font-size")) * k, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+      }),
+    };
+  });
+  assert.ok(labels.length >= 3, `${what}: ${labels.length} labels`);
+  const e = 0.5; // CSS px of rounding
+  for (const [i, a] of labels.entries()) {
+    assert.ok(a.px >= 12 - 1e-6, `${what}: label ${a.text} is ${a.px.toFixed(1)} px high`);
+    assert.ok(a.x0 >= box.x0 - e && a.y0 >= box.y0 - e && a.x1 <= box.x1 + e && a.y1 <= box.y1 + e, `${what}: label ${a.text} leaves the picture`);
+    for (const b of labels.slice(i + 1)) {
+      const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0), h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+      assert.ok(w <= e || h <= e, `${what}: labels ${a.text} and ${b.text} overlap by ${w.toFixed(1)}×${h.toFixed(1)} px`);
+    }
+  }
+  return labels.map((l) => +l.px.toFixed(1));
+}
 async function setField(page, id, value) {
   const f = page.locator("#" + id);
   await f.fill(value);
@@ -127,7 +156,8 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   const best = +(await page.locator("#learn-body .verdict").getAttribute("data-best"));
   assert.equal(best, ps.indexOf(Math.max(...ps)));
   assert.equal(best, 0, "the drawn circle is nearest the circle prototype");
-  console.log("metric:", await screenshot(page, "learn-metric.png"));
+  const labelPx = await metricLabels(page, "1280 px");
+  console.log("metric:", await screenshot(page, "learn-metric.png"), "labels px", labelPx);
   // Large text for a projector: the lesson's text, the notes and the
   // bars' names grow with it (they were sized in rem, the page's 15 px,
   // and stayed small).
@@ -142,7 +172,13 @@ test("the Learn view: task, split, metric, inner loop, memory, compare, link", a
   // The Train view follows, for a teacher who switches views.
   const train = { text: await px("#train-status"), note: await px("#view-train .note") };
   assert.ok(train.text >= 18 && train.note >= 16, `large text: the Train view's status ${train.text} px, notes ${train.note} px`);
-  console.log("metric, large text:", await screenshot(page, "learn-metric-big.png"));
+  // The picture's labels grow with the text (1.4×; they stayed as they were).
+  const bigLabelPx = await metricLabels(page, "large text");
+  assert.ok(Math.min(...bigLabelPx) >= 16.8 && Math.min(...bigLabelPx) >= 1.35 * Math.min(...labelPx), `large text: the picture's labels ${labelPx} → ${bigLabelPx} px`);
+  console.log("metric, large text:", await screenshot(page, "learn-metric-big.png"), "labels px", bigLabelPx);
+  // The Train view's charts write their text twice as large too
+  // (trainview.TextFactor; 1 before, whatever the mode).
+  assert.equal(await page.evaluate(() => window.metaglot.train.chartText), 2, "large text: the Train charts' text factor");
   await page.locator("#learn-big").click();
   await settled(page);
 
@@ -258,7 +294,7 @@ test("the Learn view from a link, at phone width", async () => {
     for (const label of await b.page.locator("#learn-body text.proto-label").allTextContents()) {
       assert.match(label, /\d+$/, `the picture's label ${label} lost its number`);
     }
-    console.log("phone:", await screenshot(b.page, "learn-phone-metric.png"));
+    console.log("phone:", await screenshot(b.page, "learn-phone-metric.png"), "labels px", await metricLabels(b.page, "390 px"));
     await b.page.locator("#learn-prev").click();
     await b.page.locator("#learn-prev").click();
     await loaded(b.page, "task");
@@ -269,6 +305,51 @@ test("the Learn view from a link, at phone width", async () => {
     await b.page.evaluate(() => { location.hash = "#learn/compare?n=4&k=1"; });
     await loaded(b.page, "compare");
     assert.equal(await b.page.locator("#learn-n").inputValue(), "4");
+  } finally {
+    await b.close();
+  }
+});
+
+test("the Train view's charts at projector size (1920×1080)", async () => {
+  const b = await launchBrowser({ viewport: { width: 1920, height: 1080 } });
+  try {
+    const page = b.page;
+    await page.goto(ctx.url);
+    await page.waitForFunction(() => window.metaglot && window.metaglot.ready, null, { timeout: 30000 });
+    await page.getByRole("tab", { name: "Train" }).click();
+    await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 90000 });
+    await page.getByLabel("Quick demo").selectOption("protonet-5w1s");
+    await page.waitForFunction(() => !window.metaglot.busy);
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.waitForFunction(() => window.metaglot.train.state === "running", null, { timeout: 30000 });
+    await page.waitForFunction(() => window.metaglot.train.heldOut.length >= 1 || window.metaglot.train.state !== "running", null, { timeout: 300000 });
+    assert.ok((await page.evaluate(() => window.metaglot.train.heldOut.length)) >= 1, "no held-out point");
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.waitForFunction(() => window.metaglot.train.state !== "running", null, { timeout: 30000 });
+    await settled(page);
+    // A window 1920 px wide is a projector's: the charts' text is the
+    // 7×13 font doubled (trainview.TextFactor), without Large text.
+    assert.equal(await page.evaluate(() => window.metaglot.train.chartText), 2);
+    // On the accuracy chart's canvas, the y axis's five labels (0% … 100%,
+    // grey) are at least 18 px high: 9 before.
+    const heights = await page.locator("#slot-acc canvas").evaluate((cv) => {
+      const { data, width, height } = cv.getContext("2d").getImageData(0, 0, cv.width, cv.height);
+      const runs = [];
+      let n = 0;
+      for (let y = 0; y <= height; y++) {
+        let has = false;
+        for (let x = 0; y < height && x < 16 && x < width; x++) {
+          const i = 4 * (y * width + x);
+          has ||= data[i] === 0x6b && data[i + 1] === 0x6b && data[i + 2] === 0x7b;
+        }
+        if (has) n++;
+        else if (n > 0) { runs.push(n); n = 0; }
+      }
+      return runs;
+    });
+    assert.equal(heights.length, 5, `y-axis label runs ${heights}`);
+    assert.ok(heights.every((h) => h >= 18), `y-axis labels ${heights} px high, want ≥ 18`);
+    console.log("Train at 1920×1080:", await screenshot(page, "train-projector.png"), "y labels px", heights);
   } finally {
     await b.close();
   }

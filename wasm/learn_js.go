@@ -101,7 +101,7 @@ func (d *dom) startLearn(g *Game) {
 		on := !d.doc.Get("body").Get("classList").Call("contains", "learn-big").Bool()
 		d.doc.Get("body").Get("classList").Call("toggle", "learn-big", on)
 		u.el["learn-big"].Call("setAttribute", "aria-pressed", fmt.Sprint(on))
-		u.render(d, g) // the metric picture is shown wider
+		u.render(d, g) // the metric picture's labels follow
 	})
 	// A resize (a phone turned, a window moved to the projector) changes
 	// the metric picture's width.
@@ -542,21 +542,24 @@ func (u *learnUI) render(d *dom, g *Game) {
 	u.fit(d, g)
 }
 
-// fit draws the metric picture again when the width it is shown at
-// changed (the first time, on a phone, with Large text, after a resize):
-// its labels' size and places follow that width (learn.MetricSVG). The
-// picture's width does not depend on what it shows, so one redraw
-// settles it.
+// fit draws the metric picture again when the way it is shown changed
+// (the first time, on a phone, after a resize, with Large text): its
+// labels' size and places follow its width and the mode
+// (learn.MetricSVG). The picture's width does not depend on what it
+// shows, so one redraw settles it.
 func (u *learnUI) fit(d *dom, g *Game) {
 	svg := u.el["learn-body"].Call("querySelector", "svg.metric")
 	if !svg.Truthy() {
 		return
 	}
-	w := svg.Call("getBoundingClientRect").Get("width").Float()
-	if w <= 0 || math.Abs(w-u.l.MetricPx) < 1 {
+	now := learn.Display{
+		Px:    svg.Call("getBoundingClientRect").Get("width").Float(),
+		Large: d.doc.Get("body").Get("classList").Call("contains", "learn-big").Bool(),
+	}
+	if now.Px <= 0 || math.Abs(now.Px-u.l.Display.Px) < 1 && now.Large == u.l.Display.Large {
 		return
 	}
-	u.l.MetricPx = w
+	u.l.Display = now
 	u.render(d, g)
 }
 

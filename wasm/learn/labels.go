@@ -58,7 +58,8 @@ type Label struct {
 
 // TextBox estimates the box text takes at spot s: 0.64 em a character
 // (0.72 bold: DejaVu Sans's digits and lower case are 0.55–0.70 em), from
-// 0.8 em above the baseline to 0.25 em below.
+// 0.93 em above the baseline to 0.24 em below (DejaVu Sans's ascent and
+// descent: the box a browser gives the text).
 func TextBox(text string, size float64, bold bool, s Spot) Box {
 	per := 0.64
 	if bold {
@@ -72,7 +73,7 @@ func TextBox(text string, size float64, bold bool, s Spot) Box {
 	case End:
 		x0 -= w
 	}
-	return Box{x0, s.Y - 0.8*size, x0 + w, s.Y + 0.25*size}
+	return Box{x0, s.Y - 0.93*size, x0 + w, s.Y + 0.24*size}
 }
 
 // Box is l's box at its candidate spot i.
@@ -96,7 +97,7 @@ func PlaceLabels(labels []Label, obstacles []Box, frame Box) []int {
 	}
 	best, least := placeInOrder(labels, obstacles, frame, order)
 	rng := rand.New(rand.NewPCG(1, 2)) // fixed: the same picture every time
-	for try := 0; try < 24 && least > 0; try++ {
+	for try := 0; try < 64 && least > 0; try++ {
 		if try == 0 {
 			slices.Reverse(order)
 		} else {
@@ -111,7 +112,8 @@ func PlaceLabels(labels []Label, obstacles []Box, frame Box) []int {
 
 // placeInOrder is PlaceLabels's greedy placement and improvement with the
 // labels taken in the given order; it returns the spots and the overlap
-// left between labels (each pair once) and with the frame's outside.
+// left between labels (each pair once) and the parts outside the frame,
+// twice.
 func placeInOrder(labels []Label, obstacles []Box, frame Box, order []int) ([]int, float64) {
 	chosen := make([]int, len(labels))
 	boxes := make([]Box, len(labels))
@@ -170,10 +172,18 @@ func placeInOrder(labels []Label, obstacles []Box, frame Box, order []int) ([]in
 			break
 		}
 	}
+	// What is left: the labels' overlap (without the unit of room) and
+	// their parts outside the frame.
 	left := 0.0
 	for i := range labels {
-		if done[i] {
-			left += cost(i, chosen[i], 0) / 2
+		if !done[i] {
+			continue
+		}
+		left += 2 * (boxes[i].Area() - boxes[i].Overlap(frame))
+		for k := i + 1; k < len(labels); k++ {
+			if done[k] {
+				left += boxes[i].Overlap(boxes[k])
+			}
 		}
 	}
 	return chosen, left
@@ -185,16 +195,14 @@ func placeInOrder(labels []Label, obstacles []Box, frame Box, order []int) ([]in
 // units from the mark's edge.
 func around(x, y, r, size float64, prefer Anchor) []Spot {
 	gap := 3.0
-	mid := y + 0.3*size // the baseline that centres the text on y
+	mid := y + 0.35*size // the baseline that centres the text on y
 	side := []Spot{{x + r + gap, mid, Start}, {x - r - gap, mid, End}}
 	if prefer == End {
 		side[0], side[1] = side[1], side[0]
 	}
-	spots := append(side,
-		Spot{x, y - r - gap - 0.25*size, Middle},
-		Spot{x, y + r + gap + 0.8*size, Middle})
+	up, down := y-r-gap-0.24*size, y+r+gap+0.93*size // baselines above and below
+	spots := append(side, Spot{x, up, Middle}, Spot{x, down, Middle})
 	// The diagonals: the text's corner near the mark's.
-	up, down := y-r-gap-0.25*size, y+r+gap+0.8*size
 	for _, by := range []float64{up, down} {
 		for _, s := range side {
 			if s.Anchor == Start {
@@ -242,7 +250,7 @@ func along(x0, y0, x1, y1, size float64) []Spot {
 	for _, off := range []float64{0, 0.9, -0.9, 1.9, -1.9, 3, -3, 4.2, -4.2} {
 		for _, t := range []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.1, 0.9} {
 			x, y := x0+t*dx+off*size*nx, y0+t*dy+off*size*ny
-			spots = append(spots, Spot{x, y + 0.3*size, Middle})
+			spots = append(spots, Spot{x, y + 0.35*size, Middle})
 		}
 	}
 	return spots

@@ -48,17 +48,17 @@ func texts(t *testing.T, svg string) []svgText {
 }
 
 // checkLabels fails when two of svg's texts overlap, one leaves the
-// 480×360 picture, or one is smaller than MinLabelPx CSS pixels with the
+// 480×360 picture, or one is smaller than least CSS pixels with the
 // picture px wide.
-func checkLabels(t *testing.T, what, svg string, px float64) {
+func checkLabels(t *testing.T, what, svg string, px, least float64) {
 	t.Helper()
 	ts := texts(t, svg)
 	for i, a := range ts {
 		if a.box.X0 < 0 || a.box.Y0 < 0 || a.box.X1 > 480 || a.box.Y1 > 360 {
 			t.Errorf("%s: %q at %+v leaves the picture", what, a.text, a.box)
 		}
-		if css := a.size * px / 480; css < MinLabelPx-1e-9 {
-			t.Errorf("%s: %q is %.1f CSS pixels high, want ≥ %d", what, a.text, css, MinLabelPx)
+		if css := a.size * px / 480; css < least {
+			t.Errorf("%s: %q is %.1f CSS pixels high, want ≥ %g", what, a.text, css, least)
 		}
 		for _, b := range ts[i+1:] {
 			if o := a.box.Overlap(b.box); o > 0 {
@@ -73,8 +73,9 @@ func checkLabels(t *testing.T, what, svg string, px float64) {
 // e2e/out/learn-metric.png before): the query next to the nearest
 // prototype, whose "query", "circle" and "d²=1.09" labels were written
 // over each other, on a projector (640 CSS pixels wide), a laptop (600)
-// and a phone (330, where the labels were 8–10 pixels high); then random
-// 5-way 1-shot views with Omniglot's long names.
+// and a phone (330, where the labels were 8–10 pixels high), each also in
+// Large-text mode (labels LargeText times as large); then random 5-way
+// 1-shot views with Omniglot's long names.
 func TestMetricLabelsApart(t *testing.T) {
 	met := MetricView{Best: 0, Dist2: []float64{1.09, 30.9, 23.8}, Explained: 0.95, Points: []Point{
 		{Kind: SupportPoint, Class: 0, X: -0.62, Y: -0.05}, {Kind: SupportPoint, Class: 0, X: -0.58, Y: 0.02},
@@ -86,7 +87,10 @@ func TestMetricLabelsApart(t *testing.T) {
 		{Kind: QueryPoint, Class: -1, X: -0.55, Y: 0.03},
 	}}
 	for _, px := range []float64{640, 600, 330} {
-		checkLabels(t, fmt.Sprintf("drawn task at %g px", px), MetricSVG(met, []string{"circle", "cross", "bar"}, px), px)
+		for _, large := range []bool{false, true} {
+			least := map[bool]float64{false: MinLabelPx, true: LargeText * MinLabelPx}[large]
+			checkLabels(t, fmt.Sprintf("drawn task at %g px, large text %v", px, large), MetricSVG(met, []string{"circle", "cross", "bar"}, Display{px, large}), px, least)
+		}
 	}
 
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -103,8 +107,9 @@ func TestMetricLabelsApart(t *testing.T) {
 		v.Best = rng.IntN(5)
 		p := v.Points[2*v.Best+1]
 		v.Points = append(v.Points, Point{Kind: QueryPoint, Class: -1, X: p.X + 0.15*rng.NormFloat64(), Y: p.Y + 0.15*rng.NormFloat64()})
-		px := []float64{330, 600}[trial%2]
-		checkLabels(t, fmt.Sprintf("random view %d at %g px", trial, px), MetricSVG(v, names, px), px)
+		px, large := []float64{330, 600}[trial%2], trial%4 >= 2
+		least := map[bool]float64{false: MinLabelPx, true: LargeText * MinLabelPx}[large]
+		checkLabels(t, fmt.Sprintf("random view %d at %g px, large text %v", trial, px, large), MetricSVG(v, names, Display{px, large}), px, least)
 	}
 }
 

@@ -304,7 +304,7 @@ func TestMetricIsProtoNet(t *testing.T) {
 	if kinds[SupportPoint] != 6 || kinds[PrototypePoint] != 3 || kinds[QueryPoint] != 1 {
 		t.Errorf("points %v", kinds)
 	}
-	svg := MetricSVG(v, []string{"<b>", "x", "y"}, 0)
+	svg := MetricSVG(v, []string{"<b>", "x", "y"}, Display{})
 	if strings.Contains(svg, "<b>") || !strings.Contains(svg, "&lt;b&gt;") || strings.Count(svg, `class="dist"`) != 3 {
 		t.Errorf("MetricSVG: names not escaped or lines missing")
 	}
@@ -715,7 +715,7 @@ func TestMetricLabels(t *testing.T) {
 		{Kind: PrototypePoint, Class: 1, X: 1, Y: 0},
 		{Kind: QueryPoint, Class: -1, X: -0.9, Y: 0.1},
 	}}
-	svg := MetricSVG(v, []string{"Tibetan 01", "Old Church Slavonic (Cyrillic) 18"}, 0)
+	svg := MetricSVG(v, []string{"Tibetan 01", "Old Church Slavonic (Cyrillic) 18"}, Display{})
 	labels := map[string]bool{}
 	for _, l := range texts(t, svg) {
 		labels[l.text] = true

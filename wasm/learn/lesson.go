@@ -41,9 +41,9 @@ type Lesson struct {
 	Mine Source
 	// Seed chooses Omniglot characters and drawings, and the MANN's order.
 	Seed uint64
-	// MetricPx is the width in CSS pixels the metric picture was last
-	// shown at (0: not yet), which its labels' size follows (MetricSVG).
-	MetricPx float64
+	// Display is how the metric picture was last shown (its width, Large
+	// text), which its labels' size follows (MetricSVG).
+	Display Display
 
 	// Omniglot: the index and the sheets loaded so far; OmniAlphabet is the
 	// held-out alphabet of the Omniglot source, TrainAlphabet and
@@ -227,7 +227,7 @@ func (l *Lesson) Body() string {
 		if err != nil {
 			return para("error", err.Error())
 		}
-		return `<div class="learn-cols"><div>` + MetricSVG(v, names, l.MetricPx) + MetricCaption(v) + `</div><div>` + queryHTML(q, label, names) +
+		return `<div class="learn-cols"><div>` + MetricSVG(v, names, l.Display) + MetricCaption(v) + `</div><div>` + queryHTML(q, label, names) +
 			fmt.Sprintf(`<p class="verdict" data-best="%d">Nearest prototype: <b>%s</b> (squared distance %.3g). Probabilities: softmax of −d²:</p>`, v.Best, esc(names[v.Best]), v.Dist2[v.Best]) +
 			BarsHTML(names, v.Probs, v.Best) + `</div></div>`
 	case "optim":

@@ -135,15 +135,27 @@ func BarsHTML(names []string, probs []float64, best int) string {
 	return b.String()
 }
 
+// Display is how the metric picture is shown: Px is its width in CSS
+// pixels (0 when not known: its own 480 units), Large the page's
+// Large-text mode, where its labels are LargeText times as large.
+type Display struct {
+	Px    float64
+	Large bool
+}
+
+// LargeText is how much larger Large-text mode makes the metric
+// picture's labels: as the lesson's text (21 px for 15).
+const LargeText = 1.4
+
 // MetricSVG draws ProtoNet's view of a query: support embeddings as small
 // dots, prototypes as large ringed dots labelled with their class, the
 // query as a ring, and a line from the query to each prototype labelled
-// with the squared distance (thick for the nearest). px is the width in
-// CSS pixels the picture is shown at (0 when not known: its own 480
-// units): its labels are at least MinLabelPx CSS pixels high there, and
-// placed so that none overlaps another (PlaceLabels), the prototypes' first,
-// the nearest class's before the others.
-func MetricSVG(v MetricView, names []string, px float64) string {
+// with the squared distance (thick for the nearest). Shown as d says, its
+// labels are at least MinLabelPx CSS pixels high (LargeText times that in
+// Large-text mode), and placed so that none overlaps another
+// (PlaceLabels), the prototypes' first, the nearest class's before the
+// others.
+func MetricSVG(v MetricView, names []string, d Display) string {
 	const W, H, m = 480.0, 360.0, 36.0
 	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, p := range v.Points {
@@ -156,12 +168,18 @@ func MetricSVG(v MetricView, names []string, px float64) string {
 		return W/2 + (p.X-(minX+maxX)/2)*k, H/2 - (p.Y-(minY+maxY)/2)*k
 	}
 	// Font sizes in picture units: 14 and 12 at 480 CSS pixels wide, and
-	// never under MinLabelPx where the picture is shown smaller.
+	// never under MinLabelPx where the picture is shown smaller; times
+	// LargeText in Large-text mode.
 	unit := 1.0 // CSS pixels per picture unit
-	if px > 0 {
-		unit = px / W
+	if d.Px > 0 {
+		unit = d.Px / W
 	}
-	big, small := max(14, MinLabelPx/unit), max(12, MinLabelPx/unit)
+	f := 1.0
+	if d.Large {
+		f = LargeText
+	}
+	// (Rounded up to the tenth the picture writes.)
+	big, small := math.Ceil(10*f*max(14, MinLabelPx/unit))/10, math.Ceil(10*f*max(12, MinLabelPx/unit))/10
 	// A class's label takes at most about 190 units, two fifths of
 	// the width: 18 characters at 14 units, 15 at a phone's 17.
 	most := min(18, int(190/(0.72*big)))
@@ -262,11 +280,11 @@ func MetricSVG(v MetricView, names []string, px float64) string {
 		o := owners[i]
 		switch o.what {
 		case "proto":
-			fmt.Fprintf(&b, `<text class="proto-label" data-class="%d" x="%.1f" y="%.1f" font-size="%.3g" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
+			fmt.Fprintf(&b, `<text class="proto-label" data-class="%d" x="%.1f" y="%.1f" font-size="%g" font-weight="600" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
 		case "query":
-			fmt.Fprintf(&b, `<text class="query-label" x="%.1f" y="%.1f" font-size="%.3g" font-weight="700" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">query</text>`, s.X, s.Y, l.Size, s.Anchor)
+			fmt.Fprintf(&b, `<text class="query-label" x="%.1f" y="%.1f" font-size="%g" font-weight="700" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">query</text>`, s.X, s.Y, l.Size, s.Anchor)
 		default:
-			fmt.Fprintf(&b, `<text class="dist-label" data-class="%d" x="%.1f" y="%.1f" font-size="%.3g" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
+			fmt.Fprintf(&b, `<text class="dist-label" data-class="%d" x="%.1f" y="%.1f" font-size="%g" fill="#1a1a2e" stroke="#fff" stroke-width="3" paint-order="stroke" text-anchor="%s">%s</text>`, o.class, s.X, s.Y, l.Size, s.Anchor, esc(l.Text))
 		}
 	}
 	b.WriteString(`</svg>`)
