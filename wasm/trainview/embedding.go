@@ -107,8 +107,9 @@ func DrawEmbedding(dst *image.RGBA, s *protocol.Snapshot, scale float64, text in
 }
 
 // label writes s in the 7×13 basic font enlarged c.fontFactor() times
-// (13 CSS pixels high, 26 for a room), on a paper-coloured box with a rule of col under it, its top left
-// corner at (x, y).
+// (13 CSS pixels high, 26 for a room), on a paper-coloured box with a
+// rule of col under it, its top left corner at (x, y), or moved in as far
+// as it takes to be whole inside the picture.
 func (c canvas) label(x, y float64, s string, col color.RGBA) {
 	w := font.MeasureString(basicfont.Face7x13, s).Ceil()
 	if w == 0 {
@@ -122,7 +123,11 @@ func (c canvas) label(x, y float64, s string, col color.RGBA) {
 		small.SetRGBA(i, 13, col)
 	}
 	f := c.fontFactor()
-	x0, y0 := int(x), int(y)
+	// Moved in to stay whole inside the picture (an enlarged label beside
+	// a point at the edge would be cut).
+	b := c.img.Rect
+	x0 := max(min(int(x), b.Max.X-small.Rect.Dx()*f), b.Min.X)
+	y0 := max(min(int(y), b.Max.Y-small.Rect.Dy()*f), b.Min.Y)
 	for py := range small.Rect.Dy() * f {
 		for px := range small.Rect.Dx() * f {
 			if pt := image.Pt(x0+px, y0+py); pt.In(c.img.Rect) {

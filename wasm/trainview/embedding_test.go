@@ -104,3 +104,36 @@ func countIn(img *image.RGBA, r image.Rectangle, c interface{ RGBA() (r, g, b, a
 	}
 	return n
 }
+
+// TestEmbeddingLabelsForARoom: with the text doubled (TextFactor 2, a
+// projector or Large text) the user's class name beside its diamond is
+// written twice as large — its ink at least 18 pixels high, 9 at 1 — and
+// whole even at the picture's bottom edge, where it is moved up.
+func TestEmbeddingLabelsForARoom(t *testing.T) {
+	b := image.Rect(0, 0, 400, 400)
+	for _, bottom := range []bool{false, true} {
+		s := &protocol.Snapshot{Way: 2, Shot: 1, UserClasses: []string{"circle"}, Points: []protocol.Point{
+			{X: 0, Y: 0, Kind: protocol.PrototypePoint, Class: 0}, {X: 4, Y: 0, Kind: protocol.PrototypePoint, Class: 1},
+			{X: 2, Y: 2, Kind: protocol.UserPoint, Class: 0}, {X: 2, Y: -2, Kind: protocol.PrototypePoint, Class: 2},
+		}}
+		if bottom {
+			s.Points[2].Y, s.Points[3].Y = -2, 2
+		}
+		var inks [2]int
+		for i, f := range []int{1, 2} {
+			img := image.NewRGBA(b)
+			DrawEmbedding(img, s, 1, f)
+			x, y := NewEmbeddingLayout(b, s, 1).At(s.Points[2])
+			// Right of the diamond, as high as the label can be moved.
+			r := image.Rect(int(x)+9, int(y)-4-14*f, int(x)+9+(6*7+2)*f, int(y)-4+14*f)
+			hs := runs(img, r, ink)
+			if len(hs) != 1 || hs[0] < 9*f {
+				t.Errorf("text ×%d, bottom %v: the class name's ink rows %v, want one run ≥ %d", f, bottom, hs, 9*f)
+			}
+			inks[i] = countIn(img, r, ink)
+		}
+		if inks[1] != 4*inks[0] {
+			t.Errorf("bottom %v: %d ink pixels at ×2, %d at ×1: want 4 times as many (the whole label)", bottom, inks[1], inks[0])
+		}
+	}
+}
