@@ -1,7 +1,8 @@
 // End-to-end test of the Learn view (#15): a lesson a teacher clicks
 // through, each step live on the visitor's drawings or on Omniglot.
-// Screenshots at projector size (1280×720) in e2e/out/learn-*.png and at
-// phone width (390 px) in e2e/out/learn-phone*.png.
+// Screenshots at projector size (1280×720) in e2e/out/learn-*.png, at
+// phone width (390 px) in e2e/out/learn-phone*.png, and the Train view at
+// 1920×1080 in e2e/out/train-projector.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
