@@ -14,14 +14,21 @@ type Config struct {
 	// Side is the side of the square image the controller reads: 20 (the
 	// paper's 20×20, an adaptive average pooling of metaglot's 28×28
 	// images) or 28 (the images as they are). 0 means 20.
-	Side    int
-	Classes int     // output units C, the largest way it can classify; 0 means 5
-	Units   int     // LSTM controller units; 0 means 200
-	Slots   int     // memory slots N; 0 means 128
-	Width   int     // memory width D (a slot, a key, a read vector); 0 means 40
-	Heads   int     // read heads; 0 means 4
-	Gamma   float64 // usage decay γ in (0, 1); 0 means 0.95
-	LR      float64 // Adam learning rate; 0 means 1e-3
+	Side int
+	// Classes is the largest way the network can classify: with one-hot
+	// labels its output units C (0 means 5); with string labels always
+	// StringLabels (3125: withDefaults sets it), the output being 25
+	// units whatever the way.
+	Classes int
+	// Labels is the label code of the input and the output (see Labels):
+	// OneHot (the zero value) or String.
+	Labels Labels
+	Units  int     // LSTM controller units; 0 means 200
+	Slots  int     // memory slots N; 0 means 128
+	Width  int     // memory width D (a slot, a key, a read vector); 0 means 40
+	Heads  int     // read heads; 0 means 4
+	Gamma  float64 // usage decay γ in (0, 1); 0 means 0.95
+	LR     float64 // Adam learning rate; 0 means 1e-3
 	// PermuteLabels makes Step permute each task's labels at random
 	// before running it. Santoro et al. shuffle the labels from episode to
 	// episode so that no class keeps a label and the network must bind
@@ -50,6 +57,9 @@ func (c Config) withDefaults() Config {
 	def(&c.Slots, 128)
 	def(&c.Width, 40)
 	def(&c.Heads, 4)
+	if c.Labels == String {
+		c.Classes = StringLabels
+	}
 	if c.Gamma == 0 {
 		c.Gamma = 0.95
 	}
@@ -62,6 +72,8 @@ func (c Config) withDefaults() Config {
 // check returns an error naming the first field out of range.
 func (c Config) check() error {
 	switch {
+	case c.Labels != OneHot && c.Labels != String:
+		return fmt.Errorf("mann: label code %v, want onehot or string", c.Labels)
 	case c.Side != 20 && c.Side != 28:
 		return fmt.Errorf("mann: image side %d, want 20 or 28", c.Side)
 	case c.Classes < 1 || c.Units < 1 || c.Slots < 1 || c.Width < 1 || c.Heads < 1:
@@ -80,9 +92,13 @@ func (c Config) check() error {
 // pixels is the size of the image part of the controller's input.
 func (c Config) pixels() int { return c.Side * c.Side }
 
+// outputs is the number of output units, and of the units of the label
+// in the input: Classes for one-hot labels, 25 for strings.
+func (c Config) outputs() int { return c.Labels.width(c.Classes) }
+
 // direct is the size of the part of the controller's input known before
-// the episode runs: the image and the previous step's one-hot label.
-func (c Config) direct() int { return c.pixels() + c.Classes }
+// the episode runs: the image and the previous step's label.
+func (c Config) direct() int { return c.pixels() + c.outputs() }
 
 // inputs is the controller's input size: image, previous label, and the
 // previous step's read vectors.
@@ -110,7 +126,7 @@ const (
 func (c Config) shapes() ([numParam]string, [numParam][]int) {
 	u, hd := c.Units, c.Heads*c.Width
 	return [numParam]string{nameWih, nameWhh, nameBih, nameBhh, nameWk, nameBk, nameWg, nameBg, nameWo, nameBo},
-		[numParam][]int{{4 * u, c.inputs()}, {4 * u, u}, {4 * u}, {4 * u}, {hd, u}, {hd}, {c.Heads, u}, {c.Heads}, {c.Classes, u + hd}, {c.Classes}}
+		[numParam][]int{{4 * u, c.inputs()}, {4 * u, u}, {4 * u}, {4 * u}, {hd, u}, {hd}, {c.Heads, u}, {c.Heads}, {c.outputs(), u + hd}, {c.outputs()}}
 }
 
 // NewParams returns parameters for c initialized as PyTorch initializes
@@ -144,6 +160,9 @@ func NewParams(c Config, rng *rand.Rand) *tensor.Set {
 // ConfigOf returns c with its Side, Classes, Units, Heads and Width read
 // from the shapes of params (the slots N are not part of the parameters:
 // c.Slots is kept), or an error naming the first inconsistent tensor.
+// The label code is not in the shapes either: c.Labels is kept (a model
+// file records it in its settings; see Load), and with string labels the
+// output layer must have 25 units.
 func ConfigOf(c Config, params *tensor.Set) (Config, error) {
 	c = c.withDefaults()
 	wo, wk, wh, wi := params.Get(nameWo), params.Get(nameWk), params.Get(nameWhh), params.Get(nameWih)
@@ -151,13 +170,19 @@ func ConfigOf(c Config, params *tensor.Set) (Config, error) {
 		return c, fmt.Errorf("mann: parameters lack %s, %s, %s or %s of rank 2 (not a MANN?)", nameWih, nameWhh, nameWk, nameWo)
 	}
 	c.Units = wh.Shape[1]
-	c.Classes = wo.Shape[0]
+	if c.Labels == String {
+		if wo.Shape[0] != stringWidth {
+			return c, fmt.Errorf("mann: string labels need %d output units (%d characters of %d letters), %s has %d", stringWidth, StringChars, StringLetters, nameWo, wo.Shape[0])
+		}
+	} else {
+		c.Classes = wo.Shape[0]
+	}
 	hd := wo.Shape[1] - c.Units
 	if g := params.Get(nameWg); g != nil && len(g.Shape) == 2 && g.Shape[0] > 0 {
 		c.Heads = g.Shape[0]
 		c.Width = hd / c.Heads
 	}
-	side := int(math.Round(math.Sqrt(float64(wi.Shape[1] - c.Classes - hd))))
+	side := int(math.Round(math.Sqrt(float64(wi.Shape[1] - c.outputs() - hd))))
 	c.Side = side
 	return c, checkParams(c, params)
 }
@@ -177,8 +202,8 @@ func checkParams(c Config, params *tensor.Set) error {
 		want.Add(n, &tensor.Tensor{Shape: shapes[i]})
 	}
 	if err := params.Match(want); err != nil {
-		return fmt.Errorf("mann: parameters for %d classes, %d units, %d heads of width %d on %d×%d images: %w",
-			c.Classes, c.Units, c.Heads, c.Width, c.Side, c.Side, err)
+		return fmt.Errorf("mann: parameters for %d classes (%s labels), %d units, %d heads of width %d on %d×%d images: %w",
+			c.Classes, c.Labels, c.Units, c.Heads, c.Width, c.Side, c.Side, err)
 	}
 	for i := range params.Len() {
 		n, t := params.At(i)

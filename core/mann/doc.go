@@ -22,7 +22,7 @@
 // Per step, for each sequence of a batch (shapes: U LSTM units, N memory
 // slots of width D, H read heads, C classes):
 //
-//	x_t  = [image_t (Side² pixels), onehot(y_{t−1}) (C), r_{t−1} (H·D)]
+//	x_t  = [image_t (Side² pixels), label(y_{t−1}) (C, or 25), r_{t−1} (H·D)]
 //	h_t, c_t = LSTMCell(x_t, h_{t−1}, c_{t−1})            controller
 //	k_t^j    = tanh(W_k h_t + b_k)_j                      key of head j (D)
 //	σ_t^j    = sigmoid(W_g h_t + b_g)_j                   write gate of head j
@@ -32,7 +32,7 @@
 //	w^r_t^j  = softmax_i(cos(k_t^j, M_t(i)))              content addressing
 //	r_t^j    = Σ_i w^r_t^j(i)·M_t(i)                      read vectors
 //	u_t      = γ·u_{t−1} + Σ_j w^r_t^j + Σ_j w^w_t^j      usage
-//	p_t      = softmax over the task's way of W_o [h_t, r_t] + b_o
+//	p_t      = softmax over the task's way of W_o [h_t, r_t] + b_o (string labels: five 5-way softmaxes)
 //
 // as in the paper's section 3 (least-recently-used access: a head writes
 // either where it just read, to update a memory, or to the least-used
@@ -68,6 +68,25 @@
 // in episodes of N classes × 10 instances (Table 1); `metaglot eval
 // -protocol instances` runs it on a model file.
 //
+// # Label codes
+//
+// Config.Labels chooses how labels are coded (see Labels). OneHot, the
+// default and the page's, gives each class an output unit: the input
+// label is onehot(y) and the answer a softmax over the task's way. String
+// is Santoro et al.'s code for their 15-class episodes (Table 2): each
+// class of an episode gets a random string of five characters over five
+// letters (one of 3125, distinct within the episode); the input label is
+// five concatenated one-hot 5-vectors, the output five 5-way softmaxes
+// (25 units whatever the way), the loss the sum of the five characters'
+// cross-entropies, and an answer is right only when all five characters
+// are. With one-hot labels a class's first presentation is a guess among
+// the labels not yet used in the episode, which the network learns to
+// exploit; with strings it is a guess among 3125, so the 1st-presentation
+// accuracy means what it says (the paper's 0.1 %). The code is a setting
+// of a run (`metaglot train -algo mann -labels string`), recorded in the
+// model file; Load reads it back, and LoadOneHot, the page's loader,
+// refuses a string-label model it could not show.
+//
 // # Proof
 //
 // The kernels are generic over float32 and float64. Every piece (the LSTM
@@ -76,6 +95,9 @@
 // float64 (gradcheck_test.go); the usage, which only chooses slots, is
 // checked to carry no gradient. A whole episode batch is checked against
 // PyTorch autograd (testdata/gen_golden.py, golden_test.go): probabilities,
-// loss and every gradient, in float64 and in float32. A training step
-// allocates nothing once its buffers have grown (TestStepAllocatesNothing).
+// loss and every gradient, in float64 and in float32, for both label codes
+// (TestGoldenPyTorch, TestGoldenPyTorchString; the string head has its own
+// finite-difference check, TestStringHeadGradient). A training step
+// allocates nothing once its buffers have grown, with either code
+// (TestStepAllocatesNothing).
 package mann

@@ -26,6 +26,16 @@ type golden struct {
 	Probs         []float64 // steps × batch × way
 	Image28       []float64
 	Pooled20      []float64
+	// String is the same network with string labels (its own parameters
+	// and episode; Labels are string labels' indices, Probs steps × batch
+	// × 25 per-character probabilities).
+	String *struct {
+		Params, Grads map[string][]float64
+		Images        []float64
+		Labels        [][]int
+		Loss          float64
+		Probs         []float64
+	}
 }
 
 func loadGolden(t *testing.T) *golden {
@@ -44,15 +54,21 @@ func loadGolden(t *testing.T) *golden {
 // goldenNet builds a net of element type T with the reference's
 // parameters and episode.
 func goldenNet[T Float](t *testing.T, g *golden, gm Gemm[T]) *net[T] {
+	return goldenNetOf(t, g, OneHot, g.Params, g.Images, g.Labels, gm)
+}
+
+// goldenNetOf builds a net of element type T with the reference's shapes,
+// the label code labels, and the given parameters and episode.
+func goldenNetOf[T Float](t *testing.T, g *golden, labels Labels, params map[string][]float64, images []float64, ys [][]int, gm Gemm[T]) *net[T] {
 	gc := g.Config
-	cfg := Config{Side: gc.Side, Classes: gc.Classes, Units: gc.Units, Slots: gc.Slots, Width: gc.Width, Heads: gc.Heads, Gamma: gc.Gamma}
+	cfg := Config{Side: gc.Side, Classes: gc.Classes, Units: gc.Units, Slots: gc.Slots, Width: gc.Width, Heads: gc.Heads, Gamma: gc.Gamma, Labels: labels}.withDefaults()
 	if cfg.pixels() != gc.Pixels {
 		t.Fatalf("pixels %d, want %d", cfg.pixels(), gc.Pixels)
 	}
 	n := newNet(cfg, gm)
 	names, shapes := cfg.shapes()
 	for i, name := range names {
-		v, ok := g.Params[name]
+		v, ok := params[name]
 		if !ok || len(v) != size(shapes[i]) {
 			t.Fatalf("reference parameter %q: %d values, want %d", name, len(v), size(shapes[i]))
 		}
@@ -66,12 +82,13 @@ func goldenNet[T Float](t *testing.T, g *golden, gm Gemm[T]) *net[T] {
 		for s := 0; s < S; s++ {
 			q := s*B + b
 			x := n.x[q*X : (q+1)*X]
-			copy(x, conv[T](g.Images[(b*S+s)*P:(b*S+s+1)*P]))
-			clear(x[P:])
+			copy(x, conv[T](images[(b*S+s)*P:(b*S+s+1)*P]))
+			prev := -1
 			if s > 0 {
-				x[P+g.Labels[b][s-1]] = 1
+				prev = ys[b][s-1]
 			}
-			n.y[q], n.weight[q] = int32(g.Labels[b][s]), T(1/float64(S*B))
+			setLabel(labels, x[P:], prev)
+			n.y[q], n.weight[q] = int32(ys[b][s]), T(1/float64(S*B))
 		}
 	}
 	return n
@@ -145,11 +162,55 @@ func TestGoldenPyTorch(t *testing.T) {
 
 func probsOf[T Float](n *net[T], way int) []float64 {
 	var out []float64
-	C := n.cfg.Classes
+	C := n.cfg.outputs()
+	if n.cfg.Labels == String {
+		way = C // every character's letters
+	}
 	for q := 0; q < n.steps*n.batch; q++ {
 		out = append(out, conv[float64](n.probs[q*C:q*C+way])...)
 	}
 	return out
+}
+
+// TestGoldenPyTorchString is TestGoldenPyTorch for string labels (Santoro
+// et al.'s Table 2 code): the same network with 25 label units in its
+// input and output, five 5-way softmaxes, the loss the mean over steps of
+// the sum of the five characters' cross-entropies, against PyTorch
+// autograd on its own parameters and an episode of 4 strings per
+// sequence. Same tolerances; the float32 run's worst relative error is
+// logged.
+func TestGoldenPyTorchString(t *testing.T) {
+	g := loadGolden(t)
+	r := g.String
+	if r == nil {
+		t.Fatal("testdata/golden.json has no string-label part: run testdata/gen_golden.py")
+	}
+	var all []float64
+	for _, v := range r.Grads {
+		all = append(all, v...)
+	}
+	gradScale := maxAbs(all)
+	check := func(t *testing.T, rel, abs float64, loss float64, probs []float64, grads func(string) []float64) {
+		c := comparer{t: t, rel: rel, abs: abs}
+		c.check("loss", []float64{loss}, []float64{r.Loss}, 1)
+		c.check("probs", probs, r.Probs, 1)
+		for pname, want := range r.Grads {
+			c.check(pname, grads(pname), want, gradScale)
+		}
+		t.Logf("worst relative error %.2g (%s)", c.worst, c.worstName)
+	}
+	t.Run("float64", func(t *testing.T) {
+		n := goldenNetOf(t, g, String, r.Params, r.Images, r.Labels, Gemm[float64](gemm64))
+		l := n.forward(0)
+		n.backward()
+		check(t, 1e-9, 1e-12, l, probsOf(n, 0), func(name string) []float64 { return gradOf(n, name) })
+	})
+	t.Run("float32", func(t *testing.T) {
+		n := goldenNetOf(t, g, String, r.Params, r.Images, r.Labels, Gemm[float32](gemm.NewWorkspace().Sgemm))
+		l := n.forward(0)
+		n.backward()
+		check(t, 1e-4, 1e-5, l, probsOf(n, 0), func(name string) []float64 { return gradOf(n, name) })
+	})
 }
 
 func gradOf[T Float](n *net[T], name string) []float64 {

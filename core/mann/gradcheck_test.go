@@ -212,7 +212,14 @@ var testConfig = Config{Side: 3, Classes: 3, Units: 5, Slots: 6, Width: 4, Heads
 
 // testNet64 returns a float64 net for cfg with random weights and a random
 // episode of steps × batch (images, previous labels, targets, weights).
+// With string labels (cfg.Labels) the way classes get random distinct
+// strings.
 func testNet64(rng *rand.Rand, cfg Config, steps, batch, way int) *net[float64] {
+	cfg = cfg.withDefaults()
+	codes := identity(way)
+	if cfg.Labels == String {
+		drawCodes(codes, rng)
+	}
 	n := newNet(cfg, Gemm[float64](gemm64))
 	_, shapes := cfg.shapes()
 	for i, p := range n.w.list() {
@@ -234,11 +241,8 @@ func testNet64(rng *rand.Rand, cfg Config, steps, batch, way int) *net[float64] 
 			for i := 0; i < P; i++ {
 				x[i] = rng.Float64()
 			}
-			clear(x[P:])
-			if prev >= 0 {
-				x[P+prev] = 1
-			}
-			y := rng.IntN(way)
+			setLabel(cfg.Labels, x[P:], prev)
+			y := codes[rng.IntN(way)]
 			n.y[q], n.weight[q] = int32(y), 1/float64(steps*batch)
 			prev = y
 		}
@@ -313,5 +317,112 @@ func TestUsageHasNoGradient(t *testing.T) {
 	u0[5], u0[0] = 0.95, 0.05 // another least-used slot
 	if l1 := loss(); l1 == l0 {
 		t.Errorf("the loss did not change when the least-used slot did (%v)", l0)
+	}
+}
+
+// TestStringHeadGradient checks the string-label head (five 5-way
+// softmaxes, the loss the sum of the five characters' cross-entropies)
+// against finite differences in the logits, and its forward pass against
+// the definition: each character's probabilities sum to 1 and the loss is
+// Σ −log p(char).
+func TestStringHeadGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, y := range []int{0, 1234, StringLabels - 1} {
+		lg := randSlice(rng, stringWidth, 2)
+		p := make([]float64, stringWidth)
+		const wt = 0.7
+		loss := func() float64 {
+			headForward(String, p, lg, 0)
+			return wt * headLoss(String, p, y)
+		}
+		l0 := loss()
+		var want float64
+		for i := range StringChars {
+			var z float64
+			for j := range StringLetters {
+				z += p[i*StringLetters+j]
+			}
+			if math.Abs(z-1) > 1e-12 {
+				t.Fatalf("character %d: probabilities sum to %v", i, z)
+			}
+			row := lg[i*StringLetters : (i+1)*StringLetters]
+			var e float64
+			for _, v := range row {
+				e += math.Exp(v)
+			}
+			want -= row[stringChar(y, i)] - math.Log(e)
+		}
+		if math.Abs(l0-wt*want) > 1e-12 {
+			t.Fatalf("label %d: loss %v, want %v", y, l0, wt*want)
+		}
+		dl := make([]float64, stringWidth)
+		headBackward(String, dl, p, y, wt)
+		checkGrad(t, "string logits", lg, dl, loss)
+	}
+	// The answer is each character's most probable letter.
+	p := make([]float64, stringWidth)
+	for i, ch := range []int{2, 0, 4, 1, 3} {
+		p[i*StringLetters+ch] = 1
+	}
+	if got, want := answer(String, p, 0), 2*625+0*125+4*25+1*5+3; got != want {
+		t.Errorf("answer %d (%s), want %d (%s)", got, LabelString(got), want, LabelString(want))
+	}
+	if LabelString(answer(String, p, 0)) != "caebd" {
+		t.Errorf("LabelString = %q, want caebd", LabelString(answer(String, p, 0)))
+	}
+}
+
+// TestEpisodeGradientString is TestEpisodeGradient with string labels: the
+// label enters as five one-hot characters and leaves as five softmaxes;
+// backpropagation through time in every parameter.
+func TestEpisodeGradientString(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	const steps, batch, way = 7, 2, 3
+	cfg := testConfig
+	cfg.Labels = String
+	n := testNet64(rng, cfg, steps, batch, way)
+	if n.cfg.direct() != 9+25 || len(n.w.wo) != 25*(5+2*4) {
+		t.Fatalf("input %d, out.weight %d values: want 9+25 and 25×13", n.cfg.direct(), len(n.w.wo))
+	}
+	loss := func() float64 { return n.forward(way) }
+	l0 := loss()
+	n.backward()
+	names, _ := n.cfg.shapes()
+	for i, p := range n.w.list() {
+		checkGrad(t, names[i], *p, *n.g.list()[i], loss)
+	}
+	if l1 := loss(); l1 != l0 {
+		t.Fatalf("loss %v after the checks, %v before", l1, l0)
+	}
+}
+
+// TestStringLabelInput: the label input of string label y has a one in
+// each character's block, at the character's letter; one-hot writes one
+// unit; no label writes zeros.
+func TestStringLabelInput(t *testing.T) {
+	x := make([]float64, stringWidth)
+	for i := range x {
+		x[i] = 9 // cleared first
+	}
+	setLabel(String, x, 2*625+0*125+4*25+1*5+3) // "caebd"
+	for i := range StringChars {
+		for j := range StringLetters {
+			want := 0.0
+			if j == []int{2, 0, 4, 1, 3}[i] {
+				want = 1
+			}
+			if x[i*StringLetters+j] != want {
+				t.Fatalf("character %d letter %d: %v, want %v", i, j, x[i*StringLetters+j], want)
+			}
+		}
+	}
+	setLabel(String, x, -1)
+	if maxAbs(x) != 0 {
+		t.Error("no label: not all zeros")
+	}
+	oh := make([]float64, 4)
+	setLabel(OneHot, oh, 2)
+	if oh[0] != 0 || oh[1] != 0 || oh[2] != 1 || oh[3] != 0 {
+		t.Errorf("one-hot 2 of 4: %v", oh)
 	}
 }

@@ -41,19 +41,27 @@ func (s *Instances) add(n int, ok bool) {
 // class) form one episode in an order drawn from rng, each image is
 // classified before its label is fed at the next step, and the prediction
 // is counted under the number of times its class had been shown before,
-// plus one. The tasks run in lockstep, so they must have the same way and
-// number of images. It does not change the learner's parameters.
+// plus one. With string labels each class gets a string drawn from rng for
+// the episode, and a prediction counts as right only when all five
+// characters are. The tasks run in lockstep, so they must have the same
+// way and number of images. It does not change the learner's parameters.
 func (l *Learner) InstanceAccuracy(tasks []*learner.Task, rng *rand.Rand, into *Instances) error {
 	n := l.net
 	way, steps, err := l.episodes(n, tasks)
 	if err != nil {
 		return err
 	}
+	classes := make([]int, steps*len(tasks)) // the class of each step
 	for b, t := range tasks {
 		order := rng.Perm(steps)
 		perm := identity(way)
 		if l.cfg.PermuteLabels {
 			rng.Shuffle(way, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		}
+		label := perm
+		if l.cfg.Labels == String {
+			label = make([]int, way)
+			drawCodes(label, rng)
 		}
 		prev := -1
 		for s, i := range order {
@@ -61,20 +69,20 @@ func (l *Learner) InstanceAccuracy(tasks []*learner.Task, rng *rand.Rand, into *
 			if err := checkFinite(img); err != nil {
 				return fmt.Errorf("mann: task %d image %d: %w", b, i, err)
 			}
-			y = perm[y]
-			l.setStep(n, s, b, img, prev, y, 0)
-			prev = y
+			classes[s*n.batch+b] = y
+			l.setStep(n, s, b, img, prev, label[y], 0)
+			prev = label[y]
 		}
 	}
 	n.forward(way)
-	C := l.cfg.Classes
+	C := l.cfg.outputs()
 	for b := range tasks {
 		seen := make([]int, way)
 		for s := 0; s < steps; s++ {
 			q := s*n.batch + b
-			y := int(n.y[q])
-			seen[y]++
-			into.add(seen[y], argmax(n.probs[q*C:q*C+way]) == y)
+			k := classes[q]
+			seen[k]++
+			into.add(seen[k], answer(l.cfg.Labels, n.probs[q*C:(q+1)*C], way) == int(n.y[q]))
 		}
 	}
 	return nil

@@ -2,7 +2,9 @@ package mann
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
@@ -15,13 +17,16 @@ import (
 //
 // Step turns each task into one episode: all its images, support and
 // query alike, in a random order, each step's input the image and the
-// one-hot label of the step before (the paper's protocol: since no class
-// keeps a label from one episode to the next, the network must bind labels
-// to images in its memory within the episode; see Config.PermuteLabels).
-// The loss is the mean cross-entropy over every step of every
-// episode of the meta-batch, as in the paper; Metrics report it and the
-// accuracy over every step (including each class's first presentation,
-// which can only be guessed).
+// label of the step before (the paper's protocol: since no class keeps a
+// label from one episode to the next, the network must bind labels to
+// images in its memory within the episode; see Config.PermuteLabels).
+// With string labels (Config.Labels) each class gets a string drawn at
+// random for the episode, distinct within it. The loss is the mean
+// cross-entropy (for strings, the sum of the five characters') over every
+// step of every episode of the meta-batch, as in the paper; Metrics report
+// it and the accuracy over every step (including each class's first
+// presentation, which can only be guessed; a string answer counts only
+// when all five characters are right).
 //
 // The random order and permutation of task i at the s-th successful step
 // come from PCG(s, i), so a run resumed from its parameters and optimizer
@@ -37,6 +42,7 @@ type Learner struct {
 	pcg       rand.PCG
 	rng       *rand.Rand
 	perm, ord []int
+	codes     []int // string labels of the classes of an episode
 }
 
 // New returns a Learner that meta-trains params in place (NewParams(cfg,
@@ -100,6 +106,9 @@ func (l *Learner) checkTask(t *learner.Task) error {
 		return fmt.Errorf("mann: malformed task")
 	}
 	if t.Way > l.cfg.Classes {
+		if l.cfg.Labels == String {
+			return fmt.Errorf("mann: a %d-way task: string labels name at most %d classes", t.Way, l.cfg.Classes)
+		}
 		return fmt.Errorf("mann: a %d-way task for a network with %d output classes (train one with -way %d or more)", t.Way, l.cfg.Classes, t.Way)
 	}
 	return nil
@@ -131,17 +140,15 @@ func image(t *learner.Task, i int) ([]float32, int) {
 }
 
 // setStep writes the input of step t of sequence b of n: img downscaled,
-// and the one-hot label prev (none if prev < 0); and its target y with
-// loss weight w.
+// and the label prev in the learner's code (none if prev < 0); and its
+// target y with loss weight w. Labels are classes for one-hot labels and
+// string labels' indices for strings.
 func (l *Learner) setStep(n *net[float32], t, b int, img []float32, prev, y int, w float32) {
 	X, P := l.cfg.direct(), l.cfg.pixels()
 	q := t*n.batch + b
 	x := n.x[q*X : (q+1)*X]
 	downscale(&l.down, x[:P], img)
-	clear(x[P:])
-	if prev >= 0 {
-		x[P+prev] = 1
-	}
+	setLabel(l.cfg.Labels, x[P:], prev)
 	n.y[q], n.weight[q] = int32(y), w
 }
 
@@ -166,8 +173,9 @@ func (l *Learner) episodes(n *net[float32], tasks []*learner.Task) (way, steps i
 	return way, steps, nil
 }
 
-// shuffled fills l.perm (a random permutation of the way labels) and
-// l.ord (a random order of the steps) from l.rng.
+// shuffled fills l.perm (each class's label: a random permutation of the
+// way classes, or with string labels a string drawn for each) and l.ord (a
+// random order of the steps) from l.rng.
 func (l *Learner) shuffled(way, steps int) {
 	l.perm, l.ord = grow(l.perm, way), grow(l.ord, steps)
 	for i := range l.perm {
@@ -180,6 +188,15 @@ func (l *Learner) shuffled(way, steps int) {
 		l.rng.Shuffle(way, func(i, j int) { l.perm[i], l.perm[j] = l.perm[j], l.perm[i] })
 	}
 	l.rng.Shuffle(steps, func(i, j int) { l.ord[i], l.ord[j] = l.ord[j], l.ord[i] })
+	if l.cfg.Labels == String {
+		// Each class's string, drawn after the order so that the draws
+		// of one-hot episodes stay what they were.
+		l.codes = grow(l.codes, way)
+		drawCodes(l.codes, l.rng)
+		for i, k := range l.perm {
+			l.perm[i] = l.codes[k]
+		}
+	}
 }
 
 // Step runs each task as an episode (see Learner), backpropagates the mean
@@ -217,11 +234,12 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 }
 
 // accuracy returns the fraction of the steps of the last forward whose
-// most probable class is the target.
+// answer is the target: the most probable class, or for string labels the
+// string of each character's most probable letter (all five right).
 func (n *net[T]) accuracy() float64 {
-	C, correct := n.cfg.Classes, 0
+	C, correct := n.cfg.outputs(), 0
 	for q := 0; q < n.steps*n.batch; q++ {
-		if argmax(n.probs[q*C:q*C+n.way]) == int(n.y[q]) {
+		if answer(n.cfg.Labels, n.probs[q*C:(q+1)*C], n.way) == int(n.y[q]) {
 			correct++
 		}
 	}
@@ -277,6 +295,10 @@ func (l *Learner) AdaptOrder(t *learner.Task, order []int) (*Classifier, error) 
 	}
 	c := &Classifier{cfg: l.cfg, way: t.Way, down: l.down, params: l.params.Clone(), ws: gemm.NewWorkspace()}
 	c.net = newFloat32Net(l.cfg, c.params, nil, c.ws)
+	c.codes = identity(t.Way)
+	if l.cfg.Labels == String {
+		drawCodes(c.codes, rand.New(rand.NewPCG(adaptSeed, uint64(t.Way))))
+	}
 	n := c.net
 	n.resize(len(order), 1)
 	n.resetState()
@@ -285,8 +307,8 @@ func (l *Learner) AdaptOrder(t *learner.Task, order []int) (*Classifier, error) 
 	for s, i := range order {
 		img, y := image(t, i)
 		c.setStep(s, img, prev)
-		n.y[s], n.weight[s] = int32(y), 0
-		prev, ys[s] = y, y
+		n.y[s], n.weight[s] = int32(c.codes[y]), 0
+		prev, ys[s] = c.codes[y], y
 	}
 	n.forward(t.Way)
 	n.saveState(&c.st, 0)
@@ -299,6 +321,12 @@ func (l *Learner) AdaptOrder(t *learner.Task, order []int) (*Classifier, error) 
 // set: each query is the step after the last support image, whose label it
 // receives as the previous label, from the state (memory, controller,
 // reads, usage) the support set left. Queries do not see each other.
+//
+// With string labels the support set's classes get strings drawn from a
+// constant seed (LabelStrings), Probs gives each class the probability of
+// its string renormalised over the task's classes, and Predict answers as
+// the paper counts: the class whose string has every character right, or
+// none.
 type Classifier struct {
 	cfg    Config
 	way    int
@@ -307,7 +335,8 @@ type Classifier struct {
 	ws     *gemm.Workspace
 	net    *net[float32]
 	st     state[float32]
-	last   int
+	last   int   // the label of the last support image
+	codes  []int // each class's label: itself (one-hot) or its string's index
 
 	slotClass  []int
 	slotWeight []float32
@@ -317,27 +346,120 @@ func (c *Classifier) setStep(s int, img []float32, prev int) {
 	X, P := c.cfg.direct(), c.cfg.pixels()
 	x := c.net.x[s*X : (s+1)*X]
 	downscale(&c.down, x[:P], img)
-	clear(x[P:])
-	if prev >= 0 {
-		x[P+prev] = 1
-	}
+	setLabel(c.cfg.Labels, x[P:], prev)
 }
 
 // Way returns the number of classes.
 func (c *Classifier) Way() int { return c.way }
 
 // Probs returns the M×Way class probabilities of the M images x
-// (M×1×28×28), each the next step after the support sequence.
+// (M×1×28×28), each the next step after the support sequence. With string
+// labels, class k's is the probability of its string (the product of its
+// five characters' probabilities) divided by the sum over the task's
+// classes: the answer when it must be one of them (Predict gives the
+// paper's, which may be none).
 func (c *Classifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
+	m, err := c.run(x)
+	if err != nil {
+		return nil, err
+	}
+	out := tensor.New(m, c.way)
+	C := c.cfg.outputs()
+	for q := range m {
+		p, o := c.net.probs[q*C:(q+1)*C], out.Data[q*c.way:(q+1)*c.way]
+		if c.cfg.Labels != String {
+			copy(o, p[:c.way])
+			continue
+		}
+		stringProbs(o, p, c.codes)
+	}
+	return out, nil
+}
+
+// stringProbs sets o[k] to the probability of the string label codes[k]
+// under the per-character probabilities p (25), renormalised over codes;
+// uniform if every one is 0 in float64.
+func stringProbs(o, p []float32, codes []int) {
+	logs := make([]float64, len(codes))
+	mx := math.Inf(-1)
+	for k, code := range codes {
+		for i := range StringChars {
+			logs[k] += math.Log(float64(p[i*StringLetters+stringChar(code, i)]))
+		}
+		mx = max(mx, logs[k])
+	}
+	if math.IsInf(mx, -1) {
+		for k := range o {
+			o[k] = 1 / float32(len(o))
+		}
+		return
+	}
+	var z float64
+	for k, v := range logs {
+		logs[k] = math.Exp(v - mx)
+		z += logs[k]
+	}
+	for k, v := range logs {
+		o[k] = float32(v / z)
+	}
+}
+
+// Predict returns the class the network answers for each of the M images
+// x (M×1×28×28), each the next step after the support sequence: the most
+// probable class for one-hot labels; for string labels the class whose
+// string is, character by character, the most probable letters, or −1 when
+// that string is no class's of the task (Santoro et al. count a string
+// right only when all five characters are).
+func (c *Classifier) Predict(x *tensor.Tensor) ([]int, error) {
+	m, err := c.run(x)
+	if err != nil {
+		return nil, err
+	}
+	C := c.cfg.outputs()
+	out := make([]int, m)
+	for q := range m {
+		a := answer(c.cfg.Labels, c.net.probs[q*C:(q+1)*C], c.way)
+		out[q] = slices.Index(c.codes, a)
+	}
+	return out, nil
+}
+
+// LabelStrings returns, with string labels, the string the support
+// sequence gave each class ("caebd": letters a to e); nil for one-hot
+// labels.
+func (c *Classifier) LabelStrings() []string {
+	if c.cfg.Labels != String {
+		return nil
+	}
+	out := make([]string, len(c.codes))
+	for k, code := range c.codes {
+		out[k] = LabelString(code)
+	}
+	return out
+}
+
+// LabelString returns the string label of index code in [0, 3125) as
+// letters a to e, the first character first.
+func LabelString(code int) string {
+	var b [StringChars]byte
+	for i := range b {
+		b[i] = 'a' + byte(stringChar(code, i))
+	}
+	return string(b[:])
+}
+
+// run checks the query images x and runs each as the step after the
+// support sequence, leaving the answers in c.net.probs; it returns M.
+func (c *Classifier) run(x *tensor.Tensor) (int, error) {
 	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != imageSize || x.Shape[3] != imageSize {
 		var s []int
 		if x != nil {
 			s = x.Shape
 		}
-		return nil, fmt.Errorf("mann: query images have shape %v, want [M 1 28 28] with M ≥ 1", tensor.ShapeString(s))
+		return 0, fmt.Errorf("mann: query images have shape %v, want [M 1 28 28] with M ≥ 1", tensor.ShapeString(s))
 	}
 	if err := x.CheckFinite("query images"); err != nil {
-		return nil, fmt.Errorf("mann: %w", err)
+		return 0, fmt.Errorf("mann: %w", err)
 	}
 	m := x.Shape[0]
 	n := c.net
@@ -349,12 +471,36 @@ func (c *Classifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
 		n.y[q], n.weight[q] = 0, 0
 	}
 	n.forward(c.way)
-	out := tensor.New(m, c.way)
-	C := c.cfg.Classes
-	for q := range m {
-		copy(out.Data[q*c.way:(q+1)*c.way], n.probs[q*C:q*C+c.way])
+	return m, nil
+}
+
+// QueryAccuracy adapts to t's support set (Adapt) and returns the fraction
+// of t's queries the classifier answers right (Classifier.Predict): the
+// most probable class for one-hot labels, the string with all five
+// characters right for string labels. For one-hot labels it equals
+// learner.AccuracyOf with one query at a time.
+func (l *Learner) QueryAccuracy(t *learner.Task) (float64, error) {
+	if err := t.Check(); err != nil {
+		return 0, fmt.Errorf("mann: %w", err)
 	}
-	return out, nil
+	if t.Query == nil {
+		return 0, fmt.Errorf("mann: task has no query set")
+	}
+	c, err := l.Adapt(t)
+	if err != nil {
+		return 0, err
+	}
+	pred, err := c.(*Classifier).Predict(t.Query)
+	if err != nil {
+		return 0, err
+	}
+	right := 0
+	for i, y := range t.QueryLabels {
+		if pred[i] == y {
+			right++
+		}
+	}
+	return float64(right) / float64(len(t.QueryLabels)), nil
 }
 
 // Read returns the read weights (heads × slots) of the query image img

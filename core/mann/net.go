@@ -43,7 +43,7 @@ type net[T Float] struct {
 	way          int
 
 	x      []T     // steps×batch×direct: image and previous label
-	y      []int32 // steps×batch targets
+	y      []int32 // steps×batch targets: classes, or string labels' indices
 	weight []T     // steps×batch loss weights
 
 	act, tc       []T     // steps×batch×4U activations; steps×batch×U tanh(c)
@@ -56,7 +56,7 @@ type net[T Float] struct {
 	ww, sim       []T     // steps×batch×H×N write weights, similarities
 	kn, mn        []T     // steps×batch×H key norms, steps×batch×N slot norms
 	lu            []int32 // steps×batch×H least-used slots
-	logits, probs []T     // steps×batch×C
+	logits, probs []T     // steps×batch×outputs
 
 	// backward
 	dlogits, dH, dR []T // steps×batch×{C, U, H·D}
@@ -94,7 +94,7 @@ func (n *net[T]) resize(steps, batch int) {
 	n.ww, n.sim = grow(n.ww, sb*hn), grow(n.sim, sb*hn)
 	n.kn, n.mn = grow(n.kn, sb*c.Heads), grow(n.mn, sb*c.Slots)
 	n.lu = grow(n.lu, sb*c.Heads)
-	n.logits, n.probs = grow(n.logits, sb*c.Classes), grow(n.probs, sb*c.Classes)
+	n.logits, n.probs = grow(n.logits, sb*c.outputs()), grow(n.probs, sb*c.outputs())
 }
 
 // resetState sets the initial state (entry 0) to zeros.
@@ -147,8 +147,9 @@ func (n *net[T]) loadState(s *state[T]) {
 
 // forward runs the episode held in n.x (set by the caller after resize,
 // with the initial state in entry 0) and returns the loss
-// Σ weight·(−log p(target)) over the steps and sequences, the class
-// probabilities being the softmax over the first way logits.
+// Σ weight·headLoss over the steps and sequences: the cross-entropy of the
+// softmax over the first way logits (one-hot labels), or the sum of the
+// five characters' cross-entropies (string labels; see headForward).
 func (n *net[T]) forward(way int) float64 {
 	c, w, gm := n.cfg, &n.w, n.gemm
 	B, S := n.batch, n.steps
@@ -187,20 +188,78 @@ func (n *net[T]) forward(way int) float64 {
 		usageForward(n.at(n.usage, t+1, N), n.at(n.usage, t, N), wr, ww, T(c.Gamma), B, H, N)
 	}
 	// Logits from the controller's output and the read vectors.
-	C := c.Classes
+	C := c.outputs()
 	gm(false, true, S*B, C, u, 1, n.h[B*u:], u, w.wo, u+hd, 0, n.logits, C)
 	gm(false, true, S*B, C, hd, 1, n.r[B*hd:], hd, w.wo[u:], u+hd, 1, n.logits, C)
 	var loss float64
 	for q := 0; q < S*B; q++ {
 		lg, p := n.logits[q*C:(q+1)*C], n.probs[q*C:(q+1)*C]
 		axpy(lg, 1, w.bo)
-		softmax(p[:way], lg[:way])
-		clear(p[way:])
+		headForward(c.Labels, p, lg, way)
 		if wt := n.weight[q]; wt != 0 {
-			loss -= float64(wt) * math.Log(float64(p[n.y[q]]))
+			loss += float64(wt) * headLoss(c.Labels, p, int(n.y[q]))
 		}
 	}
 	return loss
+}
+
+// headForward sets p to the answer's probabilities from the logits lg
+// (both of Config.outputs units; p may alias lg). One-hot labels: the
+// softmax over the first way units, zeros beyond. String labels: five
+// independent softmaxes, one over each character's 5 units.
+func headForward[T Float](labels Labels, p, lg []T, way int) {
+	if labels == String {
+		for i := 0; i < stringWidth; i += StringLetters {
+			softmax(p[i:i+StringLetters], lg[i:i+StringLetters])
+		}
+		return
+	}
+	softmax(p[:way], lg[:way])
+	clear(p[way:])
+}
+
+// headLoss returns the cross-entropy of the probabilities p for target y
+// (a class for one-hot labels, a string label's index for strings): −log
+// p(y), or for strings the sum over the five characters of −log p(char).
+func headLoss[T Float](labels Labels, p []T, y int) float64 {
+	if labels == String {
+		var l float64
+		for i := range StringChars {
+			l -= math.Log(float64(p[i*StringLetters+stringChar(y, i)]))
+		}
+		return l
+	}
+	return -math.Log(float64(p[y]))
+}
+
+// headBackward sets dl to the gradient of wt·headLoss with respect to the
+// logits: wt·(p − onehot(y)), the one-hot of each character for strings.
+func headBackward[T Float](labels Labels, dl, p []T, y int, wt T) {
+	for j := range dl {
+		dl[j] = wt * p[j]
+	}
+	if labels == String {
+		for i := range StringChars {
+			dl[i*StringLetters+stringChar(y, i)] -= wt
+		}
+		return
+	}
+	dl[y] -= wt
+}
+
+// answer returns the answer p codes: the most probable of the first way
+// classes (one-hot labels), or the string label made of each character's
+// most probable letter (strings; it may be a label no class of the task
+// has).
+func answer[T Float](labels Labels, p []T, way int) int {
+	if labels == String {
+		y := 0
+		for i := range StringChars {
+			y = y*StringLetters + argmax(p[i*StringLetters:(i+1)*StringLetters])
+		}
+		return y
+	}
+	return argmax(p[:way])
 }
 
 // linear sets y = x·wᵀ + b for x m×in, w out×in, y m×out.
@@ -233,7 +292,7 @@ func softmax[T Float](p, x []T) {
 func (n *net[T]) backward() {
 	c, w, g, gm := n.cfg, &n.w, &n.g, n.gemm
 	B, S := n.batch, n.steps
-	u, hd, H, N, D, I, X, C := c.Units, c.Heads*c.Width, c.Heads, c.Slots, c.Width, c.inputs(), c.direct(), c.Classes
+	u, hd, H, N, D, I, X, C := c.Units, c.Heads*c.Width, c.Heads, c.Slots, c.Width, c.inputs(), c.direct(), c.outputs()
 	sb := S * B
 	n.dlogits = grow(n.dlogits, sb*C)
 	n.dH, n.dR = grow(n.dH, sb*u), grow(n.dR, sb*hd)
@@ -242,14 +301,10 @@ func (n *net[T]) backward() {
 	n.dh, n.dc, n.dr = grow(n.dh, B*u), grow(n.dc, B*u), grow(n.dr, B*hd)
 	n.dwr, n.dmem = grow(n.dwr, B*H*N), grow(n.dmem, B*N*D)
 
-	// Softmax cross-entropy over the first way classes.
+	// Softmax cross-entropy: over the first way classes, or each
+	// character's letters.
 	for q := 0; q < sb; q++ {
-		dl, p := n.dlogits[q*C:(q+1)*C], n.probs[q*C:(q+1)*C]
-		wt := n.weight[q]
-		for j := range dl {
-			dl[j] = wt * p[j]
-		}
-		dl[n.y[q]] -= wt
+		headBackward(c.Labels, n.dlogits[q*C:(q+1)*C], n.probs[q*C:(q+1)*C], int(n.y[q]), n.weight[q])
 	}
 	gm(true, false, C, u, sb, 1, n.dlogits, C, n.h[B*u:], u, 0, g.wo, u+hd)
 	gm(true, false, C, hd, sb, 1, n.dlogits, C, n.r[B*hd:], hd, 0, g.wo[u:], u+hd)

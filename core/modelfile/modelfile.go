@@ -81,6 +81,9 @@ type Config struct {
 	// of training, for validation (core/episode.HoldOut); 0: validation on
 	// the protocol's test split.
 	ValAlphabets int `json:"val_alphabets,omitempty"`
+	// Labels is the MANN's label code: "onehot" (also meant by "") or
+	// "string" (Santoro et al.'s five-character strings; core/mann.Labels).
+	Labels string `json:"labels,omitempty"`
 	// Init names the model the run started from (`metaglot train -init`):
 	// its file name, algorithm, episodes and the SHA-256 of its bytes, as
 	// Init.String writes them; empty for a random initialization.

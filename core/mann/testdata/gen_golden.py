@@ -15,6 +15,14 @@ uses exactly these), and records, in float64, the probabilities at every step,
 the loss (mean cross-entropy over all steps and sequences) and the gradient of
 the loss with respect to every parameter. It also records a 28x28 image and
 its 20x20 adaptive average pooling (the controller's input size).
+
+Under "string" it records the same for Santoro et al.'s string labels (their
+Table 2): each label is a string of 5 characters over 5 letters, given as its
+index in [0, 3125) whose base-5 digits, most significant first, are the
+characters; the previous label enters as five concatenated one-hot 5-vectors,
+the output is five 5-way softmaxes (25 units) and a step's loss the sum of the
+five cross-entropies. It runs after everything above, from its own seed, so
+the one-hot vectors stay what they were.
 """
 import json
 
@@ -38,8 +46,16 @@ def least_used(u):
     return [i for _, i in sorted((float(v), i) for i, v in enumerate(u))][:H]
 
 
-def episode(mods, images, labels, way):
+def chars(code):
+    """The 5 characters (0..4) of a string label's index, the first first."""
+    return [code // 5 ** (4 - i) % 5 for i in range(5)]
+
+
+def episode(mods, images, labels, way, string=False):
+    """One-hot labels (labels: B x S classes), or string labels (labels: B x S
+    indices of strings; way unused)."""
     cell, key, gate, out = mods
+    L = 25 if string else C
     h = torch.zeros(B, U, dtype=torch.float64)
     c = torch.zeros(B, U, dtype=torch.float64)
     r = torch.zeros(B, H * D, dtype=torch.float64)
@@ -48,8 +64,12 @@ def episode(mods, images, labels, way):
     mem = torch.zeros(B, N, D, dtype=torch.float64)
     loss, probs = 0, []
     for t in range(S):
-        prev = torch.zeros(B, C, dtype=torch.float64)
-        if t > 0:
+        prev = torch.zeros(B, L, dtype=torch.float64)
+        if t > 0 and string:
+            for b in range(B):
+                for i, ch in enumerate(chars(int(labels[b, t - 1]))):
+                    prev[b, 5 * i + ch] = 1
+        elif t > 0:
             prev[torch.arange(B), labels[:, t - 1]] = 1
         x = torch.cat([images[:, t], prev, r], 1)
         h, c = cell(x, (h, c))
@@ -69,6 +89,13 @@ def episode(mods, images, labels, way):
         wr = torch.softmax(sim, -1)
         r = torch.einsum("bhn,bnd->bhd", wr, mem).reshape(B, H * D)
         usage = (GAMMA * usage + wr.sum(1) + ww.sum(1)).detach()
+        if string:
+            logp = torch.log_softmax(out(torch.cat([h, r], 1)).view(B, 5, 5), -1)  # B x char x letter
+            probs.append(logp.exp().reshape(B, 25))
+            for b in range(B):
+                for i, ch in enumerate(chars(int(labels[b, t]))):
+                    loss = loss - logp[b, i, ch]
+            continue
         logits = out(torch.cat([h, r], 1))[:, :way]
         logp = torch.log_softmax(logits, -1)
         probs.append(logp.exp())
@@ -104,9 +131,39 @@ def main():
         "image28": img.flatten().tolist(),
         "pooled20": pooled.flatten().tolist(),
     }
+    res["string"] = string_part()
     with open("golden.json", "w") as f:
         json.dump(res, f)
     print("loss", loss.item())
+
+
+def string_part():
+    """The string-label episode: 25 label units in and out, way 4 strings
+    per sequence, distinct within it."""
+    torch.manual_seed(1416)
+    L = 25
+    cell = nn.LSTMCell(P + L + H * D, U).double()
+    key, gate, out = nn.Linear(U, H * D).double(), nn.Linear(U, H).double(), nn.Linear(U + H * D, L).double()
+    m = nn.Module()
+    m.controller, m.key, m.gate, m.out = cell, key, gate, out
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(f32(p * 3))
+    images = f32(torch.rand(B, S, P, dtype=torch.float64))
+    codes = torch.stack([torch.randperm(3125)[:4] for _ in range(B)])  # 4 classes' strings per sequence
+    classes = torch.randint(0, 4, (B, S))
+    labels = torch.gather(codes, 1, classes)  # B x S string indices
+    loss, probs = episode((cell, key, gate, out), images, labels, 0, string=True)
+    loss.backward()
+    print("string loss", loss.item())
+    return {
+        "params": {n: p.detach().flatten().tolist() for n, p in m.named_parameters()},
+        "grads": {n: p.grad.flatten().tolist() for n, p in m.named_parameters()},
+        "images": images.flatten().tolist(),  # B x S x P
+        "labels": labels.tolist(),  # B x S string indices
+        "loss": loss.item(),
+        "probs": probs.flatten().tolist(),  # S x B x 25
+    }
 
 
 if __name__ == "__main__":
