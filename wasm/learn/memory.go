@@ -51,14 +51,11 @@ func LoadMANN(data []byte) (*mann.Learner, string, error) {
 	if meta["algo"] != "" && meta["algo"] != "mann" {
 		return nil, "", fmt.Errorf("the MANN's weights file holds a %s model", meta["algo"])
 	}
-	cfg, err := mann.ConfigOf(mann.Config{}, set)
+	l, err := mann.LoadOneHot(set, meta) // a string-label MANN is refused: its outputs are not classes
 	if err != nil {
 		return nil, "", err
 	}
-	l, err := mann.New(set, cfg)
-	if err != nil {
-		return nil, "", err
-	}
+	cfg := l.Config()
 	note := "A MANN meta-trained"
 	if n, err := strconv.Atoi(meta["episodes"]); err == nil && n > 0 {
 		note += " on " + thousands(n)
