@@ -171,8 +171,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *protocol == instancesProtocol && !isSeq {
 		return usagef("-protocol instances: %s does not read a task as one sequence; the protocol is for mann models", m.Config.Algo)
 	}
-	if isSeq && *way > m.Config.Way {
-		return usagef("-way %d: the %s model's output layer has %d classes (use -way %d or fewer)", *way, m.Config.Algo, m.Config.Way, m.Config.Way)
+	if isSeq {
+		if err := checkSequenceWay(seq, *way, m); err != nil {
+			return err
+		}
 	}
 	dir, err := omniglotDir(*mf.assets)
 	if err != nil {
@@ -210,7 +212,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var ep episode.Episode
 	for i := range accs {
 		sampler.SampleInto(&ep)
-		if accs[i], err = learner.AccuracyOf(l, train.TaskOf(&ep), proto); err != nil {
+		if accs[i], err = queryAccuracy(l, train.TaskOf(&ep), proto); err != nil {
 			return fmt.Errorf("episode %d: %w", i, err)
 		}
 		bar.Add(1)

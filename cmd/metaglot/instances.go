@@ -35,6 +35,41 @@ type sequenceLearner interface {
 	InstanceAccuracy(tasks []*learner.Task, rng *rand.Rand, into *mann.Instances) error
 }
 
+// checkSequenceWay returns a usage error if the sequence learner l, read
+// from the model file of metadata m, cannot answer way-way episodes: a
+// one-hot MANN answers at most the classes of its output layer; a
+// string-label one any way up to its 3125 strings.
+func checkSequenceWay(l sequenceLearner, way int, m runMeta) error {
+	if c, ok := l.(interface{ Config() mann.Config }); ok && c.Config().Labels == mann.String {
+		if way > c.Config().Classes {
+			return usagef("-way %d: string labels name at most %d classes", way, c.Config().Classes)
+		}
+		return nil
+	}
+	if way > m.Config.Way {
+		return usagef("-way %d: the %s model's output layer has %d classes (use -way %d or fewer)", way, m.Config.Algo, m.Config.Way, m.Config.Way)
+	}
+	return nil
+}
+
+// exactScorer is a learner whose answer is not always the most probable
+// of its task's classes: a MANN with string labels answers a string, right
+// only when all five characters are (mann.Learner.QueryAccuracy), which
+// may be no class of the task at all.
+type exactScorer interface {
+	QueryAccuracy(t *learner.Task) (float64, error)
+}
+
+// queryAccuracy is the accuracy of eval's standard cells on task t: the
+// learner's own count when it has one and queries go one at a time, else
+// learner.AccuracyOf (the most probable class).
+func queryAccuracy(l learner.Learner, t *learner.Task, p learner.Protocol) (float64, error) {
+	if e, ok := l.(exactScorer); ok && p == learner.OneAtATime {
+		return e.QueryAccuracy(t)
+	}
+	return learner.AccuracyOf(l, t, p)
+}
+
 // instanceCell is the accuracy at one presentation, in percent, with the
 // half-width of its 95% confidence interval over episodes.
 type instanceCell struct {
