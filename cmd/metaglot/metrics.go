@@ -28,6 +28,12 @@ type metric struct {
 	// ValAccBefore is the held-out accuracy of the same episodes before
 	// adaptation (fomaml, reptile: 0 inner steps), when measured.
 	ValAccBefore float64 `json:"val_acc_before,omitzero"`
+	// ValAccTransductive is the held-out accuracy of the same adapted
+	// episodes with each episode's queries classified together, BatchNorm
+	// normalising with their batch statistics (the MAML and Reptile
+	// papers' protocol; fomaml, reptile with bn support or transductive),
+	// when measured.
+	ValAccTransductive float64 `json:"val_acc_transductive,omitzero"`
 	// Best marks the validations whose model became the run's best so far,
 	// written to model-best.safetensors (runs that keep one: validation on
 	// alphabets held out of training).

@@ -363,6 +363,7 @@ func (s *trainSession) run(r trainRun, progress bool, stdout, stderr io.Writer) 
 		rec := metric{Episode: m.Episode, Loss: m.Loss, Acc: m.Acc, LR: m.LR, Seconds: elapsed()}
 		if m.Val != nil {
 			rec.ValAcc, rec.ValCI95, rec.ValAccBefore = m.Val.Acc, m.Val.CI95, m.Val.Before
+			rec.ValAccTransductive = m.Val.Transductive
 			if train.KeepsBest(cfg.Config) && s.best.Improves(*m.Val) {
 				// The model first, then the line that says so: a run
 				// killed between them finds the model on resume.

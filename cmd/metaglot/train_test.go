@@ -603,6 +603,9 @@ func TestTrainValidationBeforeAdaptation(t *testing.T) {
 		if m.ValAccBefore <= 0 || m.ValAccBefore == m.ValAcc {
 			t.Errorf("episode %d: validation %v, before adaptation %v", m.Episode, m.ValAcc, m.ValAccBefore)
 		}
+		if m.ValAccTransductive <= 0 {
+			t.Errorf("episode %d: no transductive validation accuracy (val_acc_transductive %v)", m.Episode, m.ValAccTransductive)
+		}
 	}
 	if n != 2 {
 		t.Errorf("%d validation lines, want 2", n)

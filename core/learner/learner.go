@@ -221,7 +221,22 @@ func AccuracyOf(l Learner, t *Task, p Protocol) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var probs *tensor.Tensor
+	return ClassifierAccuracy(c, t, p)
+}
+
+// ClassifierAccuracy returns the fraction of t's queries that c, a
+// classifier already adapted to t's support set, gives their label, the
+// queries classified by protocol p. One adaptation can so be scored under
+// both protocols (the training monitor does). It returns an error for
+// Transductive if c has no transductive form.
+func ClassifierAccuracy(c Classifier, t *Task, p Protocol) (float64, error) {
+	if t.Query == nil {
+		return 0, fmt.Errorf("task: no query set")
+	}
+	var (
+		probs *tensor.Tensor
+		err   error
+	)
 	switch p {
 	case OneAtATime:
 		probs, err = c.Probs(t.Query)

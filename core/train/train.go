@@ -50,8 +50,14 @@ type Validation struct {
 	Acc, CI95 float64 // mean accuracy and its 95% confidence half-width
 	// Before is the mean accuracy of the same episodes before adaptation
 	// (learners that adapt by inner steps; 0 for the others).
-	Before   float64
-	Episodes int // held-out episodes measured
+	Before float64
+	// Transductive is the mean accuracy of the same adapted episodes with
+	// the queries of an episode classified together, BatchNorm normalising
+	// with their batch statistics (learner.Transductive, the protocol of
+	// the MAML and Reptile papers); 0 for learners that do not adapt by
+	// inner steps or that use running statistics (bn running).
+	Transductive float64
+	Episodes     int // held-out episodes measured
 }
 
 // Diverged is the error of a step whose loss, gradient or weights were

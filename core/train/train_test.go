@@ -2,6 +2,8 @@ package train_test
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"metaglot/core/algo"
@@ -229,4 +231,70 @@ func TestNewRefuses(t *testing.T) {
 		t.Errorf("way 13 of 12 classes: %v, want a DataError", err)
 	}
 	var _ learner.Learner = l
+}
+
+// The held-out monitor scores each adapted episode twice: one query at a
+// time (Acc) and, for FOMAML and Reptile with batch statistics, with the
+// episode's queries normalised together (Transductive, the papers'
+// protocol). Transductive is the mean of learner.AccuracyOf(…,
+// Transductive) over the validator's own episodes (1-shot 5-query, drawn
+// from PCG(seed, 1<<62)), and 0 where it does not apply: ProtoNet, and
+// running statistics.
+func TestValidateTransductive(t *testing.T) {
+	d := synthetic(t)
+	for _, tc := range []struct {
+		name, bn string
+		want     bool
+	}{
+		{"fomaml", "transductive", true},
+		{"fomaml", "support", true},
+		{"reptile", "support", true},
+		{"fomaml", "running", false},
+		{"protonet", "", false},
+	} {
+		t.Run(tc.name+"-"+tc.bn, func(t *testing.T) {
+			c := config(t, tc.name, func(c *modelfile.Config) {
+				c.BN, c.MetaBatch, c.Episodes, c.ValEvery, c.ValEpisodes = tc.bn, 2, 4, 4, 6
+				if c.AdaptSteps > 0 {
+					c.AdaptSteps = 3
+				}
+			})
+			r := newRun(t, c, d, 0)
+			finish(t, r)
+			v, err := r.Validate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.want {
+				if v.Transductive != 0 {
+					t.Errorf("transductive accuracy %v, want none (0)", v.Transductive)
+				}
+				return
+			}
+			s, err := episode.NewSampler(d.Dataset, d.Test, episode.Config{Way: c.Way, Shot: 1, Query: 5}, rand.New(rand.NewPCG(c.Seed, 1<<62)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var one, trans float64
+			var ep episode.Episode
+			for range c.ValEpisodes {
+				s.SampleInto(&ep)
+				a, err := learner.AccuracyOf(r.Learner(), train.TaskOf(&ep), learner.Transductive)
+				if err != nil {
+					t.Fatal(err)
+				}
+				trans += a / float64(c.ValEpisodes)
+				if a, err = learner.AccuracyOf(r.Learner(), train.TaskOf(&ep), learner.OneAtATime); err != nil {
+					t.Fatal(err)
+				}
+				one += a / float64(c.ValEpisodes)
+			}
+			if math.Abs(v.Acc-one) > 1e-12 {
+				t.Fatalf("one at a time %v, recomputed %v: not the validator's episodes", v.Acc, one)
+			}
+			if trans == 0 || math.Abs(v.Transductive-trans) > 1e-12 {
+				t.Errorf("transductive %v, want %v (the same episodes scored together)", v.Transductive, trans)
+			}
+		})
+	}
 }

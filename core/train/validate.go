@@ -17,6 +17,7 @@ type validator struct {
 	cfg   episode.Config
 	n     int
 	seed  uint64
+	bn    learner.BN // the learner's BatchNorm statistics (RunningBN: no transductive figure)
 }
 
 // newValidator draws from the held-out split with 1-shot 5-query episodes
@@ -28,12 +29,17 @@ func newValidator(d Data, c modelfile.Config, sameDrawers bool) (*validator, err
 	if _, err := episode.NewSampler(d.Dataset, d.Test, cfg, rand.New(rand.NewPCG(0, 0))); err != nil {
 		return nil, err
 	}
-	return &validator{ds: d.Dataset, split: d.Test, cfg: cfg, n: c.ValEpisodes, seed: c.Seed}, nil
+	bn, err := learner.ParseBN(c.BN)
+	if err != nil {
+		return nil, err
+	}
+	return &validator{ds: d.Dataset, split: d.Test, cfg: cfg, n: c.ValEpisodes, seed: c.Seed, bn: bn}, nil
 }
 
-// accuracy returns the held-out accuracy of l and, for a learner that
-// adapts by inner steps, the accuracy of the same episodes before
-// adaptation.
+// accuracy returns the held-out accuracy of l (one query at a time) and,
+// for a learner that adapts by inner steps, the accuracy of the same
+// episodes before adaptation and, unless it uses running statistics, with
+// the queries of an episode classified together (transductive).
 func (v *validator) accuracy(l learner.Learner) (Validation, error) {
 	s, err := episode.NewSampler(v.ds, v.split, v.cfg, rand.New(rand.NewPCG(v.seed, 1<<62)))
 	if err != nil {
@@ -42,11 +48,30 @@ func (v *validator) accuracy(l learner.Learner) (Validation, error) {
 	sa, steps := l.(learner.StepsAdapter)
 	accs := make([]float64, v.n)
 	pre := make([]float64, v.n)
+	trans := make([]float64, 0, v.n)
 	var ep episode.Episode
 	for i := range accs {
 		s.SampleInto(&ep)
-		if accs[i], err = learner.Accuracy(l, TaskOf(&ep)); err != nil {
+		t := TaskOf(&ep)
+		if err := t.Check(); err != nil {
 			return Validation{}, err
+		}
+		c, err := l.Adapt(t)
+		if err != nil {
+			return Validation{}, err
+		}
+		if accs[i], err = learner.ClassifierAccuracy(c, t, learner.OneAtATime); err != nil {
+			return Validation{}, err
+		}
+		// The same adaptation scored as the papers score it (the queries
+		// normalised together), for learners that adapt by inner steps
+		// and normalise with batch statistics.
+		if tc, ok := c.(learner.TransductiveClassifier); ok && steps && v.bn != learner.RunningBN {
+			a, err := learner.ClassifierAccuracy(tc, t, learner.Transductive)
+			if err != nil {
+				return Validation{}, err
+			}
+			trans = append(trans, a)
 		}
 		if steps {
 			if pre[i], err = learner.AccuracyBefore(sa, TaskOf(&ep)); err != nil {
@@ -58,6 +83,9 @@ func (v *validator) accuracy(l learner.Learner) (Validation, error) {
 	out.Acc, out.CI95 = learner.MeanCI95(accs)
 	if steps {
 		out.Before, _ = learner.MeanCI95(pre)
+	}
+	if len(trans) == v.n {
+		out.Transductive, _ = learner.MeanCI95(trans)
 	}
 	return out, nil
 }
