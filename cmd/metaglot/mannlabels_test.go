@@ -56,11 +56,16 @@ func TestTrainStringLabels(t *testing.T) {
 	if _, _, m, _ := loadModel(filepath.Join(out, modelFile)); m.Episodes != 4 || m.Config.Labels != "string" {
 		t.Errorf("resumed run: episode %d, labels %q", m.Episodes, m.Config.Labels)
 	}
-	// A one-hot run refuses -labels string the same way.
+	// A one-hot run (its settings record no code) refuses -labels string
+	// the same way, and resumes with -labels onehot.
 	oneHot := filepath.Dir(tinyMANN(t))
-	code, _, stderr = runCLI("train", "-resume", "-labels", "string", "-episodes", "4", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", oneHot)
+	resume := []string{"train", "-resume", "-episodes", "4", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", oneHot}
+	code, _, stderr = runCLI(append(resume, "-labels", "string")...)
 	if code != 2 || !strings.Contains(stderr, "-labels string differs from the run") {
 		t.Errorf("one-hot run resumed with -labels string: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(append(resume, "-labels", "onehot")...); code != 0 {
+		t.Errorf("one-hot run resumed with -labels onehot: exit %d, %q", code, stderr)
 	}
 }
 
@@ -181,8 +186,12 @@ func TestMANN15Recipes(t *testing.T) {
 	if s.Algo != "mann" || s.Labels != "string" || s.Way != 15 || s.Shot+s.Query != 10 || s.MetaBatch != 16 || s.LR != 1e-3 {
 		t.Errorf("mann-15: %+v", s.Config)
 	}
-	if o.Labels != "" {
-		t.Errorf("mann-15-onehot: labels %q, want none (one-hot, as its run recorded)", o.Labels)
+	// The one-hot run's settings record no label code: the recipe's
+	// explicit onehot must agree with them, and refuse a string run.
+	run := o
+	run.Labels = ""
+	if o.Labels != "onehot" || configDiff(run, o) != "" || configDiff(s, o) != "-labels onehot" {
+		t.Errorf("mann-15-onehot: labels %q; against a run without a code: %q; against mann-15: %q", o.Labels, configDiff(run, o), configDiff(s, o))
 	}
 	o.Labels = "string"
 	if d := configDiff(s, o); d != "" {
