@@ -3,6 +3,7 @@ package mann
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"metaglot/core/learner"
 	"metaglot/core/learner/learnertest"
@@ -73,4 +74,47 @@ func BenchmarkProbs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkStep15Codes compares the two label codes on Santoro et al.'s
+// 15-class setting (recipe mann-15 and mann-15-onehot): meta-batches of 16
+// episodes of 15 classes × 10 instances (150 steps each), the paper's
+// network. Each iteration takes one one-hot step and one string-label
+// step, interleaved, so both see the same load; it reports each code's
+// episodes/s and their ratio (string over one-hot).
+func BenchmarkStep15Codes(b *testing.B) {
+	var ls [2]*Learner
+	var tasks [2][]*learner.Task
+	for i, labels := range []Labels{OneHot, String} {
+		rng := rand.New(rand.NewPCG(1, 1))
+		cfg := Config{Classes: 15, Labels: labels}
+		l, err := New(NewParams(cfg, rng), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls[i] = l
+		for range 16 {
+			t := learnertest.Task(rng, 15, 10, 0)
+			t.Query, t.QueryLabels = nil, nil
+			tasks[i] = append(tasks[i], t)
+		}
+		if _, err := l.Step(tasks[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var spent [2]time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for i, l := range ls {
+			start := time.Now()
+			if _, err := l.Step(tasks[i]); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(start)
+		}
+	}
+	eps := float64(b.N * 16)
+	b.ReportMetric(eps/spent[0].Seconds(), "onehot-episodes/s")
+	b.ReportMetric(eps/spent[1].Seconds(), "string-episodes/s")
+	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "string/onehot")
 }
