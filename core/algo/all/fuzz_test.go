@@ -21,6 +21,7 @@ func FuzzCheck(f *testing.F) {
 	}
 	f.Add([]byte(`{"algo":"fomaml","way":5000,"shot":1,"query":0}`))
 	f.Add([]byte(`{"algo":"reptile","bn":"transductive","proto_head":true}`))
+	f.Add([]byte(`{"algo":"mann","split":"vinyals","way":15,"shot":9,"query":1,"episodes":16,"lr":0.001,"meta_batch":16,"seed":1,"checkpoint_every":1,"val_episodes":1,"labels":"string"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c modelfile.Config
 		if json.Unmarshal(b, &c) != nil {
