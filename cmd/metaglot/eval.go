@@ -10,6 +10,7 @@ import (
 
 	"metaglot/core/algo"
 	"metaglot/core/episode"
+	"metaglot/core/episode/lakeruns"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/omniglot"
@@ -41,6 +42,10 @@ type evalResult struct {
 	OneAlphabet bool             `json:"one_alphabet,omitempty"`
 	Error       *float64         `json:"error,omitempty"`
 	Published   []publishedError `json:"published,omitempty"`
+	// LakeRuns is set for -lake-runs: the episodes were Lake et al.'s own
+	// 20 runs (package lakeruns), the test set of the published figures,
+	// one query per class; the CI is over the runs.
+	LakeRuns bool `json:"lake_runs,omitempty"`
 }
 
 // publishedError is a published error rate, in percent, on a task.
@@ -134,8 +139,21 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	instances := fs.Int("instances", 10, "-protocol instances: images per class in an episode")
 	asJSON := fs.Bool("json", false, `print {"algo","way","shot","query","episodes","protocol","accuracy","ci95"} (accuracy and ci95 in percent; -split lake adds "split", "error" (100 − accuracy, ± ci95) and, 20-way 1-shot, the "published":[{"who","error"}…] error rates of Lake et al.'s task); -protocol instances: {"algo","way","instances","episodes","protocol","cells":[{"instance","accuracy","ci95"}…]}`)
 	progress := fs.Bool("progress", false, "show a progress bar on stderr")
+	lakeRuns := fs.Bool("lake-runs", false, "-split lake -way 20 -shot 1: Lake et al.'s own 20 runs (10 evaluation alphabets, two runs each; one drawer's 20 characters are the examples, another drawer's the tests; 400 tests), the test set of the published error rates, instead of random episodes; the CI is over the 20 runs (-episodes, -query and -seed do not apply: a note on stderr)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *lakeRuns {
+		set := flagsSet(fs)
+		switch {
+		case *split != "lake" || *way != 20 || *shot != 1 || *classes != "test" || *protocol == instancesProtocol:
+			return usagef("-lake-runs: Lake et al.'s runs are 20-way 1-shot tasks of the lake split's test classes (want -split lake -way 20 -shot 1, not -classes train or -protocol instances)")
+		}
+		// make evaltable passes these to every cell: said, not refused.
+		if set["episodes"] || set["query"] || set["seed"] {
+			fmt.Fprintln(stderr, "metaglot eval: -lake-runs: the 20 runs are fixed (one query per class); -episodes, -query and -seed do not apply")
+		}
+		*episodes, *query = len(lakeruns.Runs()), 1
 	}
 	switch {
 	case *split != "vinyals" && *split != "lake":
@@ -211,7 +229,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	accs := make([]float64, *episodes)
 	var ep episode.Episode
 	for i := range accs {
-		sampler.SampleInto(&ep)
+		if *lakeRuns {
+			e, err := lakeruns.Runs()[i].Episode(ds)
+			if err != nil {
+				return err
+			}
+			ep = *e
+		} else {
+			sampler.SampleInto(&ep)
+		}
 		if accs[i], err = queryAccuracy(l, train.TaskOf(&ep), proto); err != nil {
 			return fmt.Errorf("episode %d: %w", i, err)
 		}
@@ -219,7 +245,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Finish()
 	mean, ci := learner.MeanCI95(accs)
-	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci}.withLake(*split, lakeTask)
+	r := evalResult{Algo: m.Config.Algo, Way: *way, Shot: *shot, Query: *query, Episodes: *episodes, Protocol: proto.String(), Accuracy: 100 * mean, CI95: 100 * ci, LakeRuns: *lakeRuns}.withLake(*split, lakeTask)
 	if *asJSON {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -234,6 +260,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if r.OneAlphabet {
 		how += "; Lake et al.'s task: one alphabet per episode, drawers paired"
+	}
+	if r.LakeRuns {
+		how += "; Lake et al.'s 20 runs"
 	}
 	_, err = fmt.Fprintf(stdout, "%s %d-way %d-shot, %d queries per class, %d episodes (%s split, %s): %.2f%% ± %.2f%%%s\n",
 		r.Algo, r.Way, r.Shot, r.Query, r.Episodes, *split, how, r.Accuracy, r.CI95, r.lakeText())
