@@ -2,6 +2,7 @@ package episode_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"metaglot/core/episode"
@@ -55,6 +56,58 @@ func FuzzSampler(f *testing.F) {
 				if err := taskOf(ep, s.ImageShape()).Check(); err != nil {
 					t.Fatalf("%+v of %+v: %v", cfg, ds, err)
 				}
+			}
+		}
+	})
+}
+
+// FuzzFixed: for any classes and items (bytes read as class, turn and
+// item numbers, some out of range), Fixed either refuses with an error or
+// gives an episode in the sampler's layout whose every image is its
+// class's item, turned; it never panics.
+func FuzzFixed(f *testing.F) {
+	f.Add(uint8(3), uint8(1), uint8(1), []byte{2, 0, 5, 8, 7, 2, 5, 8, 11, 0, 5, 8})
+	f.Add(uint8(2), uint8(2), uint8(0), []byte{3, 1, 1, 2, 4, 1, 1, 2})
+	f.Add(uint8(1), uint8(1), uint8(1), []byte{2, 0, 3, 3})
+	f.Add(uint8(2), uint8(1), uint8(2), []byte{40, 5, 1, 2, 3, 0, 0, 25, 1, 2})
+	f.Fuzz(func(t *testing.T, way, shot, query uint8, data []byte) {
+		ds := &episodetest.Synthetic{Classes: 10, Items: 8, Channels: 1, Height: 3, Width: 3}
+		per := 2 + int(shot%4) + int(query%4) // class, turn, then the items
+		n := int(way % 6)
+		if len(data) < n*per {
+			return
+		}
+		classes := make([]episode.Class, n)
+		sup := make([][]int, n)
+		qry := make([][]int, n)
+		for l := range n {
+			b := data[l*per : (l+1)*per]
+			classes[l] = episode.Class{Char: int(b[0]) - 2, Rot: int(b[1] % 6)}
+			for j, v := range b[2:] {
+				if j < int(shot%4) {
+					sup[l] = append(sup[l], int(v)-1)
+				} else {
+					qry[l] = append(qry[l], int(v)-1)
+				}
+			}
+			if qry[l] == nil {
+				qry[l] = []int{}
+			}
+		}
+		ep, err := episode.Fixed(ds, classes, sup, qry)
+		if err != nil {
+			return
+		}
+		want := make([]float32, 9)
+		for i, it := range ep.Drawers {
+			l := ep.Labels[i]
+			k := i < n*ep.Shot
+			if k && (l != i/ep.Shot || it != sup[l][i%ep.Shot]) || !k && (l != (i-n*ep.Shot)/ep.Query || it != qry[l][(i-n*ep.Shot)%ep.Query]) {
+				t.Fatalf("image %d: label %d item %d, not the layout of %v %v", i, l, it, sup, qry)
+			}
+			ds.WriteImage(want, classes[l].Char, it, classes[l].Rot)
+			if !slices.Equal(ep.Images.Data[i*9:(i+1)*9], want) {
+				t.Fatalf("image %d is not item %d of class %v", i, it, classes[l])
 			}
 		}
 	})
