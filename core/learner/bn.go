@@ -1,6 +1,9 @@
 package learner
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // BN says which statistics the BatchNorm layers of a HeadNet normalize with
 // while it adapts to a support set and classifies queries. Either way a
@@ -33,6 +36,61 @@ const (
 	// drawing at a time, falls back to the support's statistics (Probs).
 	TransductiveBN
 )
+
+// InnerParams says which parameters the inner steps of FOMAML and Reptile
+// change (HeadNet.InnerStep).
+type InnerParams int
+
+const (
+	// AllParams: every trainable tensor, BatchNorm scales and offsets
+	// included (the zero value).
+	AllParams InnerParams = iota
+	// NoBNParams: the convolutions and the head only. The BatchNorm
+	// scales and offsets keep their meta-learned values in every task and
+	// are learned by the outer loop alone, as in Finn et al.'s code, whose
+	// BatchNorm variables are not among the fast weights.
+	NoBNParams
+)
+
+// String returns the name ParseInnerParams reads: "all" or "no-bn".
+func (p InnerParams) String() string {
+	switch p {
+	case AllParams:
+		return "all"
+	case NoBNParams:
+		return "no-bn"
+	}
+	return fmt.Sprintf("InnerParams(%d)", int(p))
+}
+
+// ParseInnerParams returns the InnerParams named s: "all" (or "", the
+// setting of files written before there was a choice) or "no-bn".
+func ParseInnerParams(s string) (InnerParams, error) {
+	switch s {
+	case "", "all":
+		return AllParams, nil
+	case "no-bn":
+		return NoBNParams, nil
+	}
+	return 0, fmt.Errorf("unknown inner-loop parameters %q (want all or no-bn)", s)
+}
+
+// Adapts reports whether the inner steps change the trainable tensor
+// name under p.
+func (p InnerParams) Adapts(name string) bool {
+	return p != NoBNParams || !isBNAffine(name)
+}
+
+// isBNAffine reports whether name is a Conv4 BatchNorm scale or offset
+// (encoder.<block>.1.weight or .bias).
+func isBNAffine(name string) bool {
+	rest, ok := strings.CutPrefix(name, "encoder.")
+	if !ok {
+		return false
+	}
+	i := strings.IndexByte(rest, '.')
+	return i > 0 && (rest[i:] == ".1.weight" || rest[i:] == ".1.bias")
+}
 
 // QueryTrain reports whether queries are normalized with their own batch
 // statistics (TransductiveBN) rather than stored ones.

@@ -101,13 +101,30 @@ func (n *HeadNet) FineTune(fast, grads *tensor.Set, x *tensor.Tensor, labels []i
 // InnerStep takes one gradient-descent step of learning rate lr on the
 // support loss of fast (FineTune's inner step) and returns the loss before
 // it. BatchNorm normalizes the support with its batch statistics (SupportBN)
-// or with fast's running statistics (RunningBN).
+// or with fast's running statistics (RunningBN). The step changes the
+// parameters SetInnerParams chose (all of them unless set).
 func (n *HeadNet) InnerStep(fast, grads *tensor.Set, x *tensor.Tensor, labels []int, lr float32) (float64, error) {
 	loss, _, err := n.Loss(fast, x, labels, n.adaptTrain(), grads)
 	if err != nil {
 		return 0, err
 	}
-	SGDStep(fast, grads, lr)
+	if n.inner == AllParams {
+		SGDStep(fast, grads, lr)
+		return loss, nil
+	}
+	for i := range grads.Len() {
+		name, g := grads.At(i)
+		if !n.inner.Adapts(name) {
+			continue
+		}
+		w := fast.Get(name)
+		if w == nil || len(w.Data) != len(g.Data) {
+			panic(fmt.Sprintf("learner: SGD step on %q with mismatched parameters", name))
+		}
+		for j, v := range g.Data {
+			w.Data[j] -= lr * v
+		}
+	}
 	return loss, nil
 }
 

@@ -2,9 +2,11 @@ package learner
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"metaglot/core/nn"
+	"metaglot/core/tensor"
 )
 
 // TestInnerStepStatistics: an inner step's support loss is the loss under
@@ -145,6 +147,63 @@ func TestTransductiveProbs(t *testing.T) {
 	for i := range one.Data {
 		if again.Data[i] != one.Data[i] {
 			t.Fatal("TransductiveProbs changed the classifier's weights")
+		}
+	}
+}
+
+// TestInnerParams: with NoBNParams an inner step changes the convolutions
+// and the head but leaves every BatchNorm scale and offset as it was; with
+// AllParams (a new HeadNet's) it changes those too. The steps taken are
+// otherwise the same: the tensors both change agree.
+func TestInnerParams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	p, x := randomNetAndImages(rng, 3, 6)
+	labels := []int{0, 0, 1, 1, 2, 2}
+	step := func(ip InnerParams) *tensor.Set {
+		n := NewHeadNet(nil, SupportBN)
+		if ip != AllParams {
+			n.SetInnerParams(ip)
+		}
+		fast := p.Clone()
+		if _, err := n.InnerStep(fast, nn.Trainable(fast).ZerosLike(), x, labels, 0.5); err != nil {
+			t.Fatal(err)
+		}
+		return fast
+	}
+	all, noBN := step(AllParams), step(NoBNParams)
+	bnAffine := 0
+	for i := range nn.Trainable(p).Len() {
+		name, before := nn.Trainable(p).At(i)
+		changedAll := !slices.Equal(all.Get(name).Data, before.Data)
+		changedNoBN := !slices.Equal(noBN.Get(name).Data, before.Data)
+		if !changedAll {
+			t.Errorf("%s: unchanged by a step on all parameters", name)
+		}
+		if isBNAffine(name) {
+			bnAffine++
+			if changedNoBN {
+				t.Errorf("%s: a BatchNorm scale or offset changed by a no-bn step", name)
+			}
+			continue
+		}
+		if !slices.Equal(noBN.Get(name).Data, all.Get(name).Data) {
+			t.Errorf("%s: the no-bn step differs from the full step", name)
+		}
+	}
+	if bnAffine != 2*nn.Blocks {
+		t.Errorf("%d BatchNorm scales and offsets, want %d", bnAffine, 2*nn.Blocks)
+	}
+	for _, tc := range []struct {
+		s    string
+		want InnerParams
+		ok   bool
+	}{{"", AllParams, true}, {"all", AllParams, true}, {"no-bn", NoBNParams, true}, {"none", 0, false}} {
+		got, err := ParseInnerParams(tc.s)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("ParseInnerParams(%q) = %v, %v", tc.s, got, err)
+		}
+		if tc.ok && tc.s != "" && got.String() != tc.s {
+			t.Errorf("%v.String() = %q, want %q", got, got.String(), tc.s)
 		}
 	}
 }

@@ -45,6 +45,7 @@ func HeadWay(p *tensor.Set) (int, error) {
 // safe for concurrent use.
 type HeadNet struct {
 	bn              BN
+	inner           InnerParams // what InnerStep changes (SetInnerParams)
 	conv            *nn.Conv4
 	emb             *tensor.Tensor // embeddings of the last Forward (owned by conv)
 	logits, dlogits tensor.Tensor
@@ -57,6 +58,10 @@ type HeadNet struct {
 func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
 	return &HeadNet{bn: bn, conv: nn.NewConv4(par)}
 }
+
+// SetInnerParams sets which parameters n's inner steps change
+// (InnerStep); a new HeadNet changes all of them (AllParams).
+func (n *HeadNet) SetInnerParams(p InnerParams) { n.inner = p }
 
 // adaptTrain reports whether BatchNorm runs in training mode on a support
 // set: with SupportBN and TransductiveBN it does (batch statistics), with RunningBN it does

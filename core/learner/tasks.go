@@ -63,6 +63,15 @@ func NewTaskPool(par nn.Parallel, bn BN) *TaskPool {
 	return p
 }
 
+// SetInnerParams sets which parameters the inner steps of every worker's
+// network change (HeadNet.SetInnerParams).
+func (p *TaskPool) SetInnerParams(ip InnerParams) {
+	p.single.Net.SetInnerParams(ip)
+	for _, w := range p.ws {
+		w.Net.SetInnerParams(ip)
+	}
+}
+
 // Single returns the worker for one task on its own, whose network spreads
 // its convolutions over all the pool's workers (Learner.Adapt uses it).
 func (p *TaskPool) Single() *TaskWorker { return p.single }

@@ -25,8 +25,12 @@ type Config struct {
 	// statistics of the parameters, which meta-training then leaves as
 	// they are (learner.RunningBN; for a network initialized from a
 	// ProtoNet).
-	BN  learner.BN
-	Par nn.Parallel // workers for the convolutions; nil means one
+	BN learner.BN
+	// InnerParams chooses what the inner steps change: every trainable
+	// tensor (learner.AllParams, the zero value) or all but the BatchNorm
+	// scales and offsets (learner.NoBNParams, as Finn et al.'s code).
+	InnerParams learner.InnerParams
+	Par         nn.Parallel // workers for the convolutions; nil means one
 }
 
 // withDefaults fills the zero fields with the reference settings, the
@@ -70,6 +74,9 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.LR < 0 {
 		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
 	}
+	if cfg.InnerParams != learner.AllParams && cfg.InnerParams != learner.NoBNParams {
+		return nil, fmt.Errorf("%s: unknown inner-loop parameters %v", "maml", cfg.InnerParams)
+	}
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
 	}
@@ -78,10 +85,12 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 		return nil, fmt.Errorf("maml: %w", err)
 	}
 	tr := nn.Trainable(meta)
+	pool := learner.NewTaskPool(cfg.Par, cfg.BN)
+	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),
 		adam: optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),
-		pool: learner.NewTaskPool(cfg.Par, cfg.BN),
+		pool: pool,
 	}, nil
 }
 

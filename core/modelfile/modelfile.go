@@ -62,7 +62,13 @@ type Config struct {
 	// BN is where FOMAML and Reptile take BatchNorm statistics from:
 	// "support" (the support set's; also meant by "") or "running" (the
 	// parameters'); see core/learner.BN.
-	BN              string `json:"bn,omitempty"`
+	BN string `json:"bn,omitempty"`
+	// InnerParams is what FOMAML's and Reptile's inner steps change:
+	// "all" (also meant by "") every trainable tensor, or "no-bn" all but
+	// the BatchNorm scales and offsets, which only the outer loop then
+	// learns (Finn et al.'s code keeps them out of the fast weights); see
+	// core/learner.InnerParams.
+	InnerParams     string `json:"inner_params,omitempty"`
 	Seed            uint64 `json:"seed"`
 	CheckpointEvery int    `json:"checkpoint_every"`
 	ValEvery        int    `json:"val_every"`

@@ -27,8 +27,12 @@ type Config struct {
 	// statistics of the parameters, which meta-training then leaves as
 	// they are (learner.RunningBN; for a network initialized from a
 	// ProtoNet).
-	BN  learner.BN
-	Par nn.Parallel // workers for the convolutions; nil means one
+	BN learner.BN
+	// InnerParams chooses what the inner steps change: every trainable
+	// tensor (learner.AllParams, the zero value) or all but the BatchNorm
+	// scales and offsets (learner.NoBNParams, as Finn et al.'s code).
+	InnerParams learner.InnerParams
+	Par         nn.Parallel // workers for the convolutions; nil means one
 }
 
 // withDefaults fills the zero fields with the reference settings, the
@@ -71,6 +75,9 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
+	if cfg.InnerParams != learner.AllParams && cfg.InnerParams != learner.NoBNParams {
+		return nil, fmt.Errorf("%s: unknown inner-loop parameters %v", "reptile", cfg.InnerParams)
+	}
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
 	}
@@ -79,9 +86,11 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}
 	tr := nn.Trainable(meta)
+	pool := learner.NewTaskPool(cfg.Par, cfg.BN)
+	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
-		pool: learner.NewTaskPool(cfg.Par, cfg.BN),
+		pool: pool,
 	}, nil
 }
 
