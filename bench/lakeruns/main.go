@@ -133,6 +133,9 @@ type line struct {
 	Error    float64 `json:"error"`
 	CI95     float64 `json:"ci95"`
 	Seed     uint64  `json:"seed,omitempty"`
+	// PerRun holds, for the runs variants, each run's error in percent
+	// (to pair two models run by run).
+	PerRun []float64 `json:"per_run,omitempty"`
 }
 
 func run(assets string, models []string, n int, seed uint64, only string, recal int) error {
@@ -203,6 +206,9 @@ func run(assets string, models []string, n int, seed uint64, only string, recal 
 					accs = append(accs, a)
 				}
 				out.Tests = 20 * len(accs)
+				for _, a := range accs {
+					out.PerRun = append(out.PerRun, 100*(1-a))
+				}
 			case v.cfg != nil:
 				out.Seed = seed
 				s, err := episode.NewSampler(ds, ev, *v.cfg, rand.New(rand.NewPCG(seed, 0)))
