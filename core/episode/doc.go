@@ -56,6 +56,12 @@
 // i-th gets label i: labels are 0..N−1 in a random order, carrying nothing
 // of the class's identity.
 //
+// Fixed builds an episode of given classes and items instead, in the same
+// layout: for fixed test sets such as Lake et al.'s 20 one-shot runs
+// (package lakeruns), the test set of the published error rates on their
+// task, which are an easier draw than the sampler's random episodes of the
+// same task (bench/lake-protocols.jsonl).
+//
 // # Layout
 //
 // Episode.Images is an (N·(K+Q))×C×H×W tensor, C×H×W the data set's
