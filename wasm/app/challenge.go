@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -8,15 +9,18 @@ import (
 	"strings"
 
 	"metaglot/core/checkpoint"
+	"metaglot/core/modelfile"
 	"metaglot/core/omniglot"
 	"metaglot/core/tensor"
 )
 
 // ChallengerModel is the bundled model the challenge plays against
-// (site.Weights(ChallengerModel)): a ProtoNet meta-trained on Lake's 30
-// background alphabets only, so that every evaluation alphabet is new to
-// it, as to the visitor.
-const ChallengerModel = "protonet-background"
+// (site.Weights(ChallengerModel), fetched when Lake's task is first
+// tried): a ProtoNet meta-trained on Lake's 30 background alphabets only,
+// so that every evaluation alphabet is new to it, as to the visitor; its
+// recipe (protonet-background-aug) trains in two stages on distorted
+// drawings, as Koch et al. and Lake et al. did.
+const ChallengerModel = "protonet-background-aug"
 
 // PlanLake picks, with rng, one of Lake's 20 evaluation alphabets that has
 // at least n characters, and n of them: Lake et al.'s one-shot task
@@ -59,7 +63,49 @@ func (s *State) SetChallenger(data []byte, fetchErr error) {
 		s.ChallengerNote = "The background-only model could not be loaded: " + err.Error() + "."
 		return
 	}
-	s.ChallengerNote = "a ProtoNet meta-trained on " + thousandsOf(meta["episodes"]) + " episodes of the 30 background alphabets only"
+	s.ChallengerNote = ChallengerText(meta)
+}
+
+// ChallengerText describes the challenge's model from its weights file's
+// metadata, to follow "The model is ": the episodes (and the earlier run's
+// it started from, config init), the alphabets (held-out ones chose the
+// model, config val_alphabets) and the augmentation (config augment and
+// rotations), e.g. "a ProtoNet meta-trained on 3 600 episodes, then 800
+// of 60-way 1-shot, of 25 of the 30 background alphabets (5 more held
+// out to choose it), on drawings with small random distortions …, never
+// on the evaluation alphabets".
+func ChallengerText(meta map[string]string) string {
+	var c modelfile.Config
+	if json.Unmarshal([]byte(meta["config"]), &c) != nil {
+		c = modelfile.Config{}
+	}
+	t := "a ProtoNet meta-trained on " + thousandsOf(meta["episodes"]) + " episodes"
+	if in, err := modelfile.ParseInit(c.Init); err == nil {
+		t = fmt.Sprintf("a ProtoNet meta-trained on %s episodes, then %s", thousands(in.Episodes), thousandsOf(meta["episodes"]))
+		if c.Way > 0 && c.Shot > 0 {
+			t += fmt.Sprintf(" of %d-way %d-shot", c.Way, c.Shot)
+		}
+		t += ","
+	}
+	if c.ValAlphabets > 0 && c.ValAlphabets < 30 {
+		t += fmt.Sprintf(" of %d of the 30 background alphabets (%d more held out to choose it)", 30-c.ValAlphabets, c.ValAlphabets)
+	} else {
+		t += " of the 30 background alphabets"
+	}
+	var aug []string
+	if c.Augment > 0 {
+		aug = append(aug, "small random distortions (rotation, shear, scale, shift)")
+	}
+	if c.Rotations {
+		aug = append(aug, "their 90° turns as classes of their own")
+	}
+	if len(aug) > 0 {
+		t += ", on drawings with " + strings.Join(aug, " and ")
+	}
+	if len(aug) > 0 || c.ValAlphabets > 0 {
+		return t + ", never on the evaluation alphabets"
+	}
+	return t + " only"
 }
 
 // Challenge is the visitor against the background-only model on the held-
@@ -165,6 +211,9 @@ func (s *State) ChallengeText() string {
 		name(c.Guess), verdict(c.Guess), name(c.ModelGuess), 100*c.ModelProb, verdict(c.ModelGuess), s.scoreText())
 	if c.Done() {
 		t += " That was the last drawing."
+		if s.LakeRun != 0 {
+			t += s.runVerdict()
+		}
 	}
 	return t
 }
@@ -174,7 +223,11 @@ func (s *State) scoreText() string {
 	if c.Asked == 0 {
 		return "The model is " + s.ChallengerNote + "."
 	}
-	return fmt.Sprintf("Score: you %d of %d, the model %d of %d (Lake et al. 2015 measured people at 95.5 %% on 20 classes).", c.You, c.Asked, c.Model, c.Asked)
+	score := fmt.Sprintf("Score: you %d of %d, the model %d of %d", c.You, c.Asked, c.Model, c.Asked)
+	if s.LakeRun != 0 && c.Done() {
+		return score + "." // runVerdict follows, with the published rates
+	}
+	return score + " (Lake et al. 2015 measured people at 95.5 % on 20 classes)."
 }
 
 // thousandsOf writes a whole number given as text with narrow spaces

@@ -148,7 +148,7 @@ func TestChallenge(t *testing.T) {
 		t.Skip(err)
 	}
 	s.SetChallenger(data, nil)
-	if !strings.HasPrefix(s.ChallengerNote, "a ProtoNet meta-trained on ") || !strings.HasSuffix(s.ChallengerNote, "background alphabets only") {
+	if !strings.HasPrefix(s.ChallengerNote, "a ProtoNet meta-trained on ") || !strings.Contains(s.ChallengerNote, "of the 30 background alphabets") || !strings.Contains(s.ChallengerNote, "random distortions") {
 		t.Fatalf("note %q", s.ChallengerNote)
 	}
 	if err := s.StartChallenge(rng); err != nil {

@@ -1,6 +1,10 @@
 package app
 
-import "math"
+import (
+	"math"
+
+	"metaglot/core/episode/lakeruns"
+)
 
 // The State as window.metaglot shows it to tests (wasm/metaglot_js.go):
 // values js.ValueOf takes (numbers, strings, bools, nil, []any,
@@ -87,4 +91,41 @@ func prob(p float64) any {
 		return nil
 	}
 	return p
+}
+
+// LakeRunView returns the Lake et al. run the set is (LakeRun): {run,
+// name, alphabet, exampleDrawer, testDrawer (1-based, as the page's labels
+// say them), characters [name…] in label order, heldOutDrawers [drawer of
+// each held-out drawing, 1-based]}, or nil for any other set.
+func (s *State) LakeRunView() any {
+	if s.LakeRun == 0 {
+		return nil
+	}
+	r := lakeruns.Runs()[s.LakeRun-1]
+	chars := make([]any, len(r.Characters))
+	for i, c := range r.Characters {
+		chars[i] = c
+	}
+	held := make([]any, len(s.Omniglot))
+	for i, h := range s.Omniglot {
+		held[i] = h.Drawer + 1
+	}
+	return map[string]any{"run": s.LakeRun, "name": r.Name, "alphabet": r.Alphabet, "exampleDrawer": r.Train + 1, "testDrawer": r.Test + 1,
+		"characters": chars, "heldOutDrawers": held}
+}
+
+// ChallengeView returns the challenge (Challenge): {pos, total, answered,
+// done, asked, you, model, guess, modelGuess, answer (the drawing's class,
+// once answered, else nil), text (ChallengeText)}, or nil without one.
+func (s *State) ChallengeView() any {
+	c := s.Challenge
+	if c == nil {
+		return nil
+	}
+	v := map[string]any{"pos": c.Pos, "total": len(c.Order), "answered": c.Answered, "done": c.Done(), "asked": c.Asked,
+		"you": c.You, "model": c.Model, "guess": nil, "modelGuess": nil, "answer": nil, "text": s.ChallengeText()}
+	if c.Answered {
+		v["guess"], v["modelGuess"], v["answer"] = c.Guess, c.ModelGuess, s.Omniglot[c.Order[c.Pos]].Class
+	}
+	return v
 }

@@ -24,6 +24,9 @@ type TryPlan struct {
 	// evaluation alphabet, and in Try one drawer for every example and
 	// another for every held-out drawing.
 	Lake bool
+	// Run, if not 0, is the Lake et al. run (1..20, core/episode/lakeruns)
+	// to play: its characters and drawers, not drawn ones (Chars unused).
+	Run int
 }
 
 // PlanTry picks, with rng, an alphabet that has at least n characters in
@@ -73,12 +76,13 @@ type TrySource struct {
 // TryJob is one "Try Omniglot": StartTry makes it, Run fetches what it
 // needs (on a goroutine of the page), FinishTry applies it.
 type TryJob struct {
-	src  TrySource
-	lake bool // Lake's protocol (PlanLake), else the Vinyals test split
-	n, k int
-	rng  *rand.Rand
-	plan TryPlan
-	err  error
+	src     TrySource
+	lake    bool // Lake's protocol (PlanLake), else the Vinyals test split
+	lakeRun int  // one of Lake's 20 runs (StartTryRun), else 0
+	n, k    int
+	rng     *rand.Rand
+	plan    TryPlan
+	err     error
 }
 
 // StartTry begins a Try Omniglot of n classes of k examples each, n and k
@@ -125,6 +129,9 @@ func (j *TryJob) Run(get Fetch) {
 }
 
 func (j *TryJob) run(get Fetch) error {
+	if j.err != nil {
+		return j.err // a bad request (StartTryRun)
+	}
 	if j.src.Index == nil {
 		data, err := get(site.OmniglotIndex)
 		if err != nil {
@@ -136,9 +143,15 @@ func (j *TryJob) run(get Fetch) error {
 		}
 		j.src = TrySource{Index: ix, Data: omniglot.New(ix)}
 	}
-	plan, err := PlanTry(j.src.Index, j.n, j.rng)
-	if j.lake {
+	var plan TryPlan
+	var err error
+	switch {
+	case j.lakeRun != 0:
+		plan, err = planRun(j.src.Index, j.lakeRun)
+	case j.lake:
 		plan, err = PlanLake(j.src.Index, j.n, j.rng)
+	default:
+		plan, err = PlanTry(j.src.Index, j.n, j.rng)
 	}
 	if err != nil {
 		return err
@@ -209,6 +222,9 @@ func (s *State) Try(ds *omniglot.Dataset, plan TryPlan, k int, rng *rand.Rand) e
 	}
 	if !ds.Loaded(plan.Alphabet) {
 		return errors.New("the alphabet " + plan.Alphabet + " is not loaded")
+	}
+	if plan.Run != 0 {
+		return s.tryRun(ds, plan)
 	}
 	ids := map[int]int{}
 	for c := range ds.NumCharacters() {

@@ -106,6 +106,10 @@ type State struct {
 	// Lake says the Try Omniglot set follows Lake's one-shot task
 	// (PlanLake), which the challenge (challenge.go) plays.
 	Lake bool
+	// LakeRun is the Lake et al. run (1..20) the set is, played with the
+	// LakeRuns protocol (StartTryRun), else 0; lastRun the run played last
+	// (ChooseRun's NextRun follows it).
+	LakeRun, lastRun int
 	// Challenge is the visitor against the background-only model, while
 	// one runs (StartChallenge); Challenger is that model and
 	// ChallengerNote says what it is, once loaded (SetChallenger).

@@ -121,7 +121,7 @@ func (s *State) replace(l *classes.List) {
 		s.Selected = 0
 	}
 	s.Omniglot = nil
-	s.Lake, s.Challenge = false, nil
+	s.Lake, s.LakeRun, s.Challenge = false, 0, nil
 	s.changed()
 	s.reclassify()
 }
