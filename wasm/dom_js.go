@@ -54,6 +54,7 @@ func elementIDs() []string {
 	return []string{"status", "weights", "hint", "message", "class-list", "bars", "algorithm",
 		"slot-draw", "slot-query", "preview-draw", "preview-query", "held-out", "held-out-box",
 		"query-label", "adapt-progress", "try-n", "try-k", "import-file", "class-count", "my-classes", "classify-time", "familiar", "weights-discard", "try-protocol", "challenge-box", "challenge-start", "challenge-text", "challenge-next", "challenge-choices",
+		"try-run", "try-run-label", "try-n-label", "try-k-label",
 		"inner-box", "inner-steps", "inner-lr", "inner-view", "loss-chart", "loss-line", "loss-caption", "bars-before", "after-label", "head-note", "bn-note", "undo-box", "undo-text", "query-file"}
 }
 
@@ -108,6 +109,15 @@ func (d *dom) on(id, event string, f func(g *Game, e js.Value)) {
 	target.Call("addEventListener", event, fn)
 }
 
+// showRunMenu shows the run menu for Lake's 20 runs (whose classes and
+// examples are fixed, 20 and 1: their menus are hidden), else those menus.
+func (d *dom) showRunMenu() {
+	runs := d.value("try-protocol") == app.LakeRuns
+	d.el["try-run-label"].Set("hidden", !runs)
+	d.el["try-n-label"].Set("hidden", runs)
+	d.el["try-k-label"].Set("hidden", runs)
+}
+
 // value returns the value of the form control with the given id.
 func (d *dom) value(id string) string { return d.el[id].Get("value").String() }
 
@@ -128,6 +138,11 @@ func (d *dom) bind() {
 	click("query-png", func(g *Game) { offer(g.st.ExportPad(app.QueryPad)) })
 	click("export-json", func(g *Game) { offer(g.st.ExportClasses(), true) })
 	click("try-omniglot", d.tryOmniglot)
+	for _, c := range app.LakeRunChoices() {
+		d.el["try-run"].Call("appendChild", d.create("option", "value", c.Value, "text", c.Label))
+	}
+	d.on("try-protocol", "change", func(g *Game, _ js.Value) { d.showRunMenu() })
+	d.showRunMenu() // a protocol the browser kept across a reload
 	click("my-classes", func(g *Game) { g.st.MyClasses(d.storage) })
 	click("undo-delete", func(g *Game) { g.st.UndoDelete() })
 	click("challenge-start", func(g *Game) {

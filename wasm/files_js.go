@@ -43,7 +43,12 @@ func (d *dom) importFile(input js.Value) {
 // tryOmniglot runs a Try Omniglot (app.TryJob): its fetches on a
 // goroutine, the result in a later Update.
 func (d *dom) tryOmniglot(g *Game) {
-	j := g.st.StartTryWith(d.value("try-n"), d.value("try-k"), d.value("try-protocol"), d.rng.Uint64())
+	var j *app.TryJob
+	if p := d.value("try-protocol"); p == app.LakeRuns {
+		j = g.st.StartTryRun(d.value("try-run"), d.rng.Uint64())
+	} else {
+		j = g.st.StartTryWith(d.value("try-n"), d.value("try-k"), p, d.rng.Uint64())
+	}
 	if j == nil {
 		return
 	}
@@ -53,7 +58,7 @@ func (d *dom) tryOmniglot(g *Game) {
 			g.st.FinishTry(j, d.storage)
 			if g.st.Lake && g.st.Challenger == nil && !d.challengerLoading {
 				// The background-only model, the first time Lake's task
-				// is tried (0.45 MB; never part of the first view).
+				// is tried (0.45 MB; never part of the first view), runs too.
 				d.challengerLoading = true
 				go func() {
 					data, err := browser.FetchBytes(site.Weights(app.ChallengerModel))

@@ -38,6 +38,9 @@ import (
 //	weights          what weights classify
 //	strokes          {draw, query}: strokes on each pad
 //	heldOut          number of real held-out drawings to pick from
+//	lakeRun          the Lake et al. run the set is, or null (app.LakeRunView)
+//	challenge        the visitor against the background-only model, or
+//	                 null (app.ChallengeView)
 //	adaptation       {running, done, total, lastMs}: FOMAML/Reptile fine-tuning
 //	adapt            FOMAML/Reptile's inner loop, or null for ProtoNet or
 //	                 while the weights load: {steps, lr, defaultSteps,
@@ -109,6 +112,8 @@ func exposeState(g *Game) {
 		return map[string]any{"draw": len(st.Draw.Strokes()), "query": len(st.Query.Strokes())}
 	})
 	define("heldOut", func() any { return len(st.Omniglot) })
+	define("lakeRun", func() any { return st.LakeRunView() })
+	define("challenge", func() any { return st.ChallengeView() })
 	define("adaptation", func() any {
 		return map[string]any{"running": st.Adapting, "done": st.AdaptDone, "total": st.AdaptTotal, "lastMs": float64(st.AdaptTime.Nanoseconds()) / 1e6}
 	})
