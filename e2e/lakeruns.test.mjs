@@ -4,7 +4,7 @@
 // background-only model, and at the end reads both error rates on this run
 // beside the published means over the 20 runs. The run's characters and
 // drawers are checked against core/episode/lakeruns/runs.txt. Screenshot:
-// e2e/out/lake-runs.png.
+// e2e/out/lake-runs.png (the end), lake-runs-question.png (the first test).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -86,6 +86,7 @@ test("Lake's 20 runs: the visitor plays run 3 against the background-only model"
     assert.equal(c.pos, i);
     assert.equal(c.answered, false);
     assert.equal(c.total, 20);
+    if (i === 0) console.log("question:", await screenshot(page, "lake-runs-question.png"));
     const pick = (7 * i) % 20;
     await page.locator(`#challenge-choices button[data-class="${pick}"]`).click();
     await settled(page);
