@@ -46,6 +46,12 @@
 // drawing's class and shows the answer of a ProtoNet meta-trained on the
 // background alphabets only (ChallengerModel), with both scores.
 //
+// The LakeRuns protocol (StartTryRun) plays instead one of Lake et al.'s
+// own 20 runs (core/episode/lakeruns), the fixed test set behind the
+// published error rates: its 20 examples and 20 tests exactly, and at the
+// end of the challenge the visitor's and the model's error on that run
+// beside the published means over the 20 runs.
+//
 // # Messages
 //
 // Hint is guidance (nothing to classify yet); Message is the outcome of the
