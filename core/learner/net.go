@@ -63,6 +63,9 @@ func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
 // (InnerStep); a new HeadNet changes all of them (AllParams).
 func (n *HeadNet) SetInnerParams(p InnerParams) { n.inner = p }
 
+// InnerParams returns which parameters n's inner steps change.
+func (n *HeadNet) InnerParams() InnerParams { return n.inner }
+
 // adaptTrain reports whether BatchNorm runs in training mode on a support
 // set: with SupportBN and TransductiveBN it does (batch statistics), with RunningBN it does
 // not (the stored running statistics, left unchanged).

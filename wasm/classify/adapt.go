@@ -81,7 +81,14 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 	if err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
+	inner, err := learner.ParseInnerParams(cfg.InnerParams)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
+	}
 	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, bn: bn, net: learner.NewHeadNet(nn.Serial{}, bn)}
+	// The inner steps change what the model was meta-trained to change
+	// (inner_params: every parameter, or all but BatchNorm's).
+	f.net.SetInnerParams(inner)
 	if !cfg.ProtoHead {
 		way, err := learner.HeadWay(params)
 		if err != nil {

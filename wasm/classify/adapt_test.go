@@ -167,8 +167,14 @@ func TestFineTunerOtherWay(t *testing.T) {
 // the page's answer for each query is the learner's Probs (metaglot eval
 // -protocol one), not its TransductiveProbs.
 func TestFineTunerMatchesLearner(t *testing.T) {
-	for _, bn := range []learner.BN{learner.SupportBN, learner.RunningBN, learner.TransductiveBN} {
-		t.Run(bn.String(), func(t *testing.T) {
+	type variant struct {
+		bn    learner.BN
+		inner learner.InnerParams
+	}
+	variants := []variant{{learner.SupportBN, learner.AllParams}, {learner.RunningBN, learner.AllParams}, {learner.TransductiveBN, learner.AllParams}, {learner.SupportBN, learner.NoBNParams}}
+	for _, v := range variants {
+		bn := v.bn
+		t.Run(bn.String()+"/"+v.inner.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(9, 10))
 			params := nn.NewConv4Params(rng)
 			if err := learnertest.LearnRunningStats(rng, params); err != nil {
@@ -182,13 +188,19 @@ func TestFineTunerMatchesLearner(t *testing.T) {
 					x.Data[i] += float32(rng.Float64())
 				}
 			}
-			cfg := fmt.Sprintf(`{"adapt_steps": 2, "inner_lr": 0.05, "proto_head": true, "bn": %q}`, bn)
+			cfg := fmt.Sprintf(`{"adapt_steps": 2, "inner_lr": 0.05, "proto_head": true, "bn": %q, "inner_params": %q}`, bn, v.inner)
 			f, err := NewFineTuner("fomaml", params, map[string]string{"algo": "fomaml", "config": cfg})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if f.BN() != bn {
 				t.Errorf("BN() = %v, want %v", f.BN(), bn)
+			}
+			// With a prototype head BatchNorm's gradients are small, so
+			// the probabilities below barely tell the two apart: check
+			// the setting itself too.
+			if got := f.net.InnerParams(); got != v.inner {
+				t.Errorf("inner steps change %v, want %v (the file's inner_params)", got, v.inner)
 			}
 			support := make([][][]float32, task.Way)
 			for i, k := range task.SupportLabels {
@@ -199,7 +211,7 @@ func TestFineTunerMatchesLearner(t *testing.T) {
 			}
 			for f.Step() {
 			}
-			l, err := maml.New(params.Clone(), maml.Config{AdaptSteps: 2, InnerLR: 0.05, ProtoHead: true, BN: bn})
+			l, err := maml.New(params.Clone(), maml.Config{AdaptSteps: 2, InnerLR: 0.05, ProtoHead: true, BN: bn, InnerParams: v.inner})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,6 +238,9 @@ func TestFineTunerMatchesLearner(t *testing.T) {
 	}
 	if _, err := NewFineTuner("fomaml", nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), map[string]string{"config": `{"proto_head": true, "bn": "batch"}`}); err == nil || !strings.Contains(err.Error(), "batch") {
 		t.Errorf("unknown bn: %v", err)
+	}
+	if _, err := NewFineTuner("fomaml", nn.NewConv4Params(rand.New(rand.NewPCG(1, 1))), map[string]string{"config": `{"proto_head": true, "inner_params": "heads"}`}); err == nil || !strings.Contains(err.Error(), "heads") {
+		t.Errorf("unknown inner_params: %v", err)
 	}
 }
 
