@@ -164,7 +164,12 @@ def write_safetensors(path, tensors, meta):
         header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode()
+    # Go's json.Marshal, as metaglot writes headers: UTF-8 kept as it is
+    # (metadata such as "75.7 ± 2.3 %"), <, >, & and U+2028/9 escaped.
+    h = json.dumps(header, separators=(",", ":"), ensure_ascii=False)
+    for c, e in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        h = h.replace(c, e)
+    h = h.encode()
     h += b" " * (-len(h) % 8)
     path = Path(path)
     tmp = path.with_name("." + path.name + ".tmp")
