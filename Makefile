@@ -78,7 +78,7 @@ bench:
 # reptile-proto start from the bundled ProtoNet's Conv4 (-init), so they
 # come after it.
 RUNS     ?= ../runs
-PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background mann
+PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
@@ -99,7 +99,7 @@ pretrain:
 # the episodes of the cells that are slow on a CPU.
 EVAL_EPISODES ?= 1000
 EVAL_SLOW     ?= 1000
-EVAL_MODELS   ?= protonet fomaml reptile protonet-background mann
+EVAL_MODELS   ?= protonet fomaml reptile protonet-background protonet-background-aug mann
 evaltable: $(EVAL_MODELS:%=bench/eval-%.jsonl)
 build/metaglot-eval: FORCE
 	mkdir -p build
