@@ -37,6 +37,7 @@ test("the embedding view's points are labelled and say which drawing they are", 
   const pts = await page.evaluate(() => window.metaglot.embedding);
   const box = await page.locator("#slot-embedding").boundingBox();
   const kinds = { support: 0, prototype: 1, query: 2, user: 3 };
+  const markR = { [kinds.support]: 3, [kinds.query]: 3.5, [kinds.user]: 7 };
   const at = async (p) => {
     await page.mouse.move(box.x + p.x, box.y + p.y);
     await settled(page);
@@ -50,7 +51,14 @@ test("the embedding view's points are labelled and say which drawing they are", 
   assert.match(text, new RegExp(`^Support image 1 of class ${sup.class} \\(`));
   assert.equal(await page.locator("#embed-tip-img").isVisible(), true);
   const proto = pts.find((p) => p.kind === kinds.prototype && p.class === sup.class);
-  assert.match(await at({ x: proto.x, y: proto.y + 6 }), new RegExp(`^Prototype of class ${sup.class} \\(`));
+  // 6 px off its centre, in a direction where no smaller mark (a query, a
+  // support or a drawing of yours: within its radius + 2 px, as
+  // trainview.PointAt hits) covers the spot: the points land where the run's last snapshot put
+  // them, and a query can sit right beside a prototype.
+  const off = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({ x: proto.x + 6 * Math.sin((k * Math.PI) / 4), y: proto.y + 6 * Math.cos((k * Math.PI) / 4) }))
+    .find((c) => pts.every((p) => p.kind === kinds.prototype || Math.hypot(p.x - c.x, p.y - c.y) > markR[p.kind] + 2.5));
+  assert.ok(off, `every spot 6 px from prototype ${sup.class} is under another mark`);
+  assert.match(await at(off), new RegExp(`^Prototype of class ${sup.class} \\(`));
   assert.equal(await page.locator("#embed-tip-img").isVisible(), false);
   const q = pts.find((p) => p.kind === kinds.query);
   assert.match(await at(q), /^Query 1 of class \d+ \(.*\), (classified right|taken for class \d+)/);

@@ -32,7 +32,11 @@ after(async () => {
 // before the first step): at 0.1 the support loss falls to 2.5e-7 within
 // six steps and the last steps change nothing, at 0.8 it diverges (loss
 // 651) and the query's probabilities end where they began; at 0.01 every
-// step changes them and the support loss falls to about 0.3.
+// step changes them and the support loss falls to about 0.3. The snapshot
+// of 544 000 tasks is more confident still: at 0.01 the first step takes
+// the support loss from 8.9 to 5e-4 and moves the query from one class to
+// another, and at 0.001–0.005 the loss falls just as far and the query
+// stays where it was.
 const LR = 0.01;
 const LRre = String(LR).replace(".", "\\.");
 
@@ -156,10 +160,14 @@ test("FOMAML's inner loop: losses per step, probabilities before and after, sett
   for (const row of trace) assert.equal(row.length, 3);
   const lastDiff = Math.max(...trace[steps - 1].map((p, i) => Math.abs(p - st.adapt.after[i])));
   assert.ok(lastDiff < 1e-6, `last trace row ${trace[steps - 1]} ≠ after ${st.adapt.after}`);
-  const moved = Math.max(...trace[steps - 1].map((p, i) => Math.abs(p - trace[0][i])));
+  // The change shows while the steps run, not only at the end: some row
+  // before the last already differs from the probabilities before
+  // adaptation (with the bundled model's large logits, one step of 0.01
+  // may do all of it), and every step's row is its own.
+  const moved = Math.max(...trace.slice(0, steps - 1).map((row) => Math.max(...row.map((p, i) => Math.abs(p - st.adapt.before[i])))));
   const stepChanges = trace.slice(1).filter((row, k) => row.some((p, i) => p !== trace[k][i])).length;
-  console.log(`lr ${LR} trace: ${trace.map((r) => r.map((p) => p.toFixed(3)).join("/")).join(" ")}; first to last row moved ${moved.toFixed(4)}, ${stepChanges} of ${steps - 1} steps changed it`);
-  assert.ok(moved > 1e-3, `the probabilities do not change along the trace: ${JSON.stringify(trace)}`);
+  console.log(`lr ${LR} trace: ${trace.map((r) => r.map((p) => p.toFixed(3)).join("/")).join(" ")}; rows before the last moved up to ${moved.toFixed(4)} from before adaptation, ${stepChanges} of ${steps - 1} steps changed it`);
+  assert.ok(moved > 1e-3, `the probabilities do not change along the trace: before ${JSON.stringify(st.adapt.before)}, trace ${JSON.stringify(trace)}`);
   assert.equal(stepChanges, steps - 1, `some steps left the probabilities unchanged: ${JSON.stringify(trace)}`);
   const labels = await page.evaluate(() => window.__labels);
   const mid = labels.filter((l) => new RegExp(`^After ([1-9]\\d*) of ${steps} steps at learning rate ${LRre}…\\|3\\|3$`).test(l) && !l.startsWith(`After ${steps} of`));
