@@ -224,6 +224,34 @@ func AccuracyOf(l Learner, t *Task, p Protocol) (float64, error) {
 	return ClassifierAccuracy(c, t, p)
 }
 
+// Predictor is a classifier whose answer is not always the most probable
+// of the task's classes: core/mann's with string labels answers a string,
+// right only when all five characters are, and −1 when it is no class's.
+// Predict returns the answer for each image of x.
+type Predictor interface {
+	Predict(x *tensor.Tensor) ([]int, error)
+}
+
+// PredictorAccuracy returns the fraction of t's queries whose answer from
+// c's own Predict, one query at a time, is their label (ClassifierAccuracy
+// takes the most probable class instead).
+func PredictorAccuracy(c Predictor, t *Task) (float64, error) {
+	if t.Query == nil {
+		return 0, fmt.Errorf("task: no query set")
+	}
+	pred, err := c.Predict(t.Query)
+	if err != nil {
+		return 0, err
+	}
+	right := 0
+	for i, y := range t.QueryLabels {
+		if pred[i] == y {
+			right++
+		}
+	}
+	return float64(right) / float64(len(t.QueryLabels)), nil
+}
+
 // ClassifierAccuracy returns the fraction of t's queries that c, a
 // classifier already adapted to t's support set, gives their label, the
 // queries classified by protocol p. One adaptation can so be scored under

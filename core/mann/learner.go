@@ -490,17 +490,7 @@ func (l *Learner) QueryAccuracy(t *learner.Task) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	pred, err := c.(*Classifier).Predict(t.Query)
-	if err != nil {
-		return 0, err
-	}
-	right := 0
-	for i, y := range t.QueryLabels {
-		if pred[i] == y {
-			right++
-		}
-	}
-	return float64(right) / float64(len(t.QueryLabels)), nil
+	return learner.PredictorAccuracy(c.(*Classifier), t)
 }
 
 // Read returns the read weights (heads × slots) of the query image img

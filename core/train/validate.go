@@ -6,7 +6,6 @@ import (
 	"metaglot/core/episode"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
-	"metaglot/core/tensor"
 )
 
 // validator measures held-out accuracy on a fixed set of episodes: the
@@ -91,30 +90,12 @@ func (v *validator) accuracy(l learner.Learner) (Validation, error) {
 	return out, nil
 }
 
-// predictor is a classifier whose answer is not always the most probable
-// of the task's classes: core/mann's with string labels answers a string,
-// right only when all five characters are, and −1 when it is no class's.
-type predictor interface {
-	Predict(x *tensor.Tensor) ([]int, error)
-}
-
 // oneAtATime returns the accuracy of c on t's queries, one at a time: by
-// the classifier's own answers when it has them (predictor), else by the
-// most probable class (learner.ClassifierAccuracy).
+// the classifier's own answers when it has them (learner.Predictor), else
+// by the most probable class (learner.ClassifierAccuracy).
 func oneAtATime(c learner.Classifier, t *learner.Task) (float64, error) {
-	p, ok := c.(predictor)
-	if !ok {
-		return learner.ClassifierAccuracy(c, t, learner.OneAtATime)
+	if p, ok := c.(learner.Predictor); ok {
+		return learner.PredictorAccuracy(p, t)
 	}
-	pred, err := p.Predict(t.Query)
-	if err != nil {
-		return 0, err
-	}
-	right := 0
-	for i, y := range t.QueryLabels {
-		if pred[i] == y {
-			right++
-		}
-	}
-	return float64(right) / float64(len(t.QueryLabels)), nil
+	return learner.ClassifierAccuracy(c, t, learner.OneAtATime)
 }
