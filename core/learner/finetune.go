@@ -49,7 +49,7 @@ func (n *HeadNet) BeginAdaptation(fast, grads *tensor.Set, x *tensor.Tensor, lab
 // NewAdaptation is BeginAdaptation on new fast weights for a way-way task
 // copied from meta (FastWeights) and new gradient memory.
 func (n *HeadNet) NewAdaptation(meta *tensor.Set, x *tensor.Tensor, labels []int, way int, protoHead bool, lr float32) (*Adaptation, error) {
-	fast, err := FastWeights(meta, way)
+	fast, err := n.net.FastWeights(meta, way)
 	if err != nil {
 		return nil, err
 	}
@@ -149,13 +149,20 @@ type HeadClassifier struct {
 	batch  *tensor.Set // a copy of params for TransductiveProbs
 }
 
-// NewHeadClassifier returns a classifier that uses params (not copied).
+// NewHeadClassifier returns a classifier on Conv4
+// (Conv4.NewHeadClassifier).
 func NewHeadClassifier(par nn.Parallel, params *tensor.Set) (*HeadClassifier, error) {
-	way, err := HeadWay(params)
+	return Conv4.NewHeadClassifier(par, params)
+}
+
+// NewHeadClassifier returns a classifier on the network nt that uses
+// params (not copied).
+func (nt Net) NewHeadClassifier(par nn.Parallel, params *tensor.Set) (*HeadClassifier, error) {
+	way, err := nt.HeadWay(params)
 	if err != nil {
 		return nil, err
 	}
-	return &HeadClassifier{net: NewHeadNet(par, SupportBN), params: params, way: way}, nil
+	return &HeadClassifier{net: nt.NewHeadNet(par, SupportBN), params: params, way: way}, nil
 }
 
 // Way returns the number of classes.
@@ -195,12 +202,17 @@ func (c *HeadClassifier) TransductiveProbs(x *tensor.Tensor) (*tensor.Tensor, er
 	return p, nil
 }
 
-// FastWeights returns a new parameter set for adapting to a way-way task:
-// copies of meta's Conv4 tensors and, if meta has a head with way rows, of
-// its head; otherwise a zero head with way rows (to be set by ProtoHead).
-// It returns an error if meta has a head with another number of rows: a
-// meta-learned head fixes the number of classes.
-func FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) {
+// FastWeights returns fast weights for Conv4 (Conv4.FastWeights).
+func FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) { return Conv4.FastWeights(meta, way) }
+
+// FastWeights returns a new parameter set for adapting the network nt to
+// a way-way task: copies of meta's backbone tensors and, if meta has a
+// head with way rows, of its head; otherwise a zero head of way rows on
+// nt.Dim inputs (to be set by ProtoHead). It returns an error if meta has
+// a head with another number of rows (a meta-learned head fixes the
+// number of classes) or a head that is not one of nt's (another width:
+// the head of another network).
+func (nt Net) FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) {
 	fast := &tensor.Set{}
 	for i := range meta.Len() {
 		n, t := meta.At(i)
@@ -208,7 +220,11 @@ func FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) {
 			fast.Add(n, t.Clone())
 		}
 	}
-	if hw, err := HeadWay(meta); err == nil {
+	if meta.Has(HeadName+".weight") || meta.Has(HeadName+".bias") {
+		hw, err := nt.HeadWay(meta)
+		if err != nil {
+			return nil, err
+		}
 		if hw != way {
 			return nil, fmt.Errorf("the model's head has %d classes, the task %d (train a %d-way model, or use the prototype head)", hw, way, way)
 		}
@@ -216,7 +232,7 @@ func FastWeights(meta *tensor.Set, way int) (*tensor.Set, error) {
 		fast.Add(HeadName+".bias", meta.Get(HeadName+".bias").Clone())
 		return fast, nil
 	}
-	fast.Add(HeadName+".weight", tensor.New(way, nn.EmbeddingDim))
+	fast.Add(HeadName+".weight", tensor.New(way, nt.Dim))
 	fast.Add(HeadName+".bias", tensor.New(way))
 	return fast, nil
 }

@@ -8,16 +8,22 @@ import (
 	"metaglot/core/tensor"
 )
 
-// HeadName is the name of the linear classifier head on top of Conv4:
-// parameters "head.weight" (Way×64) and "head.bias" (Way).
+// HeadName is the name of the linear classifier head on top of the
+// backbone: parameters "head.weight" (Way×Dim: 64 on Conv4, 256 on
+// Conv4S2) and "head.bias" (Way).
 const HeadName = "head"
 
 // NewHeadNetParams returns fresh parameters for Conv4 followed by a way-way
-// linear head, initialised as PyTorch would (see nn.NewConv4Params and
+// linear head (Conv4.NewHeadNetParams).
+func NewHeadNetParams(rng *rand.Rand, way int) *tensor.Set { return Conv4.NewHeadNetParams(rng, way) }
+
+// NewHeadNetParams returns fresh parameters for the network nt followed by
+// a way-way linear head on its nt.Dim-d embeddings, initialised as PyTorch
+// would (see nn.NewConv4Params, which serves every Net, and
 // nn.Linear.NewParams), drawn from rng.
-func NewHeadNetParams(rng *rand.Rand, way int) *tensor.Set {
+func (nt Net) NewHeadNetParams(rng *rand.Rand, way int) *tensor.Set {
 	p := nn.NewConv4Params(rng)
-	h := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}.NewParams(rng)
+	h := nn.Linear{Name: HeadName, In: nt.Dim, Out: way}.NewParams(rng)
 	for i := range h.Len() {
 		n, t := h.At(i)
 		p.Add(n, t)
@@ -25,39 +31,51 @@ func NewHeadNetParams(rng *rand.Rand, way int) *tensor.Set {
 	return p
 }
 
-// HeadWay returns the number of classes of the head in p, or an error if p
-// has no well-formed head.
-func HeadWay(p *tensor.Set) (int, error) {
+// HeadWay returns the number of classes of the Conv4 head in p
+// (Conv4.HeadWay).
+func HeadWay(p *tensor.Set) (int, error) { return Conv4.HeadWay(p) }
+
+// HeadWay returns the number of classes of the head in p on nt's
+// embeddings, or an error if p has no well-formed head of nt.Dim inputs.
+func (nt Net) HeadWay(p *tensor.Set) (int, error) {
 	w, b := p.Get(HeadName+".weight"), p.Get(HeadName+".bias")
 	if w == nil || b == nil {
 		return 0, fmt.Errorf("parameters have no linear head %q", HeadName)
 	}
-	if len(w.Shape) != 2 || w.Shape[1] != nn.EmbeddingDim || len(b.Shape) != 1 || b.Shape[0] != w.Shape[0] || w.Shape[0] < 1 {
-		return 0, fmt.Errorf("head has shapes %v and %v, want [way %d] and [way]", tensor.ShapeString(w.Shape), tensor.ShapeString(b.Shape), nn.EmbeddingDim)
+	if len(w.Shape) != 2 || w.Shape[1] != nt.Dim || len(b.Shape) != 1 || b.Shape[0] != w.Shape[0] || w.Shape[0] < 1 {
+		return 0, fmt.Errorf("head has shapes %v and %v, want [way %d] and [way] (%s)", tensor.ShapeString(w.Shape), tensor.ShapeString(b.Shape), nt.Dim, nt.Name)
 	}
 	return w.Shape[0], nil
 }
 
-// HeadNet is Conv4 followed by a linear head: the network that first-order
-// MAML and Reptile adapt. Its parameters (a Set as NewHeadNetParams makes)
-// are passed to every call, so the same HeadNet serves the meta-parameters
-// and any number of fast-weight copies. It owns working buffers and is not
-// safe for concurrent use.
+// HeadNet is a backbone (Net: Conv4 or Conv4S2) followed by a linear head:
+// the network that first-order MAML and Reptile adapt. Its parameters (a
+// Set as Net.NewHeadNetParams makes) are passed to every call, so the same
+// HeadNet serves the meta-parameters and any number of fast-weight copies.
+// It owns working buffers and is not safe for concurrent use.
 type HeadNet struct {
 	bn              BN
 	inner           InnerParams // what InnerStep changes (SetInnerParams)
-	conv            *nn.Conv4
+	net             Net
+	conv            Backbone
 	emb             *tensor.Tensor // embeddings of the last Forward (owned by conv)
 	logits, dlogits tensor.Tensor
 	demb            tensor.Tensor
-	protoGrads      *tensor.Set // Conv4 gradients of ProtoHeadBackward
+	protoGrads      *tensor.Set // backbone gradients of ProtoHeadBackward
 }
 
-// NewHeadNet returns a HeadNet that adapts with the BatchNorm statistics
-// bn and spreads its convolutions over par (nil means one goroutine).
-func NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
-	return &HeadNet{bn: bn, conv: nn.NewConv4(par)}
+// NewHeadNet returns a HeadNet on Conv4 (Conv4.NewHeadNet).
+func NewHeadNet(par nn.Parallel, bn BN) *HeadNet { return Conv4.NewHeadNet(par, bn) }
+
+// NewHeadNet returns a HeadNet on the network nt that adapts with the
+// BatchNorm statistics bn and spreads its convolutions over par (nil means
+// one goroutine).
+func (nt Net) NewHeadNet(par nn.Parallel, bn BN) *HeadNet {
+	return &HeadNet{bn: bn, net: nt, conv: nt.New(par)}
 }
+
+// Net returns the backbone n runs.
+func (n *HeadNet) Net() Net { return n.net }
 
 // SetInnerParams sets which parameters n's inner steps change
 // (InnerStep); a new HeadNet changes all of them (AllParams).
@@ -77,7 +95,7 @@ func (n *HeadNet) adaptTrain() bool { return n.bn != RunningBN }
 // statistics otherwise. The result is owned by n and overwritten by the
 // next call.
 func (n *HeadNet) Logits(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
-	way, err := HeadWay(p)
+	way, err := n.net.HeadWay(p)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +106,7 @@ func (n *HeadNet) Logits(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.T
 	n.emb = emb
 	rows := emb.Shape[0]
 	resize(&n.logits, rows, way)
-	head := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}
+	head := nn.Linear{Name: HeadName, In: n.net.Dim, Out: way}
 	if err := head.Forward(p, emb, &n.logits); err != nil {
 		return nil, err
 	}
@@ -120,8 +138,8 @@ func (n *HeadNet) Loss(p *tensor.Set, x *tensor.Tensor, labels []int, train bool
 	if grads == nil {
 		return loss, acc, nil
 	}
-	resize(&n.demb, rows, nn.EmbeddingDim)
-	head := nn.Linear{Name: HeadName, In: nn.EmbeddingDim, Out: way}
+	resize(&n.demb, rows, n.net.Dim)
+	head := nn.Linear{Name: HeadName, In: n.net.Dim, Out: way}
 	if err := head.Backward(p, n.emb, &n.dlogits, &n.demb, grads); err != nil {
 		return 0, 0, err
 	}
@@ -131,8 +149,8 @@ func (n *HeadNet) Loss(p *tensor.Set, x *tensor.Tensor, labels []int, train bool
 	return loss, acc, nil
 }
 
-// Embed returns the N×64 Conv4 embeddings of x under p (BatchNorm as in
-// Logits), owned by n's Conv4 and overwritten by its next call.
+// Embed returns the N×Dim backbone embeddings of x under p (BatchNorm as
+// in Logits), owned by n's backbone and overwritten by its next call.
 func (n *HeadNet) Embed(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	return n.conv.Forward(p, x, train)
 }
@@ -152,10 +170,6 @@ func SGDStep(p, grads *tensor.Set, lr float32) {
 	}
 }
 
-// blockSpatial returns the side of the feature map Conv4 block b
-// normalizes (its convolution's output): 28, 14, 7, 3.
-func blockSpatial(b int) int { return nn.ImageSize >> b }
-
 // SupportStats writes into the BatchNorm running statistics of p the batch
 // statistics of the support images x under p: the mean and the biased
 // variance that a training-mode forward pass of x normalizes x with. A
@@ -164,7 +178,7 @@ func blockSpatial(b int) int { return nn.ImageSize >> b }
 // is how FOMAML and Reptile classify one query at a time (see the package
 // documentation).
 //
-// It works through Conv4's own training-mode update: with the running
+// It works through the backbone's own training-mode update: with the running
 // statistics zeroed, one forward pass leaves running = momentum·batch, so
 // dividing by the momentum recovers the batch statistics; the variance is
 // stored unbiased and is rescaled by (m−1)/m, m being the number of values
@@ -183,7 +197,7 @@ func (n *HeadNet) SupportStats(p *tensor.Set, x *tensor.Tensor) error {
 		return err
 	}
 	for b := range nn.Blocks {
-		m := float64(x.Shape[0] * blockSpatial(b) * blockSpatial(b))
+		m := float64(x.Shape[0] * n.net.Sides[b] * n.net.Sides[b])
 		unbias := 1.0
 		if m > 1 {
 			unbias = (m - 1) / m
@@ -207,7 +221,7 @@ func (n *HeadNet) SupportStats(p *tensor.Set, x *tensor.Tensor) error {
 // support is embedded with n's BatchNorm statistics (BN). The head in p
 // must already have way rows.
 func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error {
-	way, err := HeadWay(p)
+	way, err := n.net.HeadWay(p)
 	if err != nil {
 		return err
 	}
@@ -215,7 +229,7 @@ func (n *HeadNet) ProtoHead(p *tensor.Set, x *tensor.Tensor, labels []int) error
 	if err != nil {
 		return err
 	}
-	const d = nn.EmbeddingDim
+	d := n.net.Dim
 	w, b := p.Get(HeadName+".weight").Data, p.Get(HeadName+".bias").Data
 	if _, err := Prototypes(w, emb.Data, labels, way, d); err != nil {
 		return fmt.Errorf("prototype head: %w", err)
@@ -264,8 +278,8 @@ func Prototypes[T float32 | float64](protos []T, emb []float32, labels []int, wa
 }
 
 // ProtoHeadBackward adds to grads the part of a loss's gradient that flows
-// through a prototype head into Conv4: the head that ProtoHead set from
-// the support images x (labels in [0, way)) under the Conv4 weights of p.
+// through a prototype head into the backbone: the head that ProtoHead set from
+// the support images x (labels in [0, way)) under the backbone weights of p.
 // headGrads holds the gradients of the loss with respect to that head
 // ("head.weight", "head.bias": g_W, g_b). As W_k = 2·c_k and
 // b_k = −‖c_k‖² with c_k the mean embedding of class k's n_k support
@@ -273,13 +287,13 @@ func Prototypes[T float32 | float64](protos []T, emb []float32, labels []int, wa
 //
 //	∂loss/∂e_i = (2·g_W,k − 2·g_b,k·c_k) / n_k     for a support image i of class k,
 //
-// which runs back through Conv4 (BatchNorm as in ProtoHead) into the
-// Conv4 gradients of grads, added to what they hold. It embeds x anew, so
+// which runs back through the backbone (BatchNorm as in ProtoHead) into
+// the backbone gradients of grads, added to what they hold. It embeds x anew, so
 // with SupportBN p's running statistics change: pass a scratch copy of the
 // weights.
 func (n *HeadNet) ProtoHeadBackward(p *tensor.Set, x *tensor.Tensor, labels []int, headGrads, grads *tensor.Set) error {
 	gw, gb := headGrads.Get(HeadName+".weight"), headGrads.Get(HeadName+".bias")
-	if gw == nil || gb == nil || len(gw.Data) != len(gb.Data)*nn.EmbeddingDim {
+	if gw == nil || gb == nil || len(gw.Data) != len(gb.Data)*n.net.Dim {
 		return fmt.Errorf("prototype head gradient: missing or misshapen head gradients")
 	}
 	way := len(gb.Data)
@@ -287,7 +301,7 @@ func (n *HeadNet) ProtoHeadBackward(p *tensor.Set, x *tensor.Tensor, labels []in
 	if err != nil {
 		return err
 	}
-	const d = nn.EmbeddingDim
+	d := n.net.Dim
 	proto := make([]float64, way*d)
 	count, err := Prototypes(proto, emb.Data, labels, way, d)
 	if err != nil {
@@ -339,10 +353,17 @@ func CheckConv4(p *tensor.Set) error {
 }
 
 // MetaParams checks the parameters of a learner with a head on Conv4
-// (FOMAML, Reptile) and returns its meta-parameter set: params itself
-// (which must hold a head), or for a prototype head a set sharing params'
-// Conv4 tensors (a head in params is dropped).
+// (Conv4.MetaParams).
 func MetaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
+	return Conv4.MetaParams(params, protoHead)
+}
+
+// MetaParams checks the parameters of a learner with a head on the
+// network nt (FOMAML, Reptile) and returns its meta-parameter set: params
+// itself (which must hold a head of nt.Dim inputs), or for a prototype
+// head a set sharing params' backbone tensors (a head in params is
+// dropped).
+func (nt Net) MetaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
 	if params == nil {
 		return nil, fmt.Errorf("nil parameters")
 	}
@@ -363,9 +384,9 @@ func MetaParams(params *tensor.Set, protoHead bool) (*tensor.Set, error) {
 		return conv, nil
 	}
 	if !hasHead {
-		return nil, fmt.Errorf("parameters have no head %q (a Conv4 alone needs the prototype head)", HeadName)
+		return nil, fmt.Errorf("parameters have no head %q (a backbone alone needs the prototype head)", HeadName)
 	}
-	if _, err := HeadWay(params); err != nil {
+	if _, err := nt.HeadWay(params); err != nil {
 		return nil, err
 	}
 	return params, nil

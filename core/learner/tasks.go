@@ -46,19 +46,22 @@ type TaskWorker struct {
 	scratch *tensor.Set
 }
 
-func newTaskWorker(par nn.Parallel, bn BN) *TaskWorker {
-	return &TaskWorker{Net: NewHeadNet(par, bn), fast: make(map[int]*tensor.Set), grads: make(map[int]*tensor.Set)}
+func newTaskWorker(nt Net, par nn.Parallel, bn BN) *TaskWorker {
+	return &TaskWorker{Net: nt.NewHeadNet(par, bn), fast: make(map[int]*tensor.Set), grads: make(map[int]*tensor.Set)}
 }
 
+// NewTaskPool returns a pool of Conv4 networks (Conv4.NewTaskPool).
+func NewTaskPool(par nn.Parallel, bn BN) *TaskPool { return Conv4.NewTaskPool(par, bn) }
+
 // NewTaskPool returns a pool with par's workers (nil means one), whose
-// networks adapt with the BatchNorm statistics bn.
-func NewTaskPool(par nn.Parallel, bn BN) *TaskPool {
+// networks are nt's and adapt with the BatchNorm statistics bn.
+func (nt Net) NewTaskPool(par nn.Parallel, bn BN) *TaskPool {
 	if par == nil {
 		par = nn.Serial{}
 	}
-	p := &TaskPool{par: par, single: newTaskWorker(par, bn)}
+	p := &TaskPool{par: par, single: newTaskWorker(nt, par, bn)}
 	for range par.Threads() {
-		p.ws = append(p.ws, newTaskWorker(nil, bn))
+		p.ws = append(p.ws, newTaskWorker(nt, nil, bn))
 	}
 	return p
 }
@@ -110,7 +113,7 @@ func (p *TaskPool) Run(n int, fn func(w *TaskWorker, i int) error) error {
 func (w *TaskWorker) Fast(meta *tensor.Set, way int) (fast, grads *tensor.Set, err error) {
 	fast = w.fast[way]
 	if fast == nil {
-		if fast, err = FastWeights(meta, way); err != nil {
+		if fast, err = w.Net.net.FastWeights(meta, way); err != nil {
 			return nil, nil, err
 		}
 		w.fast[way] = fast
@@ -166,5 +169,5 @@ func (p *TaskPool) AdaptedClassifier(par nn.Parallel, meta *tensor.Set, t *Task,
 	if err != nil {
 		return nil, err
 	}
-	return NewHeadClassifier(par, fast.Clone())
+	return p.single.Net.net.NewHeadClassifier(par, fast.Clone())
 }

@@ -25,7 +25,7 @@ const (
 // Tensor names of the graph's input and output.
 const (
 	InputName  = "images"     // N×1×28×28 float32, 1 = ink, 0 = paper
-	OutputName = "embeddings" // N×64 float32
+	OutputName = "embeddings" // N×64 float32 (Conv4) or N×256 (conv4s2)
 )
 
 // Options are what a file says about itself besides the network. The zero
@@ -118,6 +118,49 @@ func FoldBatchNorm(params *tensor.Set) (*tensor.Set, error) {
 	return out, nil
 }
 
+// Network names, as a model's metadata names its embedding network
+// (modelfile.Config's "net"): "" and NetConv4 are Conv4 (package nn's
+// max-pool network, every file written before conv4s2 existed);
+// NetConv4S2 is the stride-2 network of Finn et al. (2017) and Nichol et
+// al. (2018): four blocks of 3×3 convolution with stride 2 and padding 1,
+// BatchNorm and ReLU, no pooling (28→14→7→4→2), flattened to 256.
+const (
+	NetConv4   = "conv4"
+	NetConv4S2 = "conv4s2"
+)
+
+// Conv4S2EmbeddingDim is the width of the conv4s2 embeddings: the last
+// block's 64×2×2 activations flattened in channel, row, column order.
+const Conv4S2EmbeddingDim = nn.Filters * 2 * 2
+
+// EmbeddingDim returns the width of the embeddings of the network named
+// net (see NetConv4), or an error naming an unknown net.
+func EmbeddingDim(net string) (int, error) {
+	switch net {
+	case "", NetConv4:
+		return nn.EmbeddingDim, nil
+	case NetConv4S2:
+		return Conv4S2EmbeddingDim, nil
+	}
+	return 0, fmt.Errorf("onnx: unknown network %q (want %s or %s)", net, NetConv4, NetConv4S2)
+}
+
+// Export returns an ONNX model of the embedding network net (as a model's
+// metadata names it: "" or NetConv4 for Conv4, NetConv4S2 for the stride-2
+// network) with params: ExportConv4 or ExportConv4S2. Any other net is an
+// error naming it, never a Conv4 graph around weights trained for another
+// network (the two have the very same tensor names and shapes).
+func Export(params *tensor.Set, net string, opt Options) ([]byte, error) {
+	switch net {
+	case "", NetConv4:
+		return ExportConv4(params, opt)
+	case NetConv4S2:
+		return ExportConv4S2(params, opt)
+	}
+	_, err := EmbeddingDim(net)
+	return nil, err
+}
+
 // ExportConv4 returns an ONNX model of Conv4's embedding network in
 // inference mode (BatchNorm with the running statistics, folded into the
 // convolutions by FoldBatchNorm): input InputName, N×1×28×28 float32 with
@@ -131,30 +174,58 @@ func FoldBatchNorm(params *tensor.Set) (*tensor.Set, error) {
 // same params and opt always give the same bytes. It returns
 // FoldBatchNorm's errors; a learned head in params is not exported.
 func ExportConv4(params *tensor.Set, opt Options) ([]byte, error) {
+	return export(params, false, opt)
+}
+
+// ExportConv4S2 returns an ONNX model of the conv4s2 embedding network in
+// inference mode, as ExportConv4 does for Conv4: the same input, output
+// OutputName N×256, and for each of the four blocks
+//
+//	Conv(3×3, strides 2, pads 1) → Relu
+//
+// (28→14→7→4→2), then Flatten(axis 1), which orders the last block's
+// 64×2×2 values by channel, row and column, as PyTorch's x.flatten(1)
+// and metaglot's conv4s2 do. The parameters are Conv4's (same names and
+// shapes, BatchNorm folded by FoldBatchNorm); only the graph differs.
+func ExportConv4S2(params *tensor.Set, opt Options) ([]byte, error) {
+	return export(params, true, opt)
+}
+
+// export writes Conv4's graph, or with stride2 conv4s2's.
+func export(params *tensor.Set, stride2 bool, opt Options) ([]byte, error) {
 	folded, err := FoldBatchNorm(params)
 	if err != nil {
 		return nil, err
 	}
 	var g message // GraphProto
 	x := InputName
+	stride, dimOut, name := int64(1), nn.EmbeddingDim, "metaglot_conv4"
+	doc := "Conv4 (Vinyals et al. 2016, Snell et al. 2017) in inference mode: four blocks of 3x3 convolution (64 filters, BatchNorm with its running statistics folded in), ReLU and 2x2 max-pooling."
+	if stride2 {
+		stride, dimOut, name = 2, Conv4S2EmbeddingDim, "metaglot_conv4s2"
+		doc = "conv4s2 (Finn et al. 2017, Nichol et al. 2018) in inference mode: four blocks of 3x3 convolution with stride 2 and padding 1 (64 filters, BatchNorm with its running statistics folded in) and ReLU, no pooling (28, 14, 7, 4, 2), flattened in channel, row, column order to 256."
+	}
 	for i := range nn.Blocks {
 		w, b := fmt.Sprintf("encoder.%d.0.weight", i), fmt.Sprintf("encoder.%d.0.bias", i)
 		conv, relu, pool := fmt.Sprintf("block%d.conv", i), fmt.Sprintf("block%d.relu", i), fmt.Sprintf("block%d.pool", i)
 		g.bytes(1, node("Conv", conv, []string{x, w, b}, conv,
-			intsAttr("dilations", 1, 1), intsAttr("kernel_shape", 3, 3), intsAttr("pads", 1, 1, 1, 1), intsAttr("strides", 1, 1)))
+			intsAttr("dilations", 1, 1), intsAttr("kernel_shape", 3, 3), intsAttr("pads", 1, 1, 1, 1), intsAttr("strides", stride, stride)))
 		g.bytes(1, node("Relu", relu, []string{conv}, relu))
-		g.bytes(1, node("MaxPool", pool, []string{relu}, pool, intsAttr("kernel_shape", 2, 2), intsAttr("strides", 2, 2)))
-		x = pool
+		x = relu
+		if !stride2 {
+			g.bytes(1, node("MaxPool", pool, []string{relu}, pool, intsAttr("kernel_shape", 2, 2), intsAttr("strides", 2, 2)))
+			x = pool
+		}
 	}
 	g.bytes(1, node("Flatten", "flatten", []string{x}, OutputName, intAttr("axis", 1)))
-	g.string(2, "metaglot_conv4")
+	g.string(2, name)
 	for i := range folded.Len() {
 		name, t := folded.At(i)
 		g.bytes(5, initializer(name, t))
 	}
-	g.string(10, "Conv4 (Vinyals et al. 2016, Snell et al. 2017) in inference mode: four blocks of 3x3 convolution (64 filters, BatchNorm with its running statistics folded in), ReLU and 2x2 max-pooling.")
+	g.string(10, doc)
 	g.bytes(11, valueInfo(InputName, dim("N"), dimValue(1), dimValue(nn.ImageSize), dimValue(nn.ImageSize)))
-	g.bytes(12, valueInfo(OutputName, dim("N"), dimValue(nn.EmbeddingDim)))
+	g.bytes(12, valueInfo(OutputName, dim("N"), dimValue(dimOut)))
 
 	var m message // ModelProto
 	m.int(1, IRVersion)

@@ -1,4 +1,4 @@
-// run.mjs: runs an ONNX Conv4 exported by `metaglot export` in
+// run.mjs: runs an ONNX Conv4 or conv4s2 exported by metaglot in
 // onnxruntime-node on the six Omniglot images of the PyTorch fixture and
 // writes the embeddings core/onnx's tests compare metaglot's with.
 //
@@ -55,7 +55,10 @@ images.forEach((im, i) => {
 const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
 const out = await session.run({ images: new ort.Tensor("float32", x, [images.length, 1, 28, 28]) });
 const emb = out.embeddings;
-if (!emb || emb.dims.join("x") !== `${images.length}x64`) fail(`${modelPath}: output "embeddings" has dims ${emb?.dims}, want ${images.length}x64`);
+// 64 for Conv4, 256 for conv4s2 (metaglot export writes the net its model's metadata names).
+if (!emb || emb.dims.length !== 2 || emb.dims[0] !== images.length || ![64, 256].includes(emb.dims[1])) {
+  fail(`${modelPath}: output "embeddings" has dims ${emb?.dims}, want ${images.length}x64 (Conv4) or ${images.length}x256 (conv4s2)`);
+}
 
 const result = {
   generator: "interop/onnx/run.mjs",

@@ -1,0 +1,99 @@
+package learner
+
+import (
+	"fmt"
+	"strings"
+
+	"metaglot/core/nn"
+	"metaglot/core/tensor"
+)
+
+// Backbone is the embedding network under a learner: nn.Conv4 (the
+// max-pooling Conv4 of Vinyals et al. and Snell et al.) or nn.Conv4S2 (the
+// stride-2 network of Finn et al. and Nichol et al.). Both take the
+// parameters of nn.NewConv4Params (the same names and shapes) and differ in
+// what they compute with them, so a parameter set alone does not say which
+// network it belongs to: the model's metadata does (modelfile.Config.Net,
+// read by NetNamed).
+type Backbone interface {
+	// Forward embeds x (N×1×28×28) under p with BatchNorm in training
+	// mode (batch statistics; p's running statistics updated) if train
+	// is set, and with p's running statistics otherwise. The N×Dim result
+	// is owned by the network and overwritten by its next call.
+	Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error)
+	// Embed is Forward(p, x, false) up to float rounding, for inference.
+	Embed(p *tensor.Set, x *tensor.Tensor) (*tensor.Tensor, error)
+	// Backward overwrites the trainable tensors of grads with the
+	// gradients of the loss given dEmb (N×Dim), the gradient with respect
+	// to the last Forward's embeddings under the same p.
+	Backward(p *tensor.Set, dEmb *tensor.Tensor, grads *tensor.Set) error
+}
+
+// Net describes one choice of backbone: what the "net" setting of a run
+// names (modelfile.Config.Net) and what a learner needs to know of it.
+// Use the values Conv4 and Conv4S2 (or NetNamed); the zero Net is not a
+// network.
+type Net struct {
+	// Name is the setting's value: "conv4" or "conv4s2".
+	Name string
+	// Dim is the length of an embedding: the width of a linear head's
+	// input (head.weight is way×Dim) and of a prototype.
+	Dim int
+	// Sides are the heights (= widths) of the feature maps each block's
+	// BatchNorm normalizes (its convolution's output), in block order: a
+	// BatchNorm channel of a batch of N images averages N·side² values
+	// (HeadNet.SupportStats needs the count).
+	Sides [nn.Blocks]int
+	// newBackbone returns the network, its convolutions over par.
+	newBackbone func(par nn.Parallel) Backbone
+}
+
+// Conv4 is the max-pooling Conv4 (nn.Conv4): 3×3 convolutions with padding
+// 1, each followed by BatchNorm, ReLU and a 2×2 max-pool (28→14→7→3→1), a
+// 64-d embedding. It is what "" means: every model written before the net
+// setting existed.
+var Conv4 = Net{
+	Name:        "conv4",
+	Dim:         nn.EmbeddingDim,
+	Sides:       [nn.Blocks]int{28, 14, 7, 3},
+	newBackbone: func(par nn.Parallel) Backbone { return nn.NewConv4(par) },
+}
+
+// nets are the networks NetNamed knows, the first one the meaning of "".
+var nets = []Net{Conv4}
+
+// NetNames returns the names of the networks, the default (meant by "")
+// first: the choices of the net setting.
+func NetNames() []string {
+	var out []string
+	for _, n := range nets {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+// NetNamed returns the network called name ("" is Conv4), or an error
+// naming the value and the networks there are.
+func NetNamed(name string) (Net, error) {
+	if name == "" {
+		return nets[0], nil
+	}
+	for _, n := range nets {
+		if n.Name == name {
+			return n, nil
+		}
+	}
+	return Net{}, fmt.Errorf("unknown network %q (want %s)", name, strings.Join(NetNames(), " or "))
+}
+
+// New returns a new network of kind nt whose convolutions spread over par
+// (nil means one goroutine). It panics on the zero Net.
+func (nt Net) New(par nn.Parallel) Backbone {
+	if nt.newBackbone == nil {
+		panic("learner: New of the zero Net")
+	}
+	return nt.newBackbone(par)
+}
+
+// String returns the network's name.
+func (nt Net) String() string { return nt.Name }
