@@ -9,7 +9,7 @@ import (
 
 // configKeys returns the JSON keys of modelfile.Config.
 func configKeys(t *testing.T) []string {
-	b, err := json.Marshal(modelfile.Config{BN: "x", Labels: "x", Init: "x", Augment: 1, Rotations: true, OneAlphabet: true, ValAlphabets: 1})
+	b, err := json.Marshal(modelfile.Config{BN: "x", Net: "x", Labels: "x", Init: "x", Augment: 1, Rotations: true, OneAlphabet: true, ValAlphabets: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

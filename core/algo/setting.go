@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"metaglot/core/learner"
 	"metaglot/core/modelfile"
 )
 
@@ -111,6 +112,9 @@ var settings = []Setting{
 	{Name: "split", Flag: "split", Label: "Protocol", Kind: Choice, Common: true, Choices: []string{"vinyals", "lake"},
 		Help:  "protocol: vinyals (train on trainval) or lake (train on the background alphabets)",
 		field: func(c *modelfile.Config) any { return &c.Split }},
+	{Name: "net", Flag: "net", Label: "Network", Kind: Choice, Choices: learner.NetNames(),
+		Help:  "backbone: conv4 (3×3 convolutions, BatchNorm, ReLU and 2×2 max-pooling, a 64-d embedding: Vinyals et al.'s and Snell et al.'s) or conv4s2 (3×3 convolutions of stride 2 without pooling, a 256-d embedding: Finn et al.'s and Nichol et al.'s Omniglot network, a quarter of the convolution work)",
+		field: func(c *modelfile.Config) any { return &c.Net }},
 	{Name: "way", Flag: "way", Label: "Classes (N)", Kind: Int, Common: true, Min: 2, Max: MaxEpisodeImages,
 		Help:  "classes per training episode",
 		field: func(c *modelfile.Config) any { return &c.Way }},

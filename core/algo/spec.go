@@ -175,11 +175,19 @@ func Lookup(name string) (Spec, error) {
 }
 
 // HeadNetParams is the NewParams of an algorithm with a learned head on
-// Conv4 (FOMAML, Reptile): Conv4 and a c.Way-class linear head
-// (learner.NewHeadNetParams), or Conv4 alone with c.ProtoHead.
+// its backbone (FOMAML, Reptile): the backbone c.Net and a c.Way-class
+// linear head on its embeddings (learner.Net.NewHeadNetParams), or the
+// backbone alone with c.ProtoHead. The backbones share their tensors
+// (nn.NewConv4Params); the head's width is the net's embedding length. For
+// a net that learner.NetNamed does not know (a config Check refuses, and
+// New too) it returns Conv4's.
 func HeadNetParams(c modelfile.Config, rng *rand.Rand) *tensor.Set {
 	if c.ProtoHead {
 		return nn.NewConv4Params(rng)
 	}
-	return learner.NewHeadNetParams(rng, c.Way)
+	net, err := learner.NetNamed(c.Net)
+	if err != nil {
+		net = learner.Conv4
+	}
+	return net.NewHeadNetParams(rng, c.Way)
 }

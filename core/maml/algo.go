@@ -14,7 +14,7 @@ var Spec = algo.Spec{
 	Label:       "FOMAML",
 	Description: "First-order MAML (Finn et al. 2017): fast weights take SGD steps on the support set, and Adam moves the initialization along the query-loss gradient at the adapted weights.",
 	Order:       20,
-	Settings:    []string{"lr_halve_every", "inner_steps", "inner_lr", "inner_params", "adapt_steps", "proto_head", "bn"},
+	Settings:    []string{"lr_halve_every", "inner_steps", "inner_lr", "inner_params", "adapt_steps", "proto_head", "bn", "net"},
 	Defaults:    reference,
 	Quick: modelfile.Config{Algo: "fomaml", Split: "vinyals", Way: 5, Shot: 1, Query: 5, Episodes: 1000,
 		LR: 1e-3, InnerSteps: 1, InnerLR: 0.4, AdaptSteps: 10, MetaBatch: 4, Seed: 1, CheckpointEvery: 100, ValEvery: 100, ValEpisodes: 20},
@@ -30,7 +30,7 @@ var Spec = algo.Spec{
 		if err != nil {
 			return nil, err
 		}
-		return New(params, Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, BN: bn, InnerParams: ip, Par: par})
+		return New(params, Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, LR: c.LR, ProtoHead: c.ProtoHead, BN: bn, InnerParams: ip, Net: c.Net, Par: par})
 	},
 }
 

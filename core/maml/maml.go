@@ -30,7 +30,10 @@ type Config struct {
 	// tensor (learner.AllParams, the zero value) or all but the BatchNorm
 	// scales and offsets (learner.NoBNParams, as Finn et al.'s code).
 	InnerParams learner.InnerParams
-	Par         nn.Parallel // workers for the convolutions; nil means one
+	// Net names the backbone (learner.NetNamed): "" or "conv4" the
+	// max-pooling Conv4, "conv4s2" the stride-2 network of Finn et al.
+	Net string
+	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
 // withDefaults fills the zero fields with the reference settings, the
@@ -51,11 +54,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Learner is first-order MAML on Conv4 with a linear head. It implements
-// learner.Learner.
+// Learner is first-order MAML on a backbone (Config.Net: Conv4 or
+// Conv4S2) with a linear head. It implements learner.Learner.
 type Learner struct {
 	cfg       Config
-	meta      *tensor.Set // θ: Conv4 (+ head unless ProtoHead)
+	meta      *tensor.Set // θ: the backbone (+ head unless ProtoHead)
 	trainable *tensor.Set // meta without BatchNorm buffers (shared)
 	sum       *tensor.Set // mean query gradient of a meta-batch
 	adam      *optim.Adam
@@ -64,11 +67,12 @@ type Learner struct {
 	taskM     []learner.Metrics // query metrics of each task
 }
 
-// New returns a Learner that meta-trains params in place: a Conv4 with a
-// head ("head.weight", "head.bias"; learner.NewHeadNetParams) or, with
-// cfg.ProtoHead, Conv4 alone (nn.NewConv4Params; a head in params is then
-// dropped). It returns an error if params has the wrong architecture or
-// cfg a negative value.
+// New returns a Learner that meta-trains params in place: the backbone
+// with a head ("head.weight", "head.bias", way×Dim of cfg.Net;
+// learner.Net.NewHeadNetParams) or, with cfg.ProtoHead, the backbone
+// alone (nn.NewConv4Params; a head in params is then dropped). It returns
+// an error if params has the wrong architecture, cfg.Net names no network
+// or cfg holds a negative value.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	cfg = cfg.withDefaults()
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.LR < 0 {
@@ -80,12 +84,16 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
 	}
-	meta, err := learner.MetaParams(params, cfg.ProtoHead)
+	net, err := learner.NetNamed(cfg.Net)
+	if err != nil {
+		return nil, fmt.Errorf("maml: %w", err)
+	}
+	meta, err := net.MetaParams(params, cfg.ProtoHead)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}
 	tr := nn.Trainable(meta)
-	pool := learner.NewTaskPool(cfg.Par, cfg.BN)
+	pool := net.NewTaskPool(cfg.Par, cfg.BN)
 	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),

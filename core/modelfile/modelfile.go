@@ -68,7 +68,14 @@ type Config struct {
 	// the BatchNorm scales and offsets, which only the outer loop then
 	// learns (Finn et al.'s code keeps them out of the fast weights); see
 	// core/learner.InnerParams.
-	InnerParams     string `json:"inner_params,omitempty"`
+	InnerParams string `json:"inner_params,omitempty"`
+	// Net is the backbone of ProtoNet, FOMAML and Reptile: "conv4" (also
+	// meant by "", every file written before the setting existed) the
+	// max-pooling Conv4 with its 64-d embedding, or "conv4s2" the
+	// stride-2 network of Finn et al. and Nichol et al. (no pooling, a
+	// 256-d embedding). Both have the same tensors, so only this says
+	// which network a file's weights are for; see core/learner.NetNamed.
+	Net             string `json:"net,omitempty"`
 	Seed            uint64 `json:"seed"`
 	CheckpointEvery int    `json:"checkpoint_every"`
 	ValEvery        int    `json:"val_every"`

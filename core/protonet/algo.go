@@ -16,7 +16,7 @@ var Spec = algo.Spec{
 	Label:       "ProtoNet",
 	Description: "Prototypical Networks (Snell et al. 2017): a class is the mean embedding of its examples; a query goes to the nearest one.",
 	Order:       10,
-	Settings:    []string{"lr_halve_every"},
+	Settings:    []string{"lr_halve_every", "net"},
 	// Snell et al.: 60-way 5-shot 5-query episodes, Adam 1e-3 halved
 	// every 2000 episodes.
 	Defaults: modelfile.Config{Algo: "protonet", Split: "vinyals", Way: 60, Shot: 5, Query: 5, Episodes: 20000,
@@ -26,7 +26,7 @@ var Spec = algo.Spec{
 	Suite:     modelfile.Config{Algo: "protonet", LR: 1e-3},
 	NewParams: func(c modelfile.Config, rng *rand.Rand) *tensor.Set { return nn.NewConv4Params(rng) },
 	New: func(c modelfile.Config, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
-		return New(params, Config{LR: c.LR, Par: par})
+		return New(params, Config{LR: c.LR, Net: c.Net, Par: par})
 	},
 }
 

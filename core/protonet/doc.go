@@ -4,8 +4,8 @@
 // # The idea
 //
 // A few-shot episode has way classes, each with shot labelled examples
-// (the support) and query examples to classify. A network (here nn.Conv4)
-// embeds every image as a point in R^D. Each class is represented by its
+// (the support) and query examples to classify. A network (nn.Conv4, or
+// nn.Conv4S2 with Config.Net) embeds every image as a point in R^D. Each class is represented by its
 // prototype, the mean of its support embeddings, and a query is classified
 // by a softmax over minus its squared Euclidean distances to the
 // prototypes:

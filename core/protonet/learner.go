@@ -14,35 +14,47 @@ import (
 // training of Snell et al.: Adam with learning rate 1e-3 (halving it every
 // 2000 episodes is the training loop's business, through SetLR).
 type Config struct {
-	LR  float64     // Adam learning rate; 0 means 1e-3
+	LR float64 // Adam learning rate; 0 means 1e-3
+	// Net names the embedding network (learner.NetNamed): "" or "conv4"
+	// Snell et al.'s max-pooling Conv4 (64-d), "conv4s2" the stride-2
+	// network without pooling (256-d).
+	Net string
 	Par nn.Parallel // workers for the convolutions; nil means one goroutine
 }
 
-// Learner trains a Conv4 embedding with the Prototypical Networks loss and
-// classifies by the nearest prototype. It implements learner.Learner.
+// Learner trains an embedding network (Config.Net: Conv4 or Conv4S2) with
+// the Prototypical Networks loss and classifies by the nearest prototype.
+// It implements learner.Learner.
 //
-// In training, each episode's support and queries go through Conv4 in one
+// In training, each episode's support and queries go through the network
+// in one
 // batch with BatchNorm in training mode, as in the reference code; the
 // running statistics gathered there are what Adapt and the classifier use
 // (BatchNorm in inference mode), so each query is embedded on its own.
 type Learner struct {
-	params    *tensor.Set // Conv4 parameters and running statistics
+	params    *tensor.Set // backbone parameters and running statistics
 	trainable *tensor.Set // params without the buffers (shared tensors)
 	grads     *tensor.Set // gradient of the current task
 	sum       *tensor.Set // gradient summed over a meta-batch
 	adam      *optim.Adam
-	conv      *nn.Conv4
+	net       learner.Net
+	conv      learner.Backbone
 	scratch   Scratch[float32]
 	x, demb   tensor.Tensor
 	par       nn.Parallel
 }
 
 // New returns a Learner that trains params (Conv4 parameters, as
-// nn.NewConv4Params makes or a checkpoint holds) in place. It returns an
-// error if params is not a Conv4 parameter set.
+// nn.NewConv4Params makes or a checkpoint holds; every Net takes them) in
+// place. It returns an error if params is not a Conv4 parameter set or
+// cfg.Net names no network.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if params == nil {
 		return nil, fmt.Errorf("protonet: nil parameters")
+	}
+	net, err := learner.NetNamed(cfg.Net)
+	if err != nil {
+		return nil, fmt.Errorf("protonet: %w", err)
 	}
 	// The template only supplies names and shapes; its values are unused.
 	if err := params.Match(nn.NewConv4Params(rand.New(rand.NewPCG(0, 0)))); err != nil {
@@ -59,12 +71,13 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 		grads:     tr.ZerosLike(),
 		sum:       tr.ZerosLike(),
 		adam:      optim.NewAdam(tr, optim.AdamConfig{LR: float32(lr)}),
-		conv:      nn.NewConv4(cfg.Par),
+		net:       net,
+		conv:      net.New(cfg.Par),
 		par:       cfg.Par,
 	}, nil
 }
 
-// Params returns the Conv4 parameters, updated in place by Step.
+// Params returns the backbone parameters, updated in place by Step.
 func (l *Learner) Params() *tensor.Set { return l.params }
 
 // OptimState returns a copy of the Adam state.
@@ -125,7 +138,7 @@ func (l *Learner) taskGrad(t *learner.Task) (learner.Metrics, error) {
 	ns, nq := t.Support.Shape[0], t.Query.Shape[0]
 	n := ns + nq
 	// Support and queries in one batch, of the task's image shape (which
-	// Conv4.Forward checks).
+	// the backbone's Forward checks).
 	c, h, w := t.Support.Shape[1], t.Support.Shape[2], t.Support.Shape[3]
 	px := c * h * w
 	l.x.Data = grow(l.x.Data, n*px)
@@ -136,8 +149,8 @@ func (l *Learner) taskGrad(t *learner.Task) (learner.Metrics, error) {
 	if err != nil {
 		return learner.Metrics{}, err
 	}
-	l.demb.Data = grow(l.demb.Data, n*nn.EmbeddingDim)
-	l.demb.Shape = append(l.demb.Shape[:0], n, nn.EmbeddingDim)
+	l.demb.Data = grow(l.demb.Data, n*l.net.Dim)
+	l.demb.Shape = append(l.demb.Shape[:0], n, l.net.Dim)
 	m, err := Loss(&l.scratch, emb, t.Way, shot, query, &l.demb)
 	if err != nil {
 		return learner.Metrics{}, err
@@ -183,12 +196,12 @@ func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
 	if err := t.Check(); err != nil {
 		return nil, err
 	}
-	conv := nn.NewConv4(l.par)
+	conv := l.net.New(l.par)
 	emb, err := conv.Forward(l.params, t.Support, false)
 	if err != nil {
 		return nil, err
 	}
-	const d = nn.EmbeddingDim
+	d := l.net.Dim
 	protos := tensor.New(t.Way, d)
 	if _, err := learner.Prototypes(protos.Data, emb.Data, t.SupportLabels, t.Way, d); err != nil {
 		return nil, err
@@ -200,14 +213,15 @@ func (l *Learner) Adapt(t *learner.Task) (learner.Classifier, error) {
 // probabilities softmax(−‖f(x) − c_k‖²). It implements learner.Classifier.
 type Classifier struct {
 	params *tensor.Set
-	conv   *nn.Conv4
-	protos *tensor.Tensor // way×64
+	conv   learner.Backbone
+	protos *tensor.Tensor // way×Dim of the backbone
 }
 
 // Way returns the number of classes.
 func (c *Classifier) Way() int { return c.protos.Shape[0] }
 
-// Prototypes returns the way×64 class prototypes (owned by c).
+// Prototypes returns the way×Dim class prototypes (owned by c): 64 values
+// each on Conv4, 256 on Conv4S2.
 func (c *Classifier) Prototypes() *tensor.Tensor { return c.protos }
 
 // Probs returns the M×way class probabilities of the images x
@@ -220,7 +234,7 @@ func (c *Classifier) Probs(x *tensor.Tensor) (*tensor.Tensor, error) {
 	}
 	m, way := emb.Shape[0], c.Way()
 	p := tensor.New(m, way)
-	nn.SqDistances(p.Data, emb.Data, c.protos.Data, m, way, nn.EmbeddingDim)
+	nn.SqDistances(p.Data, emb.Data, c.protos.Data, m, way, c.protos.Shape[1])
 	for i := range p.Data {
 		p.Data[i] = -p.Data[i]
 	}

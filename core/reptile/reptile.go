@@ -32,7 +32,10 @@ type Config struct {
 	// tensor (learner.AllParams, the zero value) or all but the BatchNorm
 	// scales and offsets (learner.NoBNParams, as Finn et al.'s code).
 	InnerParams learner.InnerParams
-	Par         nn.Parallel // workers for the convolutions; nil means one
+	// Net names the backbone (learner.NetNamed): "" or "conv4" the
+	// max-pooling Conv4, "conv4s2" the stride-2 network of Nichol et al.
+	Net string
+	Par nn.Parallel // workers for the convolutions; nil means one
 }
 
 // withDefaults fills the zero fields with the reference settings, the
@@ -53,12 +56,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Learner is Reptile on Conv4 with a linear head. It implements
-// learner.Learner.
+// Learner is Reptile on a backbone (Config.Net: Conv4 or Conv4S2) with a
+// linear head. It implements learner.Learner.
 type Learner struct {
 	cfg       Config
 	eps       float64
-	meta      *tensor.Set       // θ: Conv4 (+ head unless ProtoHead)
+	meta      *tensor.Set       // θ: the backbone (+ head unless ProtoHead)
 	trainable *tensor.Set       // meta without BatchNorm buffers (shared)
 	delta     *tensor.Set       // mean of φ_i − θ over a meta-batch
 	pool      *learner.TaskPool // the tasks of a meta-batch in parallel
@@ -66,9 +69,10 @@ type Learner struct {
 	taskM     []learner.Metrics // query metrics of each task
 }
 
-// New returns a Learner that meta-trains params in place: a Conv4 with a
-// head (learner.NewHeadNetParams) or, with cfg.ProtoHead, Conv4 alone. It
-// returns an error if params has the wrong architecture or cfg a negative
+// New returns a Learner that meta-trains params in place: the backbone
+// with a head of cfg.Net's width (learner.Net.NewHeadNetParams) or, with
+// cfg.ProtoHead, the backbone alone. It returns an error if params has the
+// wrong architecture, cfg.Net names no network or cfg holds a negative
 // value.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	cfg = cfg.withDefaults()
@@ -81,12 +85,16 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if !cfg.BN.Valid() {
 		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
 	}
-	meta, err := learner.MetaParams(params, cfg.ProtoHead)
+	net, err := learner.NetNamed(cfg.Net)
+	if err != nil {
+		return nil, fmt.Errorf("reptile: %w", err)
+	}
+	meta, err := net.MetaParams(params, cfg.ProtoHead)
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}
 	tr := nn.Trainable(meta)
-	pool := learner.NewTaskPool(cfg.Par, cfg.BN)
+	pool := net.NewTaskPool(cfg.Par, cfg.BN)
 	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
