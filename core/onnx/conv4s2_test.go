@@ -26,9 +26,10 @@ import (
 // for the fixture's six images. interop/onnx/gen.sh writes both: the first
 // with `go test ./core/onnx -run TestExportConv4S2Deterministic -update`.
 var (
-	onnxS2File = filepath.Join("testdata", "conv4s2.onnx")
-	ortS2File  = filepath.Join("testdata", "ort_embeddings_conv4s2.json")
-	update     = flag.Bool("update", false, "rewrite testdata/conv4s2.onnx from the PyTorch fixture model")
+	onnxS2File  = filepath.Join("testdata", "conv4s2.onnx")
+	torchS2File = filepath.Join("testdata", "torch_conv4s2.json") // interop/torch/gen_fixtures.py
+	ortS2File   = filepath.Join("testdata", "ort_embeddings_conv4s2.json")
+	update      = flag.Bool("update", false, "rewrite testdata/conv4s2.onnx from the PyTorch fixture model")
 )
 
 // s2Options are the Options of the committed conv4s2 file.
@@ -165,10 +166,12 @@ func referenceS2(p *tensor.Set, x *tensor.Tensor, n int, bn bool) []float64 {
 
 // TestORTEmbeddingsConv4S2: what onnxruntime computed from the committed
 // conv4s2 file for the fixture images is within 1e-5 of conv4s2 with
-// BatchNorm written plainly in float64 (referenceS2, unfolded: so the
-// exported graph's strides, padding, missing pooling and flattening order
-// are all checked against the network's definition, not against the
-// exporter's own arithmetic), and that file is the one committed.
+// BatchNorm written plainly in float64 (referenceS2, unfolded) and of
+// PyTorch's Conv4S2 with the same weights (interop/torch, nn.Conv2d with
+// stride=2, padding=1): so the exported graph's strides, padding, missing
+// pooling and flattening order are checked against two other
+// implementations of the network, not against the exporter's own
+// arithmetic; and that file is the one committed.
 func TestORTEmbeddingsConv4S2(t *testing.T) {
 	ort := readORT(t, ortS2File, onnxS2File)
 	x := fixtureImages(t)
@@ -185,7 +188,29 @@ func TestORTEmbeddingsConv4S2(t *testing.T) {
 			t.Errorf("embedding %d of image %d: onnxruntime %v, float64 conv4s2 %v", i%onnx.Conv4S2EmbeddingDim, i/onnx.Conv4S2EmbeddingDim, ort[i], w)
 		}
 	}
-	t.Logf("%d×256 embeddings: largest difference of onnxruntime from float64 conv4s2: %.2g", n, worst)
+	raw, err := os.ReadFile(torchS2File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pt struct {
+		Net        string    `json:"net"`
+		Embeddings []float64 `json:"embeddings_eval"`
+	}
+	if err := json.Unmarshal(raw, &pt); err != nil {
+		t.Fatalf("%s: %v", torchS2File, err)
+	}
+	if pt.Net != onnx.NetConv4S2 || len(pt.Embeddings) != len(ort) {
+		t.Fatalf("%s: net %q, %d values; want conv4s2, %d", torchS2File, pt.Net, len(pt.Embeddings), len(ort))
+	}
+	var worstPT float64
+	for i, w := range pt.Embeddings {
+		d := math.Abs(ort[i] - w)
+		worstPT = max(worstPT, d)
+		if d > tol {
+			t.Errorf("embedding %d of image %d: onnxruntime %v, PyTorch %v", i%onnx.Conv4S2EmbeddingDim, i/onnx.Conv4S2EmbeddingDim, ort[i], w)
+		}
+	}
+	t.Logf("%d×256 embeddings: largest difference of onnxruntime from float64 conv4s2 %.2g, from PyTorch %.2g", n, worst, worstPT)
 }
 
 // readORT reads what interop/onnx/run.mjs wrote to path for the model

@@ -8,10 +8,11 @@ metaglot computes.
 -model, -fixture and -roundtrip may be repeated (the i-th of each go
 together), to check several models in one process.
 
--model: any metaglot model file (ProtoNet's Conv4, FOMAML's or Reptile's
-with or without a learned head), loaded by metaglot_torch.load_model with
-load_state_dict(strict=True).
--fixture: JSON {"images": [N*784 floats], "embeddings": [N*64], "logits":
+-model: any metaglot model file (ProtoNet's, FOMAML's or Reptile's, with or
+without a learned head; Conv4, or conv4s2 when its metadata's config says
+"net": "conv4s2"), loaded by metaglot_torch.load_model into that network
+with load_state_dict(strict=True).
+-fixture: JSON {"images": [N*784 floats], "embeddings": [N*D], "logits":
 [N*way], optional} that metaglot computed for those images with BatchNorm
 in inference mode (running statistics); cmd/metaglot's TestTorchInterop
 writes one. Each PyTorch value must be within -tol*(1+|metaglot's|), or,
@@ -24,7 +25,8 @@ FOMAML with transductive BatchNorm: embeddings of 10^5 on ink) loses digits
 in any float32 implementation; a wrong layer loses all of them.
 -roundtrip: write the loaded module's state back (metaglot's names, the
 file's metadata unchanged): metaglot must read the very same tensors.
-Prints one JSON line per model; exits 1 when a value is out of tolerance.
+Prints one JSON line per model ("net": the network it was loaded into);
+exits 1 when a value is out of tolerance.
 """
 import argparse
 import copy
@@ -59,7 +61,7 @@ def main():
 
 def check(model, fixture, roundtrip, tol):
     m, meta = mt.load_model(model)
-    out = {"model": model, "algo": meta.get("algo", ""), "head": m.way, "strict": True,
+    out = {"model": model, "algo": meta.get("algo", ""), "net": m.NET, "head": m.way, "strict": True,
            "tensors": len(mt.metaglot_state(m)), "torch": torch.__version__}
     ok = True
     if fixture:

@@ -36,6 +36,17 @@ writes into core/checkpoint/testdata/:
 core/checkpoint's TestTorchFixture loads the file through metaglot's
 load path (checkpoint.Read, FromPyTorch, LoadInto) and must match all of
 it within 1e-5; core/onnx's tests export the same model to ONNX.
+
+The same weights also make a conv4s2 (metaglot_torch.Conv4S2: the very
+same tensor names and shapes, stride-2 convolutions and no pooling), and
+it writes into core/onnx/testdata/:
+
+  torch_conv4s2.json       what PyTorch's Conv4S2 with those weights
+                           computes in inference mode for the same six
+                           images (embeddings_eval, 6 x 256; the images are
+                           torch_conv4.json's), and its float64 difference;
+                           core/onnx's TestORTEmbeddingsConv4S2 compares
+                           onnxruntime's run of the conv4s2 export with it.
 The output is deterministic: running the script again rewrites the same
 bytes (one thread, fixed seed).
 """
@@ -56,6 +67,7 @@ WARMUP_BATCH = 16
 # (character index in assets/omniglot/index.json order, drawer, quarter turns)
 IMAGES = [(0, 0, 0), (211, 3, 1), (602, 7, 2), (977, 11, 3), (1288, 15, 0), (1601, 19, 1)]
 OUT = mt.REPO / "core" / "checkpoint" / "testdata"
+OUT_ONNX = mt.REPO / "core" / "onnx" / "testdata"
 
 
 def build(om):
@@ -117,6 +129,29 @@ def main():
         "float64_max_abs_diff_train": float((emb_train.double() - emb_train64).abs().max()),
     }
     (OUT / "torch_conv4.json").write_text(json.dumps(fx, separators=(",", ":")) + "\n")
+
+    # The same weights as conv4s2, read back from the file written above
+    # (sd shares m's buffers, whose running statistics the training-mode
+    # forward has since moved; gathered by Conv4's forwards, they are only
+    # numbers to conv4s2).
+    arrays, _ = mt.read_safetensors(OUT / "torch_conv4.safetensors")
+    saved = {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
+    s2, s2_64 = mt.Conv4S2(), mt.Conv4S2().double()
+    s2.load_state_dict(saved)
+    s2_64.load_state_dict(saved)
+    with torch.no_grad():
+        e2 = s2.eval()(x)
+        e2_64 = s2_64.eval()(x.double())
+    fx2 = {
+        "generator": "interop/torch/gen_fixtures.py",
+        "torch": torch.__version__,
+        "net": "conv4s2",
+        "weights": "core/checkpoint/testdata/torch_conv4.safetensors",
+        "images": "core/checkpoint/testdata/torch_conv4.json",
+        "embeddings_eval": e2.flatten().tolist(),
+        "float64_max_abs_diff_eval": float((e2.double() - e2_64).abs().max()),
+    }
+    (OUT_ONNX / "torch_conv4s2.json").write_text(json.dumps(fx2, separators=(",", ":")) + "\n")
     print(json.dumps({k: fx[k] for k in ("torch", "seed", "float64_max_abs_diff_eval", "float64_max_abs_diff_train")}))
 
 

@@ -1,10 +1,16 @@
-"""metaglot's Conv4 in PyTorch, its model files, and its Omniglot episodes.
+"""metaglot's Conv4 and conv4s2 in PyTorch, its model files, and its Omniglot episodes.
 
-The module here has metaglot's parameter names exactly (core/nn.Conv4Names):
+The modules here have metaglot's parameter names exactly (core/nn.Conv4Names):
 
     encoder.{i}.0.weight [64, Cin, 3, 3]   encoder.{i}.0.bias [64]     (convolution)
     encoder.{i}.1.weight, .bias, .running_mean, .running_var [64]      (BatchNorm)
-    head.weight [way, 64], head.bias [way]                             (FOMAML/Reptile's learned head)
+    head.weight [way, D], head.bias [way]                              (FOMAML/Reptile's learned head)
+
+where D, the embedding width, is 64 for Conv4 (3x3 convolutions with
+padding 1 and 2x2 max-pooling) and 256 for conv4s2 (stride-2 convolutions
+with padding 1, no pooling, the last 64x2x2 flattened). The two have the
+same tensors, so a model file's metadata says which it is: "net" in its
+config, "" or "conv4" for Conv4, "conv4s2" (net_class, net_of).
 
 plus PyTorch's encoder.{i}.1.num_batches_tracked, which metaglot does not
 keep (its BatchNorm has a fixed momentum 0.1, PyTorch's default, and the
@@ -47,7 +53,7 @@ class Conv4(nn.Module):
     2x2 max-pool]: 1x28x28 -> 64 (28->14->7->3->1), as core/nn.Conv4, and a
     linear head of `way` classes when way > 0.
 
-    forward(x) returns the 64-d embeddings; logits(x) the head's outputs.
+    forward(x) returns the DIM-d embeddings; logits(x) the head's outputs.
     Both take two optional arguments used by FOMAML (see train.py):
       delta  {name: tensor}: compute with parameter + delta[name] (the fast
              weights as the meta-parameters plus a constant offset, so the
@@ -60,15 +66,20 @@ class Conv4(nn.Module):
     (bn=None, delta=None), as nn.BatchNorm2d does.
     """
 
+    NET = "conv4"  # the model metadata's "net" (modelfile.Config.Net)
+    STRIDE = 1     # of every convolution
+    POOL = True    # a 2x2 max-pool ends every block
+    DIM = FILTERS  # embedding width
+
     def __init__(self, way=0):
         super().__init__()
         self.encoder = nn.Sequential(*[
-            nn.Sequential(nn.Conv2d(1 if i == 0 else FILTERS, FILTERS, 3, padding=1),
-                          nn.BatchNorm2d(FILTERS), nn.ReLU(), nn.MaxPool2d(2))
+            nn.Sequential(nn.Conv2d(1 if i == 0 else FILTERS, FILTERS, 3, stride=self.STRIDE, padding=1),
+                          nn.BatchNorm2d(FILTERS), nn.ReLU(), *([nn.MaxPool2d(2)] if self.POOL else []))
             for i in range(BLOCKS)])
         self.way = way
         if way > 0:
-            self.head = nn.Linear(FILTERS, way)
+            self.head = nn.Linear(self.DIM, way)
 
     def forward(self, x, delta=None, bn=None, stats_out=None):
         if delta is None and bn is None:
@@ -81,7 +92,8 @@ class Conv4(nn.Module):
 
         for i, blk in enumerate(self.encoder):
             conv, norm = blk[0], blk[1]
-            x = F.conv2d(x, p(f"encoder.{i}.0.weight", conv.weight), p(f"encoder.{i}.0.bias", conv.bias), padding=1)
+            x = F.conv2d(x, p(f"encoder.{i}.0.weight", conv.weight), p(f"encoder.{i}.0.bias", conv.bias),
+                         stride=self.STRIDE, padding=1)
             g, b = p(f"encoder.{i}.1.weight", norm.weight), p(f"encoder.{i}.1.bias", norm.bias)
             if bn == "running" or (bn is None and not self.training):
                 x = F.batch_norm(x, norm.running_mean, norm.running_var, g, b, False, 0.0, norm.eps)
@@ -93,7 +105,9 @@ class Conv4(nn.Module):
                 if stats_out is not None:
                     stats_out.append((x.detach().mean(dim=(0, 2, 3)), x.detach().var(dim=(0, 2, 3), unbiased=False)))
                 x = F.batch_norm(x, None, None, g, b, True, 0.0, norm.eps)
-            x = F.max_pool2d(F.relu(x), 2)
+            x = F.relu(x)
+            if self.POOL:
+                x = F.max_pool2d(x, 2)
         return x.flatten(1)
 
     def logits(self, x, delta=None, bn=None, stats_out=None):
@@ -103,6 +117,48 @@ class Conv4(nn.Module):
         if "head.weight" in d:
             w, b = w + d["head.weight"], b + d["head.bias"]
         return F.linear(e, w, b)
+
+
+class Conv4S2(Conv4):
+    """conv4s2, the Omniglot network of Finn et al. (2017) and Nichol et al.
+    (2018): four blocks of [3x3 conv, 64 filters, stride 2, padding 1 ->
+    BatchNorm -> ReLU], no pooling: 1x28x28 -> 64x2x2 (28->14->7->4->2),
+    flattened in channel, row, column order to 256, and a linear head
+    256 -> way. The parameter names and shapes are Conv4's (the head's
+    input aside), so only the model metadata's "net" tells the two apart.
+    Same forward and logits as Conv4."""
+
+    NET = "conv4s2"
+    STRIDE = 2
+    POOL = False
+    DIM = FILTERS * 2 * 2
+
+
+# The networks by the name a model's metadata gives them (config "net";
+# "" is Conv4: every file written before conv4s2 existed).
+NETS = {"conv4": Conv4, "conv4s2": Conv4S2}
+
+
+def net_class(net):
+    """The module class of the network named net ("" or "conv4": Conv4;
+    "conv4s2": Conv4S2); any other name is an error naming it."""
+    cls = NETS.get(net or "conv4")
+    if cls is None:
+        raise ValueError(f"unknown network {net!r} (want {' or '.join(NETS)})")
+    return cls
+
+
+def net_of(meta):
+    """The "net" a model file's metadata names in its config ("" when it
+    says none, as in a plain PyTorch state_dict or any file from before
+    conv4s2)."""
+    cfg = meta.get("config")
+    if not cfg:
+        return ""
+    net = json.loads(cfg).get("net", "")
+    if not isinstance(net, str):
+        raise ValueError(f"config net {net!r}: not a string")
+    return net
 
 
 def metaglot_state(module):
@@ -191,13 +247,19 @@ def save_model(path, module, config, episodes, seconds, description):
 
 
 def load_model(path):
-    """Loads a metaglot model file (any: ProtoNet's Conv4, or FOMAML's or
-    Reptile's with a learned head) into a Conv4 with load_state_dict(strict=
-    True): a missing or extra name, or a wrong shape, is an error. Returns
-    (module in eval mode, metadata dict)."""
+    """Loads a metaglot model file (any: ProtoNet's, or FOMAML's or
+    Reptile's with a learned head) into the network its metadata's config
+    names ("net": Conv4 unless it says conv4s2; an unknown net is an error
+    naming it) with load_state_dict(strict=True): a missing or extra name,
+    or a wrong shape, is an error. Returns (module in eval mode, metadata
+    dict)."""
     arrays, meta = read_safetensors(path)
+    try:
+        cls = net_class(net_of(meta))
+    except ValueError as e:
+        raise SystemExit(f"{path}: {e}")
     way = arrays["head.weight"].shape[0] if "head.weight" in arrays else 0
-    m = Conv4(way)
+    m = cls(way)
     # A plain dict, without the _metadata (state_dict versions) of a
     # state_dict() result: BatchNorm then fills in the missing
     # num_batches_tracked (read only with momentum=None), and any other
@@ -206,7 +268,7 @@ def load_model(path):
     try:
         m.load_state_dict(sd, strict=True)
     except RuntimeError as e:
-        raise SystemExit(f"{path}: not metaglot's Conv4: {e}")
+        raise SystemExit(f"{path}: not metaglot's {cls.NET}: {e}")
     return m.eval(), meta
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Meta-train metaglot's Conv4 in PyTorch (ProtoNet or FOMAML) and write a
-model file metaglot loads as it is (`metaglot eval -model FILE`).
+"""Meta-train metaglot's Conv4 or conv4s2 in PyTorch (ProtoNet or FOMAML) and
+write a model file metaglot loads as it is (`metaglot eval -model FILE`).
+-net conv4s2 trains the stride-2 network (metaglot_torch.Conv4S2) and
+records "net": "conv4s2" in the model's config.
 
 One CPU:
     /usr/bin/python3 interop/torch/train.py -algo protonet -episodes 200 -out /tmp/pt.safetensors
@@ -96,7 +98,7 @@ def fomaml_task(module, ddp, sx, sy, qx, qy, a):
 
 
 class Wrapped(torch.nn.Module):
-    """Routes DDP's forward to Conv4.forward or Conv4.logits."""
+    """Routes DDP's forward to the module's forward or logits."""
 
     def __init__(self, m):
         super().__init__()
@@ -109,6 +111,8 @@ class Wrapped(torch.nn.Module):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-algo", choices=["protonet", "fomaml"], default="protonet")
+    ap.add_argument("-net", choices=list(mt.NETS), default="conv4",
+                    help="embedding network: conv4 (max-pooling) or conv4s2 (stride-2 convolutions, 256-d)")
     ap.add_argument("-way", type=int)
     ap.add_argument("-shot", type=int)
     ap.add_argument("-query", type=int)
@@ -157,7 +161,7 @@ def main():
     per_rank = a.meta_batch // world
 
     torch.manual_seed(a.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
-    module = mt.Conv4(0 if proto else a.way)
+    module = mt.net_class(a.net)(0 if proto else a.way)
     module.train()
     ddp = DDP(Wrapped(module)) if world > 1 else Wrapped(module)
     opt = (torch.optim.Adam if a.optim == "adam" else torch.optim.SGD)(module.parameters(), lr=a.lr)
@@ -209,6 +213,8 @@ def main():
                "proto_head": False, "seed": a.seed, "checkpoint_every": 100, "val_every": 0, "val_episodes": 100}
         if not proto:
             cfg.update(inner_steps=a.inner_steps, inner_lr=a.inner_lr, adapt_steps=a.adapt_steps, bn=a.bn)
+        if a.net != "conv4":
+            cfg["net"] = a.net  # modelfile.Config's "net" (omitted for Conv4, as metaglot omits it)
         desc = (f"trained in PyTorch {torch.__version__} by interop/torch/train.py: world size {world}, "
                 f"backend {backend}, {a.threads} thread(s) per process, effective meta-batch {a.meta_batch} "
                 f"({per_rank} task(s) per rank per step)" + ("" if a.optim == "adam" else f", optimizer {a.optim}"))
