@@ -19,10 +19,15 @@ func exportCommand() command {
 	return command{name: "export", summary: "write a model's embedding network as ONNX, for onnxruntime", run: runExport}
 }
 
-// onnxDoc is the doc_string of exported files: what goes in and out.
+// onnxDoc is the doc_string of exported Conv4 files: what goes in and out.
 const onnxDoc = "metaglot Conv4 embedding network, inference mode (BatchNorm running statistics folded into the convolutions). " +
 	"Input \"images\": N x 1 x 28 x 28 float32, 1 = ink, 0 = paper, row 0 at the top (metaglot's 28x28 Omniglot bytes / 255). " +
 	"Output \"embeddings\": N x 64 float32; classify by the nearest class mean (squared Euclidean distance), as ProtoNet does."
+
+// onnxDocS2 is onnxDoc for the stride-2 network (-net conv4s2).
+const onnxDocS2 = "metaglot conv4s2 embedding network (3x3 convolutions of stride 2, no pooling), inference mode (BatchNorm running statistics folded into the convolutions). " +
+	"Input \"images\": N x 1 x 28 x 28 float32, 1 = ink, 0 = paper, row 0 at the top (metaglot's 28x28 Omniglot bytes / 255). " +
+	"Output \"embeddings\": N x 256 float32 (the last 64 x 2 x 2 activations by channel, row, column); classify by the nearest class mean (squared Euclidean distance), as ProtoNet does."
 
 func runExport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "-onnx OUT.onnx (-model FILE | -algo "+strings.Join(algo.Names(), "|")+")", stderr)
@@ -65,6 +70,15 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if !params.Has("encoder.0.0.weight") {
 		return fmt.Errorf("%s holds a %s model, which has no Conv4 embedding network (encoder.*) to export", path, m.Config.Algo)
 	}
+	net := netName(m.Config.Net)
+	dim, err := onnx.EmbeddingDim(net)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	doc := onnxDoc
+	if net != learner.Conv4.Name {
+		doc = onnxDocS2
+	}
 	// Provenance: the model's metadata (its algorithm, settings and
 	// training run) as metaglot keeps it, or for a file without any (a
 	// PyTorch state_dict) only what -algo said; and the source file.
@@ -76,7 +90,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	sum := sha256.Sum256(data)
 	meta["source_sha256"] = hex.EncodeToString(sum[:])
 	meta["source_file"] = filepath.Base(path)
-	b, err := onnx.ExportConv4(params, onnx.Options{Doc: onnxDoc, Metadata: meta})
+	b, err := onnx.Export(params, net, onnx.Options{Doc: doc, Metadata: meta})
 	if err != nil {
 		return fmt.Errorf("%s (%s): %w", path, m.Config.Algo, err)
 	}
@@ -93,9 +107,17 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if params.Has(learner.HeadName + ".weight") {
 		fmt.Fprintf(stderr, "metaglot export: note: the %d-class head of %s is not exported, only the embedding network\n", m.Config.Way, path)
 	}
-	fmt.Fprintf(stdout, "%s: %s's Conv4 embeddings (images N×1×28×28 → embeddings N×64), BatchNorm folded, ONNX IR %d, opset %d, %d bytes\n",
-		*out, m.Config.Algo, onnx.IRVersion, onnx.Opset, len(b))
+	fmt.Fprintf(stdout, "%s: %s's %s embeddings (images N×1×28×28 → embeddings N×%d), BatchNorm folded, ONNX IR %d, opset %d, %d bytes\n",
+		*out, m.Config.Algo, netLabel(net), dim, onnx.IRVersion, onnx.Opset, len(b))
 	return nil
+}
+
+// netLabel returns how texts name the network net: "Conv4" or "conv4s2".
+func netLabel(net string) string {
+	if net == learner.Conv4.Name {
+		return "Conv4"
+	}
+	return net
 }
 
 // same reports whether paths a and b name the same file (b need not exist).

@@ -68,6 +68,15 @@ func bnName(s string) string {
 	return s
 }
 
+// netName returns the canonical name of the network s ("" is "conv4"),
+// or s itself if it names none.
+func netName(s string) string {
+	if n, err := learner.NetNamed(s); err == nil {
+		return n.Name
+	}
+	return s
+}
+
 // hasHead reports whether c's model meta-learns a linear head (FOMAML and
 // Reptile without the prototype head), which fixes its number of classes.
 func (c runConfig) hasHead() bool { return c.spec().HasHead(c.Config) }
@@ -86,10 +95,12 @@ func newParams(c runConfig) *tensor.Set {
 	return p
 }
 
-// initConv4 overwrites the Conv4 tensors of params (all but a linear
+// initConv4 overwrites the backbone tensors of params (all but a linear
 // head) with those of the model or checkpoint file path, and returns the
-// provenance to record in the run's config.
-func initConv4(params *tensor.Set, path string) (string, error) {
+// provenance to record in the run's config. The file's network must be
+// the run's, net (its -net): Conv4 and conv4s2 have the same tensors, so
+// nothing else would tell weights of one network from the other's.
+func initConv4(params *tensor.Set, path, net string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("-init: %w", err)
@@ -97,6 +108,9 @@ func initConv4(params *tensor.Set, path string) (string, error) {
 	from, _, m, err := decodeModel(path, data)
 	if err != nil {
 		return "", fmt.Errorf("-init: %w", err)
+	}
+	if have, want := netName(m.Config.Net), netName(net); have != want {
+		return "", usagef("-init %s holds a %s network, the run's is -net %s (start from a %s model, or train -net %s)", path, have, want, want, have)
 	}
 	for i := range params.Len() {
 		name, t := params.At(i)

@@ -263,7 +263,7 @@ func (o *trainOpts) startInto(s *trainSession) error {
 	params := newParams(s.cfg)
 	if o.init != "" {
 		var err error
-		if s.cfg.Init, err = initConv4(params, o.init); err != nil {
+		if s.cfg.Init, err = initConv4(params, o.init, s.cfg.Net); err != nil {
 			return err
 		}
 	}

@@ -360,7 +360,7 @@ func TestTrainInit(t *testing.T) {
 
 	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 4)), 5)
 	head := params.Get(learner.HeadName + ".weight").Clone()
-	prov, err := initConv4(params, srcModel)
+	prov, err := initConv4(params, srcModel, "")
 	if err != nil {
 		t.Fatal(err)
 	}
