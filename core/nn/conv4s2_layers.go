@@ -1,0 +1,433 @@
+package nn
+
+import "math"
+
+// The two layers of a Conv4S2 block: a 3×3 convolution with stride 2 and
+// padding 1 (convS2), and BatchNorm → ReLU fused into one pass (bnRelu).
+// They follow conv3x3 and bnReluPool (conv.go, block.go): channel-major
+// activations (C×N×H×W), the convolution as one matrix product per chunk
+// of samples over im2col columns, per-worker buffers, BatchNorm statistics
+// summed while the convolution's output is in cache, and dZ rebuilt chunk
+// by chunk in the backward pass instead of being stored.
+
+// s2Out returns the output size of a 3×3, stride 2, padding 1 convolution
+// on an input of size h: ⌊(h + 2·1 − 3)/2⌋ + 1 = ⌈h/2⌉. 28 → 14 → 7 → 4 → 2.
+func s2Out(h int) int { return (h + 1) / 2 }
+
+// convS2 is a 3×3 convolution, stride 2, padding 1 on every side, without
+// bias, over a channel-major batch: x is Cin×N×H×W, z is Cout×N×Ho×Wo with
+// Ho = ⌈H/2⌉, Wo = ⌈W/2⌉, and output (oy, ox) reads the input rows
+// 2·oy−1 … 2·oy+1 and columns 2·ox−1 … 2·ox+1 (zero outside the image),
+// as PyTorch's nn.Conv2d(cin, cout, 3, stride=2, padding=1). So
+//
+//	Z[Cout × N·Ho·Wo] = W[Cout × Cin·9] · col[Cin·9 × N·Ho·Wo]
+//
+// with col the strided im2col unfolding (im2colS2), computed a few samples
+// at a time into each worker's buffer. Stride 2 makes a quarter of the
+// columns of the stride-1 layer on the same input, hence a quarter of the
+// multiplies.
+//
+// A convS2 owns its working buffers and reuses them; it is not safe for
+// concurrent use.
+type convS2[T Float] struct {
+	e         engine[T]
+	cin, cout int
+
+	// chunk is the number of samples unfolded at once: as many as fit in
+	// target columns (colTarget if 0), at least one.
+	chunk  int
+	target int
+	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·Ho·Wo.
+	col [][]T
+	// dw[w] is worker w's partial weight gradient, Cout × Cin·9, or its
+	// transpose when dwT is set (few input channels: colᵀ·dZᵀ is the
+	// better-shaped product, as in conv3x3).
+	dw  [][]T
+	dwT bool
+	// backward takes dZ from fillDZ(buf, ld, s0, s1), called by each
+	// worker for its chunk [s0, s1) into dzBuf[worker] (row stride ld).
+	fillDZ func(dz []T, ld, s0, s1 int)
+	dzBuf  [][]T
+	// With stats set, forward also sums each output channel and its
+	// squares while each chunk is in cache: per worker in psum, psq, then
+	// in sum, sq.
+	stats     bool
+	psum, psq [][]float64
+	sum, sq   []float64
+
+	// Arguments of the call in progress, read by the worker functions.
+	n, h, w  int
+	x, wt, z []T
+	dx       []T
+	fwd, bwd func(worker, lo, hi int)
+}
+
+func newConvS2[T Float](e engine[T], cin, cout int) *convS2[T] {
+	l := &convS2[T]{e: e, cin: cin, cout: cout, dwT: cin*9 < cout,
+		sum: make([]float64, cout), sq: make([]float64, cout)}
+	l.fwd = l.forwardRange
+	l.bwd = l.backwardRange
+	return l
+}
+
+// reserve sizes the per-worker buffers for inputs of h×w.
+func (l *convS2[T]) reserve(h, w int) {
+	ohw := s2Out(h) * s2Out(w)
+	target := colTarget
+	if l.target > 0 {
+		target = l.target
+	}
+	l.chunk = max(1, target/ohw)
+	k := l.cin * 9
+	threads := l.e.par.Threads()
+	for len(l.col) < threads {
+		l.col = append(l.col, nil)
+		l.dzBuf = append(l.dzBuf, nil)
+		l.dw = append(l.dw, make([]T, l.cout*k))
+		l.psum = append(l.psum, make([]float64, l.cout))
+		l.psq = append(l.psq, make([]float64, l.cout))
+	}
+	need := k * l.chunk * ohw
+	for i := range l.col {
+		if len(l.col[i]) < need {
+			l.col[i] = make([]T, need)
+		}
+		if l.fillDZ != nil && len(l.dzBuf[i]) < l.cout*l.chunk*ohw {
+			l.dzBuf[i] = make([]T, l.cout*l.chunk*ohw)
+		}
+	}
+}
+
+// forward computes z = conv(x, wt): x Cin×n×h×w, z Cout×n×⌈h/2⌉×⌈w/2⌉,
+// wt Cout×Cin×3×3 (PyTorch's layout, row-major the Cout × Cin·9 matrix).
+func (l *convS2[T]) forward(z, x, wt []T, n, h, w int) {
+	l.reserve(h, w)
+	l.n, l.h, l.w = n, h, w
+	l.x, l.wt, l.z = x, wt, z
+	threads := l.e.par.Threads()
+	if l.stats {
+		for i := 0; i < threads; i++ {
+			clear(l.psum[i])
+			clear(l.psq[i])
+		}
+	}
+	l.e.par.For(n, l.fwd)
+	if l.stats {
+		copy(l.sum, l.psum[0])
+		copy(l.sq, l.psq[0])
+		for i := 1; i < threads; i++ {
+			for c := range l.sum {
+				l.sum[c] += l.psum[i][c]
+				l.sq[c] += l.psq[i][c]
+			}
+		}
+	}
+	l.x, l.wt, l.z = nil, nil, nil
+}
+
+func (l *convS2[T]) forwardRange(worker, lo, hi int) {
+	col := l.col[worker]
+	ohw := s2Out(l.h) * s2Out(l.w)
+	nohw := l.n * ohw
+	k := l.cin * 9
+	for s0 := lo; s0 < hi; s0 += l.chunk {
+		s1 := min(hi, s0+l.chunk)
+		cols := (s1 - s0) * ohw
+		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 0, l.z[s0*ohw:], nohw)
+		if l.stats {
+			ps, pq := l.psum[worker], l.psq[worker]
+			for co := 0; co < l.cout; co++ {
+				s, ss := sums(l.z[co*nohw+s0*ohw:][:cols])
+				ps[co] += s
+				pq[co] += ss
+			}
+		}
+	}
+}
+
+// backward writes (does not accumulate) the weight gradient dwt and, if dx
+// is not nil, the input gradient dx, given the x and wt of the forward
+// call; dZ comes from fillDZ chunk by chunk.
+func (l *convS2[T]) backward(dx, dwt, x, wt []T, n, h, w int) {
+	l.reserve(h, w)
+	l.n, l.h, l.w = n, h, w
+	l.x, l.wt, l.dx = x, wt, dx
+	threads := l.e.par.Threads()
+	for i := 0; i < threads; i++ {
+		clear(l.dw[i])
+	}
+	l.e.par.For(n, l.bwd)
+	k := l.cin * 9
+	if l.dwT {
+		for co := 0; co < l.cout; co++ {
+			for j := 0; j < k; j++ {
+				var s T
+				for i := 0; i < threads; i++ {
+					s += l.dw[i][j*l.cout+co]
+				}
+				dwt[co*k+j] = s
+			}
+		}
+	} else {
+		copy(dwt, l.dw[0])
+		for i := 1; i < threads; i++ {
+			for j, v := range l.dw[i] {
+				dwt[j] += v
+			}
+		}
+	}
+	l.x, l.wt, l.dx = nil, nil, nil
+}
+
+func (l *convS2[T]) backwardRange(worker, lo, hi int) {
+	col, dz, dw := l.col[worker], l.dzBuf[worker], l.dw[worker]
+	ohw := s2Out(l.h) * s2Out(l.w)
+	k := l.cin * 9
+	for s0 := lo; s0 < hi; s0 += l.chunk {
+		s1 := min(hi, s0+l.chunk)
+		cols := (s1 - s0) * ohw
+		l.fillDZ(dz, cols, s0, s1)
+		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		if l.dwT {
+			// dWᵀ += col · dZ[:, chunk]ᵀ
+			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, dz, cols, 1, dw, l.cout)
+		} else {
+			// dW += dZ[:, chunk] · colᵀ
+			l.e.gemm(worker, false, true, l.cout, k, cols, 1, dz, cols, col, cols, 1, dw, k)
+		}
+		if l.dx != nil {
+			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
+			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, dz, cols, 0, col, cols)
+			col2imS2(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
+		}
+	}
+}
+
+// s2Taps returns, for kernel column (or row) offset kw of a stride-2,
+// padding-1 convolution on an input of width w with wo outputs, the range
+// [lo, hi) of outputs ox whose input column 2·ox+kw−1 lies inside the
+// image: the others read the zero padding.
+func s2Taps(kw, w, wo int) (lo, hi int) {
+	if kw == 0 {
+		lo = 1 // column −1
+	}
+	return lo, min(wo, (w-kw+2)/2)
+}
+
+// im2colS2 unfolds samples [s0, s1) of the channel-major input x
+// (cin×n×h×w) for a 3×3, stride 2, padding 1 convolution into col, a
+// (cin·9) × ((s1−s0)·ho·wo) matrix (ho, wo = ⌈h/2⌉, ⌈w/2⌉): row
+// (ci·3+kh)·3+kw, column (s−s0)·ho·wo + oy·wo + ox holds
+// x[ci, s, 2·oy+kh−1, 2·ox+kw−1], or 0 outside the image.
+func im2colS2[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	cols := (s1 - s0) * ohw
+	for ci := 0; ci < cin; ci++ {
+		xc := x[ci*n*hw:]
+		for kh := 0; kh < 3; kh++ {
+			ylo, yhi := s2Taps(kh, h, ho)
+			for kw := 0; kw < 3; kw++ {
+				xlo, xhi := s2Taps(kw, w, wo)
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				for s := s0; s < s1; s++ {
+					dst := row[(s-s0)*ohw:][:ohw]
+					src := xc[s*hw:][:hw]
+					clear(dst[:ylo*wo])
+					for oy := ylo; oy < yhi; oy++ {
+						d := dst[oy*wo:][:wo]
+						sr := src[(2*oy+kh-1)*w:][:w]
+						clear(d[:xlo])
+						for ox := xlo; ox < xhi; ox++ {
+							d[ox] = sr[2*ox+kw-1]
+						}
+						clear(d[xhi:])
+					}
+					clear(dst[yhi*wo:])
+				}
+			}
+		}
+	}
+}
+
+// col2imS2 is the adjoint of im2colS2: it sets samples [s0, s1) of dx
+// (cin×n×h×w, channel-major) to the sum of the col entries that im2colS2
+// copied from each position (neighbouring outputs' windows overlap by one
+// row and one column, so positions on odd rows or columns receive from
+// two taps). col is read only.
+func col2imS2[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	cols := (s1 - s0) * ohw
+	for ci := 0; ci < cin; ci++ {
+		dc := dx[ci*n*hw:]
+		clear(dc[s0*hw : s1*hw])
+		for kh := 0; kh < 3; kh++ {
+			ylo, yhi := s2Taps(kh, h, ho)
+			for kw := 0; kw < 3; kw++ {
+				xlo, xhi := s2Taps(kw, w, wo)
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				for s := s0; s < s1; s++ {
+					src := row[(s-s0)*ohw:][:ohw]
+					dst := dc[s*hw:][:hw]
+					for oy := ylo; oy < yhi; oy++ {
+						sr := src[oy*wo:][:wo]
+						d := dst[(2*oy+kh-1)*w:][:w]
+						for ox := xlo; ox < xhi; ox++ {
+							d[2*ox+kw-1] += sr[ox]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// bnRelu is BatchNorm → ReLU fused into one pass over a channel-major
+// batch (C×N×HW in, the same shape out): bnReluPool without the pool. The
+// backward pass needs only the pre-normalisation input z and the output;
+// dz is an affine function of z plus k·dout where the output is positive,
+// rebuilt chunk by chunk by fill for the convolution's backward pass. Work
+// is split among the workers by channel.
+type bnRelu[T Float] struct {
+	e     engine[T]
+	c     int
+	train bool
+	// mean and invstd per channel, saved for the backward pass; mean64 is
+	// the mean before rounding to T.
+	mean, invstd []T
+	mean64       []float64
+	// Per-channel coefficients of dz, set by prepare for fill.
+	c0, c1, k []T
+
+	// Arguments of the call in progress.
+	n, hw                       int
+	z, out, gamma, beta, rm, rv []T
+	bias                        []T
+	sum, sq                     []float64
+	dout, dgamma, dbeta, dz1    []T
+	fwd, bwd                    func(worker, lo, hi int)
+}
+
+func newBNRelu[T Float](e engine[T], c int) *bnRelu[T] {
+	b := &bnRelu[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c), mean64: make([]float64, c),
+		c0: make([]T, c), c1: make([]T, c), k: make([]T, c)}
+	b.fwd = b.forwardRange
+	b.bwd = b.prepareRange
+	return b
+}
+
+// forward reads z (c×n×hw) and writes out = ReLU(BatchNorm(z + bias))
+// (same shape). In training mode it normalises with the batch's statistics
+// (from sum and sq, each channel's Σz and Σz², if not nil) and updates the
+// running statistics rm and rv as bnReluPool does; otherwise it uses them.
+// bias (the convolution's, or nil) only shifts the mean: everything saved
+// for the backward pass is relative to z.
+func (b *bnRelu[T]) forward(out, z, bias []T, sum, sq []float64, gamma, beta, rm, rv []T, n, hw int, train bool) {
+	b.n, b.hw, b.train = n, hw, train
+	b.out, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = out, z, bias, gamma, beta, rm, rv
+	b.sum, b.sq = sum, sq
+	b.e.par.For(b.c, b.fwd)
+	b.out, b.z, b.bias, b.gamma, b.beta, b.rm, b.rv = nil, nil, nil, nil, nil, nil, nil
+	b.sum, b.sq = nil, nil
+}
+
+func (b *bnRelu[T]) forwardRange(_, lo, hi int) {
+	m := b.n * b.hw
+	for ch := lo; ch < hi; ch++ {
+		zc := b.z[ch*m:][:m]
+		var bias float64
+		if b.bias != nil {
+			bias = float64(b.bias[ch])
+		}
+		// mu is the mean in z's terms: the input's mean minus the bias.
+		var mu, is float64
+		if b.train {
+			var unb float64
+			if b.sum != nil {
+				mu, is, unb = statsFromSums(b.sum[ch], b.sq[ch], m)
+			} else {
+				mu, is, unb = bnStats(zc)
+			}
+			updateRunning(&b.rm[ch], &b.rv[ch], mu+bias, unb)
+		} else {
+			mu, is = float64(b.rm[ch])-bias, 1/math.Sqrt(float64(b.rv[ch])+BNEps)
+		}
+		b.mean[ch], b.invstd[ch], b.mean64[ch] = T(mu), T(is), mu
+		scale := T(float64(b.gamma[ch]) * is)
+		shift := T(float64(b.beta[ch]) - mu*float64(b.gamma[ch])*is)
+		oc := b.out[ch*m:][:m]
+		for i, v := range zc {
+			// max(·, 0) gives +0 for every non-positive value (Go's max
+			// of −0 and +0 is +0), which pass relies on.
+			oc[i] = max(scale*v+shift, 0)
+		}
+	}
+}
+
+// prepare computes, per channel, dgamma, dbeta, dzSum (the convolution's
+// bias gradient, if not nil) and the coefficients fill needs, given dout
+// (c×n×hw, the gradient at the output) and the forward's out and z, which
+// must stay unchanged until release.
+func (b *bnRelu[T]) prepare(dgamma, dbeta, dzSum, dout, out, z, gamma []T, n, hw int) {
+	b.n, b.hw = n, hw
+	b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.z, b.gamma = dgamma, dbeta, dzSum, dout, out, z, gamma
+	b.e.par.For(b.c, b.bwd)
+}
+
+// release drops the references prepare took.
+func (b *bnRelu[T]) release() {
+	b.dgamma, b.dbeta, b.dz1, b.dout, b.out, b.z, b.gamma = nil, nil, nil, nil, nil, nil, nil
+}
+
+func (b *bnRelu[T]) prepareRange(_, lo, hi int) {
+	m := b.n * b.hw
+	for ch := lo; ch < hi; ch++ {
+		zc, oc, doc := b.z[ch*m:][:m], b.out[ch*m:][:m], b.dout[ch*m:][:m]
+		mu, is := float64(b.mean[ch]), float64(b.invstd[ch])
+		// dy, the gradient at the BatchNorm output, is dout where the
+		// output is positive and 0 elsewhere (ReLU), branch-free by pass.
+		var sdy, sdyx float64
+		for i, d := range doc {
+			dy := pass(d, oc[i])
+			sdy += dy
+			sdyx += dy * (float64(zc[i]) - mu)
+		}
+		sdyx *= is
+		b.dgamma[ch], b.dbeta[ch] = T(sdyx), T(sdy)
+		k := float64(b.gamma[ch]) * is
+		// dz = k·dy − k/m·(Σdy + x̂·Σdy·x̂): in training mode
+		// c0 + c1·(z − mean) + k·dy, in inference mode k·dy.
+		var c0, c1 T
+		if b.train {
+			c0 = T(-k / float64(m) * sdy)
+			c1 = T(-k / float64(m) * sdyx * is)
+		}
+		b.c0[ch], b.c1[ch], b.k[ch] = c0, c1, T(k)
+		if b.dz1 != nil {
+			// Σ dz = Σ k·dy + m·c0 + c1·m·(mean − mean rounded to T).
+			fm := float64(m)
+			b.dz1[ch] = T(float64(T(k))*sdy + fm*float64(c0) + float64(c1)*fm*(b.mean64[ch]-float64(b.mean[ch])))
+		}
+	}
+}
+
+// fill writes dz for samples [s0, s1) after prepare: channel ch's values
+// for sample s go to dz[ch·ld + (s−s0)·hw ...]. Workers may call it at
+// once on disjoint sample ranges.
+func (b *bnRelu[T]) fill(dz []T, ld, s0, s1 int) {
+	m := b.n * b.hw
+	cols := (s1 - s0) * b.hw
+	for ch := 0; ch < b.c; ch++ {
+		off := ch*m + s0*b.hw
+		zc, oc, doc := b.z[off:][:cols], b.out[off:][:cols], b.dout[off:][:cols]
+		dzc := dz[ch*ld:][:cols]
+		c0, c1, mu, kT := b.c0[ch], b.c1[ch], b.mean[ch], b.k[ch]
+		for i, v := range zc {
+			dzc[i] = c0 + c1*(v-mu) + kT*T(pass(doc[i], oc[i]))
+		}
+	}
+}
