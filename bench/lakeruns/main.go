@@ -45,7 +45,6 @@ import (
 	"metaglot/core/episode/lakeruns"
 	"metaglot/core/learner"
 	"metaglot/core/modelfile"
-	"metaglot/core/nn"
 	"metaglot/core/omniglot"
 	"metaglot/core/train"
 
@@ -312,6 +311,14 @@ func load(path string, ds *omniglot.Dataset, recal int) (learner.Learner, error)
 	if err != nil {
 		return nil, err
 	}
+	m, err := modelfile.Decode(meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	net, err := learner.NetNamed(m.Config.Net)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if recal > 0 {
 		bg, err := ds.Split("lake-background")
 		if err != nil {
@@ -321,7 +328,7 @@ func load(path string, ds *omniglot.Dataset, recal int) (learner.Learner, error)
 		if err != nil {
 			return nil, err
 		}
-		conv := nn.NewConv4(nil)
+		conv := net.New(nil) // the model's network (its metadata's net)
 		var ep episode.Episode
 		for range recal {
 			s.SampleInto(&ep)
@@ -329,10 +336,6 @@ func load(path string, ds *omniglot.Dataset, recal int) (learner.Learner, error)
 				return nil, err
 			}
 		}
-	}
-	m, err := modelfile.Decode(meta)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	s, err := algo.Lookup(m.Config.Algo)
 	if err != nil {
