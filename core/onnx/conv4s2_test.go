@@ -165,7 +165,8 @@ func referenceS2(p *tensor.Set, x *tensor.Tensor, n int, bn bool) []float64 {
 }
 
 // TestORTEmbeddingsConv4S2: what onnxruntime computed from the committed
-// conv4s2 file for the fixture images is within 1e-5 of conv4s2 with
+// conv4s2 file for the fixture images is within 1e-5 of metaglot's
+// nn.Conv4S2 in inference mode, of conv4s2 with
 // BatchNorm written plainly in float64 (referenceS2, unfolded) and of
 // PyTorch's Conv4S2 with the same weights (interop/torch, nn.Conv2d with
 // stride=2, padding=1): so the exported graph's strides, padding, missing
@@ -210,7 +211,24 @@ func TestORTEmbeddingsConv4S2(t *testing.T) {
 			t.Errorf("embedding %d of image %d: onnxruntime %v, PyTorch %v", i%onnx.Conv4S2EmbeddingDim, i/onnx.Conv4S2EmbeddingDim, ort[i], w)
 		}
 	}
-	t.Logf("%d×256 embeddings: largest difference of onnxruntime from float64 conv4s2 %.2g, from PyTorch %.2g", n, worst, worstPT)
+	// And metaglot's own conv4s2 (nn.Conv4S2, inference mode), which the
+	// exported file stands for.
+	emb, err := nn.NewConv4S2(nil).Forward(loadFixtureModel(t), x, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(emb.Data) != len(ort) {
+		t.Fatalf("nn.Conv4S2 gave %d values, onnxruntime %d", len(emb.Data), len(ort))
+	}
+	var worstGo float64
+	for i, v := range emb.Data {
+		d := math.Abs(float64(v) - ort[i])
+		worstGo = max(worstGo, d)
+		if d > tol {
+			t.Errorf("embedding %d of image %d: metaglot %v, onnxruntime %v", i%onnx.Conv4S2EmbeddingDim, i/onnx.Conv4S2EmbeddingDim, v, ort[i])
+		}
+	}
+	t.Logf("%d×256 embeddings: largest difference of onnxruntime from metaglot's nn.Conv4S2 %.2g, from float64 conv4s2 %.2g, from PyTorch %.2g", n, worstGo, worst, worstPT)
 }
 
 // readORT reads what interop/onnx/run.mjs wrote to path for the model

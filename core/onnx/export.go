@@ -125,13 +125,13 @@ func FoldBatchNorm(params *tensor.Set) (*tensor.Set, error) {
 // al. (2018): four blocks of 3×3 convolution with stride 2 and padding 1,
 // BatchNorm and ReLU, no pooling (28→14→7→4→2), flattened to 256.
 const (
-	NetConv4   = "conv4"
-	NetConv4S2 = "conv4s2"
+	NetConv4   = nn.NetConv4   // "conv4"
+	NetConv4S2 = nn.NetConv4S2 // "conv4s2"
 )
 
 // Conv4S2EmbeddingDim is the width of the conv4s2 embeddings: the last
 // block's 64×2×2 activations flattened in channel, row, column order.
-const Conv4S2EmbeddingDim = nn.Filters * 2 * 2
+const Conv4S2EmbeddingDim = nn.Conv4S2EmbeddingDim
 
 // EmbeddingDim returns the width of the embeddings of the network named
 // net (see NetConv4), or an error naming an unknown net.
