@@ -12,7 +12,12 @@ import (
 // randomNetAndImages returns fresh HeadNet parameters with a way-way head
 // and n images of uniform random pixels, all drawn from rng.
 func randomNetAndImages(rng *rand.Rand, way, n int) (*tensor.Set, *tensor.Tensor) {
-	p := NewHeadNetParams(rng, way)
+	return randomNetAndImagesOf(Conv4, rng, way, n)
+}
+
+// randomNetAndImagesOf is randomNetAndImages for the network nt.
+func randomNetAndImagesOf(nt Net, rng *rand.Rand, way, n int) (*tensor.Set, *tensor.Tensor) {
+	p := nt.NewHeadNetParams(rng, way)
 	x := tensor.New(n, 1, 28, 28)
 	for i := range x.Data {
 		x.Data[i] = float32(rng.Float64())
@@ -23,10 +28,16 @@ func randomNetAndImages(rng *rand.Rand, way, n int) (*tensor.Set, *tensor.Tensor
 // TestSupportStats: after SupportStats, an inference-mode pass normalizes
 // the support images exactly as a training-mode pass of the same batch
 // does, so each query later meets the statistics the support was adapted
-// under.
+// under. It runs on every network (a wrong Net.Sides fails it).
 func TestSupportStats(t *testing.T) {
-	p, x := randomNetAndImages(rand.New(rand.NewPCG(1, 2)), 3, 6)
-	n := NewHeadNet(nil, SupportBN)
+	for _, nt := range nets {
+		t.Run(nt.Name, func(t *testing.T) { testSupportStats(t, nt) })
+	}
+}
+
+func testSupportStats(t *testing.T, nt Net) {
+	p, x := randomNetAndImagesOf(nt, rand.New(rand.NewPCG(1, 2)), 3, 6)
+	n := nt.NewHeadNet(nil, SupportBN)
 	want, err := n.Logits(p, x, true)
 	if err != nil {
 		t.Fatal(err)
@@ -48,11 +59,18 @@ func TestSupportStats(t *testing.T) {
 
 // TestProtoHeadRanksLikeDistances: the prototype head's logits differ from
 // minus the squared distances to the prototypes by a per-row constant,
-// embeddings taken with the HeadNet's BatchNorm statistics.
+// embeddings taken with the HeadNet's BatchNorm statistics, on every
+// network.
 func TestProtoHeadRanksLikeDistances(t *testing.T) {
+	for _, nt := range nets {
+		t.Run(nt.Name, func(t *testing.T) { testProtoHeadRanksLikeDistances(t, nt) })
+	}
+}
+
+func testProtoHeadRanksLikeDistances(t *testing.T, nt Net) {
 	for _, bn := range []BN{SupportBN, RunningBN} {
-		p, x := randomNetAndImages(rand.New(rand.NewPCG(3, 4)), 2, 4)
-		n := NewHeadNet(nil, bn)
+		p, x := randomNetAndImagesOf(nt, rand.New(rand.NewPCG(3, 4)), 2, 4)
+		n := nt.NewHeadNet(nil, bn)
 		if err := n.ProtoHead(p, x, []int{0, 0, 1, 1}); err != nil {
 			t.Fatal(err)
 		}
@@ -69,9 +87,9 @@ func TestProtoHeadRanksLikeDistances(t *testing.T) {
 		for i := range 4 {
 			var d [2]float64
 			for k := range 2 {
-				for j := range 64 {
-					c := float64(w[k*64+j]) / 2
-					v := float64(e.Data[i*64+j]) - c
+				for j := range nt.Dim {
+					c := float64(w[k*nt.Dim+j]) / 2
+					v := float64(e.Data[i*nt.Dim+j]) - c
 					d[k] += v * v
 				}
 			}
@@ -91,14 +109,21 @@ func TestProtoHeadRanksLikeDistances(t *testing.T) {
 // query loss under a prototype head with respect to Conv4's weights: the
 // path through the query embeddings (Loss) plus the path through the
 // prototypes (ProtoHeadBackward). BatchNorm uses fixed running statistics
-// (RunningBN), so the loss is a plain function of the weights.
+// (RunningBN), so the loss is a plain function of the weights. It runs on
+// every network.
 func TestProtoHeadBackward(t *testing.T) {
+	for _, nt := range nets {
+		t.Run(nt.Name, func(t *testing.T) { testProtoHeadBackward(t, nt) })
+	}
+}
+
+func testProtoHeadBackward(t *testing.T, nt Net) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	p, x := randomNetAndImages(rng, 3, 9)
+	p, x := randomNetAndImagesOf(nt, rng, 3, 9)
 	sup := tensor.FromData(x.Data[:6*784], 6, 1, 28, 28)
 	qry := tensor.FromData(x.Data[6*784:], 3, 1, 28, 28)
 	supLabels, qryLabels := []int{0, 0, 1, 1, 2, 2}, []int{2, 0, 1}
-	n := NewHeadNet(nil, RunningBN)
+	n := nt.NewHeadNet(nil, RunningBN)
 	// Running statistics of these images, as training would leave them.
 	for range 30 {
 		if _, err := n.Embed(p, x, true); err != nil {
