@@ -665,11 +665,15 @@ func (u *learnUI) fetch(d *dom, n learn.Need) {
 			return
 		}
 		done(func(g *Game) error {
-			set, _, err := checkpoint.Decode(data)
+			set, meta, err := checkpoint.Decode(data)
 			if err != nil {
 				return err
 			}
-			u.l.Emb = classify.NewConv4(set)
+			net, err := classify.NetOf(meta)
+			if err != nil {
+				return err
+			}
+			u.l.Emb = classify.NewBackbone(net, set)
 			return nil
 		})
 	case learn.NeedInner:

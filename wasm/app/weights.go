@@ -68,10 +68,12 @@ const StartAlgorithm = "protonet"
 // NewClassifier returns the classifier of the registered algorithm name
 // made of a weights file's tensors and metadata: fine-tuning by inner
 // steps (classify.FineTuner) for an algorithm that adapts at test time
-// (FOMAML, Reptile), else, for a Conv4 embedding (the tensors are Conv4's
-// and nothing else), the nearest prototype of the embeddings
-// (classify.ProtoNet). A trial forward pass checks the network's shapes
-// and values. Weights of any other model are refused.
+// (FOMAML, Reptile), else, for an embedding network alone (the tensors are
+// Conv4's and nothing else), the nearest prototype of the embeddings
+// (classify.ProtoNet) of the network the metadata's config names (its
+// "net": Conv4, or conv4s2, which takes the same tensors). A trial forward
+// pass checks the network's shapes and values. Weights of any other model,
+// or of a network the page does not know, are refused in one line.
 func NewClassifier(name string, set *tensor.Set, meta map[string]string) (Classifier, error) {
 	spec, err := algo.Lookup(name)
 	if err != nil {
@@ -84,10 +86,14 @@ func NewClassifier(name string, set *tensor.Set, meta map[string]string) (Classi
 		}
 		return f, nil
 	}
-	if !slices.Equal(set.Names(), nn.Conv4Names()) {
-		return nil, fmt.Errorf("the page classifies with Conv4 embeddings, and these %s weights hold other tensors", spec.Label)
+	net, err := classify.NetOf(meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s weights: %v", spec.Label, err)
 	}
-	emb := classify.NewConv4(set)
+	if !slices.Equal(set.Names(), nn.Conv4Names()) {
+		return nil, fmt.Errorf("the page classifies with %s embeddings, and these %s weights hold other tensors", net.Name, spec.Label)
+	}
+	emb := classify.NewBackbone(net, set)
 	if _, err := emb.Embed(tensor.New(1, 1, nn.ImageSize, nn.ImageSize)); err != nil {
 		return nil, err
 	}

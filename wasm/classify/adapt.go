@@ -32,11 +32,12 @@ type FineTuner struct {
 	defSteps  int
 	defLR     float32
 	protoHead bool
-	bn        learner.BN // the statistics the model was meta-trained with
+	bn        learner.BN  // the statistics the model was meta-trained with
+	kind      learner.Net // the backbone: Conv4 or conv4s2 (the config's net)
 	net       *learner.HeadNet
 	way       int // rows of the meta-learned head; 0 with a prototype head
-	// conv is the meta-learned Conv4 without the head: a task whose number
-	// of classes is not way starts from the prototype head on it.
+	// conv is the meta-learned backbone without the head: a task whose
+	// number of classes is not way starts from the prototype head on it.
 	conv *tensor.Set
 
 	adapt *Adaptation // the adaptation in progress or done, for its support
@@ -47,8 +48,10 @@ type FineTuner struct {
 // its metadata ("algo" and the JSON "config" with inner_lr, adapt_steps
 // and proto_head; zero values mean the algorithm's reference settings in
 // core/algo: 10 steps, learning rate 0.4 for FOMAML and 0.1 for Reptile).
-// It returns an error if the metadata is not for name or the weights are
-// not a Conv4 with, unless proto_head, a linear head.
+// The config's "net" names the backbone (Conv4 when it names none; conv4s2);
+// a network the page does not know is refused in one line naming it. It
+// returns an error if the metadata is not for name or the weights are not
+// that network with, unless proto_head, a linear head on its embeddings.
 func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*FineTuner, error) {
 	// Only the settings adaptation needs are read: a file from elsewhere
 	// may lack the rest of metaglot's metadata.
@@ -81,30 +84,41 @@ func NewFineTuner(name string, params *tensor.Set, meta map[string]string) (*Fin
 	if err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
+	// The network the model was trained as: Conv4 and conv4s2 take the
+	// same tensors, so only the config says which (never run one as the
+	// other).
+	net, err := learner.NetNamed(cfg.Net)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %s weights: the page cannot run them: %w", name, err)
+	}
 	inner, err := learner.ParseInnerParams(cfg.InnerParams)
 	if err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
-	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, bn: bn, net: learner.NewHeadNet(nn.Serial{}, bn)}
+	f := &FineTuner{meta: params, steps: cfg.AdaptSteps, lr: float32(cfg.InnerLR), defSteps: cfg.AdaptSteps, defLR: float32(cfg.InnerLR), protoHead: cfg.ProtoHead, bn: bn, kind: net, net: net.NewHeadNet(nn.Serial{}, bn)}
 	// The inner steps change what the model was meta-trained to change
 	// (inner_params: every parameter, or all but BatchNorm's).
 	f.net.SetInnerParams(inner)
 	if !cfg.ProtoHead {
-		way, err := learner.HeadWay(params)
+		way, err := net.HeadWay(params)
 		if err != nil {
 			return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 		}
 		f.way = way
-		if f.conv, err = learner.MetaParams(params, true); err != nil {
+		if f.conv, err = net.MetaParams(params, true); err != nil {
 			return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 		}
 	}
-	// A trial forward pass checks the Conv4 names, shapes and values.
+	// A trial forward pass checks the network's names, shapes and values.
 	if _, err := f.net.Embed(params, tensor.New(1, 1, nn.ImageSize, nn.ImageSize), false); err != nil {
 		return nil, fmt.Errorf("classify: %s weights: %w", name, err)
 	}
 	return f, nil
 }
+
+// Net returns the network the model was meta-trained as (its config's
+// "net": learner.Conv4 unless it says conv4s2).
+func (f *FineTuner) Net() learner.Net { return f.kind }
 
 // BN returns the BatchNorm statistics the model was meta-trained with
 // (its config's "bn"). Whatever they are, a query is classified on its
@@ -303,7 +317,7 @@ func (f *FineTuner) start(support [][][]float32) *Adaptation {
 		a.err = fmt.Errorf("classify: %w", err)
 		return a
 	}
-	if a.before, err = learner.NewHeadClassifier(nn.Serial{}, unadapted); err != nil {
+	if a.before, err = f.kind.NewHeadClassifier(nn.Serial{}, unadapted); err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return a
 	}
@@ -339,7 +353,7 @@ func (f *FineTuner) Step() bool {
 		a.err = fmt.Errorf("classify: %w", err)
 		return false
 	}
-	clf, err := learner.NewHeadClassifier(nn.Serial{}, a.inner.Fast)
+	clf, err := f.kind.NewHeadClassifier(nn.Serial{}, a.inner.Fast)
 	if err != nil {
 		a.err = fmt.Errorf("classify: %w", err)
 		return false
@@ -361,7 +375,7 @@ func (f *FineTuner) snapshot(a *Adaptation) ([]float64, error) {
 		return nil, err
 	}
 	if a.snapClf == nil {
-		clf, err := learner.NewHeadClassifier(nn.Serial{}, a.snap)
+		clf, err := f.kind.NewHeadClassifier(nn.Serial{}, a.snap)
 		if err != nil {
 			return nil, err
 		}

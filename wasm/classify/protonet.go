@@ -1,12 +1,14 @@
 package classify
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"unsafe"
 
+	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
@@ -20,24 +22,56 @@ type Embedder interface {
 	Embed(x *tensor.Tensor) (*tensor.Tensor, error)
 }
 
-// Conv4 embeds with metaglot's Conv4 in inference mode.
-type Conv4 struct {
-	net    *nn.Conv4
+// Backbone embeds with one of metaglot's networks (learner.Net: the
+// max-pooling Conv4 or the stride-2 conv4s2) in inference mode.
+type Backbone struct {
+	net    learner.Backbone
+	kind   learner.Net
 	params *tensor.Set
 }
 
 // NewConv4 returns an Embedder running nn.Conv4 with params (named as by
 // nn.Conv4Names) on one thread.
-func NewConv4(params *tensor.Set) *Conv4 {
-	return &Conv4{net: nn.NewConv4(nn.Serial{}), params: params}
+func NewConv4(params *tensor.Set) *Backbone { return NewBackbone(learner.Conv4, params) }
+
+// NewBackbone returns an Embedder running the network net (learner.Conv4,
+// or learner.Conv4S2) with params (nn.NewConv4Params's names and shapes,
+// which both networks take) on one thread. Use NetOf to learn a weights
+// file's network from its metadata: the tensors alone do not tell.
+func NewBackbone(net learner.Net, params *tensor.Set) *Backbone {
+	return &Backbone{net: net.New(nn.Serial{}), kind: net, params: params}
 }
 
-// Embed implements Embedder with nn.Conv4's inference path: BatchNorm
-// (running statistics) folded into the convolutions, Winograd blocks; the
-// same embeddings as Forward(params, x, false) up to float rounding, about
-// twice as fast.
-func (c *Conv4) Embed(x *tensor.Tensor) (*tensor.Tensor, error) {
-	return c.net.Embed(c.params, x)
+// Net returns the network b runs.
+func (b *Backbone) Net() learner.Net { return b.kind }
+
+// Embed implements Embedder with the network's inference path (for
+// Conv4: BatchNorm (running statistics) folded into the convolutions,
+// Winograd blocks; the same embeddings as Forward(params, x, false) up to
+// float rounding, about twice as fast). The embeddings are N×Dim: 64 for
+// Conv4, 256 for conv4s2.
+func (b *Backbone) Embed(x *tensor.Tensor) (*tensor.Tensor, error) {
+	return b.net.Embed(b.params, x)
+}
+
+// NetOf returns the network a weights file's metadata names (the "net" of
+// its JSON "config"; learner.Conv4 when it names none, as every file from
+// before conv4s2 and a plain PyTorch state_dict), or a one-line error
+// naming a network the page cannot run or a config it cannot read.
+func NetOf(meta map[string]string) (learner.Net, error) {
+	var cfg struct {
+		Net string `json:"net"`
+	}
+	if c := meta["config"]; c != "" {
+		if err := json.Unmarshal([]byte(c), &cfg); err != nil {
+			return learner.Net{}, fmt.Errorf("config metadata: %v", err)
+		}
+	}
+	net, err := learner.NetNamed(cfg.Net)
+	if err != nil {
+		return learner.Net{}, fmt.Errorf("the page cannot run these weights: %w", err)
+	}
+	return net, nil
 }
 
 // Errors Classify returns when there is nothing to classify; the page shows

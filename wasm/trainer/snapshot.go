@@ -20,8 +20,8 @@ type viewWork struct {
 	user       *tensor.Tensor // U×1×28×28 or nil
 	userLabels []int
 	userNames  []string
-	params     *tensor.Set // copy of the weights with support statistics
-	net        *learner.HeadNet
+	params     *tensor.Set      // copy of the weights with support statistics
+	net        *learner.HeadNet // of the weights' network (HeadNet.Net)
 }
 
 // SetUserDrawings sets the user's drawings to project into the embedding
@@ -100,8 +100,12 @@ func (t *Trainer) Snapshot() (*protocol.Snapshot, error) {
 // for a head network the statistics of the support set.
 func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 	v := &t.view
-	if v.net == nil {
-		v.net = learner.NewHeadNet(nil, learner.SupportBN)
+	kind, err := learner.NetNamed(t.w.Net)
+	if err != nil {
+		return err
+	}
+	if v.net == nil || v.net.Net().Name != kind.Name {
+		v.net = kind.NewHeadNet(nil, learner.SupportBN)
 	}
 	if v.params == nil || v.params.Len() != t.w.Params.Len() || v.params.CopyFrom(t.w.Params) != nil {
 		v.params = t.w.Params.Clone()
@@ -111,7 +115,7 @@ func (t *Trainer) project(s *protocol.Snapshot, task *learner.Task) error {
 			return err
 		}
 	}
-	const d = nn.EmbeddingDim
+	d := kind.Dim
 	embed := func(x *tensor.Tensor) ([]float32, error) {
 		e, err := v.net.Embed(v.params, x, false)
 		if err != nil {

@@ -152,7 +152,7 @@ func (t *Trainer) Start(c modelfile.Config, init string, bundled *Weights) error
 	if err != nil {
 		return fieldError(err, c)
 	}
-	w := &Weights{Params: params, Algo: c.Algo, Config: &c}
+	w := &Weights{Params: params, Algo: c.Algo, Config: &c, Net: c.Net}
 	if spec.HasHead(c) {
 		w.Way = c.Way
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -23,9 +24,13 @@ import (
 
 // Weights are a network's parameters with what is known of their origin.
 type Weights struct {
-	Params *tensor.Set // Conv4, plus "head.weight", "head.bias" for a head
+	Params *tensor.Set // the backbone, plus "head.weight", "head.bias" for a head
 	Algo   string      // learner that trained them; "" if the file does not say
-	Way    int         // classes of the head; 0 for Conv4 alone
+	Way    int         // classes of the head; 0 for the backbone alone
+	// Net is the backbone the parameters are for, as the file's config
+	// names it ("" is Conv4, "conv4s2"; learner.NetNamed): the two take the
+	// same tensors, so the parameters alone do not tell.
+	Net string
 	// Episodes and Seconds are the episodes trained and the training wall
 	// time, as far as the file says (0 when it does not).
 	Episodes int
@@ -53,6 +58,7 @@ func (w *Weights) Encode() ([]byte, error) {
 		fc = s.Quick
 	}
 	fc.Algo = w.Algo
+	fc.Net = w.Net
 	if w.Way > 0 {
 		fc.Way = w.Way
 	}
@@ -84,9 +90,11 @@ func (w *Weights) provenance(file string) string {
 	return modelfile.Init{File: file, Algo: a, Episodes: w.Episodes, SHA256: sum}.String()
 }
 
-// ParseWeights reads a safetensors file of a Conv4, with or without a
-// linear head (a model or checkpoint file of metaglot, or a file with
-// PyTorch's names and no metadata). Optimizer state ("optim." names) is
+// ParseWeights reads a safetensors file of a Conv4 or conv4s2 (the network
+// its config's "net" names; Conv4 when none), with or without a linear
+// head (a model or checkpoint file of metaglot, or a file with PyTorch's
+// names and no metadata). A network the page does not know is refused in
+// one line naming it. Optimizer state ("optim." names) is
 // ignored. It returns an error saying what is wrong for anything else:
 // not a safetensors file, a damaged one, tensors missing, unknown or of
 // the wrong shape, NaN or Inf values, or more than weightsfile.MaxBytes.
@@ -109,8 +117,22 @@ func ParseWeights(data []byte) (*Weights, error) {
 	if raw, err = checkpoint.FromPyTorch(raw); err != nil {
 		return nil, fmt.Errorf("not a metaglot Conv4 network: %w", err)
 	}
+	// The network: the config's net ("" for Conv4, every file from before
+	// conv4s2, and a plain state_dict), whatever else it says.
+	var nc struct {
+		Net string `json:"net"`
+	}
+	if c := meta["config"]; c != "" {
+		if err := json.Unmarshal([]byte(c), &nc); err != nil {
+			return nil, fmt.Errorf("not a usable weights file: config metadata: %v", err)
+		}
+	}
+	net, err := learner.NetNamed(nc.Net)
+	if err != nil {
+		return nil, fmt.Errorf("not a network the page can run: %w", err)
+	}
 	sum := sha256.Sum256(data)
-	w := &Weights{Algo: meta["algo"], SHA256: sum[:8]}
+	w := &Weights{Algo: meta["algo"], SHA256: sum[:8], Net: nc.Net}
 	if !validAlgo(w.Algo) {
 		w.Algo = ""
 	}
@@ -122,11 +144,11 @@ func ParseWeights(data []byte) (*Weights, error) {
 	// The templates supply names and shapes; their values are overwritten.
 	rng := rand.New(rand.NewPCG(0, 0))
 	if raw.Has(learner.HeadName+".weight") || raw.Has(learner.HeadName+".bias") {
-		way, err := learner.HeadWay(raw)
+		way, err := net.HeadWay(raw)
 		if err != nil {
-			return nil, fmt.Errorf("not a metaglot network: %w", err)
+			return nil, fmt.Errorf("not a metaglot %s network: %w", net, err)
 		}
-		w.Params, w.Way = learner.NewHeadNetParams(rng, way), way
+		w.Params, w.Way = net.NewHeadNetParams(rng, way), way
 	} else {
 		w.Params = nn.NewConv4Params(rng)
 	}
@@ -149,14 +171,27 @@ func validAlgo(a string) bool {
 }
 
 // copyInto overwrites the fresh parameters p of a run of c (train.InitParams)
-// with w's: the Conv4, and a head of c.Way classes if w has one (a head
+// with w's: the backbone, and a head of c.Way classes if w has one (a head
 // of another size is an error naming both; weights without a head leave
 // p's fresh one, and a note says so). p holds what c's model needs:
-// a head only if it learns one.
+// a head only if it learns one. Weights of another network than c's (Conv4
+// and conv4s2 share their tensors) are refused, naming both: a run never
+// starts one network from the other's weights.
 func (w *Weights) copyInto(p *tensor.Set, c modelfile.Config) (string, error) {
 	spec, err := algo.Lookup(c.Algo)
 	if err != nil {
 		return "", err
+	}
+	have, err := learner.NetNamed(w.Net)
+	if err != nil {
+		return "", err
+	}
+	want, err := learner.NetNamed(c.Net)
+	if err != nil {
+		return "", &protocol.FieldError{Field: "net", Msg: err.Error()}
+	}
+	if have.Name != want.Name {
+		return "", &protocol.FieldError{Field: "net", Msg: fmt.Sprintf("the starting weights are a %s network, not %s: choose %s, or start from scratch", have, want, have)}
 	}
 	note := ""
 	if spec.HasHead(c) {
