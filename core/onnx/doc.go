@@ -17,6 +17,14 @@
 //	images   N×1×28×28 float32 (1 = ink, 0 = paper; row 0 the top)
 //	embeddings  N×64 float32
 //
+// ExportConv4S2 writes conv4s2, the stride-2 network of Finn et al. and
+// Nichol et al. (nn.Conv4S2: the same tensors as Conv4), the same way:
+// four blocks of Conv (3×3, strides 2, pads 1) → Relu, no MaxPool
+// (28→14→7→4→2), and a Flatten to N×256 in channel, row, column order: 9
+// nodes, 8 initializers. Export chooses between the two by the network a
+// model's metadata names (modelfile.Config.Net: "" or "conv4", "conv4s2")
+// and refuses any other name, as `metaglot export` does.
+//
 // This is what metaglot computes for a ProtoNet model (whose BatchNorm
 // always uses the running statistics) and for FOMAML or Reptile models
 // with -bn running. Models that normalise with the support set's
@@ -41,7 +49,11 @@
 // testdata/conv4.onnx, written by `metaglot export`, and metaglot's
 // embeddings to be within 1e-5 of what onnxruntime computed from that file
 // for six Omniglot images (testdata/ort_embeddings.json, written by
-// interop/onnx/run.mjs with onnxruntime-node). FoldBatchNorm is checked
+// interop/onnx/run.mjs with onnxruntime-node). The same weights exported
+// as conv4s2 (testdata/conv4s2.onnx) must give in onnxruntime
+// (testdata/ort_embeddings_conv4s2.json) what nn.Conv4S2, conv4s2 written
+// plainly in float64 in the test, and PyTorch's Conv4S2
+// (testdata/torch_conv4s2.json, interop/torch/gen_fixtures.py) give. FoldBatchNorm is checked
 // against metaglot's own BatchNorm, and the encoder against a small
 // protobuf reader in the tests.
 package onnx
