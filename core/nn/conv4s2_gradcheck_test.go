@@ -311,3 +311,117 @@ func TestConv4S2Gradient(t *testing.T) {
 		})
 	}
 }
+
+// s2Taps returns, for kernel column (or row) offset kw of a stride-2,
+// padding-1 convolution on an input of width w with wo outputs, the range
+// [lo, hi) of outputs ox whose input column 2·ox+kw−1 lies inside the
+// image: the others read the zero padding.
+func s2Taps(kw, w, wo int) (lo, hi int) {
+	if kw == 0 {
+		lo = 1 // column −1
+	}
+	return lo, min(wo, (w-kw+2)/2)
+}
+
+// im2colS2Plain unfolds samples [s0, s1) of the channel-major input x
+// (cin×n×h×w) for a 3×3, stride 2, padding 1 convolution into col, a
+// (cin·9) × ((s1−s0)·ho·wo) matrix (ho, wo = ⌈h/2⌉, ⌈w/2⌉): row
+// (ci·3+kh)·3+kw, column (s−s0)·ho·wo + oy·wo + ox holds
+// x[ci, s, 2·oy+kh−1, 2·ox+kw−1], or 0 outside the image.
+func im2colS2Plain[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	cols := (s1 - s0) * ohw
+	for ci := 0; ci < cin; ci++ {
+		xc := x[ci*n*hw:]
+		for kh := 0; kh < 3; kh++ {
+			ylo, yhi := s2Taps(kh, h, ho)
+			for kw := 0; kw < 3; kw++ {
+				xlo, xhi := s2Taps(kw, w, wo)
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				for s := s0; s < s1; s++ {
+					dst := row[(s-s0)*ohw:][:ohw]
+					src := xc[s*hw:][:hw]
+					clear(dst[:ylo*wo])
+					for oy := ylo; oy < yhi; oy++ {
+						d := dst[oy*wo:][:wo]
+						sr := src[(2*oy+kh-1)*w:][:w]
+						clear(d[:xlo])
+						for ox := xlo; ox < xhi; ox++ {
+							d[ox] = sr[2*ox+kw-1]
+						}
+						clear(d[xhi:])
+					}
+					clear(dst[yhi*wo:])
+				}
+			}
+		}
+	}
+}
+
+// col2imS2Plain is the adjoint of im2colS2Plain: it sets samples [s0, s1) of dx
+// (cin×n×h×w, channel-major) to the sum of the col entries that im2colS2Plain
+// copied from each position (neighbouring outputs' windows overlap by one
+// row and one column, so positions on odd rows or columns receive from
+// two taps). col is read only.
+func col2imS2Plain[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
+	hw := h * w
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	cols := (s1 - s0) * ohw
+	for ci := 0; ci < cin; ci++ {
+		dc := dx[ci*n*hw:]
+		clear(dc[s0*hw : s1*hw])
+		for kh := 0; kh < 3; kh++ {
+			ylo, yhi := s2Taps(kh, h, ho)
+			for kw := 0; kw < 3; kw++ {
+				xlo, xhi := s2Taps(kw, w, wo)
+				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				for s := s0; s < s1; s++ {
+					src := row[(s-s0)*ohw:][:ohw]
+					dst := dc[s*hw:][:hw]
+					for oy := ylo; oy < yhi; oy++ {
+						sr := src[oy*wo:][:wo]
+						d := dst[(2*oy+kh-1)*w:][:w]
+						for ox := xlo; ox < xhi; ox++ {
+							d[2*ox+kw-1] += sr[ox]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestIm2colS2MatchesPlain checks the phase-split unfolding and its
+// adjoint against the direct gather on even and odd sizes, a chunk in the
+// middle of the batch.
+func TestIm2colS2MatchesPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, c := range []struct{ cin, h, w int }{{1, 28, 28}, {2, 14, 14}, {3, 7, 7}, {2, 4, 4}, {2, 5, 6}, {1, 2, 3}, {1, 1, 1}} {
+		const n, s0, s1 = 5, 1, 4
+		ohw := s2Out(c.h) * s2Out(c.w)
+		rows, cols := c.cin*9, (s1-s0)*ohw
+		x := randSlice(rng, c.cin*n*c.h*c.w)
+		want, got := randSlice(rng, rows*cols), randSlice(rng, rows*cols)
+		ph := randSlice(rng, 4*ohw)
+		im2colS2Plain(want, x, c.cin, n, c.h, c.w, s0, s1)
+		im2colS2(got, ph, x, c.cin, n, c.h, c.w, s0, s1)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: col[%d] = %g, want %g", c, i, got[i], want[i])
+			}
+		}
+		dcol := randSlice(rng, rows*cols)
+		wantDx, gotDx := randSlice(rng, len(x)), append([]float64(nil), x...)
+		copy(gotDx, wantDx)
+		col2imS2Plain(wantDx, dcol, c.cin, n, c.h, c.w, s0, s1)
+		col2imS2(gotDx, dcol, ph, c.cin, n, c.h, c.w, s0, s1)
+		for i := range wantDx {
+			if math.Abs(gotDx[i]-wantDx[i]) > 1e-12 {
+				t.Fatalf("%+v: dx[%d] = %g, want %g", c, i, gotDx[i], wantDx[i])
+			}
+		}
+	}
+}

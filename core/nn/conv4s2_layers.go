@@ -37,8 +37,9 @@ type convS2[T Float] struct {
 	// target columns (colTarget if 0), at least one.
 	chunk  int
 	target int
-	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·Ho·Wo.
-	col [][]T
+	// col[w] is worker w's unfolding buffer, Cin·9 × chunk·Ho·Wo; ph[w]
+	// its phase scratch (im2colS2), 4·Ho·Wo.
+	col, ph [][]T
 	// dw[w] is worker w's partial weight gradient, Cout × Cin·9, or its
 	// transpose when dwT is set (few input channels: colᵀ·dZᵀ is the
 	// better-shaped product, as in conv3x3).
@@ -82,6 +83,7 @@ func (l *convS2[T]) reserve(h, w int) {
 	threads := l.e.par.Threads()
 	for len(l.col) < threads {
 		l.col = append(l.col, nil)
+		l.ph = append(l.ph, nil)
 		l.dzBuf = append(l.dzBuf, nil)
 		l.dw = append(l.dw, make([]T, l.cout*k))
 		l.psum = append(l.psum, make([]float64, l.cout))
@@ -91,6 +93,9 @@ func (l *convS2[T]) reserve(h, w int) {
 	for i := range l.col {
 		if len(l.col[i]) < need {
 			l.col[i] = make([]T, need)
+		}
+		if len(l.ph[i]) < 4*ohw {
+			l.ph[i] = make([]T, 4*ohw)
 		}
 		if l.fillDZ != nil && len(l.dzBuf[i]) < l.cout*l.chunk*ohw {
 			l.dzBuf[i] = make([]T, l.cout*l.chunk*ohw)
@@ -133,7 +138,7 @@ func (l *convS2[T]) forwardRange(worker, lo, hi int) {
 	for s0 := lo; s0 < hi; s0 += l.chunk {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * ohw
-		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		im2colS2(col, l.ph[worker], l.x, l.cin, l.n, l.h, l.w, s0, s1)
 		l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 0, l.z[s0*ohw:], nohw)
 		if l.stats {
 			ps, pq := l.psum[worker], l.psq[worker]
@@ -188,7 +193,7 @@ func (l *convS2[T]) backwardRange(worker, lo, hi int) {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * ohw
 		l.fillDZ(dz, cols, s0, s1)
-		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		im2colS2(col, l.ph[worker], l.x, l.cin, l.n, l.h, l.w, s0, s1)
 		if l.dwT {
 			// dWᵀ += col · dZ[:, chunk]ᵀ
 			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, dz, cols, 1, dw, l.cout)
@@ -199,55 +204,90 @@ func (l *convS2[T]) backwardRange(worker, lo, hi int) {
 		if l.dx != nil {
 			// dcol = Wᵀ · dZ[:, chunk], folded back onto the input.
 			l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, dz, cols, 0, col, cols)
-			col2imS2(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
+			col2imS2(l.dx, col, l.ph[worker], l.cin, l.n, l.h, l.w, s0, s1)
 		}
 	}
-}
-
-// s2Taps returns, for kernel column (or row) offset kw of a stride-2,
-// padding-1 convolution on an input of width w with wo outputs, the range
-// [lo, hi) of outputs ox whose input column 2·ox+kw−1 lies inside the
-// image: the others read the zero padding.
-func s2Taps(kw, w, wo int) (lo, hi int) {
-	if kw == 0 {
-		lo = 1 // column −1
-	}
-	return lo, min(wo, (w-kw+2)/2)
 }
 
 // im2colS2 unfolds samples [s0, s1) of the channel-major input x
 // (cin×n×h×w) for a 3×3, stride 2, padding 1 convolution into col, a
 // (cin·9) × ((s1−s0)·ho·wo) matrix (ho, wo = ⌈h/2⌉, ⌈w/2⌉): row
 // (ci·3+kh)·3+kw, column (s−s0)·ho·wo + oy·wo + ox holds
-// x[ci, s, 2·oy+kh−1, 2·ox+kw−1], or 0 outside the image.
-func im2colS2[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
+// x[ci, s, 2·oy+kh−1, 2·ox+kw−1], or 0 outside the image. ph is scratch
+// of 4·ho·wo values.
+//
+// Gathering every other pixel nine times over is slow; instead each
+// input plane is first split into its four phases (even or odd rows ×
+// even or odd columns, each ho×wo, zero-padded where h or w is odd), in
+// which every tap is a flat shift: tap (kh, kw) reads the phase of row
+// parity (kh+1) mod 2 and column parity (kw+1) mod 2, shifted back one
+// row if kh = 0 and one column if kw = 0. So a tap is one block copy per
+// sample, plus zeros where the shift crosses the top or left edge (the
+// padding). im2colS2Plain (in the tests) is the direct gather it equals.
+func im2colS2[T Float](col, ph, x []T, cin, n, h, w, s0, s1 int) {
 	hw := h * w
-	ho, wo := s2Out(h), s2Out(w)
-	ohw := ho * wo
+	wo := s2Out(w)
+	ohw := s2Out(h) * wo
 	cols := (s1 - s0) * ohw
+	ph = ph[:4*ohw]
 	for ci := 0; ci < cin; ci++ {
-		xc := x[ci*n*hw:]
-		for kh := 0; kh < 3; kh++ {
-			ylo, yhi := s2Taps(kh, h, ho)
-			for kw := 0; kw < 3; kw++ {
-				xlo, xhi := s2Taps(kw, w, wo)
-				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
-				for s := s0; s < s1; s++ {
-					dst := row[(s-s0)*ohw:][:ohw]
-					src := xc[s*hw:][:hw]
-					clear(dst[:ylo*wo])
-					for oy := ylo; oy < yhi; oy++ {
-						d := dst[oy*wo:][:wo]
-						sr := src[(2*oy+kh-1)*w:][:w]
-						clear(d[:xlo])
-						for ox := xlo; ox < xhi; ox++ {
-							d[ox] = sr[2*ox+kw-1]
-						}
-						clear(d[xhi:])
+		for s := s0; s < s1; s++ {
+			splitPhases(ph, x[(ci*n+s)*hw:][:hw], h, w)
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					src := ph[((1-kh&1)*2+1-kw&1)*ohw:][:ohw]
+					dst := col[((ci*3+kh)*3+kw)*cols+(s-s0)*ohw:][:ohw]
+					// dst[j] = src[j+off], off = −(wo if kh = 0) − (1 if kw = 0).
+					lo := 0
+					if kh == 0 {
+						lo += wo
 					}
-					clear(dst[yhi*wo:])
+					if kw == 0 {
+						lo++
+					}
+					lo = min(lo, ohw) // a single output row
+					copy(dst[lo:], src[:ohw-lo])
+					clear(dst[:lo])
+					if kw == 0 { // column −1 on every row
+						for j := 0; j < ohw; j += wo {
+							dst[j] = 0
+						}
+					}
 				}
 			}
+		}
+	}
+}
+
+// splitPhases writes the h×w plane x into ph as its four phases, each
+// ho×wo (ho, wo = ⌈h/2⌉, ⌈w/2⌉): phase a·2+b holds x[2r+a, 2c+b] at
+// r·wo + c, or 0 where that lies outside the plane.
+func splitPhases[T Float](ph, x []T, h, w int) {
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	p00, p01, p10, p11 := ph[:ohw], ph[ohw:2*ohw], ph[2*ohw:3*ohw], ph[3*ohw:4*ohw]
+	we := w / 2 // columns with both an even and an odd pixel
+	for r := 0; r < ho; r++ {
+		even := x[2*r*w:][:w]
+		d0, d1 := p00[r*wo:][:wo], p01[r*wo:][:wo]
+		for c := 0; c < we; c++ {
+			d0[c], d1[c] = even[2*c], even[2*c+1]
+		}
+		if we < wo { // odd width: the last even column has no odd twin
+			d0[we], d1[we] = even[2*we], 0
+		}
+		d2, d3 := p10[r*wo:][:wo], p11[r*wo:][:wo]
+		if 2*r+1 >= h {
+			clear(d2)
+			clear(d3)
+			continue
+		}
+		odd := x[(2*r+1)*w:][:w]
+		for c := 0; c < we; c++ {
+			d2[c], d3[c] = odd[2*c], odd[2*c+1]
+		}
+		if we < wo {
+			d2[we], d3[we] = odd[2*we], 0
 		}
 	}
 }
@@ -255,33 +295,73 @@ func im2colS2[T Float](col, x []T, cin, n, h, w, s0, s1 int) {
 // col2imS2 is the adjoint of im2colS2: it sets samples [s0, s1) of dx
 // (cin×n×h×w, channel-major) to the sum of the col entries that im2colS2
 // copied from each position (neighbouring outputs' windows overlap by one
-// row and one column, so positions on odd rows or columns receive from
-// two taps). col is read only.
-func col2imS2[T Float](dx, col []T, cin, n, h, w, s0, s1 int) {
+// row and one column, so pixels on odd rows or columns receive from two
+// taps). It works in the phase layout of im2colS2: each tap is one flat
+// block addition into its phase, and the phases are then interleaved into
+// dx. It overwrites the entries of col that im2colS2 set to zero (taps
+// in the padding) with zeros; ph is scratch of 4·ho·wo values.
+func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int) {
 	hw := h * w
-	ho, wo := s2Out(h), s2Out(w)
-	ohw := ho * wo
+	wo := s2Out(w)
+	ohw := s2Out(h) * wo
 	cols := (s1 - s0) * ohw
+	ph = ph[:4*ohw]
 	for ci := 0; ci < cin; ci++ {
-		dc := dx[ci*n*hw:]
-		clear(dc[s0*hw : s1*hw])
-		for kh := 0; kh < 3; kh++ {
-			ylo, yhi := s2Taps(kh, h, ho)
-			for kw := 0; kw < 3; kw++ {
-				xlo, xhi := s2Taps(kw, w, wo)
-				row := col[((ci*3+kh)*3+kw)*cols:][:cols]
-				for s := s0; s < s1; s++ {
-					src := row[(s-s0)*ohw:][:ohw]
-					dst := dc[s*hw:][:hw]
-					for oy := ylo; oy < yhi; oy++ {
-						sr := src[oy*wo:][:wo]
-						d := dst[(2*oy+kh-1)*w:][:w]
-						for ox := xlo; ox < xhi; ox++ {
-							d[2*ox+kw-1] += sr[ox]
+		for s := s0; s < s1; s++ {
+			clear(ph)
+			for kh := 0; kh < 3; kh++ {
+				for kw := 0; kw < 3; kw++ {
+					dst := ph[((1-kh&1)*2+1-kw&1)*ohw:][:ohw]
+					src := col[((ci*3+kh)*3+kw)*cols+(s-s0)*ohw:][:ohw]
+					lo := 0
+					if kh == 0 {
+						lo += wo
+					}
+					if kw == 0 {
+						lo++
+						for j := 0; j < ohw; j += wo {
+							src[j] = 0
 						}
+					}
+					lo = min(lo, ohw)
+					a, b := src[lo:], dst[:ohw-lo]
+					b = b[:len(a)]
+					for i, v := range a {
+						b[i] += v
 					}
 				}
 			}
+			mergePhases(dx[(ci*n+s)*hw:][:hw], ph, h, w)
+		}
+	}
+}
+
+// mergePhases is the inverse of splitPhases: it writes every pixel of the
+// h×w plane x from its phase in ph (the padding entries are dropped).
+func mergePhases[T Float](x, ph []T, h, w int) {
+	ho, wo := s2Out(h), s2Out(w)
+	ohw := ho * wo
+	p00, p01, p10, p11 := ph[:ohw], ph[ohw:2*ohw], ph[2*ohw:3*ohw], ph[3*ohw:4*ohw]
+	we := w / 2
+	for r := 0; r < ho; r++ {
+		even := x[2*r*w:][:w]
+		d0, d1 := p00[r*wo:][:wo], p01[r*wo:][:wo]
+		for c := 0; c < we; c++ {
+			even[2*c], even[2*c+1] = d0[c], d1[c]
+		}
+		if we < wo {
+			even[2*we] = d0[we]
+		}
+		if 2*r+1 >= h {
+			continue
+		}
+		odd := x[(2*r+1)*w:][:w]
+		d2, d3 := p10[r*wo:][:wo], p11[r*wo:][:wo]
+		for c := 0; c < we; c++ {
+			odd[2*c], odd[2*c+1] = d2[c], d3[c]
+		}
+		if we < wo {
+			odd[2*we] = d2[we]
 		}
 	}
 }
