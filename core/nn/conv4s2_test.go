@@ -295,3 +295,40 @@ func TestNewBackbone(t *testing.T) {
 		t.Errorf("NewBackbone(resnet): %v, want an error naming it", err)
 	}
 }
+
+// TestConv4S2BatchSizes checks that one Conv4S2 going from a batch to a
+// smaller and a larger one (support set, queries, the next task) computes
+// what a fresh one does: its reused buffers carry nothing over.
+func TestConv4S2BatchSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	p := nn.NewConv4Params(rng)
+	pool := gemm.NewPool(2)
+	defer pool.Close()
+	reused := nn.NewConv4S2(pool)
+	for _, n := range []int{7, 2, 11, 1} {
+		x := randImages(rng, n)
+		dEmb := randGrad(rng, n, nn.Conv4S2EmbeddingDim)
+		run := func(m *nn.Conv4S2) (*tensor.Tensor, *tensor.Set) {
+			q := p.Clone()
+			emb, err := m.Forward(q, x, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := nn.Trainable(q).ZerosLike()
+			if err := m.Backward(q, dEmb, g); err != nil {
+				t.Fatal(err)
+			}
+			return emb.Clone(), g
+		}
+		e1, g1 := run(reused)
+		e2, g2 := run(nn.NewConv4S2(pool))
+		if i := closeTo(e2.Data, e1.Data, 0); i >= 0 {
+			t.Errorf("n=%d: reused net's embeddings[%d] %g, fresh %g", n, i, e1.Data[i], e2.Data[i])
+		}
+		for _, name := range g2.Names() {
+			if i := closeTo(g2.Get(name).Data, g1.Get(name).Data, 0); i >= 0 {
+				t.Errorf("n=%d: reused net's %s[%d] %g, fresh %g", n, name, i, g1.Get(name).Data[i], g2.Get(name).Data[i])
+			}
+		}
+	}
+}
