@@ -59,8 +59,20 @@ var Conv4 = Net{
 	newBackbone: func(par nn.Parallel) Backbone { return nn.NewConv4(par) },
 }
 
+// Conv4S2 is the stride-2 network of Finn et al. 2017 and Nichol et al.
+// 2018 for Omniglot (nn.Conv4S2): 3×3 convolutions of stride 2 with
+// padding 1, each followed by BatchNorm and ReLU, no pooling
+// (28→14→7→4→2), the last 64×2×2 activations flattened into a 256-d
+// embedding. Its convolutions cost about a quarter of Conv4's.
+var Conv4S2 = Net{
+	Name:        "conv4s2",
+	Dim:         nn.Conv4S2EmbeddingDim,
+	Sides:       [nn.Blocks]int{14, 7, 4, 2},
+	newBackbone: func(par nn.Parallel) Backbone { return nn.NewConv4S2(par) },
+}
+
 // nets are the networks NetNamed knows, the first one the meaning of "".
-var nets = []Net{Conv4}
+var nets = []Net{Conv4, Conv4S2}
 
 // NetNames returns the names of the networks, the default (meant by "")
 // first: the choices of the net setting.

@@ -3,6 +3,7 @@ package learner
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"metaglot/core/nn"
@@ -110,14 +111,25 @@ func testProtoHeadRanksLikeDistances(t *testing.T, nt Net) {
 // path through the query embeddings (Loss) plus the path through the
 // prototypes (ProtoHeadBackward). BatchNorm uses fixed running statistics
 // (RunningBN), so the loss is a plain function of the weights. It runs on
-// every network.
+// every network. On Conv4S2 the directions move the last block only: with
+// no max-pool, its first blocks hold four times Conv4's ReLUs, and random
+// directions through all of them cross kinks within h = 1e-5 in float32
+// (the central differences then change by 10 % between h = 1e-5 and
+// 3e-5); nn's TestConv4S2Gradient checks its whole backward pass in
+// float64, and the path through the 256-d prototypes is what this checks.
 func TestProtoHeadBackward(t *testing.T) {
 	for _, nt := range nets {
-		t.Run(nt.Name, func(t *testing.T) { testProtoHeadBackward(t, nt) })
+		moved := ""
+		if nt.Name == Conv4S2.Name {
+			moved = "encoder.3."
+		}
+		t.Run(nt.Name, func(t *testing.T) { testProtoHeadBackward(t, nt, moved) })
 	}
 }
 
-func testProtoHeadBackward(t *testing.T, nt Net) {
+// testProtoHeadBackward is TestProtoHeadBackward on nt, along directions
+// that move the tensors whose names start with moved ("": all).
+func testProtoHeadBackward(t *testing.T, nt Net, moved string) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	p, x := randomNetAndImagesOf(nt, rng, 3, 9)
 	sup := tensor.FromData(x.Data[:6*784], 6, 1, 28, 28)
@@ -169,9 +181,12 @@ func testProtoHeadBackward(t *testing.T, nt Net) {
 	for dir := range 3 {
 		v := grads.ZerosLike()
 		for i := range v.Len() {
-			_, d := v.At(i)
+			name, d := v.At(i)
 			for j := range d.Data {
 				d.Data[j] = float32(rng.NormFloat64())
+				if !strings.HasPrefix(name, moved) {
+					d.Data[j] = 0
+				}
 			}
 		}
 		step := func(sign float64) float64 {
