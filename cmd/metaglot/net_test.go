@@ -109,7 +109,11 @@ func TestTrainNet(t *testing.T) {
 			t.Errorf("%s: classify of the conv4s2 weights said to be conv4: exit %d, stderr %q; want the head's shapes refused", algo, code, stderr)
 		}
 	}
-	code, _, stderr := runCLI(base("fomaml", filepath.Join(dir, "init"), "-episodes", "2", "-init", models["protonet"])...)
+	code, stdout, stderr := runCLI("export", "-model", models["protonet"], "-onnx", filepath.Join(dir, "s2.onnx"))
+	if code != 0 || !strings.Contains(stdout, "conv4s2 embeddings") || !strings.Contains(stdout, "N×256") {
+		t.Errorf("export of a conv4s2 model: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(base("fomaml", filepath.Join(dir, "init"), "-episodes", "2", "-init", models["protonet"])...)
 	if code != 2 || !strings.Contains(stderr, "conv4s2 network") || !strings.Contains(stderr, "-net conv4") {
 		t.Errorf("-init of a conv4s2 model into a conv4 run: exit %d, stderr %q", code, stderr)
 	}
