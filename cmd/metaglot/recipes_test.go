@@ -115,3 +115,35 @@ func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
 		}
 	}
 }
+
+// TestS2RecipesFollowTheirs: fomaml-s2 and reptile-s2 are recipes fomaml
+// and reptile-nichol on the stride-2 network, every other setting the
+// same.
+func TestS2RecipesFollowTheirs(t *testing.T) {
+	config := func(name string) runConfig {
+		r, err := recipeNamed(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := flag.NewFlagSet(r.name, flag.ContinueOnError)
+		algoName := fs.String("algo", "", "")
+		fs.String("init", "", "")
+		addSettingFlags(fs)
+		if err := fs.Parse(r.args); err != nil {
+			t.Fatalf("recipe %s: %v", name, err)
+		}
+		c := defaultConfig(*algoName)
+		applyFlags(&c, fs)
+		return c
+	}
+	for s2, parent := range map[string]string{"fomaml-s2": "fomaml", "reptile-s2": "reptile-nichol"} {
+		got, want := config(s2), config(parent)
+		if got.Net != "conv4s2" {
+			t.Errorf("recipe %s: net %q, want conv4s2", s2, got.Net)
+		}
+		want.Net = got.Net
+		if d := configDiff(want, got); d != "" {
+			t.Errorf("recipe %s differs from %s in %s (%s there)", s2, parent, d, configDiff(got, want))
+		}
+	}
+}
