@@ -24,8 +24,9 @@ func TestParseWeightsRefusesTooLarge(t *testing.T) {
 }
 
 // FuzzParseWeights feeds the page's weights import arbitrary bytes: it must
-// never panic, and what it accepts must be a network of finite values that
-// the page's early checks (weightsfile.Check) accept too.
+// never panic, and what it accepts must be a network the page runs (Conv4
+// or conv4s2, a head as wide as its embeddings) of finite values that the
+// page's early checks (weightsfile.Check) accept too.
 func FuzzParseWeights(f *testing.F) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, s := range []*tensor.Set{nn.NewConv4Params(rng), learner.NewHeadNetParams(rng, 5)} {
@@ -35,6 +36,12 @@ func FuzzParseWeights(f *testing.F) {
 		}
 		f.Add(buf.Bytes())
 	}
+	// A conv4s2 FOMAML model (its config names the net; a 5×256 head).
+	var s2 bytes.Buffer
+	if err := checkpoint.Encode(&s2, learner.Conv4S2.NewHeadNetParams(rng, 5), map[string]string{"algo": "fomaml", "config": `{"algo":"fomaml","net":"conv4s2","way":5}`}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(s2.Bytes())
 	if b, err := os.ReadFile("../../assets/models/protonet.safetensors"); err == nil {
 		f.Add(b)
 		f.Add(b[:len(b)-1])
@@ -51,6 +58,14 @@ func FuzzParseWeights(f *testing.F) {
 		}
 		if w.Params == nil || w.Way < 0 {
 			t.Fatalf("accepted weights without parameters (way %d)", w.Way)
+		}
+		// Of a network the page runs, with a head on its embeddings.
+		net, err := learner.NetNamed(w.Net)
+		if err != nil {
+			t.Fatalf("accepted weights of net %q: %v", w.Net, err)
+		}
+		if h := w.Params.Get(learner.HeadName + ".weight"); h != nil && h.Shape[1] != net.Dim {
+			t.Fatalf("accepted %s weights with a head of shape %v", net, h.Shape)
 		}
 		for i := range w.Params.Len() {
 			if n, p := w.Params.At(i); p.CheckFinite(n) != nil {
