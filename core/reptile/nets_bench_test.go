@@ -1,0 +1,55 @@
+package reptile
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"metaglot/core/gemm"
+	"metaglot/core/learner"
+	"metaglot/core/learner/learnertest"
+)
+
+// BenchmarkNets times BenchmarkPeerStep's meta-step (5 tasks of 5-way
+// 5-shot with 5 queries per class, 5 SGD steps of 0.1 each) on one worker
+// with each network, Conv4 and conv4s2, their steps interleaved so that
+// both meet the same load on a shared machine. It reports the episodes/s
+// of each and their ratio (conv4s2 over conv4).
+func BenchmarkNets(b *testing.B) {
+	const way, shot, query, metaBatch = 5, 5, 5, 5
+	nets := []learner.Net{learner.Conv4, learner.Conv4S2}
+	ls := make([]*Learner, len(nets))
+	tasks := make([][]*learner.Task, len(nets))
+	pool := gemm.NewPool(1)
+	defer pool.Close()
+	for i, nt := range nets {
+		rng := rand.New(rand.NewPCG(1, 1))
+		l, err := New(nt.NewHeadNetParams(rng, way), Config{InnerSteps: 5, InnerLR: 0.1, Epsilon: 1, Net: nt.Name, Par: pool})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls[i] = l
+		for range metaBatch {
+			tasks[i] = append(tasks[i], learnertest.Task(rng, way, shot, query))
+		}
+		if _, err := l.Step(tasks[i]); err != nil { // warm-up: buffers sized
+			b.Fatal(err)
+		}
+	}
+	spent := make([]time.Duration, len(nets))
+	b.ResetTimer()
+	for range b.N {
+		for i, l := range ls {
+			start := time.Now()
+			if _, err := l.Step(tasks[i]); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(start)
+		}
+	}
+	n := float64(b.N * metaBatch)
+	for i, nt := range nets {
+		b.ReportMetric(n/spent[i].Seconds(), nt.Name+"-episodes/s")
+	}
+	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "conv4s2/conv4")
+}
