@@ -7,7 +7,9 @@
 #     sh interop/torch/roundtrip.sh [MODEL.safetensors ...]
 #
 # For each model (default: assets/models/*.safetensors except mann's,
-# which is not a Conv4):
+# which is not a Conv4; any conv4s2 model too, e.g. one of
+# `metaglot train -net conv4s2`, loaded into metaglot_torch.Conv4S2 as its
+# config's net says):
 #   1. PyTorch loads it into metaglot_torch.Conv4 with
 #      load_state_dict(strict=True) and writes the module's state_dict back
 #      with the file's metadata (interop/torch/check.py -roundtrip);
