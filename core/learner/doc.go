@@ -1,8 +1,10 @@
 // Package learner holds what metaglot's three few-shot learners share: the
 // Learner and Classifier interfaces they implement, the Task they train on,
-// the Conv4-plus-linear-head network that first-order MAML and Reptile
-// adapt with fast weights, the BatchNorm rule for one query at a time, and
-// the evaluation that reports accuracy with a 95% confidence interval.
+// the choice of backbone (Net: Conv4 or the stride-2 Conv4S2, which share
+// their tensors, so a model's metadata names it), the network of a
+// backbone and a linear head that first-order MAML and Reptile adapt with
+// fast weights, the BatchNorm rule for one query at a time, and the
+// evaluation that reports accuracy with a 95% confidence interval.
 //
 // # Few-shot learning in one paragraph
 //

@@ -4,7 +4,8 @@
 //
 // # The idea
 //
-// MAML learns an initialization θ of a whole classifier (here Conv4 and an
+// MAML learns an initialization θ of a whole classifier (here a backbone,
+// Conv4 or with Config.Net the stride-2 conv4s2 of Finn et al., and an
 // N-way linear head) from which a few gradient steps on a new task's
 // support set give a good classifier for that task. For each task i of a
 // meta-batch it adapts fast weights
