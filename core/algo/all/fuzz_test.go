@@ -21,6 +21,8 @@ func FuzzCheck(f *testing.F) {
 	}
 	f.Add([]byte(`{"algo":"fomaml","way":5000,"shot":1,"query":0}`))
 	f.Add([]byte(`{"algo":"reptile","bn":"transductive","proto_head":true}`))
+	f.Add([]byte(`{"algo":"fomaml","split":"vinyals","way":5,"shot":1,"query":1,"episodes":10,"lr":0.001,"inner_steps":1,"inner_lr":0.4,"adapt_steps":10,"meta_batch":32,"net":"conv4s2","seed":1,"checkpoint_every":1,"val_episodes":1}`))
+	f.Add([]byte(`{"algo":"protonet","split":"vinyals","way":5,"shot":1,"query":1,"episodes":10,"lr":0.001,"meta_batch":1,"net":"conv4s3","seed":1,"checkpoint_every":1,"val_episodes":1}`))
 	f.Add([]byte(`{"algo":"mann","split":"vinyals","way":15,"shot":9,"query":1,"episodes":16,"lr":0.001,"meta_batch":16,"seed":1,"checkpoint_every":1,"val_episodes":1,"labels":"string"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c modelfile.Config
