@@ -4,7 +4,7 @@
 Run by hand (never by make test):
 
     /usr/bin/python3 bench/peer_fomaml.py [--steps 1000] [--bn support|transductive]
-    /usr/bin/python3 bench/peer_fomaml.py --speed 10 [--meta-batch 32 --query 1 --threads 2]
+    /usr/bin/python3 bench/peer_fomaml.py --speed 10 [--meta-batch 32 --query 1 --threads 2] [--net conv4s2]
 
 --speed N times N meta-steps after one of warm-up and prints one JSON line
 with the training throughput in tasks/s (the figure metaglot's
@@ -17,6 +17,12 @@ alphabets (x4 rotations, 28x28 by area averaging) and prints one JSON line
 per 100 meta-steps: the mean post-adaptation query accuracy of those steps
 and, every 500 steps, the 5-way 1-shot accuracy on 200 tasks from the
 evaluation alphabets (10 adaptation steps).
+
+--net picks the network: conv4 (the max-pooling Conv4, a 64-input head) or
+conv4s2 (Finn et al.'s and Nichol et al.'s Omniglot network: 3x3 convolutions
+of stride 2 and padding 1, BatchNorm, ReLU, no pooling, the last 64x2x2
+flattened into a 256-input head; metaglot's -net conv4s2, whose
+`go test -bench Step/5w1s1q-x32-conv4s2 ./core/maml` is the same setting).
 
 --bn picks how queries are normalised:
   support       with the support set's batch statistics under the adapted
@@ -35,6 +41,7 @@ import torch
 import torch.nn.functional as F
 
 DATA = "../shared/data/omniglot"
+NET = "conv4"  # --net: conv4 or conv4s2
 
 
 def load(name):
@@ -52,17 +59,20 @@ def params(way, g):
         p[f"c{i}.b"] = torch.empty(64).uniform_(-bound, bound, generator=g)
         p[f"bn{i}.w"] = torch.ones(64)
         p[f"bn{i}.b"] = torch.zeros(64)
-    bound = 1 / 64 ** 0.5
-    p["head.w"] = torch.empty(way, 64).uniform_(-bound, bound, generator=g)
+    dim = 256 if NET == "conv4s2" else 64  # the embedding's width
+    bound = 1 / dim ** 0.5
+    p["head.w"] = torch.empty(way, dim).uniform_(-bound, bound, generator=g)
     p["head.b"] = torch.empty(way).uniform_(-bound, bound, generator=g)
     return {k: v.requires_grad_() for k, v in p.items()}
 
 
 def forward(p, x, stats=None, collect=None):
-    """Conv4 + head. stats: per-block (mean, var) to normalise with; None =
-    the batch's own. collect: list receiving the batch statistics used."""
+    """Conv4 (or conv4s2) + head. stats: per-block (mean, var) to normalise
+    with; None = the batch's own. collect: list receiving the batch
+    statistics used."""
+    s2 = NET == "conv4s2"
     for i in range(4):
-        x = F.conv2d(x, p[f"c{i}.w"], p[f"c{i}.b"], padding=1)
+        x = F.conv2d(x, p[f"c{i}.w"], p[f"c{i}.b"], stride=2 if s2 else 1, padding=1)
         if stats is None:
             mean = x.mean(dim=(0, 2, 3))
             var = x.var(dim=(0, 2, 3), unbiased=False)
@@ -72,7 +82,7 @@ def forward(p, x, stats=None, collect=None):
             mean, var = stats[i]
         x = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + 1e-5)
         x = x * p[f"bn{i}.w"][None, :, None, None] + p[f"bn{i}.b"][None, :, None, None]
-        x = F.max_pool2d(F.relu(x), 2)
+        x = F.relu(x) if s2 else F.max_pool2d(F.relu(x), 2)
     return F.linear(x.flatten(1), p["head.w"], p["head.b"])
 
 
@@ -116,7 +126,10 @@ def main():
     ap.add_argument("--query", type=int, default=5, help="query images per class in training")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--speed", type=int, default=0, help="time this many meta-steps and exit")
+    ap.add_argument("--net", choices=["conv4", "conv4s2"], default="conv4")
     a = ap.parse_args()
+    global NET
+    NET = a.net
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -143,12 +156,12 @@ def main():
         opt.step()
         if a.speed and step == a.steps:
             dt = time.time() - t0
-            print(json.dumps({"peer": "pytorch " + torch.__version__, "bn": a.bn, "meta_batch": a.meta_batch,
+            print(json.dumps({"peer": "pytorch " + torch.__version__, "net": a.net, "bn": a.bn, "meta_batch": a.meta_batch,
                               "query": a.query, "threads": a.threads, "meta_steps": a.speed,
                               "tasks_per_s": round(a.speed * a.meta_batch / dt, 1)}), flush=True)
             return
         if step % 100 == 0:
-            line = {"bn": a.bn, "meta_step": step, "tasks": step * a.meta_batch,
+            line = {"net": a.net, "bn": a.bn, "meta_step": step, "tasks": step * a.meta_batch,
                     "train_acc": float(np.mean(accs[-100 * a.meta_batch:])),
                     "seconds": round(time.time() - t0, 1)}
             if step % 500 == 0:

@@ -4,11 +4,14 @@
 
 Run by hand (never by make test), from the repository root:
 
-    /usr/bin/python3 bench/peer_reptile.py [--threads 1] [--meta-steps 10] [--repeat 3]
+    /usr/bin/python3 bench/peer_reptile.py [--threads 1] [--meta-steps 10] [--repeat 3] [--net conv4s2]
 
 It times Reptile meta-steps with the settings of metaglot's recipe
 `reptile` (`metaglot recipes`; core/reptile): Conv4 + a learned 5-way
-linear head from a random start, 5-way 5-shot tasks with 5 queries per
+linear head from a random start (--net conv4s2: Finn et al.'s and Nichol
+et al.'s Omniglot network instead, 3x3 convolutions of stride 2 and padding
+1 without pooling and a 256-input head, metaglot's -net conv4s2 and
+BenchmarkPeerStep/5w5s5q-x5-conv4s2), 5-way 5-shot tasks with 5 queries per
 class, a meta-batch of 5 tasks, per task 5 plain SGD steps of lr 0.1 on
 the whole support set (25 images; BatchNorm with the support's batch
 statistics), then the query loss under the adapted weights with the
@@ -57,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interop" / "torch"
 import metaglot_torch as mt  # noqa: E402
 
 WAY, SHOT, QUERY, META_BATCH, INNER_STEPS, INNER_LR, EPS = 5, 5, 5, 5, 5, 0.1, 1.0
+NET = "conv4"  # --net: conv4 or conv4s2
 
 
 def params(g):
@@ -68,24 +72,26 @@ def params(g):
         p[f"c{i}.b"] = torch.empty(64).uniform_(-bound, bound, generator=g)
         p[f"bn{i}.w"] = torch.ones(64)
         p[f"bn{i}.b"] = torch.zeros(64)
-    bound = 1 / 64 ** 0.5
-    p["head.w"] = torch.empty(WAY, 64).uniform_(-bound, bound, generator=g)
+    dim = 256 if NET == "conv4s2" else 64  # the embedding's width
+    bound = 1 / dim ** 0.5
+    p["head.w"] = torch.empty(WAY, dim).uniform_(-bound, bound, generator=g)
     p["head.b"] = torch.empty(WAY).uniform_(-bound, bound, generator=g)
     return p
 
 
 def forward(p, x, stats=None, collect=None):
-    """Conv4 + head; BatchNorm with the batch's statistics (appended to
-    collect) or with the given per-block (mean, var)."""
+    """Conv4 (or conv4s2) + head; BatchNorm with the batch's statistics
+    (appended to collect) or with the given per-block (mean, var)."""
+    s2 = NET == "conv4s2"
     for i in range(4):
-        x = F.conv2d(x, p[f"c{i}.w"], p[f"c{i}.b"], padding=1)
+        x = F.conv2d(x, p[f"c{i}.w"], p[f"c{i}.b"], stride=2 if s2 else 1, padding=1)
         if stats is None:
             if collect is not None:
                 collect.append((x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)))
             x = F.batch_norm(x, None, None, p[f"bn{i}.w"], p[f"bn{i}.b"], True, 0.0, 1e-5)
         else:
             x = F.batch_norm(x, stats[i][0], stats[i][1], p[f"bn{i}.w"], p[f"bn{i}.b"], False, 0.0, 1e-5)
-        x = F.max_pool2d(F.relu(x), 2)
+        x = F.relu(x) if s2 else F.max_pool2d(F.relu(x), 2)
     return F.linear(x.flatten(1), p["head.w"], p["head.b"])
 
 
@@ -133,7 +139,9 @@ def side_by_side(a, theta, tasks):
         ratios = {1: [], 2: []}
         for rnd in range(a.rounds):
             for threads in (1, 2):
-                out = subprocess.run([str(binary), "-test.run", "X", "-test.bench", f"PeerStep/.*/threads={threads}$",
+                suffix = "" if NET == "conv4" else "-" + NET
+                bench = f"PeerStep/^{WAY}w{SHOT}s{QUERY}q-x{META_BATCH}{suffix}$/threads={threads}$"
+                out = subprocess.run([str(binary), "-test.run", "X", "-test.bench", bench,
                                       "-test.benchtime", f"{a.meta_steps}x"], cwd=repo / "core" / "reptile",
                                      check=True, capture_output=True, text=True).stdout
                 m = re.search(r"([0-9.]+) episodes/s", out)
@@ -144,13 +152,13 @@ def side_by_side(a, theta, tasks):
                 meta_step(theta, tasks)  # warm-up at this thread count
                 theirs = torch_rate(theta, tasks, a.meta_steps)
                 ratios[threads].append(ours / theirs)
-                print(json.dumps({"round": rnd + 1, "threads": threads, "meta_steps": a.meta_steps,
+                print(json.dumps({"round": rnd + 1, "net": NET, "threads": threads, "meta_steps": a.meta_steps,
                                   "metaglot_episodes_per_s": round(ours, 3),
                                   "pytorch_episodes_per_s": round(theirs, 3),
                                   "ratio": round(ours / theirs, 2),
                                   "loadavg_1min": round(os.getloadavg()[0], 1),
                                   "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}), flush=True)
-        print(json.dumps({"summary": "metaglot/PyTorch episodes/s, median over rounds", "peer": "pytorch " + torch.__version__,
+        print(json.dumps({"summary": "metaglot/PyTorch episodes/s, median over rounds", "net": NET, "peer": "pytorch " + torch.__version__,
                           **{f"ratio_threads_{t}": round(statistics.median(r), 2) for t, r in ratios.items()}}), flush=True)
 
 
@@ -162,7 +170,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--side-by-side", action="store_true", help="alternate with metaglot's BenchmarkPeerStep")
     ap.add_argument("--rounds", type=int, default=3, help="--side-by-side: rounds")
+    ap.add_argument("--net", choices=["conv4", "conv4s2"], default="conv4")
     a = ap.parse_args()
+    global NET
+    NET = a.net
     if min(a.threads, a.meta_steps, a.repeat, a.rounds) < 1:
         raise SystemExit("peer_reptile.py: --threads, --meta-steps, --repeat and --rounds must be at least 1")
     torch.set_num_threads(a.threads)
@@ -175,7 +186,7 @@ def main():
         return
     meta_step(theta, tasks)  # warm-up
     rates = [torch_rate(theta, tasks, a.meta_steps) for _ in range(a.repeat)]
-    print(json.dumps({"peer": "pytorch " + torch.__version__, "algo": "reptile", "way": WAY, "shot": SHOT,
+    print(json.dumps({"peer": "pytorch " + torch.__version__, "algo": "reptile", "net": NET, "way": WAY, "shot": SHOT,
                       "query": QUERY, "meta_batch": META_BATCH, "inner_steps": INNER_STEPS, "inner_lr": INNER_LR,
                       "threads": a.threads, "meta_steps": a.meta_steps, "repeat": a.repeat,
                       "episodes_per_s_best": round(max(rates), 2),
