@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,10 +67,16 @@ func TestConv4S2Weights(t *testing.T) {
 		}
 	}
 
+	if w := BundledWeights("fomaml", "f.safetensors", netWeightsFile(t, "fomaml", "conv4s2"), nil); w.Err != nil || !strings.HasSuffix(w.Note, "episodes (practice tasks drawn from Omniglot's training alphabets). Network: conv4s2 (3×3 convolutions of stride 2 without pooling, 256-d embeddings).") {
+		t.Errorf("bundled conv4s2 FOMAML: %+v", w)
+	}
 	for _, a := range []string{"fomaml", "reptile"} {
 		s := New(time.Now)
 		if msg := s.UseTrained(a, netWeightsFile(t, a, "conv4s2")); msg != "Draw & classify now uses these "+AlgorithmLabel(a)+" weights." {
 			t.Fatalf("%s: %q", a, msg)
+		}
+		if want := "Network: conv4s2 (3×3 convolutions of stride 2 without pooling, 256-d embeddings)."; !strings.HasSuffix(s.WeightsNote, want) {
+			t.Errorf("%s: note %q, want it to end %q", a, s.WeightsNote, want)
 		}
 		f, ok := s.Classifiers[a].(*classify.FineTuner)
 		if !ok || f.Net().Name != "conv4s2" || f.HeadWay() != 5 {

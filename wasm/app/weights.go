@@ -11,6 +11,7 @@ import (
 
 	"metaglot/core/algo"
 	"metaglot/core/checkpoint"
+	"metaglot/core/learner"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
@@ -33,7 +34,18 @@ func TrainedNote(label string, meta map[string]string) string {
 			}
 		}
 	}
-	return note + "."
+	return note + "." + netNote(meta)
+}
+
+// netNote says which network weights run when it is not the page's usual
+// Conv4 (their config's net), as a sentence to end a note with; "" for
+// Conv4 or a net the page does not know (such weights are refused).
+func netNote(meta map[string]string) string {
+	net, err := classify.NetOf(meta)
+	if err != nil || net.Name == learner.Conv4.Name {
+		return ""
+	}
+	return " Network: " + net.Name + " (3×3 convolutions of stride 2 without pooling, " + strconv.Itoa(net.Dim) + "-d embeddings)."
 }
 
 // thousands writes n with a narrow space between groups of three digits
@@ -228,5 +240,5 @@ func trainedNote(label string, meta map[string]string, restored bool) string {
 	if restored {
 		when = "trained in this page on an earlier visit"
 	}
-	return fmt.Sprintf("Your %s weights, %s (%s episodes), kept in this browser: a reload keeps them until you go back to the bundled ones.", label, when, e)
+	return fmt.Sprintf("Your %s weights, %s (%s episodes), kept in this browser: a reload keeps them until you go back to the bundled ones.", label, when, e) + netNote(meta)
 }
