@@ -97,7 +97,7 @@ test("conv4s2 FOMAML: trained in the worker, its file says conv4s2, Draw & class
   }, c0, { timeout: 60000 });
   const m = await page.evaluate(() => JSON.parse(JSON.stringify(window.metaglot)));
   assert.equal(m.algorithm, "fomaml");
-  assert.match(m.weights, /trained in this page \(4 episodes\)/);
+  assert.match(m.weights, /trained in this page \(4 episodes\).*Network: conv4s2/);
   assert.equal(m.probabilities.length, 5);
   assert.equal(m.adapt.headWay, 5);
   assert.equal(m.adapt.after.length, 5);
