@@ -1,5 +1,6 @@
 // End-to-end test of the conv4s2 network (issue 13) in the page: the Train
-// view's Network setting trains a conv4s2 FOMAML in the worker, the
+// view's quick demo of conv4s2 (its Network setting) trains a conv4s2
+// FOMAML in the worker, the
 // weights file says so (config net, a 5×256 head), and Draw & classify
 // fine-tunes and classifies with it; a weights file of a network the page
 // cannot run is refused in one line naming it, the current weights kept.
@@ -48,8 +49,14 @@ test("conv4s2 FOMAML: trained in the worker, its file says conv4s2, Draw & class
   await page.getByRole("tab", { name: "Train" }).click();
   await page.waitForFunction(() => window.metaglot.train.ready, null, { timeout: 90000 });
 
+  // The quick demo of conv4s2 fills the form with the Network setting.
+  await page.getByLabel("Quick demo").selectOption("fomaml-s2-small");
+  await page.waitForFunction(() => !window.metaglot.busy);
+  assert.equal(await page.locator("#train-net").inputValue(), "conv4s2");
+  assert.equal((await train(page)).form.net, "conv4s2");
+  // Shorter, for the test.
   const episodes = 4;
-  await fillTrainForm(page, { algo: "fomaml", init: "scratch", net: "conv4s2", way: 5, shot: 1, query: 1, episodes, "meta-batch": 2, "val-every": 0 });
+  await fillTrainForm(page, { query: 1, episodes, "meta-batch": 2, "val-every": 0 });
   await page.getByRole("button", { name: "Start" }).click();
   await page.waitForFunction(() => window.metaglot.train.state !== "idle", null, { timeout: 10000 });
   assert.equal(await page.locator("#train-error").textContent(), "");

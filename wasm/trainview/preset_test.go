@@ -23,6 +23,13 @@ func TestPresets(t *testing.T) {
 			t.Errorf("no quick demo of %s", a)
 		}
 	}
+	nets := map[string]bool{}
+	for _, p := range ps {
+		nets[p.Config.Net] = true
+	}
+	if !nets["conv4s2"] {
+		t.Error("no quick demo of the conv4s2 network")
+	}
 	for _, p := range ps {
 		f := NewForm("reptile", 1)
 		f.Init = protocol.InitBundled
