@@ -113,7 +113,7 @@ func (l *Loop) compareLearner(name string, way int) compareAlgo {
 	if w.Config != nil {
 		cfg = *w.Config
 	}
-	cfg.Algo = name
+	cfg.Algo, cfg.Net = name, w.Net // the weights' network, even when their recipe is unknown
 	if spec.HasHead(cfg) && cfg.Way != way {
 		if !spec.Caps.ProtoHead {
 			a.err = fmt.Errorf("its head has %d classes", cfg.Way)

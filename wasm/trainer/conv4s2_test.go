@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
+	"metaglot/core/learner"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 	"metaglot/wasm/trainer/protocol"
@@ -190,4 +192,23 @@ func f64(v []float32) []float64 {
 		out[i] = float64(x)
 	}
 	return out
+}
+
+// TestCompareConv4S2: the Learn view's comparison measures conv4s2
+// weights with their own network, also when the file's recipe is not
+// known (Config nil: the learner's quick settings, the weights' net).
+func TestCompareConv4S2(t *testing.T) {
+	clk := &clock{t: time.Unix(0, 0), step: time.Millisecond}
+	tr, err := New(loadData(t), nil, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLoop(tr, clk.now)
+	l.Bundled = func(string) (*Weights, error) {
+		return &Weights{Params: learner.Conv4S2.NewHeadNetParams(rand.New(rand.NewPCG(3, 3)), 5), Algo: "fomaml", Way: 5, Net: "conv4s2"}, nil
+	}
+	final, _ := runCompare(t, l, protocol.CompareRequest{Algos: []string{"fomaml"}, Way: 5, Shot: 1, Query: 1, Episodes: 2, Seed: 1})
+	if r := final["fomaml"]; r == nil || r.Err != "" || r.Done != 2 {
+		t.Errorf("compare of conv4s2 FOMAML weights: %+v", r)
+	}
 }
