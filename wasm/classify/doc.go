@@ -1,7 +1,9 @@
 // Package classify turns the page's classes and a query drawing into one
 // probability per class, the way Prototypical Networks classify (Snell,
 // Swersky and Zemel 2017): embed every example and the query with the
-// Conv4 (BatchNorm in inference mode, using its running statistics), take
+// model's network (BatchNorm in inference mode, using its running
+// statistics: Conv4, or conv4s2 when the weights' metadata says so, NetOf
+// and NewBackbone; the two take the same tensors), take
 // each class's prototype as the mean of its examples' embeddings, and
 // return the softmax over classes of minus the squared Euclidean distance
 // from the query's embedding to each prototype.

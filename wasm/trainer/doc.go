@@ -34,6 +34,13 @@
 // Load move the weights in and out as safetensors files of the same format
 // `metaglot` reads and writes, recipe and provenance included.
 //
+// The network is a setting too (net: Conv4, or conv4s2, the stride-2
+// network of Finn et al. and Nichol et al.). The two take the same tensors,
+// so Weights carry the net their file names (Weights.Net), snapshots embed
+// with it, and a run never starts from the other network's weights (a
+// FieldError on net); a file naming a network the page cannot run is
+// refused in one line.
+//
 // # Several workers
 //
 // A run may train in several Web Workers (the start command's Workers;
