@@ -94,7 +94,7 @@ func TestFineTunerConv4S2MatchesLearner(t *testing.T) {
 
 // classifyAdapted classifies query under support with f, adapting first
 // if f has not adapted to support yet.
-func classifyAdapted(t *testing.T, f *FineTuner, support [][][]float32, query []float32) Result {
+func classifyAdapted(t testing.TB, f *FineTuner, support [][][]float32, query []float32) Result {
 	t.Helper()
 	res, err := f.Classify(support, query)
 	if errors.Is(err, ErrAdapting) {
@@ -161,5 +161,29 @@ func TestBackboneConv4S2(t *testing.T) {
 	z := math.Exp(-d(2, 0)) + math.Exp(-d(2, 1)) + 1
 	if res.Best != 2 || math.Abs(res.Probs[2]-1/z) > 1e-5 || math.Abs(res.Probs[0]-math.Exp(-d(2, 0))/z) > 1e-5 {
 		t.Errorf("classification %+v, want p2 = %v", res, 1/z)
+	}
+}
+
+// BenchmarkAdapt times what Draw & classify does when the classes change
+// with a FOMAML model: a whole fine-tuning (10 inner steps on a 5-way
+// 1-shot support set, then the query), for each network. Conv4s2's
+// convolutions are about a quarter of Conv4's.
+func BenchmarkAdapt(b *testing.B) {
+	for _, net := range []learner.Net{learner.Conv4, learner.Conv4S2} {
+		b.Run(net.Name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			params := net.NewHeadNetParams(rng, 5)
+			imgs := randomImages(rng, 6)
+			support := [][][]float32{imgs[0:1], imgs[1:2], imgs[2:3], imgs[3:4], imgs[4:5]}
+			f, err := NewFineTuner("fomaml", params, map[string]string{"config": `{"net":"` + net.Name + `","adapt_steps":10,"inner_lr":0.4}`})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				imgs[0][i%len(imgs[0])] += 0.5 // a new support set: adapt again
+				classifyAdapted(b, f, support, imgs[5])
+			}
+		})
 	}
 }
