@@ -107,6 +107,10 @@ func NewConv4S2(par Parallel) *Conv4S2 {
 		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 	m := &Conv4S2{core: NewConv4S2Of(mm, par), shape: conv4Shapes()}
+	// The convolutions multiply by their weights packed once per call.
+	for _, c := range m.core.conv {
+		c.ws = ws
+	}
 	for i := range Blocks {
 		m.names[i] = blockNames(i)
 	}

@@ -40,8 +40,10 @@ func testConvS2Gradient(t *testing.T, cin, cout, h, w int) {
 		}
 	}
 	z := make([]float64, cout*n*ho*wo)
+	xph := make([]float64, phaseLen(cin, n, h, w)) // convS2 reads the phase layout
 	loss := func() float64 {
-		l.forward(z, x, wt, n, h, w)
+		toPhases(xph, x, cin, n, h, w)
+		l.forward(z, xph, wt, n, h, w)
 		return dot(z, r)
 	}
 	loss()
@@ -80,7 +82,8 @@ func testConvS2Gradient(t *testing.T, cin, cout, h, w int) {
 	for i := range dx {
 		dx[i] = math.NaN() // every entry must be written
 	}
-	l.backward(dx, dw, x, wt, n, h, w)
+	loss()
+	l.backward(dx, dw, xph, wt, n, h, w)
 	checkGrad(t, "dx", x, dx, loss)
 	checkGrad(t, "dw", wt, dw, loss)
 }
@@ -134,9 +137,9 @@ func TestBNReluMatchesLayers(t *testing.T) {
 
 		f := newBNRelu(testEngine(2), c)
 		got := make([]float64, c*m)
-		f.forward(got, z, bias, sum, sq, gamma, beta, rm2, rv2, n, hw, train)
+		f.forward(got, z, bias, sum, sq, gamma, beta, rm2, rv2, n, 1, hw, false, train)
 		dz, dg, db, dzSum := make([]float64, c*m), make([]float64, c), make([]float64, c), make([]float64, c)
-		f.prepare(dg, db, dzSum, dout, got, z, gamma, n, hw)
+		f.prepare(dg, db, dzSum, dout, z, gamma, n, hw)
 		f.fill(dz[:], m, 0, 1) // two calls, as two chunks
 		part := make([]float64, c*hw)
 		f.fill(part, hw, 1, 2)
@@ -405,9 +408,11 @@ func TestIm2colS2MatchesPlain(t *testing.T) {
 		rows, cols := c.cin*9, (s1-s0)*ohw
 		x := randSlice(rng, c.cin*n*c.h*c.w)
 		want, got := randSlice(rng, rows*cols), randSlice(rng, rows*cols)
-		ph := randSlice(rng, 4*ohw)
+		xph := randSlice(rng, phaseLen(c.cin, n, c.h, c.w))
+		toPhases(xph, x, c.cin, n, c.h, c.w)
+		ph := randSlice(rng, 4*cols)
 		im2colS2Plain(want, x, c.cin, n, c.h, c.w, s0, s1)
-		im2colS2(got, ph, x, c.cin, n, c.h, c.w, s0, s1)
+		im2colS2(got, xph, c.cin, n, c.h, c.w, s0, s1)
 		for i := range want {
 			if got[i] != want[i] {
 				t.Fatalf("%+v: col[%d] = %g, want %g", c, i, got[i], want[i])
@@ -417,10 +422,154 @@ func TestIm2colS2MatchesPlain(t *testing.T) {
 		wantDx, gotDx := randSlice(rng, len(x)), append([]float64(nil), x...)
 		copy(gotDx, wantDx)
 		col2imS2Plain(wantDx, dcol, c.cin, n, c.h, c.w, s0, s1)
-		col2imS2(gotDx, dcol, ph, c.cin, n, c.h, c.w, s0, s1)
+		col2imS2(gotDx, dcol, ph, c.cin, n, c.h, c.w, s0, s1, false)
 		for i := range wantDx {
 			if math.Abs(gotDx[i]-wantDx[i]) > 1e-12 {
 				t.Fatalf("%+v: dx[%d] = %g, want %g", c, i, gotDx[i], wantDx[i])
+			}
+		}
+	}
+}
+
+// TestPhaseLayout checks the phase layout against its definition: entry
+// ((c·4 + a·2+b)·n + s)·ho·wo + r·wo + q is x[c, s, 2r+a, 2q+b], or 0
+// outside the plane, as toPhases writes it from the ordinary layout and as
+// bnRelu writes it (phased) from the convolution's output, where it must
+// be the phase layout of bnRelu's ordinary output.
+func TestPhaseLayout(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, c := range []struct{ ch, n, h, w int }{{2, 3, 14, 14}, {3, 2, 7, 7}, {2, 3, 4, 4}, {1, 2, 5, 6}, {2, 2, 2, 3}, {1, 1, 1, 1}} {
+		ho, wo := s2Out(c.h), s2Out(c.w)
+		x := randSlice(rng, c.ch*c.n*c.h*c.w)
+		want := make([]float64, phaseLen(c.ch, c.n, c.h, c.w))
+		for ch := 0; ch < c.ch; ch++ {
+			for p := 0; p < 4; p++ {
+				for s := 0; s < c.n; s++ {
+					for r := 0; r < ho; r++ {
+						for q := 0; q < wo; q++ {
+							y, xx := 2*r+p/2, 2*q+p%2
+							if y < c.h && xx < c.w {
+								want[(((ch*4+p)*c.n+s)*ho+r)*wo+q] = x[((ch*c.n+s)*c.h+y)*c.w+xx]
+							}
+						}
+					}
+				}
+			}
+		}
+		got := randSlice(rng, len(want)) // the padding must be written too
+		toPhases(got, x, c.ch, c.n, c.h, c.w)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: toPhases [%d] = %g, want %g", c, i, got[i], want[i])
+			}
+		}
+
+		// bnRelu, phased, against its ordinary output split by toPhases.
+		gamma, beta := randSlice(rng, c.ch), randSlice(rng, c.ch)
+		for _, train := range []bool{true, false} {
+			rm, rv := make([]float64, c.ch), make([]float64, c.ch)
+			for i := range rv {
+				rv[i] = 1
+			}
+			plain := make([]float64, len(x))
+			f := newBNRelu(testEngine(2), c.ch)
+			f.forward(plain, x, nil, nil, nil, gamma, beta, rm, rv, c.n, c.h, c.w, false, train)
+			toPhases(want, plain, c.ch, c.n, c.h, c.w)
+			copy(rm, make([]float64, c.ch))
+			for i := range rv {
+				rv[i] = 1
+			}
+			got := randSlice(rng, len(want))
+			f.forward(got, x, nil, nil, nil, gamma, beta, rm, rv, c.n, c.h, c.w, true, train)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%+v train=%v: bnRelu phased [%d] = %g, want %g", c, train, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestConv4S2VecMatchesPlain checks that the Float32x4 loops
+// (conv4s2_vec.go: ReLU, its mask, dz, the col2im additions) compute the
+// same bits as the plain loops they replace: a float32 network with them
+// and one without give identical embeddings, gradients (images included)
+// and running statistics, in both modes, on batch sizes that leave tails.
+func TestConv4S2VecMatchesPlain(t *testing.T) {
+	if !haveVec4() {
+		t.Skip("no Float32x4 kernels on this build or CPU")
+	}
+	rng := rand.New(rand.NewPCG(33, 34))
+	for _, n := range []int{3, 13} {
+		for _, train := range []bool{true, false} {
+			x := make([]float32, n*ImageSize*ImageSize)
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+			r := make([]float32, n*Conv4S2EmbeddingDim)
+			for i := range r {
+				r[i] = float32(rng.NormFloat64())
+			}
+			var p [Blocks]BlockParams[float32]
+			for i := range Blocks {
+				u := func(k int, lo, hi float64) []float32 {
+					s := make([]float32, k)
+					for j := range s {
+						s[j] = float32(lo + (hi-lo)*rng.Float64())
+					}
+					return s
+				}
+				cin := blockIn(i)
+				b := 1 / math.Sqrt(float64(cin*9))
+				p[i] = BlockParams[float32]{Weight: u(Filters*cin*9, -b, b), Bias: u(Filters, -b, b),
+					BNWeight: u(Filters, 0.5, 1.5), BNBias: u(Filters, -0.3, 0.3),
+					RunningMean: u(Filters, -0.2, 0.2), RunningVar: u(Filters, 0.5, 1.5)}
+			}
+			type result struct {
+				emb, dx []float32
+				g       [Blocks]BlockGrads[float32]
+				rm, rv  [Blocks][]float32
+			}
+			run := func(vec bool) result {
+				m := NewConv4S2Of(NaiveGemm[float32], splitPar(2))
+				for i := range Blocks {
+					m.conv[i].vec, m.bn[i].vec = vec, vec
+				}
+				var q [Blocks]BlockParams[float32]
+				var res result
+				for i := range Blocks {
+					q[i] = p[i]
+					q[i].RunningMean = append([]float32(nil), p[i].RunningMean...)
+					q[i].RunningVar = append([]float32(nil), p[i].RunningVar...)
+					res.rm[i], res.rv[i] = q[i].RunningMean, q[i].RunningVar
+					cin := blockIn(i)
+					res.g[i] = BlockGrads[float32]{Weight: make([]float32, Filters*cin*9), Bias: make([]float32, Filters),
+						BNWeight: make([]float32, Filters), BNBias: make([]float32, Filters)}
+				}
+				res.emb = append([]float32(nil), m.Forward(&q, x, n, train)...)
+				res.dx = make([]float32, len(x))
+				m.Backward(&q, r, &res.g, res.dx)
+				return res
+			}
+			want, got := run(false), run(true)
+			same := func(name string, a, b []float32) {
+				for i := range a {
+					if a[i] != b[i] {
+						t.Errorf("n=%d train=%v %s[%d]: vec %g, plain %g", n, train, name, i, b[i], a[i])
+						return
+					}
+				}
+			}
+			same("embeddings", want.emb, got.emb)
+			same("images' gradient", want.dx, got.dx)
+			for i := range Blocks {
+				pre := fmt.Sprintf("block %d ", i)
+				same(pre+"weight grad", want.g[i].Weight, got.g[i].Weight)
+				same(pre+"bias grad", want.g[i].Bias, got.g[i].Bias)
+				same(pre+"BN weight grad", want.g[i].BNWeight, got.g[i].BNWeight)
+				same(pre+"BN bias grad", want.g[i].BNBias, got.g[i].BNBias)
+				same(pre+"running mean", want.rm[i], got.rm[i])
+				same(pre+"running var", want.rv[i], got.rv[i])
 			}
 		}
 	}

@@ -33,7 +33,7 @@ type Conv4S2Of[T Float] struct {
 	bn   [Blocks]*bnRelu[T]
 
 	n   int             // batch of the last Forward; 0 before the first
-	in  [Blocks + 1][]T // in[i]: block i's input, channel-major; in[Blocks]: output
+	in  [Blocks + 1][]T // in[i]: block i's input, in the phase layout (im2colS2); in[Blocks]: output, channel-major
 	z   [Blocks][]T     // convolution outputs (without the bias)
 	emb []T             // n×Conv4S2EmbeddingDim
 	d   [2][]T          // ping-pong gradients of block inputs/outputs
@@ -61,7 +61,7 @@ func NewConv4S2Of[T Float](gemm Gemm[T], par Parallel) *Conv4S2Of[T] {
 func (m *Conv4S2Of[T]) reserve(n int) {
 	for i := range Blocks {
 		h, ho := s2Size(i), s2Size(i+1)
-		m.in[i] = grow(m.in[i], blockIn(i)*n*h*h)
+		m.in[i] = grow(m.in[i], phaseLen(blockIn(i), n, h, h))
 		m.z[i] = grow(m.z[i], Filters*n*ho*ho)
 	}
 	m.in[Blocks] = grow(m.in[Blocks], Filters*n*Conv4S2Out*Conv4S2Out)
@@ -79,7 +79,8 @@ func (m *Conv4S2Of[T]) reserve(n int) {
 func (m *Conv4S2Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bool) []T {
 	m.reserve(n)
 	m.n = n
-	copy(m.in[0], x)
+	// One input channel: the images' layout is channel-major.
+	toPhases(m.in[0], x, 1, n, ImageSize, ImageSize)
 	for i := range Blocks {
 		h, ho := s2Size(i), s2Size(i+1)
 		bp := &p[i]
@@ -92,7 +93,9 @@ func (m *Conv4S2Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bo
 		if train {
 			sum, sq = c.sum, c.sq
 		}
-		m.bn[i].forward(m.in[i+1], m.z[i], bp.Bias, sum, sq, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, ho*ho, train)
+		// Each block but the last writes its output as the next block's
+		// input, in the phase layout.
+		m.bn[i].forward(m.in[i+1], m.z[i], bp.Bias, sum, sq, bp.BNWeight, bp.BNBias, bp.RunningMean, bp.RunningVar, n, ho, ho, i < Blocks-1, train)
 	}
 	return m.embedding(n)
 }
@@ -133,7 +136,7 @@ func (m *Conv4S2Of[T]) Backward(p *[Blocks]BlockParams[T], dEmb []T, g *[Blocks]
 		// The BatchNorm's per-channel pass gives its own gradients and the
 		// convolution's bias gradient (the sum of dZ, in closed form); the
 		// convolution then gets dZ from it chunk by chunk.
-		m.bn[i].prepare(bg.BNWeight, bg.BNBias, bg.Bias, dout, m.in[i+1], m.z[i], bp.BNWeight, n, ho*ho)
+		m.bn[i].prepare(bg.BNWeight, bg.BNBias, bg.Bias, dout, m.z[i], bp.BNWeight, n, ho*ho)
 		var dIn []T
 		if i > 0 {
 			dIn = m.d[next][:blockIn(i)*n*h*h]
