@@ -491,7 +491,8 @@ func TestPhaseLayout(t *testing.T) {
 }
 
 // TestConv4S2VecMatchesPlain checks that the Float32x4 loops
-// (conv4s2_vec.go: ReLU, its mask, dz, the col2im additions) compute the
+// (conv4s2_vec.go: ReLU, its mask, dz, the col2im additions) and the
+// Float64x4 sums (conv4s2_sum_amd64.go) compute the
 // same bits as the plain loops they replace: a float32 network with them
 // and one without give identical embeddings, gradients (images included)
 // and running statistics, in both modes, on batch sizes that leave tails.
@@ -534,6 +535,7 @@ func TestConv4S2VecMatchesPlain(t *testing.T) {
 				m := NewConv4S2Of(NaiveGemm[float32], splitPar(2))
 				for i := range Blocks {
 					m.conv[i].vec, m.bn[i].vec = vec, vec
+					m.conv[i].sum4, m.bn[i].sum4 = vec && haveSum4(), vec && haveSum4()
 				}
 				var q [Blocks]BlockParams[float32]
 				var res result

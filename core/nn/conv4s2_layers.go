@@ -66,8 +66,8 @@ type convS2[T Float] struct {
 	ws      func(worker int) *gemm.Workspace
 	wp, wpT gemm.PackedA
 	// vec: T is float32 and the CPU runs the Float32x4 loops
-	// (conv4s2_vec.go).
-	vec bool
+	// (conv4s2_vec.go); sum4: and the Float64x4 sums (conv4s2_sum_amd64.go).
+	vec, sum4 bool
 
 	// Arguments of the call in progress, read by the worker functions.
 	n, h, w  int
@@ -79,7 +79,7 @@ type convS2[T Float] struct {
 func newConvS2[T Float](e engine[T], cin, cout int) *convS2[T] {
 	_, f32 := any(T(0)).(float32)
 	l := &convS2[T]{e: e, cin: cin, cout: cout, dwT: cin*9 < cout,
-		sum: make([]float64, cout), sq: make([]float64, cout), vec: f32 && haveVec4()}
+		sum: make([]float64, cout), sq: make([]float64, cout), vec: f32 && haveVec4(), sum4: f32 && haveSum4()}
 	l.fwd = l.forwardRange
 	l.bwd = l.backwardRange
 	return l
@@ -166,7 +166,13 @@ func (l *convS2[T]) forwardRange(worker, lo, hi int) {
 		if l.stats {
 			ps, pq := l.psum[worker], l.psq[worker]
 			for co := 0; co < l.cout; co++ {
-				s, ss := sums(l.z[co*nohw+s0*ohw:][:cols])
+				zc := l.z[co*nohw+s0*ohw:][:cols]
+				var s, ss float64
+				if l.sum4 {
+					s, ss = sums4(any(zc).([]float32))
+				} else {
+					s, ss = sums(zc)
+				}
 				ps[co] += s
 				pq[co] += ss
 			}
@@ -354,11 +360,13 @@ func splitPhases[T Float](ph, x []T, stride, h, w int) {
 // sum of the col entries that im2colS2 copied from each position
 // (neighbouring outputs' windows overlap by one row and one column, so
 // pixels on odd rows or columns receive from two taps). It works in the
-// phase layout of the chunk, in ph (scratch of 4·(s1−s0)·ho·wo values):
-// each tap is one flat block addition into its phase, and each plane's
-// phases are then interleaved into dx. It overwrites the entries of col
-// that im2colS2 set to zero (taps in the padding) with zeros. vec (T
-// float32 only) adds by addVec.
+// phase layout of the chunk: each tap is one flat block copy (the first
+// of its phase, which is unshifted) or addition into its phase, and each
+// plane's phases are then interleaved into dx. Phase (0, 0) receives only
+// the centre tap, so it is read from col in place; the other three are
+// built in ph (scratch of 4·(s1−s0)·ho·wo values). It overwrites the
+// entries of col that im2colS2 set to zero (taps in the padding) with
+// zeros. vec (T float32 only) adds by addVec.
 func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec bool) {
 	hw := h * w
 	wo := s2Out(w)
@@ -366,11 +374,19 @@ func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec bool) {
 	cols := (s1 - s0) * ohw
 	ph = ph[:4*cols]
 	for ci := 0; ci < cin; ci++ {
-		clear(ph)
-		for kh := 0; kh < 3; kh++ {
-			for kw := 0; kw < 3; kw++ {
+		// Rows 1, 2, 0 and columns 1, 2, 0: the unshifted tap of each
+		// phase comes first.
+		for _, kh := range [3]int{1, 2, 0} {
+			for _, kw := range [3]int{1, 2, 0} {
+				if kh == 1 && kw == 1 {
+					continue // phase (0, 0): read in place
+				}
 				dst := ph[((1-kh&1)*2+1-kw&1)*cols:][:cols]
 				src := col[((ci*3+kh)*3+kw)*cols:][:cols]
+				if kh != 0 && kw != 0 {
+					copy(dst, src)
+					continue
+				}
 				lo := 0
 				if kh == 0 {
 					lo += wo
@@ -392,8 +408,10 @@ func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec bool) {
 				}
 			}
 		}
+		centre := col[(ci*9+4)*cols:][:cols]
 		for s := s0; s < s1; s++ {
-			mergePhases(dx[(ci*n+s)*hw:][:hw], ph[(s-s0)*ohw:], cols, h, w)
+			j := (s - s0) * ohw
+			mergePhases(dx[(ci*n+s)*hw:][:hw], centre[j:], ph[cols+j:], ph[2*cols+j:], ph[3*cols+j:], h, w)
 		}
 	}
 }
@@ -415,12 +433,12 @@ func addTo[T Float](dst, src []T) {
 }
 
 // mergePhases is the inverse of splitPhases: it writes every pixel of the
-// h×w plane x from its phase in ph, stride apart (the padding entries are
-// dropped).
-func mergePhases[T Float](x, ph []T, stride, h, w int) {
+// h×w plane x from its phases p00, p01, p10, p11 (rows and columns even
+// or odd; the padding entries are dropped).
+func mergePhases[T Float](x, p00, p01, p10, p11 []T, h, w int) {
 	ho, wo := s2Out(h), s2Out(w)
 	ohw := ho * wo
-	p00, p01, p10, p11 := ph[:ohw], ph[stride:][:ohw], ph[2*stride:][:ohw], ph[3*stride:][:ohw]
+	p00, p01, p10, p11 = p00[:ohw], p01[:ohw], p10[:ohw], p11[:ohw]
 	we := w / 2
 	for r := 0; r < ho; r++ {
 		even := x[2*r*w:][:w]
@@ -466,8 +484,8 @@ type bnRelu[T Float] struct {
 	// Per-channel coefficients of dz, set by prepare for fill.
 	c0, c1, k []T
 	// vec: T is float32 and the CPU runs the Float32x4 loops
-	// (conv4s2_vec.go).
-	vec bool
+	// (conv4s2_vec.go); sum4: and the Float64x4 sums (conv4s2_sum_amd64.go).
+	vec, sum4 bool
 
 	// Arguments of the call in progress.
 	n, h, w, hw             int
@@ -484,7 +502,7 @@ func newBNRelu[T Float](e engine[T], c int) *bnRelu[T] {
 	b := &bnRelu[T]{e: e, c: c, mean: make([]T, c), invstd: make([]T, c), scale: make([]T, c), shift: make([]T, c),
 		mean64: make([]float64, c), c0: make([]T, c), c1: make([]T, c), k: make([]T, c)}
 	_, f32 := any(T(0)).(float32)
-	b.vec = f32 && haveVec4()
+	b.vec, b.sum4 = f32 && haveVec4(), f32 && haveSum4()
 	b.fwd = b.forwardRange
 	b.bwd = b.prepareRange
 	return b
@@ -608,7 +626,11 @@ func (b *bnRelu[T]) prepareRange(_, lo, hi int) {
 		var sdy, sdyx float64
 		if b.vec {
 			reluMaskVec(any(doc).([]float32), any(zc).([]float32), any(b.scale[ch]).(float32), any(b.shift[ch]).(float32))
-			sdy, sdyx = dySums(doc, zc, mu)
+			if b.sum4 {
+				sdy, sdyx = dySums4(any(doc).([]float32), any(zc).([]float32), mu)
+			} else {
+				sdy, sdyx = dySums(doc, zc, mu)
+			}
 		} else {
 			sdy, sdyx = reluMaskSums(doc, zc, b.scale[ch], b.shift[ch], mu)
 		}
