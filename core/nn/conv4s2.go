@@ -59,17 +59,22 @@ import (
 //
 // As in Conv4, activations are channel-major (C×N×H×W) and each
 // convolution is one matrix product per chunk of samples over its im2col
-// columns, Z[64 × N·Ho·Wo] = W[64 × Cin·9] · col. The stride-2 unfolding
-// first splits each input plane into its four phases (even or odd rows ×
-// columns), where every tap is a block copy. BatchNorm's statistics are
+// columns, Z[64 × N·Ho·Wo] = W[64 × Cin·9] · col, by the weights packed
+// once per call for the gemm kernel. Each convolution's input is kept in
+// the phase layout (its planes split into even or odd rows × columns, see
+// im2colS2): the previous block's BatchNorm → ReLU writes it so, and then
+// every tap of a whole chunk is one block copy. BatchNorm's statistics are
 // summed while each chunk of Z is in cache, BatchNorm and ReLU are one
-// pass, and backward rebuilds dZ chunk by chunk from the BatchNorm's
-// closed form (conv4s2_layers.go). Measured by BenchmarkBackbones on 5-way
-// task batches of 5 to 80 images, a training step (Forward and Backward)
-// takes 0.34–0.41 of Conv4's CPU time natively and 0.36–0.38 under wasm;
-// Embed takes 0.73–0.75 natively and about the same time as Conv4's under
-// wasm, where Conv4's Embed runs by Winograd with BatchNorm folded
-// (Conv4S2's does neither).
+// pass, and backward masks the gradient by the ReLU recomputed from Z and
+// rebuilds dZ chunk by chunk from the BatchNorm's closed form
+// (conv4s2_layers.go). The elementwise loops run in Float32x4 (and the
+// float64 sums in Float64x4 on amd64) where GOEXPERIMENT=simd builds
+// them, with the same results bit for bit. Measured by BenchmarkBackbones
+// on 5-way task batches of 5 to 80 images (1 thread, load ~3), a training
+// step (Forward and Backward) takes 0.25–0.29 of Conv4's CPU time
+// natively and 0.30–0.34 under wasm; Embed 0.66–0.69 natively and
+// 0.64–1.03 under wasm, where Conv4's Embed runs by Winograd with
+// BatchNorm folded (Conv4S2's does neither).
 //
 // Like Conv4, it holds no parameters, holds the activations of the last
 // Forward (for Backward) and working buffers sized by the batch and
