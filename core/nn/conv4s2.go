@@ -63,7 +63,10 @@ import (
 // once per call for the gemm kernel. Each convolution's input is kept in
 // the phase layout (its planes split into even or odd rows × columns, see
 // im2colS2): the previous block's BatchNorm → ReLU writes it so, and then
-// every tap of a whole chunk is one block copy. BatchNorm's statistics are
+// every tap of a whole chunk is one block copy. Block 0 reads the images
+// split by rows and columns modulo 4 and orders its output columns by
+// phase, so that its output is block 1's input as it comes and block 1
+// hands back its input gradient in phases (conv4s2_quad.go). BatchNorm's statistics are
 // summed while each chunk of Z is in cache, BatchNorm and ReLU are one
 // pass, and backward masks the gradient by the ReLU recomputed from Z and
 // rebuilds dZ chunk by chunk from the BatchNorm's closed form

@@ -422,7 +422,7 @@ func TestIm2colS2MatchesPlain(t *testing.T) {
 		wantDx, gotDx := randSlice(rng, len(x)), append([]float64(nil), x...)
 		copy(gotDx, wantDx)
 		col2imS2Plain(wantDx, dcol, c.cin, n, c.h, c.w, s0, s1)
-		col2imS2(gotDx, dcol, ph, c.cin, n, c.h, c.w, s0, s1, false)
+		col2imS2(gotDx, dcol, ph, c.cin, n, c.h, c.w, s0, s1, false, false)
 		for i := range wantDx {
 			if math.Abs(gotDx[i]-wantDx[i]) > 1e-12 {
 				t.Fatalf("%+v: dx[%d] = %g, want %g", c, i, gotDx[i], wantDx[i])
@@ -572,6 +572,93 @@ func TestConv4S2VecMatchesPlain(t *testing.T) {
 				same(pre+"BN bias grad", want.g[i].BNBias, got.g[i].BNBias)
 				same(pre+"running mean", want.rm[i], got.rm[i])
 				same(pre+"running var", want.rv[i], got.rv[i])
+			}
+		}
+	}
+}
+
+// TestConvS2Quad checks the quarter-phase convolution (conv4s2_quad.go)
+// against the ordinary one on the same input: its output and dZ columns
+// in the phase layout, the same output (in that layout), channel sums,
+// weight gradient and input gradient; and col2imS2's phased output
+// against the phase layout of its ordinary one.
+func TestConvS2Quad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 38))
+	for _, c := range []struct{ cin, cout, h, w int }{{1, 5, 28, 28}, {2, 3, 8, 12}, {1, 2, 4, 4}} {
+		const n = 5
+		ho, wo := c.h/2, c.w/2
+		x := randSlice(rng, c.cin*n*c.h*c.w)
+		wt := randSlice(rng, c.cout*c.cin*9)
+		r := randSlice(rng, c.cout*n*ho*wo)
+		rph := make([]float64, len(r))
+		toPhases(rph, r, c.cout, n, ho, wo)
+		run := func(quad bool) (z, dw, dx []float64, sum, sq []float64) {
+			l := newConvS2(testEngine(2), c.cin, c.cout)
+			l.target = 2 * ho * wo // chunks of two samples
+			l.stats, l.quad = true, quad
+			l.fillDZ = func(dz []float64, ld, s0, s1 int) {
+				cols := (s1 - s0) * ho * wo
+				for co := 0; co < c.cout; co++ {
+					if !quad {
+						copy(dz[co*ld:][:cols], r[(co*n+s0)*ho*wo:][:cols])
+						continue
+					}
+					seg := cols / 4
+					for p := 0; p < 4; p++ {
+						copy(dz[co*ld+p*seg:][:seg], rph[((co*4+p)*n+s0)*seg/(s1-s0):][:seg])
+					}
+				}
+			}
+			in := make([]float64, len(x))
+			if quad {
+				toQuads(in, x, c.cin, n, c.h, c.w)
+			} else {
+				toPhases(in, x, c.cin, n, c.h, c.w)
+			}
+			z = make([]float64, c.cout*n*ho*wo)
+			l.forward(z, in, wt, n, c.h, c.w)
+			dw, dx = make([]float64, len(wt)), make([]float64, len(x))
+			for i := range dx {
+				dx[i] = math.NaN() // every entry must be written
+			}
+			l.backward(dx, dw, in, wt, n, c.h, c.w)
+			return z, dw, dx, append([]float64(nil), l.sum...), append([]float64(nil), l.sq...)
+		}
+		z0, dw0, dx0, s0, q0 := run(false)
+		z1, dw1, dx1, s1, q1 := run(true)
+		zph := make([]float64, len(z0))
+		toPhases(zph, z0, c.cout, n, ho, wo)
+		for _, cmp := range []struct {
+			name      string
+			got, want []float64
+		}{{"z (phase layout)", z1, zph}, {"Σz", s1, s0}, {"Σz²", q1, q0}, {"dw", dw1, dw0}, {"dx", dx1, dx0}} {
+			for i := range cmp.want {
+				if !(math.Abs(cmp.got[i]-cmp.want[i]) <= 1e-12*(1+math.Abs(cmp.want[i]))) {
+					t.Fatalf("%+v: %s[%d] = %g, want %g", c, cmp.name, i, cmp.got[i], cmp.want[i])
+				}
+			}
+		}
+
+		// col2imS2, phased, against the phase layout of its ordinary output.
+		const sa, sb = 1, 4
+		ohw := ho * wo
+		cols := (sb - sa) * ohw
+		dcol := randSlice(rng, c.cin*9*cols)
+		plain := make([]float64, len(x))
+		ph := make([]float64, 4*cols)
+		col2imS2(plain, append([]float64(nil), dcol...), ph, c.cin, n, c.h, c.w, sa, sb, false, false)
+		want := make([]float64, len(x))
+		toPhases(want, plain, c.cin, n, c.h, c.w)
+		got := randSlice(rng, len(x))
+		col2imS2(got, dcol, ph, c.cin, n, c.h, c.w, sa, sb, false, true)
+		for ci := 0; ci < c.cin; ci++ {
+			for p := 0; p < 4; p++ {
+				o := ((ci*4+p)*n + sa) * ohw
+				for i := o; i < o+cols; i++ {
+					if math.Abs(got[i]-want[i]) > 1e-12 {
+						t.Fatalf("%+v: phased col2im [%d] = %g, want %g", c, i, got[i], want[i])
+					}
+				}
 			}
 		}
 	}

@@ -68,6 +68,11 @@ type convS2[T Float] struct {
 	// vec: T is float32 and the CPU runs the Float32x4 loops
 	// (conv4s2_vec.go); sum4: and the Float64x4 sums (conv4s2_sum_amd64.go).
 	vec, sum4 bool
+	// quad: the input is in quarter phases (toQuads; H, W multiples of
+	// 4) and z, and dZ from fillDZ, have their columns in the phase
+	// layout (conv4s2_quad.go). dxPhased: backward writes dx in the phase
+	// layout (H, W even) instead of the ordinary one.
+	quad, dxPhased bool
 
 	// Arguments of the call in progress, read by the worker functions.
 	n, h, w  int
@@ -157,24 +162,35 @@ func (l *convS2[T]) forwardRange(worker, lo, hi int) {
 	for s0 := lo; s0 < hi; s0 += l.chunk {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * ohw
-		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
-		if l.ws != nil {
-			l.ws(worker).SgemmPacked(&l.wp, cols, 1, any(col).([]float32), cols, 0, any(l.z[s0*ohw:]).([]float32), nohw)
+		// The chunk's columns go to z as one range or, quad, as one range
+		// per output phase, seg columns each.
+		nseg, seg := 1, cols
+		if l.quad {
+			im2colS2Quad(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+			nseg, seg = 4, cols/4
 		} else {
-			l.e.gemm(worker, false, false, l.cout, cols, k, 1, l.wt, k, col, cols, 0, l.z[s0*ohw:], nohw)
+			im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
 		}
-		if l.stats {
-			ps, pq := l.psum[worker], l.psq[worker]
-			for co := 0; co < l.cout; co++ {
-				zc := l.z[co*nohw+s0*ohw:][:cols]
-				var s, ss float64
-				if l.sum4 {
-					s, ss = sums4(any(zc).([]float32))
-				} else {
-					s, ss = sums(zc)
+		for p := 0; p < nseg; p++ {
+			zo := (p*l.n + s0) * (ohw / nseg) // z's column of the range
+			if l.ws != nil {
+				l.ws(worker).SgemmPacked(&l.wp, seg, 1, any(col[p*seg:]).([]float32), cols, 0, any(l.z[zo:]).([]float32), nohw)
+			} else {
+				l.e.gemm(worker, false, false, l.cout, seg, k, 1, l.wt, k, col[p*seg:], cols, 0, l.z[zo:], nohw)
+			}
+			if l.stats {
+				ps, pq := l.psum[worker], l.psq[worker]
+				for co := 0; co < l.cout; co++ {
+					zc := l.z[co*nohw+zo:][:seg]
+					var s, ss float64
+					if l.sum4 {
+						s, ss = sums4(any(zc).([]float32))
+					} else {
+						s, ss = sums(zc)
+					}
+					ps[co] += s
+					pq[co] += ss
 				}
-				ps[co] += s
-				pq[co] += ss
 			}
 		}
 	}
@@ -227,7 +243,11 @@ func (l *convS2[T]) backwardRange(worker, lo, hi int) {
 		s1 := min(hi, s0+l.chunk)
 		cols := (s1 - s0) * ohw
 		l.fillDZ(dz, cols, s0, s1)
-		im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		if l.quad {
+			im2colS2Quad(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		} else {
+			im2colS2(col, l.x, l.cin, l.n, l.h, l.w, s0, s1)
+		}
 		if l.dwT {
 			// dWᵀ += col · dZ[:, chunk]ᵀ
 			l.e.gemm(worker, false, true, k, l.cout, cols, 1, col, cols, dz, cols, 1, dw, l.cout)
@@ -242,7 +262,11 @@ func (l *convS2[T]) backwardRange(worker, lo, hi int) {
 			} else {
 				l.e.gemm(worker, true, false, k, cols, l.cout, 1, l.wt, k, dz, cols, 0, col, cols)
 			}
-			col2imS2(l.dx, col, l.ph[worker], l.cin, l.n, l.h, l.w, s0, s1, l.vec)
+			if l.quad {
+				col2imS2Quad(l.dx, col, l.cin, l.n, l.h, l.w, s0, s1)
+			} else {
+				col2imS2(l.dx, col, l.ph[worker], l.cin, l.n, l.h, l.w, s0, s1, l.vec, l.dxPhased)
+			}
 		}
 	}
 }
@@ -366,8 +390,10 @@ func splitPhases[T Float](ph, x []T, stride, h, w int) {
 // the centre tap, so it is read from col in place; the other three are
 // built in ph (scratch of 4·(s1−s0)·ho·wo values). It overwrites the
 // entries of col that im2colS2 set to zero (taps in the padding) with
-// zeros. vec (T float32 only) adds by addVec.
-func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec bool) {
+// zeros. vec (T float32 only) adds by addVec. With phased set (h and w
+// even), dx is written in the phase layout instead (cin×4×n×ho×wo), where
+// each phase is one copy.
+func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec, phased bool) {
 	hw := h * w
 	wo := s2Out(w)
 	ohw := s2Out(h) * wo
@@ -409,6 +435,13 @@ func col2imS2[T Float](dx, col, ph []T, cin, n, h, w, s0, s1 int, vec bool) {
 			}
 		}
 		centre := col[(ci*9+4)*cols:][:cols]
+		if phased {
+			copy(dx[((ci*4)*n+s0)*ohw:][:cols], centre)
+			for p := 1; p < 4; p++ {
+				copy(dx[((ci*4+p)*n+s0)*ohw:][:cols], ph[p*cols:][:cols])
+			}
+			continue
+		}
 		for s := s0; s < s1; s++ {
 			j := (s - s0) * ohw
 			mergePhases(dx[(ci*n+s)*hw:][:hw], centre[j:], ph[cols+j:], ph[2*cols+j:], ph[3*cols+j:], h, w)
@@ -486,6 +519,9 @@ type bnRelu[T Float] struct {
 	// vec: T is float32 and the CPU runs the Float32x4 loops
 	// (conv4s2_vec.go); sum4: and the Float64x4 sums (conv4s2_sum_amd64.go).
 	vec, sum4 bool
+	// zphased: z and dout are in the phase layout (H, W even; the quad
+	// convolution's output), and so is out, elementwise.
+	zphased bool
 
 	// Arguments of the call in progress.
 	n, h, w, hw             int
@@ -550,7 +586,7 @@ func (b *bnRelu[T]) forwardRange(_, lo, hi int) {
 		scale := T(float64(b.gamma[ch]) * is)
 		shift := T(float64(b.beta[ch]) - mu*float64(b.gamma[ch])*is)
 		b.scale[ch], b.shift[ch] = scale, shift
-		if b.phased {
+		if b.phased && !b.zphased {
 			plen := phaseLen(1, b.n, b.h, b.w)
 			bnReluPhases(b.out[ch*plen:][:plen], zc, scale, shift, b.n, b.h, b.w)
 			continue
@@ -658,19 +694,25 @@ func (b *bnRelu[T]) prepareRange(_, lo, hi int) {
 // once on disjoint sample ranges.
 func (b *bnRelu[T]) fill(dz []T, ld, s0, s1 int) {
 	m := b.n * b.hw
-	cols := (s1 - s0) * b.hw
+	// The chunk's columns: one range of z or, zphased, one per phase.
+	nseg, seg := 1, (s1-s0)*b.hw
+	if b.zphased {
+		nseg, seg = 4, (s1-s0)*b.hw/4
+	}
 	for ch := 0; ch < b.c; ch++ {
-		off := ch*m + s0*b.hw
-		zc, dyc := b.z[off:][:cols], b.dout[off:][:cols]
-		dzc := dz[ch*ld:][:cols]
 		c0, c1, mu, kT := b.c0[ch], b.c1[ch], b.mean[ch], b.k[ch]
-		if b.vec {
-			fillVec(any(dzc).([]float32), any(zc).([]float32), any(dyc).([]float32),
-				any(c0).(float32), any(c1).(float32), any(mu).(float32), any(kT).(float32))
-			continue
-		}
-		for i, v := range zc {
-			dzc[i] = c0 + c1*(v-mu) + kT*dyc[i]
+		for p := 0; p < nseg; p++ {
+			off := ch*m + (p*b.n+s0)*(b.hw/nseg)
+			zc, dyc := b.z[off:][:seg], b.dout[off:][:seg]
+			dzc := dz[ch*ld+p*seg:][:seg]
+			if b.vec {
+				fillVec(any(dzc).([]float32), any(zc).([]float32), any(dyc).([]float32),
+					any(c0).(float32), any(c1).(float32), any(mu).(float32), any(kT).(float32))
+				continue
+			}
+			for i, v := range zc {
+				dzc[i] = c0 + c1*(v-mu) + kT*dyc[i]
+			}
 		}
 	}
 }

@@ -55,6 +55,10 @@ func NewConv4S2Of[T Float](gemm Gemm[T], par Parallel) *Conv4S2Of[T] {
 		// by chunk.
 		m.conv[i].fillDZ = m.bn[i].fill
 	}
+	// Block 0 in quarter phases (conv4s2_quad.go): its output is block
+	// 1's input in the phase layout as it comes, and block 1 hands its
+	// input gradient back in that layout.
+	m.conv[0].quad, m.bn[0].zphased, m.conv[1].dxPhased = true, true, true
 	return m
 }
 
@@ -80,7 +84,7 @@ func (m *Conv4S2Of[T]) Forward(p *[Blocks]BlockParams[T], x []T, n int, train bo
 	m.reserve(n)
 	m.n = n
 	// One input channel: the images' layout is channel-major.
-	toPhases(m.in[0], x, 1, n, ImageSize, ImageSize)
+	toQuads(m.in[0], x, 1, n, ImageSize, ImageSize)
 	for i := range Blocks {
 		h, ho := s2Size(i), s2Size(i+1)
 		bp := &p[i]
