@@ -74,9 +74,9 @@ import (
 // float64 sums in Float64x4 on amd64) where GOEXPERIMENT=simd builds
 // them, with the same results bit for bit. Measured by BenchmarkBackbones
 // on 5-way task batches of 5 to 80 images (1 thread, load ~3), a training
-// step (Forward and Backward) takes 0.25–0.29 of Conv4's CPU time
-// natively and 0.30–0.34 under wasm; Embed 0.66–0.69 natively and
-// 0.64–1.03 under wasm, where Conv4's Embed runs by Winograd with
+// step (Forward and Backward) takes 0.25–0.30 of Conv4's CPU time
+// natively and 0.26–0.34 under wasm; Embed 0.60–0.63 natively and
+// 0.56–0.62 under wasm, where Conv4's Embed runs by Winograd with
 // BatchNorm folded (Conv4S2's does neither).
 //
 // Like Conv4, it holds no parameters, holds the activations of the last
