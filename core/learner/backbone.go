@@ -5,29 +5,19 @@ import (
 	"strings"
 
 	"metaglot/core/nn"
-	"metaglot/core/tensor"
 )
 
-// Backbone is the embedding network under a learner: nn.Conv4 (the
-// max-pooling Conv4 of Vinyals et al. and Snell et al.) or nn.Conv4S2 (the
-// stride-2 network of Finn et al. and Nichol et al.). Both take the
-// parameters of nn.NewConv4Params (the same names and shapes) and differ in
-// what they compute with them, so a parameter set alone does not say which
-// network it belongs to: the model's metadata does (modelfile.Config.Net,
-// read by NetNamed).
-type Backbone interface {
-	// Forward embeds x (N×1×28×28) under p with BatchNorm in training
-	// mode (batch statistics; p's running statistics updated) if train
-	// is set, and with p's running statistics otherwise. The N×Dim result
-	// is owned by the network and overwritten by its next call.
-	Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error)
-	// Embed is Forward(p, x, false) up to float rounding, for inference.
-	Embed(p *tensor.Set, x *tensor.Tensor) (*tensor.Tensor, error)
-	// Backward overwrites the trainable tensors of grads with the
-	// gradients of the loss given dEmb (N×Dim), the gradient with respect
-	// to the last Forward's embeddings under the same p.
-	Backward(p *tensor.Set, dEmb *tensor.Tensor, grads *tensor.Set) error
-}
+// Backbone is the embedding network under a learner (nn.Backbone):
+// nn.Conv4 (the max-pooling Conv4 of Vinyals et al. and Snell et al.) or
+// nn.Conv4S2 (the stride-2 network of Finn et al. and Nichol et al.). Both
+// take the parameters of nn.NewConv4Params (the same names and shapes) and
+// differ in what they compute with them, so a parameter set alone does not
+// say which network it belongs to: the model's metadata does
+// (modelfile.Config.Net, read by NetNamed). Forward's N×Dim result is owned
+// by the network and overwritten by its next call; Embed is Forward(p, x,
+// false) up to float rounding; Backward overwrites the trainable tensors of
+// grads with the gradients given dEmb for the last Forward.
+type Backbone = nn.Backbone
 
 // Net describes one choice of backbone: what the "net" setting of a run
 // names (modelfile.Config.Net) and what a learner needs to know of it.
@@ -44,8 +34,6 @@ type Net struct {
 	// BatchNorm channel of a batch of N images averages N·side² values
 	// (HeadNet.SupportStats needs the count).
 	Sides [nn.Blocks]int
-	// newBackbone returns the network, its convolutions over par.
-	newBackbone func(par nn.Parallel) Backbone
 }
 
 // Conv4 is the max-pooling Conv4 (nn.Conv4): 3×3 convolutions with padding
@@ -53,10 +41,9 @@ type Net struct {
 // 64-d embedding. It is what "" means: every model written before the net
 // setting existed.
 var Conv4 = Net{
-	Name:        "conv4",
-	Dim:         nn.EmbeddingDim,
-	Sides:       [nn.Blocks]int{28, 14, 7, 3},
-	newBackbone: func(par nn.Parallel) Backbone { return nn.NewConv4(par) },
+	Name:  nn.NetConv4,
+	Dim:   nn.EmbeddingDim,
+	Sides: [nn.Blocks]int{28, 14, 7, 3},
 }
 
 // Conv4S2 is the stride-2 network of Finn et al. 2017 and Nichol et al.
@@ -65,10 +52,9 @@ var Conv4 = Net{
 // (28→14→7→4→2), the last 64×2×2 activations flattened into a 256-d
 // embedding. Its convolutions cost about a quarter of Conv4's.
 var Conv4S2 = Net{
-	Name:        "conv4s2",
-	Dim:         nn.Conv4S2EmbeddingDim,
-	Sides:       [nn.Blocks]int{14, 7, 4, 2},
-	newBackbone: func(par nn.Parallel) Backbone { return nn.NewConv4S2(par) },
+	Name:  nn.NetConv4S2,
+	Dim:   nn.Conv4S2EmbeddingDim,
+	Sides: [nn.Blocks]int{14, 7, 4, 2},
 }
 
 // nets are the networks NetNamed knows, the first one the meaning of "".
@@ -101,10 +87,14 @@ func NetNamed(name string) (Net, error) {
 // New returns a new network of kind nt whose convolutions spread over par
 // (nil means one goroutine). It panics on the zero Net.
 func (nt Net) New(par nn.Parallel) Backbone {
-	if nt.newBackbone == nil {
+	if nt.Name == "" {
 		panic("learner: New of the zero Net")
 	}
-	return nt.newBackbone(par)
+	b, _, err := nn.NewBackbone(nt.Name, par)
+	if err != nil {
+		panic("learner: " + err.Error()) // Conv4 and Conv4S2 are the only Nets
+	}
+	return b
 }
 
 // String returns the network's name.
