@@ -227,5 +227,8 @@ torch-roundtrip:
 onnx-fixtures:
 	sh interop/onnx/gen.sh
 bench-reptile-peer:
-	/usr/bin/python3 bench/peer_reptile.py --side-by-side
-.PHONY: torch-fixtures torch-roundtrip onnx-fixtures bench-reptile-peer
+	/usr/bin/python3 bench/peer_reptile.py --side-by-side --net conv4 | tee -a bench/peer_reptile.jsonl
+	/usr/bin/python3 bench/peer_reptile.py --side-by-side --net conv4s2 | tee -a bench/peer_reptile.jsonl
+bench-fomaml-peer:
+	$(FAST) GO=$(GO) sh bench/peer_fomaml_side.sh 3 | tee -a bench/peer_fomaml.jsonl
+.PHONY: torch-fixtures torch-roundtrip onnx-fixtures bench-reptile-peer bench-fomaml-peer
