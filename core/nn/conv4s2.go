@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"strings"
 
 	"metaglot/core/gemm"
 	"metaglot/core/tensor"
@@ -84,13 +83,10 @@ import (
 // reused, so a training step allocates nothing once the batch size is
 // stable. It is not safe for concurrent use.
 type Conv4S2 struct {
-	core  *Conv4S2Of[float32]
-	shape *tensor.Set
-	names [Blocks][6]string
-	p     [Blocks]BlockParams[float32]
-	g     [Blocks]BlockGrads[float32]
-	emb   tensor.Tensor
-	n     int // batch of the last successful Forward
+	binding
+	core *Conv4S2Of[float32]
+	emb  tensor.Tensor
+	n    int // batch of the last successful Forward
 }
 
 // NewConv4S2 returns a Conv4S2 that spreads its work over the workers of
@@ -114,41 +110,12 @@ func NewConv4S2(par Parallel) *Conv4S2 {
 	mm := func(w int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
-	m := &Conv4S2{core: NewConv4S2Of(mm, par), shape: conv4Shapes()}
+	m := &Conv4S2{binding: newBinding("conv4s2"), core: NewConv4S2Of(mm, par)}
 	// The convolutions multiply by their weights packed once per call.
 	for _, c := range m.core.conv {
 		c.ws = ws
 	}
-	for i := range Blocks {
-		m.names[i] = blockNames(i)
-	}
 	return m
-}
-
-// bind checks p against the Conv4 parameter specification and points m.p
-// at its data. Names outside "encoder." (a classifier head, say) are
-// ignored; unknown names inside it are an error.
-func (m *Conv4S2) bind(p *tensor.Set) error {
-	if p == nil {
-		return fmt.Errorf("conv4s2: nil parameter set")
-	}
-	if err := p.Covers(m.shape); err != nil {
-		return fmt.Errorf("conv4s2 parameters: %w", err)
-	}
-	for _, n := range p.Names() {
-		if strings.HasPrefix(n, "encoder.") && !m.shape.Has(n) {
-			return fmt.Errorf("conv4s2 parameters: unexpected tensor %q", n)
-		}
-	}
-	for i := range Blocks {
-		nm := &m.names[i]
-		m.p[i] = BlockParams[float32]{
-			Weight: p.Get(nm[0]).Data, Bias: p.Get(nm[1]).Data,
-			BNWeight: p.Get(nm[2]).Data, BNBias: p.Get(nm[3]).Data,
-			RunningMean: p.Get(nm[4]).Data, RunningVar: p.Get(nm[5]).Data,
-		}
-	}
-	return nil
 }
 
 // Forward embeds the images x (N×1×28×28, N ≥ 1) with parameters p and
@@ -164,25 +131,8 @@ func (m *Conv4S2) bind(p *tensor.Set) error {
 // other tensors (a head) besides.
 func (m *Conv4S2) Forward(p *tensor.Set, x *tensor.Tensor, train bool) (*tensor.Tensor, error) {
 	m.n = 0
-	if x == nil || len(x.Shape) != 4 || x.Shape[0] < 1 || x.Shape[1] != 1 || x.Shape[2] != ImageSize || x.Shape[3] != ImageSize {
-		var s []int
-		if x != nil {
-			s = x.Shape
-		}
-		return nil, fmt.Errorf("conv4s2: input has shape %v, want [N 1 %d %d] with N ≥ 1", tensor.ShapeString(s), ImageSize, ImageSize)
-	}
-	if err := x.CheckFinite("conv4s2 input"); err != nil {
+	if err := m.bindForward(p, x); err != nil {
 		return nil, err
-	}
-	if err := m.bind(p); err != nil {
-		return nil, err
-	}
-	for i := range Blocks {
-		for _, nm := range m.names[i] {
-			if err := p.Get(nm).CheckFinite(nm); err != nil {
-				return nil, fmt.Errorf("conv4s2 parameters: %w", err)
-			}
-		}
 	}
 	n := x.Shape[0]
 	emb := m.core.Forward(&m.p, x.Data, n, train)
@@ -214,40 +164,8 @@ func (m *Conv4S2) Embed(p *tensor.Set, x *tensor.Tensor) (*tensor.Tensor, error)
 // if dEmb's shape is not [N 256] for that Forward's N or it holds a NaN or
 // Inf, or if grads lacks a trainable name or has it with another shape.
 func (m *Conv4S2) Backward(p *tensor.Set, dEmb *tensor.Tensor, grads *tensor.Set) error {
-	if m.n == 0 {
-		return fmt.Errorf("conv4s2: Backward without a successful Forward")
-	}
-	if dEmb == nil || !tensor.SameShape(dEmb.Shape, []int{m.n, Conv4S2EmbeddingDim}) {
-		var s []int
-		if dEmb != nil {
-			s = dEmb.Shape
-		}
-		return fmt.Errorf("conv4s2: embedding gradient has shape %v, want [%d %d] as the last Forward", tensor.ShapeString(s), m.n, Conv4S2EmbeddingDim)
-	}
-	if err := dEmb.CheckFinite("conv4s2 embedding gradient"); err != nil {
+	if err := m.bindBackward(m.n, Conv4S2EmbeddingDim, p, dEmb, grads); err != nil {
 		return err
-	}
-	if err := m.bind(p); err != nil {
-		return err
-	}
-	if grads == nil {
-		return fmt.Errorf("conv4s2: nil gradient set")
-	}
-	for i := range Blocks {
-		for _, nm := range m.names[i][:4] {
-			g := grads.Get(nm)
-			if g == nil {
-				return fmt.Errorf("conv4s2 gradients: missing tensor %q", nm)
-			}
-			if want := m.shape.Get(nm).Shape; !tensor.SameShape(g.Shape, want) {
-				return fmt.Errorf("conv4s2 gradients: tensor %q has shape %v, want %v", nm, tensor.ShapeString(g.Shape), tensor.ShapeString(want))
-			}
-		}
-		nm := &m.names[i]
-		m.g[i] = BlockGrads[float32]{
-			Weight: grads.Get(nm[0]).Data, Bias: grads.Get(nm[1]).Data,
-			BNWeight: grads.Get(nm[2]).Data, BNBias: grads.Get(nm[3]).Data,
-		}
 	}
 	m.core.Backward(&m.p, dEmb.Data, &m.g, nil)
 	return nil
