@@ -22,30 +22,6 @@ import (
 // TestTorchInteropToPyTorch and TestTorchInteropFromPyTorch do for the
 // bundled Conv4 models. Skipped without PyTorch (needTorch).
 
-// inferenceS2 returns what metaglot computes for images x with a conv4s2
-// model's params in inference mode: nn.Conv4S2's 256-d embeddings and, if
-// params has a head, its logits.
-func inferenceS2(t *testing.T, params *tensor.Set, x *tensor.Tensor) (emb, logits []float64) {
-	t.Helper()
-	e, err := nn.NewConv4S2(nil).Forward(params, x, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range e.Data {
-		emb = append(emb, float64(v))
-	}
-	if w := params.Get(learner.HeadName + ".weight"); w != nil {
-		y := tensor.New(x.Shape[0], w.Shape[0])
-		if err := (nn.Linear{Name: learner.HeadName, In: nn.Conv4S2EmbeddingDim, Out: w.Shape[0]}).Forward(params, e, y); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range y.Data {
-			logits = append(logits, float64(v))
-		}
-	}
-	return emb, logits
-}
-
 // TestTorchInteropConv4S2ToPyTorch: conv4s2 models written by metaglot (a
 // ProtoNet and a FOMAML with a 5×256 head, random weights with learned
 // running statistics, config net conv4s2) load into interop/torch's
@@ -87,7 +63,7 @@ func TestTorchInteropConv4S2ToPyTorch(t *testing.T) {
 			t.Fatal(err)
 		}
 		fx := torchFixture{Images: x.Data}
-		fx.Embeddings, fx.Logits = inferenceS2(t, params, x)
+		fx.Embeddings, fx.Logits = inference(t, "conv4s2", params, x)
 		raw, err := json.Marshal(fx)
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +178,7 @@ func TestTorchInteropConv4S2FromPyTorch(t *testing.T) {
 				t.Fatalf("metadata: algo %q, net %q; want %q, conv4s2", m.Config.Algo, m.Config.Net, algo)
 			}
 			x := tensor.FromData(fx.Images, len(fx.Items), 1, 28, 28)
-			emb, logits := inferenceS2(t, params, x)
+			emb, logits := inference(t, "conv4s2", params, x)
 			worst, err := within(fx.Embeddings, emb)
 			if err != nil || worst > torchTol {
 				t.Errorf("embeddings: PyTorch vs metaglot relative difference %g (%v), want ≤ %g", worst, err, torchTol)

@@ -14,7 +14,6 @@ import (
 
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
-	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
 
@@ -70,10 +69,15 @@ type torchFixture struct {
 }
 
 // inference returns what metaglot computes for images x with params in
-// inference mode: the Conv4 embeddings and, for a head network, the logits.
-func inference(t *testing.T, params *tensor.Set, x *tensor.Tensor) (emb, logits []float64) {
+// inference mode: the embeddings of the network net ("" is Conv4) and, for
+// a head network, the logits.
+func inference(t *testing.T, net string, params *tensor.Set, x *tensor.Tensor) (emb, logits []float64) {
 	t.Helper()
-	e, err := nn.NewConv4(nil).Forward(params, x, false)
+	nt, err := learner.NetNamed(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := nt.New(nil).Forward(params, x, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +85,7 @@ func inference(t *testing.T, params *tensor.Set, x *tensor.Tensor) (emb, logits 
 		emb = append(emb, float64(v))
 	}
 	if params.Has(learner.HeadName + ".weight") {
-		l, err := learner.NewHeadNet(nil, learner.RunningBN).Logits(params, x, false)
+		l, err := nt.NewHeadNet(nil, learner.RunningBN).Logits(params, x, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,8 +110,9 @@ func within(got, want []float64) (float64, error) {
 }
 
 // TestTorchInteropToPyTorch: every bundled model loads into interop/torch's
-// Conv4 with load_state_dict(strict=True), gives metaglot's embeddings and
-// logits for four Omniglot test images (rotated too) within torchTol, and
+// network (Conv4 or Conv4S2, as its metadata says) with
+// load_state_dict(strict=True), gives metaglot's embeddings and logits for
+// four Omniglot test images (rotated too) within torchTol, and
 // written back by PyTorch is the very same file: the same tensors bit for
 // bit, in the same order, with the same metadata, in the same bytes.
 func TestTorchInteropToPyTorch(t *testing.T) {
@@ -126,12 +131,12 @@ func TestTorchInteropToPyTorch(t *testing.T) {
 	dir := t.TempDir()
 	var args []string
 	for i, path := range models {
-		params, _, _, err := loadModel(path)
+		params, _, meta, err := loadModel(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fx := torchFixture{Images: x.Data}
-		fx.Embeddings, fx.Logits = inference(t, params, x)
+		fx.Embeddings, fx.Logits = inference(t, meta.Config.Net, params, x)
 		raw, err := json.Marshal(fx)
 		if err != nil {
 			t.Fatal(err)
@@ -271,7 +276,7 @@ func TestTorchInteropFromPyTorch(t *testing.T) {
 				t.Errorf("description %q: want the PyTorch version and world size", d)
 			}
 			x := tensor.FromData(fx.Images, len(fx.Items), 1, 28, 28)
-			emb, logits := inference(t, params, x)
+			emb, logits := inference(t, "", params, x)
 			worst, err := within(fx.Embeddings, emb)
 			if err != nil || worst > torchTol {
 				t.Errorf("embeddings: PyTorch vs metaglot relative difference %g (%v), want ≤ %g", worst, err, torchTol)
