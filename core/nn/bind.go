@@ -4,8 +4,33 @@ import (
 	"fmt"
 	"strings"
 
+	"metaglot/core/gemm"
 	"metaglot/core/tensor"
 )
+
+// workspaces returns par (Serial{} for nil), each worker's matrix
+// Workspace (the pool's own if par is a *gemm.Pool, fresh ones
+// otherwise) and the float32 Gemm that multiplies in them: what NewConv4
+// and NewConv4S2 build their cores on.
+func workspaces(par Parallel) (Parallel, func(w int) *gemm.Workspace, Gemm[float32]) {
+	if par == nil {
+		par = Serial{}
+	}
+	var ws func(w int) *gemm.Workspace
+	if pool, ok := par.(*gemm.Pool); ok {
+		ws = pool.Workspace
+	} else {
+		own := make([]*gemm.Workspace, par.Threads())
+		for i := range own {
+			own[i] = gemm.NewWorkspace()
+		}
+		ws = func(w int) *gemm.Workspace { return own[w] }
+	}
+	mm := func(w int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	return par, ws, mm
+}
 
 // binding is what Conv4 and Conv4S2 share around their computation: the
 // parameter specification both networks take (conv4Shapes: the same names

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"metaglot/core/gemm"
 	"metaglot/core/tensor"
 )
 
@@ -119,22 +118,7 @@ type Conv4 struct {
 // Serial{}, or nil, which means Serial{}. The caller keeps ownership of
 // par: Conv4 never closes it.
 func NewConv4(par Parallel) *Conv4 {
-	if par == nil {
-		par = Serial{}
-	}
-	var ws func(w int) *gemm.Workspace
-	if pool, ok := par.(*gemm.Pool); ok {
-		ws = pool.Workspace
-	} else {
-		own := make([]*gemm.Workspace, par.Threads())
-		for i := range own {
-			own[i] = gemm.NewWorkspace()
-		}
-		ws = func(w int) *gemm.Workspace { return own[w] }
-	}
-	mm := func(w int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	}
+	par, ws, mm := workspaces(par)
 	m := &Conv4{binding: newBinding("conv4"), core: NewConv4Of(mm, par)}
 	m.core.usePacker(wsPacker(ws))
 	return m

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 
-	"metaglot/core/gemm"
 	"metaglot/core/tensor"
 )
 
@@ -94,22 +93,7 @@ type Conv4S2 struct {
 // products), Serial{}, or nil, which means Serial{}. The caller keeps
 // ownership of par: Conv4S2 never closes it.
 func NewConv4S2(par Parallel) *Conv4S2 {
-	if par == nil {
-		par = Serial{}
-	}
-	var ws func(w int) *gemm.Workspace
-	if pool, ok := par.(*gemm.Pool); ok {
-		ws = pool.Workspace
-	} else {
-		own := make([]*gemm.Workspace, par.Threads())
-		for i := range own {
-			own[i] = gemm.NewWorkspace()
-		}
-		ws = func(w int) *gemm.Workspace { return own[w] }
-	}
-	mm := func(w int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-		ws(w).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	}
+	par, ws, mm := workspaces(par)
 	m := &Conv4S2{binding: newBinding("conv4s2"), core: NewConv4S2Of(mm, par)}
 	// The convolutions multiply by their weights packed once per call.
 	for _, c := range m.core.conv {
