@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"metaglot/core/algo"
@@ -95,6 +96,56 @@ func newParams(c runConfig) *tensor.Set {
 	return p
 }
 
+// initParams overwrites params with those of the model or checkpoint file
+// path for a run of algo (its -algo) on net (its -net), and returns the
+// provenance to record in the run's config: a MANN takes all of another
+// MANN's weights (initMANN), the others its Conv4 ones (initConv4).
+func initParams(params *tensor.Set, path, algo, net string) (string, error) {
+	if algo == "mann" {
+		return initMANN(params, path)
+	}
+	return initConv4(params, path, net)
+}
+
+// initMANN overwrites every tensor of the MANN parameters params with the
+// one of the same name in the MANN model or checkpoint file path, which must
+// have the same shape: the same classes, label code, controller and memory.
+// It is how a finished run continues with other settings (a lower -lr):
+// the optimizer's moments start from zero.
+func initMANN(params *tensor.Set, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("-init: %w", err)
+	}
+	from, _, m, err := decodeModel(path, data)
+	if err != nil {
+		return "", fmt.Errorf("-init: %w", err)
+	}
+	if m.Config.Algo != "mann" {
+		return "", usagef("-init %s is a %s model; a mann run starts only from a mann model", path, m.Config.Algo)
+	}
+	for i := range params.Len() {
+		name, t := params.At(i)
+		src := from.Get(name)
+		if src == nil || !slices.Equal(src.Shape, t.Shape) {
+			have := "missing"
+			if src != nil {
+				have = fmt.Sprint(src.Shape)
+			}
+			return "", usagef("-init %s: its %s is %s, the run's is %v (start from a MANN of the run's -way and -labels)", path, name, have, t.Shape)
+		}
+		copy(t.Data, src.Data)
+	}
+	return provenance(data, path, m), nil
+}
+
+// provenance is the Init record of a run started from the model file path
+// of contents data and metadata m.
+func provenance(data []byte, path string, m runMeta) string {
+	sum := sha256.Sum256(data)
+	return modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String()
+}
+
 // initConv4 overwrites the backbone tensors of params (all but a linear
 // head) with those of the model or checkpoint file path, and returns the
 // provenance to record in the run's config. The file's network must be
@@ -123,8 +174,7 @@ func initConv4(params *tensor.Set, path, net string) (string, error) {
 		}
 		copy(t.Data, src.Data)
 	}
-	sum := sha256.Sum256(data)
-	return modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String(), nil
+	return provenance(data, path, m), nil
 }
 
 // newLearner builds c's learner around params (trained in place).

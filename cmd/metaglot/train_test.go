@@ -634,3 +634,85 @@ func TestRunFilesReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainInitMANN: -init starts a MANN run from every weight of a MANN of
+// the same shape (the way a finished run continues with a lower -lr), records
+// where they came from, and refuses a model of another algorithm or shape in
+// one line naming the tensor.
+func TestTrainInitMANN(t *testing.T) {
+	dir := t.TempDir()
+	mannArgs := func(out string, extra ...string) []string {
+		args := []string{"train", "-algo", "mann", "-way", "5", "-shot", "1", "-query", "1", "-meta-batch", "1",
+			"-episodes", "1", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+		return append(args, extra...)
+	}
+	src := filepath.Join(dir, "src")
+	if code, _, stderr := runCLI(mannArgs(src, "-seed", "7")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	srcModel := filepath.Join(src, modelFile)
+	want, _, _, err := loadModel(srcModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A fresh MANN of another seed differs in every tensor; -init makes
+	// each the source's.
+	fresh := filepath.Join(dir, "fresh")
+	if code, _, stderr := runCLI(mannArgs(fresh, "-seed", "8", "-lr", "1e-30")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	params, _, _, err := loadModel(filepath.Join(fresh, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, err := initParams(params, srcModel, "mann", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(prov, "mann, 1 episodes") {
+		t.Errorf("provenance %q does not name the source model's algorithm and episodes", prov)
+	}
+	for i := range want.Len() {
+		name, w := want.At(i)
+		if !slices.Equal(params.Get(name).Data, w.Data) {
+			t.Errorf("%s was not copied from the model", name)
+		}
+	}
+
+	out := filepath.Join(dir, "cont")
+	if code, _, stderr := runCLI(mannArgs(out, "-seed", "8", "-lr", "1e-30", "-init", srcModel)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	got, _, m, err := loadModel(filepath.Join(out, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Init != prov {
+		t.Errorf("model records init %q, want %q", m.Config.Init, prov)
+	}
+	// An lr of 1e-30 leaves the weights where they started: the source's.
+	if w, g := want.Get("controller.weight_hh").Data, got.Get("controller.weight_hh").Data; !slices.Equal(w, g) {
+		t.Error("the run from -init did not start from the source's controller weights")
+	}
+
+	proto, _ := tinyProtoNetModel(t, dir)
+	for _, tc := range []struct {
+		args []string
+		msg  []string
+	}{
+		{mannArgs(filepath.Join(dir, "p"), "-init", proto), []string{proto, "protonet model", "mann model"}},
+		{mannArgs(filepath.Join(dir, "w3"), "-way", "3", "-init", srcModel), []string{srcModel, "controller.weight_ih", "[800 565]", "[800 563]"}},
+		{mannArgs(filepath.Join(dir, "str"), "-labels", "string", "-init", srcModel), []string{srcModel, "controller.weight_ih", "[800 585]"}},
+	} {
+		code, _, stderr := runCLI(tc.args...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", tc.args[len(tc.args)-4:], code, stderr)
+		}
+		for _, s := range tc.msg {
+			if !strings.Contains(stderr, s) {
+				t.Errorf("%v: stderr %q does not say %q", tc.args[len(tc.args)-4:], stderr, s)
+			}
+		}
+	}
+}
