@@ -113,13 +113,9 @@ func initParams(params *tensor.Set, path, algo, net string) (string, error) {
 // It is how a finished run continues with other settings (a lower -lr):
 // the optimizer's moments start from zero.
 func initMANN(params *tensor.Set, path string) (string, error) {
-	data, err := os.ReadFile(path)
+	from, m, prov, err := readInit(path)
 	if err != nil {
-		return "", fmt.Errorf("-init: %w", err)
-	}
-	from, _, m, err := decodeModel(path, data)
-	if err != nil {
-		return "", fmt.Errorf("-init: %w", err)
+		return "", err
 	}
 	if m.Config.Algo != "mann" {
 		return "", usagef("-init %s is a %s model; a mann run starts only from a mann model", path, m.Config.Algo)
@@ -136,14 +132,22 @@ func initMANN(params *tensor.Set, path string) (string, error) {
 		}
 		copy(t.Data, src.Data)
 	}
-	return provenance(data, path, m), nil
+	return prov, nil
 }
 
-// provenance is the Init record of a run started from the model file path
-// of contents data and metadata m.
-func provenance(data []byte, path string, m runMeta) string {
+// readInit reads the -init model or checkpoint file path: its parameters,
+// its metadata and the provenance a run started from it records (file
+// name, algorithm, episodes, the first 8 bytes of its SHA-256).
+func readInit(path string) (from *tensor.Set, m runMeta, prov string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, m, "", fmt.Errorf("-init: %w", err)
+	}
+	if from, _, m, err = decodeModel(path, data); err != nil {
+		return nil, m, "", fmt.Errorf("-init: %w", err)
+	}
 	sum := sha256.Sum256(data)
-	return modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String()
+	return from, m, modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String(), nil
 }
 
 // initConv4 overwrites the backbone tensors of params (all but a linear
@@ -152,13 +156,9 @@ func provenance(data []byte, path string, m runMeta) string {
 // the run's, net (its -net): Conv4 and conv4s2 have the same tensors, so
 // nothing else would tell weights of one network from the other's.
 func initConv4(params *tensor.Set, path, net string) (string, error) {
-	data, err := os.ReadFile(path)
+	from, m, prov, err := readInit(path)
 	if err != nil {
-		return "", fmt.Errorf("-init: %w", err)
-	}
-	from, _, m, err := decodeModel(path, data)
-	if err != nil {
-		return "", fmt.Errorf("-init: %w", err)
+		return "", err
 	}
 	if have, want := netName(m.Config.Net), netName(net); have != want {
 		return "", usagef("-init %s holds a %s network, the run's is -net %s (start from a %s model, or train -net %s)", path, have, want, want, have)
@@ -174,7 +174,7 @@ func initConv4(params *tensor.Set, path, net string) (string, error) {
 		}
 		copy(t.Data, src.Data)
 	}
-	return provenance(data, path, m), nil
+	return prov, nil
 }
 
 // newLearner builds c's learner around params (trained in place).

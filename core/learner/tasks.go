@@ -44,6 +44,11 @@ type TaskWorker struct {
 	fast    map[int]*tensor.Set
 	grads   map[int]*tensor.Set
 	scratch *tensor.Set
+
+	// AdaptInBatches' working memory, kept between tasks.
+	order  []int
+	batchX *tensor.Tensor
+	batchY []int
 }
 
 func newTaskWorker(nt Net, par nn.Parallel, bn BN) *TaskWorker {
@@ -141,20 +146,27 @@ func (w *TaskWorker) Scratch(meta *tensor.Set) (*tensor.Set, error) {
 // and Reptile's inner loop. It returns an error if t is malformed or a
 // loss is NaN or Inf.
 func (w *TaskWorker) Adapt(meta *tensor.Set, t *Task, protoHead bool, steps int, lr float64) (fast, grads *tensor.Set, err error) {
-	if err := t.Check(); err != nil {
-		return nil, nil, err
-	}
-	if fast, grads, err = w.Fast(meta, t.Way); err != nil {
-		return nil, nil, err
-	}
-	a, err := w.Net.BeginAdaptation(fast, grads, t.Support, t.SupportLabels, protoHead, float32(lr))
+	a, err := w.begin(meta, t, protoHead, lr)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := a.Run(steps); err != nil {
 		return nil, nil, err
 	}
-	return fast, grads, nil
+	return a.Fast, a.Grads, nil
+}
+
+// begin checks t and starts an Adaptation of w's fast weights for it, set
+// to meta (with the prototype head if protoHead).
+func (w *TaskWorker) begin(meta *tensor.Set, t *Task, protoHead bool, lr float64) (*Adaptation, error) {
+	if err := t.Check(); err != nil {
+		return nil, err
+	}
+	fast, grads, err := w.Fast(meta, t.Way)
+	if err != nil {
+		return nil, err
+	}
+	return w.Net.BeginAdaptation(fast, grads, t.Support, t.SupportLabels, protoHead, float32(lr))
 }
 
 // AdaptedClassifier adapts a copy of meta to t's support set on the
@@ -170,4 +182,83 @@ func (p *TaskPool) AdaptedClassifier(par nn.Parallel, meta *tensor.Set, t *Task,
 		return nil, err
 	}
 	return p.single.Net.net.NewHeadClassifier(par, fast.Clone())
+}
+
+// AdaptInBatches is Adapt with each of the steps SGD steps on batch
+// support images instead of all of them: Reptile's inner loop as Nichol et
+// al. run it (5 steps on minibatches of 10 of a task's 50 images), which
+// costs a step a fifth of a full-batch one. The images are taken in turn
+// from the support set interleaved by class (the first image of every
+// class, then the second of every class, …), wrapping around, so a batch
+// that is a multiple of the way holds as many images of every class and
+// steps×batch images see every image as evenly as they can. (Nichol et
+// al. shuffle the images instead; the interleave needs no random numbers,
+// so a task adapts the same on any worker.) With BatchNorm's batch
+// statistics a step normalises with its batch's. Finish, and so the
+// adapted weights' statistics for queries, still takes the whole support
+// set. A batch of 0, or of at least the support set, is Adapt.
+func (w *TaskWorker) AdaptInBatches(meta *tensor.Set, t *Task, protoHead bool, steps int, lr float64, batch int) (fast, grads *tensor.Set, err error) {
+	n := len(t.SupportLabels)
+	if batch <= 0 || batch >= n {
+		return w.Adapt(meta, t, protoHead, steps, lr)
+	}
+	a, err := w.begin(meta, t, protoHead, lr)
+	if err != nil {
+		return nil, nil, err
+	}
+	fast, grads = a.Fast, a.Grads
+	w.order = interleave(w.order[:0], t.SupportLabels, t.Way)
+	shape := t.Support.Shape
+	size := len(t.Support.Data) / n
+	if w.batchX == nil || cap(w.batchX.Data) < batch*size {
+		w.batchX = tensor.New(batch, shape[1], shape[2], shape[3])
+	}
+	w.batchX.Shape = append(w.batchX.Shape[:0], batch, shape[1], shape[2], shape[3])
+	w.batchX.Data = w.batchX.Data[:batch*size]
+	if cap(w.batchY) < batch {
+		w.batchY = make([]int, batch)
+	}
+	w.batchY = w.batchY[:batch]
+	for s := range steps {
+		for j := range batch {
+			i := w.order[(s*batch+j)%n]
+			copy(w.batchX.Data[j*size:(j+1)*size], t.Support.Data[i*size:(i+1)*size])
+			w.batchY[j] = t.SupportLabels[i]
+		}
+		loss, err := w.Net.InnerStep(fast, grads, w.batchX, w.batchY, a.LR)
+		if err != nil {
+			return nil, nil, fmt.Errorf("inner step %d: %w", s, err)
+		}
+		a.Losses = append(a.Losses, loss)
+	}
+	if err := a.Finish(); err != nil {
+		return nil, nil, err
+	}
+	return fast, grads, nil
+}
+
+// interleave appends to dst the indices of labels (classes in [0, way))
+// ordered by their rank within their class, then by class: the first
+// image of class 0, of class 1, …, then the second of each, and so on.
+func interleave(dst []int, labels []int, way int) []int {
+	for rank := 0; ; rank++ {
+		found := false
+		for k := range way {
+			seen := 0
+			for i, y := range labels {
+				if y != k {
+					continue
+				}
+				if seen == rank {
+					dst = append(dst, i)
+					found = true
+					break
+				}
+				seen++
+			}
+		}
+		if !found {
+			return dst
+		}
+	}
 }

@@ -56,9 +56,14 @@ type Config struct {
 	LRHalve    int     `json:"lr_halve_every"`
 	InnerSteps int     `json:"inner_steps"`
 	InnerLR    float64 `json:"inner_lr"`
-	AdaptSteps int     `json:"adapt_steps"`
-	MetaBatch  int     `json:"meta_batch"`
-	ProtoHead  bool    `json:"proto_head"`
+	// InnerBatch is how many support images each of Reptile's inner steps
+	// in training takes (in turn, balanced over the classes, as Nichol et
+	// al.'s minibatches of 10); 0 (every file written before the setting
+	// existed) means the whole support set.
+	InnerBatch int  `json:"inner_batch,omitempty"`
+	AdaptSteps int  `json:"adapt_steps"`
+	MetaBatch  int  `json:"meta_batch"`
+	ProtoHead  bool `json:"proto_head"`
 	// BN is where FOMAML and Reptile take BatchNorm statistics from:
 	// "support" (the support set's; also meant by "") or "running" (the
 	// parameters'); see core/learner.BN.

@@ -14,7 +14,7 @@ var Spec = algo.Spec{
 	Label:       "Reptile",
 	Description: "Reptile (Nichol et al. 2018): the initialization moves a step ε toward the weights adapted to each task, ε annealed linearly from its start to 0.",
 	Order:       30,
-	Settings:    []string{"inner_steps", "inner_lr", "inner_params", "adapt_steps", "proto_head", "bn", "net"},
+	Settings:    []string{"inner_steps", "inner_lr", "inner_batch", "inner_params", "adapt_steps", "proto_head", "bn", "net"},
 	Defaults:    reference,
 	Quick: modelfile.Config{Algo: "reptile", Split: "vinyals", Way: 5, Shot: 5, Query: 5, Episodes: 1000,
 		LR: 1, InnerSteps: 5, InnerLR: 0.1, AdaptSteps: 10, MetaBatch: 5, Seed: 1, CheckpointEvery: 100, ValEvery: 100, ValEpisodes: 20},
@@ -36,7 +36,7 @@ var Spec = algo.Spec{
 		if err != nil {
 			return nil, err
 		}
-		return New(params, Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, BN: bn, InnerParams: ip, Net: c.Net, Par: par})
+		return New(params, Config{InnerSteps: c.InnerSteps, InnerLR: c.InnerLR, InnerBatch: c.InnerBatch, AdaptSteps: c.AdaptSteps, Epsilon: c.LR, ProtoHead: c.ProtoHead, BN: bn, InnerParams: ip, Net: c.Net, Par: par})
 	},
 	// ε annealed linearly from LR to 0 over the planned episodes.
 	LRAt: func(c modelfile.Config, ep int) float64 { return c.LR * max(0, 1-float64(ep)/float64(c.Episodes)) },

@@ -53,3 +53,48 @@ func BenchmarkNets(b *testing.B) {
 	}
 	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "conv4s2/conv4")
 }
+
+// BenchmarkInnerBatch times recipe reptile-s2's meta-step (conv4s2, 5 tasks
+// of 5-way with 10 images per class in the inner loop and one query per
+// class, 5 SGD steps of 0.1, transductive BatchNorm) on one worker with
+// full-batch inner steps (all 50 images) and with Nichol et al.'s
+// minibatches of 10 (Config.InnerBatch), interleaved as BenchmarkNets. It
+// reports the episodes/s of each and their ratio (batches of 10 over full).
+func BenchmarkInnerBatch(b *testing.B) {
+	const way, shot, query, metaBatch = 5, 10, 1, 5
+	batches := []int{0, 10}
+	ls := make([]*Learner, len(batches))
+	tasks := make([][]*learner.Task, len(batches))
+	pool := gemm.NewPool(1)
+	defer pool.Close()
+	for i, batch := range batches {
+		rng := rand.New(rand.NewPCG(1, 1))
+		l, err := New(learner.Conv4S2.NewHeadNetParams(rng, way), Config{InnerSteps: 5, InnerLR: 0.1, InnerBatch: batch, Epsilon: 1,
+			BN: learner.TransductiveBN, Net: "conv4s2", Par: pool})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls[i] = l
+		for range metaBatch {
+			tasks[i] = append(tasks[i], learnertest.Task(rng, way, shot, query))
+		}
+		if _, err := l.Step(tasks[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	spent := make([]time.Duration, len(batches))
+	b.ResetTimer()
+	for range b.N {
+		for i, l := range ls {
+			start := time.Now()
+			if _, err := l.Step(tasks[i]); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(start)
+		}
+	}
+	n := float64(b.N * metaBatch)
+	b.ReportMetric(n/spent[0].Seconds(), "full-episodes/s")
+	b.ReportMetric(n/spent[1].Seconds(), "batch10-episodes/s")
+	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "batch10/full")
+}

@@ -14,6 +14,10 @@ import (
 type Config struct {
 	InnerSteps int     // inner SGD steps in training; 0 means 5
 	InnerLR    float64 // inner learning rate α; 0 means 0.1
+	// InnerBatch is how many support images each inner step in training
+	// takes (TaskWorker.AdaptInBatches); 0 means all of them. Adapt (test
+	// time) always steps on the whole support set.
+	InnerBatch int
 	AdaptSteps int     // inner steps of Adapt (test time); 0 means 10, learner.NoAdapt none
 	Epsilon    float64 // outer step size ε (the start of the schedule); 0 means 1
 	// ProtoHead initialises the head of every task from the support
@@ -76,7 +80,7 @@ type Learner struct {
 // value.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	cfg = cfg.withDefaults()
-	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 {
+	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 || cfg.InnerBatch < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
 	if cfg.InnerParams != learner.AllParams && cfg.InnerParams != learner.NoBNParams {
@@ -157,7 +161,7 @@ func (l *Learner) TaskParts(tasks []*learner.Task, first, batch int, out []*tens
 		if t.Query == nil {
 			return fmt.Errorf("reptile: task %d has no queries", first+i)
 		}
-		fast, _, err := w.Adapt(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR)
+		fast, _, err := w.AdaptInBatches(l.meta, t, l.cfg.ProtoHead, l.cfg.InnerSteps, l.cfg.InnerLR, l.cfg.InnerBatch)
 		if err != nil {
 			return fmt.Errorf("reptile: task %d: %w", first+i, err)
 		}

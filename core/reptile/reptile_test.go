@@ -2,6 +2,7 @@ package reptile
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"metaglot/core/learner"
@@ -65,5 +66,45 @@ func TestSameForAnyWorkers(t *testing.T) {
 func TestLearnerSuiteTransductiveBN(t *testing.T) {
 	learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
 		return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 3, AdaptSteps: 5, BN: learner.TransductiveBN})
+	})
+}
+
+// TestInnerBatch: with Config.InnerBatch the inner steps take that many
+// support images each (TaskWorker.AdaptInBatches): Reptile still passes
+// the shared suite, gives the same θ for any number of workers, and its
+// step differs from the full-batch one on the same weights and tasks (the
+// setting is used); a negative batch is refused.
+func TestInnerBatch(t *testing.T) {
+	t.Run("Suite", func(t *testing.T) {
+		learnertest.Run(t, func(rng *rand.Rand, way int) (learner.Learner, error) {
+			return New(learner.NewHeadNetParams(rng, way), Config{InnerLR: 0.1, InnerSteps: 4, InnerBatch: way, AdaptSteps: 5, BN: learner.TransductiveBN})
+		})
+	})
+	t.Run("SameForAnyWorkers", func(t *testing.T) {
+		learnertest.SameForAnyWorkers(t, func(rng *rand.Rand, par nn.Parallel) (learner.Learner, error) {
+			return New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: 0.1, InnerSteps: 2, InnerBatch: 3, Par: par})
+		})
+	})
+	t.Run("Used", func(t *testing.T) {
+		theta := map[int][]float32{}
+		for _, b := range []int{0, 3} {
+			rng := rand.New(rand.NewPCG(9, 9))
+			l, err := New(learner.NewHeadNetParams(rng, 3), Config{InnerLR: 0.1, InnerSteps: 2, InnerBatch: b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Step([]*learner.Task{learnertest.Task(rng, 3, 3, 2), learnertest.Task(rng, 3, 3, 2)}); err != nil {
+				t.Fatal(err)
+			}
+			theta[b] = slices.Clone(l.Params().Get(learner.HeadName + ".weight").Data)
+		}
+		if slices.Equal(theta[0], theta[3]) {
+			t.Error("a step with inner batches of 3 of 9 images moves θ as the full-batch step does")
+		}
+	})
+	t.Run("Negative", func(t *testing.T) {
+		if _, err := New(learner.NewHeadNetParams(rand.New(rand.NewPCG(1, 1)), 3), Config{InnerBatch: -1}); err == nil {
+			t.Error("InnerBatch -1 accepted")
+		}
 	})
 }
