@@ -150,11 +150,14 @@ func readInit(path string) (from *tensor.Set, m runMeta, prov string, err error)
 	return from, m, modelfile.Init{File: filepath.Base(path), Algo: m.Config.Algo, Episodes: m.Episodes, SHA256: sum[:8]}.String(), nil
 }
 
-// initConv4 overwrites the backbone tensors of params (all but a linear
-// head) with those of the model or checkpoint file path, and returns the
-// provenance to record in the run's config. The file's network must be
-// the run's, net (its -net): Conv4 and conv4s2 have the same tensors, so
-// nothing else would tell weights of one network from the other's.
+// initConv4 overwrites the backbone tensors of params with those of the
+// model or checkpoint file path, and its linear head too when the file
+// has one of the same shape (a FOMAML or Reptile of the run's classes, to
+// go on at other settings); a head of another shape, or none (a
+// ProtoNet), leaves the run's fresh one. It returns the provenance to
+// record in the run's config. The file's network must be the run's, net
+// (its -net): Conv4 and conv4s2 have the same tensors, so nothing else
+// would tell weights of one network from the other's.
 func initConv4(params *tensor.Set, path, net string) (string, error) {
 	from, m, prov, err := readInit(path)
 	if err != nil {
@@ -163,9 +166,15 @@ func initConv4(params *tensor.Set, path, net string) (string, error) {
 	if have, want := netName(m.Config.Net), netName(net); have != want {
 		return "", usagef("-init %s holds a %s network, the run's is -net %s (start from a %s model, or train -net %s)", path, have, want, want, have)
 	}
+	hw, hb := learner.HeadName+".weight", learner.HeadName+".bias"
+	sameHead := true
+	for _, name := range []string{hw, hb} {
+		src, t := from.Get(name), params.Get(name)
+		sameHead = sameHead && src != nil && t != nil && slices.Equal(src.Shape, t.Shape)
+	}
 	for i := range params.Len() {
 		name, t := params.At(i)
-		if name == learner.HeadName+".weight" || name == learner.HeadName+".bias" {
+		if (name == hw || name == hb) && !sameHead {
 			continue
 		}
 		src := from.Get(name)

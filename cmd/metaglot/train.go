@@ -101,7 +101,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainOpts, error) {
 	fs.StringVar(&o.out, "out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
 	addSettingFlags(fs)
-	fs.StringVar(&o.init, "init", "", "start from the weights of this model `file` instead of a random initialization: protonet/fomaml/reptile take its Conv4 weights (BatchNorm statistics included; e.g. assets/models/protonet.safetensors) and a linear head starts fresh; mann takes every weight of a MANN of the same shape (to continue a finished run with another -lr); the optimizer starts fresh")
+	fs.StringVar(&o.init, "init", "", "start from the weights of this model `file` instead of a random initialization: protonet/fomaml/reptile take its Conv4 weights (BatchNorm statistics included; e.g. assets/models/protonet.safetensors), and its linear head if it has one of the run's shape, else a linear head starts fresh; mann takes every weight of a MANN of the same shape (to continue a finished run with another -lr); the optimizer starts fresh")
 	threads := addThreadsFlag(fs)
 	fs.BoolVar(&o.progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.assets, "assets", "", "assets folder (default: assets/ of the repository around the working directory)")

@@ -716,3 +716,45 @@ func TestTrainInitMANN(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainInitHead: -init takes a FOMAML's learned head with its Conv4
+// when the run's head has the same shape (the run goes on from the whole
+// model), and leaves the run's fresh head when it has another number of
+// classes.
+func TestTrainInitHead(t *testing.T) {
+	dir := t.TempDir()
+	fo := func(out string, extra ...string) []string {
+		args := []string{"train", "-algo", "fomaml", "-shot", "1", "-query", "1", "-meta-batch", "1", "-inner-steps", "1",
+			"-episodes", "1", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+		return append(args, extra...)
+	}
+	src := filepath.Join(dir, "src")
+	if code, _, stderr := runCLI(fo(src, "-way", "5", "-seed", "3")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	srcModel := filepath.Join(src, modelFile)
+	want, _, _, err := loadModel(srcModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		way      int
+		sameHead bool
+	}{{5, true}, {3, false}} {
+		params := learner.NewHeadNetParams(rand.New(rand.NewPCG(8, 9)), tc.way)
+		fresh := params.Get(learner.HeadName + ".weight").Clone()
+		if _, err := initParams(params, srcModel, "fomaml", ""); err != nil {
+			t.Fatal(err)
+		}
+		got := params.Get(learner.HeadName + ".weight").Data
+		switch {
+		case tc.sameHead && !slices.Equal(got, want.Get(learner.HeadName+".weight").Data):
+			t.Errorf("%d-way run from a 5-way model: the head was not copied", tc.way)
+		case !tc.sameHead && !slices.Equal(got, fresh.Data):
+			t.Errorf("%d-way run from a 5-way model: the head changed; it should start fresh", tc.way)
+		}
+		if !slices.Equal(params.Get("encoder.0.0.weight").Data, want.Get("encoder.0.0.weight").Data) {
+			t.Errorf("%d-way run: the first convolution was not copied", tc.way)
+		}
+	}
+}
