@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"metaglot/core/checkpoint"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/omniglot"
 	"metaglot/wasm/classify"
@@ -617,13 +620,29 @@ func TestBundledMANN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The note gives the episodes the file records, grouped by thin spaces
-	// ("465 600").
+	// The note gives the episodes the file records, with those of the
+	// model its run started from (-init), grouped by thin spaces
+	// ("2 080 000").
 	_, meta, err := checkpoint.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps := meta["episodes"]
+	n, err := strconv.Atoi(meta["episodes"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c modelfile.Config
+	if err := json.Unmarshal([]byte(meta["config"]), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Init != "" {
+		in, err := modelfile.ParseInit(c.Init)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += in.Episodes
+	}
+	eps := strconv.Itoa(n)
 	for i := len(eps) - 3; i > 0; i -= 3 {
 		eps = eps[:i] + "\u202f" + eps[i:]
 	}
@@ -725,5 +744,25 @@ func TestMetricLabels(t *testing.T) {
 	}
 	if !labels["Tibetan 01"] || !labels["Old Church Sla… 18"] {
 		t.Errorf("labels %v", labels)
+	}
+}
+
+// TestInitEpisodes: a MANN's note counts the episodes of the MANN its run
+// started from (-init), and nothing for a random start, another
+// algorithm's model or an unreadable config.
+func TestInitEpisodes(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		want   int
+	}{
+		{`{"algo":"mann","init":"model.safetensors (mann, 1600000 episodes, sha256 0011)"}`, 1600000},
+		{`{"algo":"mann"}`, 0},
+		{`{"algo":"mann","init":"protonet.safetensors (protonet, 12 episodes, sha256 0011)"}`, 0},
+		{`{"algo":"mann","init":"nonsense"}`, 0},
+		{`not json`, 0},
+	} {
+		if got := initEpisodes(map[string]string{"config": tc.config}); got != tc.want {
+			t.Errorf("initEpisodes(%s) = %d, want %d", tc.config, got, tc.want)
+		}
 	}
 }

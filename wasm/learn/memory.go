@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"metaglot/core/checkpoint"
 	"metaglot/core/learner"
 	"metaglot/core/mann"
+	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
 	"metaglot/wasm/classify"
@@ -58,12 +60,27 @@ func LoadMANN(data []byte) (*mann.Learner, string, error) {
 	cfg := l.Config()
 	note := "A MANN meta-trained"
 	if n, err := strconv.Atoi(meta["episodes"]); err == nil && n > 0 {
-		note += " on " + thousands(n)
+		note += " on " + thousands(n+initEpisodes(meta))
 	} else {
 		note += " on many"
 	}
 	note += fmt.Sprintf(" Omniglot tasks of %d classes (training alphabets only); it answers tasks of up to %d classes.", cfg.Classes, cfg.Classes)
 	return l, note, nil
+}
+
+// initEpisodes returns the episodes of the MANN a model's run started
+// from (-init, recorded in its config), 0 for a run from a random start:
+// a second stage's own episodes counter starts again at 0.
+func initEpisodes(meta map[string]string) int {
+	var c modelfile.Config
+	if json.Unmarshal([]byte(meta["config"]), &c) != nil || c.Init == "" {
+		return 0
+	}
+	in, err := modelfile.ParseInit(c.Init)
+	if err != nil || in.Algo != "mann" || in.Episodes < 0 {
+		return 0
+	}
+	return in.Episodes
 }
 
 // thousands writes n with a thin space between groups of three digits
