@@ -76,9 +76,10 @@ bench:
 # `make pretrain PRETRAIN=protonet`. The bundled FOMAML and Reptile
 # (fomaml, reptile) start from a random initialisation; fo-proto-maml and
 # reptile-proto start from the bundled ProtoNet's Conv4 (-init), so they
-# come after it.
+# come after it, as mann (a second stage at a lower learning rate) comes
+# after mann-stage1.
 RUNS     ?= ../runs
-PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann
+PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann-stage1 mann
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
