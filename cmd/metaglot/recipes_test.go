@@ -88,7 +88,7 @@ func TestTrainRecipe(t *testing.T) {
 // ../runs/NAME with -recipe NAME, continues the very run of the file. The
 // page's FOMAML (fomaml) is the transductive-BatchNorm one.
 func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
-	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-scratch-supportbn": ""} {
+	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": ""} {
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
@@ -116,9 +116,10 @@ func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
 	}
 }
 
-// TestS2RecipesFollowTheirs: fomaml-s2 and reptile-s2 are recipes fomaml
-// and reptile-nichol on the stride-2 network, every other setting the
-// same.
+// TestS2RecipesFollowTheirs: the bundled FOMAML's first stage (fomaml-stage1) is
+// fomaml-conv4 on the stride-2 network, and reptile-s2 is reptile-nichol
+// on it with Nichol et al.'s inner minibatches of 10, every other setting
+// the same.
 func TestS2RecipesFollowTheirs(t *testing.T) {
 	config := func(name string) runConfig {
 		r, err := recipeNamed(name)
@@ -136,12 +137,18 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 		applyFlags(&c, fs)
 		return c
 	}
-	for s2, parent := range map[string]string{"fomaml-s2": "fomaml", "reptile-s2": "reptile-nichol"} {
+	for s2, parent := range map[string]string{"fomaml-stage1": "fomaml-conv4", "reptile-s2": "reptile-nichol"} {
 		got, want := config(s2), config(parent)
 		if got.Net != "conv4s2" {
 			t.Errorf("recipe %s: net %q, want conv4s2", s2, got.Net)
 		}
 		want.Net = got.Net
+		if s2 == "reptile-s2" {
+			if got.InnerBatch != 10 {
+				t.Errorf("recipe %s: inner batch %d, want Nichol et al.'s 10", s2, got.InnerBatch)
+			}
+			want.InnerBatch = got.InnerBatch
+		}
 		if d := configDiff(want, got); d != "" {
 			t.Errorf("recipe %s differs from %s in %s (%s there)", s2, parent, d, configDiff(got, want))
 		}
