@@ -36,17 +36,7 @@ func BenchmarkNets(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	spent := make([]time.Duration, len(nets))
-	b.ResetTimer()
-	for range b.N {
-		for i, l := range ls {
-			start := time.Now()
-			if _, err := l.Step(tasks[i]); err != nil {
-				b.Fatal(err)
-			}
-			spent[i] += time.Since(start)
-		}
-	}
+	spent := interleavedSteps(b, ls, tasks)
 	n := float64(b.N * metaBatch)
 	for i, nt := range nets {
 		b.ReportMetric(n/spent[i].Seconds(), nt.Name+"-episodes/s")
@@ -82,7 +72,18 @@ func BenchmarkInnerBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	spent := make([]time.Duration, len(batches))
+	spent := interleavedSteps(b, ls, tasks)
+	n := float64(b.N * metaBatch)
+	b.ReportMetric(n/spent[0].Seconds(), "full-episodes/s")
+	b.ReportMetric(n/spent[1].Seconds(), "batch10-episodes/s")
+	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "batch10/full")
+}
+
+// interleavedSteps resets b's timer and runs b.N rounds of one Step of
+// each learner ls[i] on its tasks[i], in turn, so that every learner meets
+// the same load; it returns each learner's time spent in Step.
+func interleavedSteps(b *testing.B, ls []*Learner, tasks [][]*learner.Task) []time.Duration {
+	spent := make([]time.Duration, len(ls))
 	b.ResetTimer()
 	for range b.N {
 		for i, l := range ls {
@@ -93,8 +94,5 @@ func BenchmarkInnerBatch(b *testing.B) {
 			spent[i] += time.Since(start)
 		}
 	}
-	n := float64(b.N * metaBatch)
-	b.ReportMetric(n/spent[0].Seconds(), "full-episodes/s")
-	b.ReportMetric(n/spent[1].Seconds(), "batch10-episodes/s")
-	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "batch10/full")
+	return spent
 }
