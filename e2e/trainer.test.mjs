@@ -286,9 +286,22 @@ test("FOMAML from scratch with the paper's recipe, shorter: held-out accuracy be
 test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
   const { page } = ctx;
   await openTrain(page);
-  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "val-every": 0, init: "current" });
+  // From scratch: the weights the worker holds now are the previous test's
+  // FOMAML, a stride-2 network that a ProtoNet Conv4 cannot start from.
+  await fillTrainForm(page, { algo: "protonet", way: 5, shot: 1, query: 1, lr: "0.001", episodes: 100000, "val-every": 0, init: "scratch" });
   await page.getByRole("button", { name: "Start" }).click();
-  await page.waitForFunction(() => window.metaglot.train.episodes >= 2, null, { timeout: 60000 });
+  // Wait for this run, not the count the previous test's stopped run left
+  // behind: ProtoNet running, two episodes in, its Pause button enabled (the
+  // page renders the buttons in its next frame). A refused start ends the
+  // wait too, and the assertion after it says why.
+  const started = await page.waitForFunction(() => {
+    const t = window.metaglot.train;
+    return t.algorithm === "protonet" && t.state === "running" && t.episodes >= 2 && !document.getElementById("train-pause").disabled ||
+      /Not started/.test(document.getElementById("train-error").textContent);
+  }, null, { timeout: 120000 }).then(() => true, () => false);
+  const before = await train(page);
+  assert.ok(started, `the ProtoNet run never showed as running with Pause enabled: state ${before.state}, algorithm ${before.algorithm}, episodes ${before.episodes}, message ${JSON.stringify(before.message)}, pause disabled ${await page.locator("#train-pause").isDisabled()}`);
+  assert.equal(await page.locator("#train-error").textContent(), "");
   await page.getByRole("button", { name: "Pause" }).click();
   await page.waitForFunction(() => window.metaglot.train.state === "paused", null, { timeout: 30000 });
   const paused = (await train(page)).episodes;

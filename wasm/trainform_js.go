@@ -108,14 +108,17 @@ func (d *dom) fillForm(g *Game) {
 				_, meta, err = checkpoint.Decode(data)
 			}
 			d.do(func(g *Game) {
+				shown := false
 				if err == nil {
-					err = t.form.SetRecipe(a, meta)
+					shown, err = t.form.SetRecipe(a, meta)
 				}
 				if err != nil {
 					g.train.v.Message = "The bundled model's recipe is not shown: " + err.Error()
 					return
 				}
-				d.fillForm(g)
+				if shown { // otherwise the user has moved on: keep what the fields say
+					d.fillForm(g)
+				}
 			})
 		}()
 	}

@@ -138,21 +138,26 @@ func (f *Form) RecipeNeeded() (string, bool) {
 
 // SetRecipe records the recipe of algorithm a's bundled model from its
 // file's metadata (the "config" a model file records) and, if the form
-// shows a run continuing that model, shows it. A file without a usable
-// recipe leaves the form as it is and says why.
-func (f *Form) SetRecipe(a string, meta map[string]string) error {
+// still shows a run that takes that recipe (algorithm a, starting from the
+// bundled model or from scratch with its recipe), shows it; shown says
+// whether it did. The recipe arrives from a fetch, after the user may
+// have chosen another learner or start and typed settings: then the form,
+// and so the fields the page fills from it, stay as they are. A file
+// without a usable recipe leaves the form as it is and says why.
+func (f *Form) SetRecipe(a string, meta map[string]string) (shown bool, err error) {
 	var c modelfile.Config
 	if err := json.Unmarshal([]byte(meta["config"]), &c); err != nil {
-		return fmt.Errorf("the bundled %s model records no settings: %v", a, err)
+		return false, fmt.Errorf("the bundled %s model records no settings: %v", a, err)
 	}
 	if c.Algo != a {
-		return fmt.Errorf("the bundled %s model records settings of %q", a, c.Algo)
+		return false, fmt.Errorf("the bundled %s model records settings of %q", a, c.Algo)
 	}
 	f.recipes[a] = c
 	if f.Config.Algo == a && usesRecipe(f.Init) {
 		f.Choose(a, f.Init, f.Config.Seed)
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 // Shown reports whether the field named name applies to the algorithm

@@ -157,11 +157,11 @@ func TestRecipe(t *testing.T) {
 		t.Fatalf("before the recipe: the page's own settings, got %+v", f.Config)
 	}
 	recipe := `{"algo":"fomaml","split":"vinyals","way":5,"shot":1,"query":15,"episodes":60000,"lr":0.0005,"inner_steps":5,"inner_lr":0.003,"adapt_steps":10,"meta_batch":32,"proto_head":true,"bn":"running","seed":9,"checkpoint_every":100,"val_every":500,"val_episodes":100}`
-	if err := f.SetRecipe("fomaml", map[string]string{"config": `{"algo":"reptile"}`}); err == nil {
+	if _, err := f.SetRecipe("fomaml", map[string]string{"config": `{"algo":"reptile"}`}); err == nil {
 		t.Fatal("Reptile's settings taken as FOMAML's recipe")
 	}
-	if err := f.SetRecipe("fomaml", map[string]string{"config": recipe}); err != nil {
-		t.Fatal(err)
+	if shown, err := f.SetRecipe("fomaml", map[string]string{"config": recipe}); err != nil || !shown {
+		t.Fatal(shown, err)
 	}
 	c := f.Config
 	if c.BN != "running" || !c.ProtoHead || c.InnerLR != 0.003 || c.InnerSteps != 5 || c.LR != 0.0005 || c.MetaBatch != 32 || c.Query != 15 {
@@ -196,8 +196,8 @@ func TestRecipeFromScratch(t *testing.T) {
 		t.Fatalf("recipe needed: %q %v", a, ok)
 	}
 	finn := `{"algo":"fomaml","split":"vinyals","way":5,"shot":1,"query":1,"episodes":1920000,"lr":0.001,"inner_steps":1,"inner_lr":0.4,"adapt_steps":10,"meta_batch":32,"seed":1,"checkpoint_every":3200,"val_every":32000,"val_episodes":200}`
-	if err := f.SetRecipe("fomaml", map[string]string{"config": finn}); err != nil {
-		t.Fatal(err)
+	if shown, err := f.SetRecipe("fomaml", map[string]string{"config": finn}); err != nil || !shown {
+		t.Fatal(shown, err)
 	}
 	quick, _ := algo.Lookup("fomaml")
 	c := f.Config
@@ -224,6 +224,33 @@ func TestStartCommand(t *testing.T) {
 	c, err := protocol.DecodeCommand(protocol.Encode(st.Command()))
 	if err != nil || c.Type != protocol.CmdStart || c.Init != protocol.InitBundled || c.Config == nil || *c.Config != f.Config {
 		t.Fatalf("decoded %+v (config %+v), %v", c, c.Config, err)
+	}
+}
+
+// A recipe that arrives after the user chose another start (or learner)
+// leaves the form, and so the fields the page fills from it, alone: it is
+// kept for later, and shown when a start that takes it is chosen.
+func TestLateRecipeKeepsTheForm(t *testing.T) {
+	finn := map[string]string{"config": `{"algo":"fomaml","split":"vinyals","way":5,"shot":1,"query":1,"episodes":1920000,"lr":0.001,"inner_steps":1,"inner_lr":0.4,"adapt_steps":10,"meta_batch":32,"seed":1}`}
+	for _, moved := range []struct{ algo, init string }{
+		{"fomaml", protocol.InitCurrent}, {"fomaml", protocol.InitScratch}, {"protonet", InitRecipe},
+	} {
+		f := NewForm("fomaml", 5)
+		f.Choose("fomaml", InitRecipe, 5)
+		if _, ok := f.RecipeNeeded(); !ok {
+			t.Fatal("no recipe asked for")
+		}
+		f.Choose(moved.algo, moved.init, 5)
+		f.Config.Way, f.Config.LR = 7, 0.02 // typed by the user
+		typed := f.Config
+		shown, err := f.SetRecipe("fomaml", finn)
+		if err != nil || shown || f.Config != typed || f.Init != moved.init {
+			t.Fatalf("recipe after moving to %+v: shown %v, %v, form %+v (%s), want %+v", moved, shown, err, f.Config, f.Init, typed)
+		}
+		f.Choose("fomaml", InitRecipe, 5)
+		if f.Config.MetaBatch != 32 || f.Config.InnerLR != 0.4 {
+			t.Fatalf("the kept recipe is not shown when chosen again: %+v", f.Config)
+		}
 	}
 }
 
