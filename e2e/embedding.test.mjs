@@ -34,8 +34,23 @@ test("the embedding view's points are labelled and say which drawing they are", 
   await page.waitForFunction(() => window.metaglot.train.state !== "running", null, { timeout: 10000 });
   await settled(page);
 
-  const pts = await page.evaluate(() => window.metaglot.embedding);
-  const box = await page.locator("#slot-embedding").boundingBox();
+  // The points and the view's box, once they hold still: a snapshot or a
+  // change of the page's layout (the status lines after Stop) can still
+  // move them after the run stopped, and a hover aimed at a point's old
+  // place finds nothing (under CI's load it once did).
+  const where = async () => JSON.stringify({
+    pts: await page.evaluate(() => window.metaglot.embedding),
+    box: await page.locator("#slot-embedding").boundingBox(),
+  });
+  let now = await where();
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(250);
+    await settled(page);
+    const again = await where();
+    if (again === now) break;
+    now = again;
+  }
+  const { pts, box } = JSON.parse(now);
   const kinds = { support: 0, prototype: 1, query: 2, user: 3 };
   const markR = { [kinds.support]: 3, [kinds.query]: 3.5, [kinds.user]: 7 };
   const at = async (p) => {
