@@ -341,13 +341,15 @@ func decodeModelAs(path string, data []byte, algoName string) (params, optim *te
 // loadCheckpoint returns a learner that continues the run saved in the
 // checkpoint at path, with its convolutions on the pool that newPool
 // returns for the checkpoint's metadata (whose Threads says how many
-// workers the run had).
-func loadCheckpoint(path string, newPool func(runMeta) (*gemm.Pool, error)) (learner.Learner, *gemm.Pool, runMeta, error) {
+// workers the run had). With fromModel, path may also be a model file: it
+// holds everything a checkpoint does but the optimizer state, so it is
+// refused for a learner whose optimizer keeps one.
+func loadCheckpoint(path string, fromModel bool, newPool func(runMeta) (*gemm.Pool, error)) (learner.Learner, *gemm.Pool, runMeta, error) {
 	params, optim, m, err := loadModel(path)
 	if err != nil {
 		return nil, nil, m, err
 	}
-	if m.Kind != modelfile.KindCheckpoint {
+	if m.Kind != modelfile.KindCheckpoint && !fromModel {
 		return nil, nil, m, fmt.Errorf("%s is a model, not a checkpoint", path)
 	}
 	par, err := newPool(m)
@@ -358,6 +360,10 @@ func loadCheckpoint(path string, newPool func(runMeta) (*gemm.Pool, error)) (lea
 	if err != nil {
 		par.Close()
 		return nil, nil, m, fmt.Errorf("%s: %w", path, err)
+	}
+	if fromModel && m.Kind != modelfile.KindCheckpoint && l.OptimState().Len() > 0 {
+		par.Close()
+		return nil, nil, m, fmt.Errorf("%s is a model of a %s run, whose outer optimizer keeps state (Adam's moments) that a model file does not hold: continue the run from its checkpoint.safetensors (-resume in its run directory), or start a new one from these weights with -init", path, m.Config.Algo)
 	}
 	if err := l.LoadOptimState(optim); err != nil {
 		par.Close()

@@ -82,6 +82,7 @@ type trainOpts struct {
 	algo       string
 	out        string
 	resume     bool
+	from       string // -resume-from: a model file whose run this one continues
 	init       string
 	threads    int
 	threadsSet bool
@@ -100,6 +101,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainOpts, error) {
 	fs.StringVar(&o.algo, "algo", "", "learner: "+algo.NameList()+" (required); the other flags default to its reference settings")
 	fs.StringVar(&o.out, "out", "", "output `dir`ectory: checkpoint.safetensors, model.safetensors, metrics.jsonl, curves.png (required)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run in -out from its last checkpoint (flags other than -episodes must match the run's or be left out)")
+	fs.StringVar(&o.from, "resume-from", "", "continue, in a new -out, the run that saved this model `file` (e.g. a bundled snapshot), exactly where it was saved, as -resume would from that run's checkpoint: only for a learner whose outer update keeps no optimizer state (Reptile), whose model file is then its whole state; the run's metrics.jsonl history before it is not in the file")
 	addSettingFlags(fs)
 	fs.StringVar(&o.init, "init", "", "start from the weights of this model `file` instead of a random initialization: protonet/fomaml/reptile take its Conv4 weights (BatchNorm statistics included; e.g. assets/models/protonet.safetensors), and its linear head if it has one of the run's shape, else a linear head starts fresh; mann takes every weight of a MANN of the same shape (to continue a finished run with another -lr); the optimizer starts fresh")
 	threads := addThreadsFlag(fs)
@@ -117,6 +119,9 @@ func parseTrainFlags(args []string, stderr io.Writer) (*trainOpts, error) {
 	o.threads, o.threadsSet = *threads, flagsSet(fs)["threads"]
 	if o.resume && o.init != "" {
 		return nil, usagef("-init starts a run from a model; leave it out with -resume (the run's checkpoint has its weights)")
+	}
+	if o.from != "" && (o.resume || o.init != "") {
+		return nil, usagef("-resume-from continues the run of a model file in a new -out: leave out -resume and -init")
 	}
 	return o, nil
 }
@@ -161,11 +166,19 @@ func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
 		}
 	}()
 	ckptPath := filepath.Join(o.out, checkpointFile)
-	if o.resume {
+	switch {
+	case o.resume:
 		if _, err := os.Stat(ckptPath); err != nil {
 			return nil, fmt.Errorf("-resume: no checkpoint in %s: %w", o.out, err)
 		}
-	} else {
+	case o.from != "":
+		if _, err := os.Stat(ckptPath); err == nil {
+			return nil, usagef("-out %s already holds a run (use -resume to continue it, or another -out)", o.out)
+		}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, err
+		}
+	default:
 		if o.algo == "" {
 			return nil, usagef("-algo is required (%s)", algo.NameList())
 		}
@@ -197,9 +210,12 @@ func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
 	if err := removeRunTemps(o.out, stderr); err != nil {
 		return nil, err
 	}
-	if o.resume {
-		err = o.resumeInto(s, ckptPath, stderr)
-	} else {
+	switch {
+	case o.resume:
+		err = o.resumeInto(s, ckptPath, false, stderr)
+	case o.from != "":
+		err = o.resumeInto(s, o.from, true, stderr)
+	default:
 		err = o.startInto(s)
 	}
 	if err != nil {
@@ -209,19 +225,24 @@ func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
 	return s, nil
 }
 
-// resumeInto loads the checkpoint at ckptPath into s. Flags given with
-// -resume must agree with the run, except -episodes, which may extend it,
-// and the run-time-only ones.
-func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, stderr io.Writer) error {
+// resumeInto loads the checkpoint at ckptPath into s, or with fromModel
+// (-resume-from) the model file there, which holds a run's whole state when
+// its learner's outer update keeps none. Flags given with -resume must
+// agree with the run, except -episodes, which may extend it, and the
+// run-time-only ones.
+func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, fromModel bool, stderr io.Writer) error {
 	var m runMeta
 	var note string
 	var err error
-	s.l, s.par, m, err = loadCheckpoint(ckptPath, func(m runMeta) (*gemm.Pool, error) {
+	s.l, s.par, m, err = loadCheckpoint(ckptPath, fromModel, func(m runMeta) (*gemm.Pool, error) {
 		s.threads, note = resumeThreads(m.Threads, o.threadsSet, s.threads, o.out)
 		return gemm.NewPool(s.threads), nil
 	})
 	if err != nil {
 		return err
+	}
+	if fromModel && train.KeepsBest(m.Config.Config) {
+		return fmt.Errorf("-resume-from %s: its run keeps its best held-out model (-val-alphabets), which the file does not hold: continue it from its run directory with -resume", ckptPath)
 	}
 	if note != "" {
 		fmt.Fprintln(stderr, note)

@@ -758,3 +758,74 @@ func TestTrainInitHead(t *testing.T) {
 		}
 	}
 }
+
+// -resume-from continues, in a new directory, the run that saved a model
+// file, exactly as -resume continues it from its checkpoint: for Reptile,
+// whose outer update keeps no optimizer state, the model is the run's whole
+// state. A learner with optimizer state (ProtoNet's Adam) is refused, as is
+// -resume-from into a directory that holds a run.
+func TestResumeFrom(t *testing.T) {
+	reptileRun := func(out string, extra ...string) []string {
+		args := []string{"train", "-algo", "reptile", "-way", "3", "-shot", "1", "-query", "1", "-meta-batch", "2", "-inner-steps", "2",
+			"-val-every", "0", "-checkpoint-every", "2", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", out}
+		return append(args, extra...)
+	}
+	half := t.TempDir()
+	if code, _, stderr := runCLI(reptileRun(half, "-episodes", "4")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	// The run continued from its checkpoint, in a copy of its directory.
+	resumed := t.TempDir()
+	for _, f := range []string{checkpointFile, modelFile, metricsFile} {
+		b, err := os.ReadFile(filepath.Join(half, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(resumed, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, stderr := runCLI("train", "-out", resumed, "-resume", "-episodes", "8", "-assets", testAssets, "-progress=false", "-threads", "1"); code != 0 {
+		t.Fatalf("resume: %s", stderr)
+	}
+	// The same run continued from its model file alone.
+	from := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runCLI("train", "-resume-from", filepath.Join(half, modelFile), "-out", from, "-episodes", "8", "-assets", testAssets, "-progress=false", "-threads", "1")
+	if code != 0 || !strings.Contains(stderr, "at episode 4 of 8") {
+		t.Fatalf("-resume-from: exit %d: %s", code, stderr)
+	}
+	want, _, _, err := loadModel(filepath.Join(resumed, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, m, err := loadModel(filepath.Join(from, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Episodes != 8 {
+		t.Errorf("-resume-from run ended at episode %d, want 8", m.Episodes)
+	}
+	for i := range want.Len() {
+		n, w := want.At(i)
+		g := got.Get(n)
+		for j := range w.Data {
+			if g.Data[j] != w.Data[j] {
+				t.Fatalf("%s[%d] = %v continued from the model, %v from the checkpoint", n, j, g.Data[j], w.Data[j])
+			}
+		}
+	}
+	if code, _, stderr := runCLI("train", "-resume-from", filepath.Join(half, modelFile), "-out", from, "-assets", testAssets, "-progress=false"); code != 2 || !strings.Contains(stderr, "already holds a run") {
+		t.Errorf("-resume-from into a run's directory: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI("train", "-resume-from", filepath.Join(half, modelFile), "-resume", "-out", from); code != 2 || !strings.Contains(stderr, "leave out -resume") {
+		t.Errorf("-resume-from with -resume: exit %d: %s", code, stderr)
+	}
+	adam := t.TempDir()
+	if code, _, stderr := runCLI(tinyTrain(adam, "-episodes", "2", "-checkpoint-every", "1")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, _, stderr = runCLI("train", "-resume-from", filepath.Join(adam, modelFile), "-out", filepath.Join(t.TempDir(), "run"), "-assets", testAssets, "-progress=false")
+	if code == 0 || !strings.Contains(stderr, "Adam's moments") {
+		t.Errorf("-resume-from a ProtoNet model: exit %d: %s", code, stderr)
+	}
+}
