@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -298,14 +299,8 @@ func TestKillResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range want.Len() {
-		n, w := want.At(i)
-		g := got.Get(n)
-		for j := range w.Data {
-			if g.Data[j] != w.Data[j] {
-				t.Fatalf("%s[%d] = %v after kill and resume, %v uninterrupted", n, j, g.Data[j], w.Data[j])
-			}
-		}
+	if d := firstDiff(got, want); d != "" {
+		t.Fatalf("after kill and resume against uninterrupted: %s", d)
 	}
 }
 
@@ -805,14 +800,8 @@ func TestResumeFrom(t *testing.T) {
 	if m.Episodes != 8 {
 		t.Errorf("-resume-from run ended at episode %d, want 8", m.Episodes)
 	}
-	for i := range want.Len() {
-		n, w := want.At(i)
-		g := got.Get(n)
-		for j := range w.Data {
-			if g.Data[j] != w.Data[j] {
-				t.Fatalf("%s[%d] = %v continued from the model, %v from the checkpoint", n, j, g.Data[j], w.Data[j])
-			}
-		}
+	if d := firstDiff(got, want); d != "" {
+		t.Fatalf("continued from the model against from the checkpoint: %s", d)
 	}
 	if code, _, stderr := runCLI("train", "-resume-from", filepath.Join(half, modelFile), "-out", from, "-assets", testAssets, "-progress=false"); code != 2 || !strings.Contains(stderr, "already holds a run") {
 		t.Errorf("-resume-from into a run's directory: exit %d: %s", code, stderr)
@@ -828,4 +817,22 @@ func TestResumeFrom(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "Adam's moments") {
 		t.Errorf("-resume-from a ProtoNet model: exit %d: %s", code, stderr)
 	}
+}
+
+// firstDiff describes the first value where got differs from want (a
+// tensor of want missing from got included), or returns "".
+func firstDiff(got, want *tensor.Set) string {
+	for i := range want.Len() {
+		n, w := want.At(i)
+		g := got.Get(n)
+		if g == nil || len(g.Data) != len(w.Data) {
+			return n + ": missing or of another size"
+		}
+		for j := range w.Data {
+			if g.Data[j] != w.Data[j] {
+				return fmt.Sprintf("%s[%d] = %v, want %v", n, j, g.Data[j], w.Data[j])
+			}
+		}
+	}
+	return ""
 }
