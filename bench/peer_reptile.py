@@ -7,7 +7,7 @@ Run by hand (never by make test), from the repository root:
     /usr/bin/python3 bench/peer_reptile.py [--threads 1] [--meta-steps 10] [--repeat 3] [--net conv4s2]
 
 It times Reptile meta-steps with the settings of metaglot's recipe
-`reptile` (`metaglot recipes`; core/reptile): Conv4 + a learned 5-way
+`reptile-conv4` (`metaglot recipes`; core/reptile): Conv4 + a learned 5-way
 linear head from a random start (--net conv4s2: Finn et al.'s and Nichol
 et al.'s Omniglot network instead, 3x3 convolutions of stride 2 and padding
 1 without pooling and a 256-input head, metaglot's -net conv4s2 and

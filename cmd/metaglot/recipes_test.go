@@ -82,13 +82,15 @@ func TestTrainRecipe(t *testing.T) {
 	}
 }
 
-// The bundled FOMAML models are what their recipes train: the settings a
-// file records are its recipe's (the training length and the run-time
-// settings aside), so that `make pretrain PRETRAIN=NAME`, which resumes
-// ../runs/NAME with -recipe NAME, continues the very run of the file. The
-// page's FOMAML (fomaml) is the transductive-BatchNorm one.
-func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
-	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": ""} {
+// The bundled FOMAML, Reptile and MANN models are what their recipes
+// train: the settings a file records are its recipe's (the training length
+// and the run-time settings aside), so that `make pretrain PRETRAIN=NAME`,
+// which resumes ../runs/NAME with -recipe NAME, continues the very run of
+// the file. The page's FOMAML and Reptile (fomaml, reptile) are the
+// transductive-BatchNorm ones.
+func TestBundledMatchesItsRecipe(t *testing.T) {
+	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
+		"reptile": "transductive", "reptile-conv4": "", "mann": "", "mann-stage1": ""} {
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
@@ -119,7 +121,7 @@ func TestBundledFOMAMLMatchesItsRecipe(t *testing.T) {
 // TestS2RecipesFollowTheirs: the bundled FOMAML's first stage (fomaml-stage1) is
 // fomaml-conv4 on the stride-2 network, and reptile-s2 is reptile-nichol
 // on it with Nichol et al.'s inner minibatches of 10, every other setting
-// the same.
+// the same; the bundled Reptile's recipe is reptile-s2, shorter.
 func TestS2RecipesFollowTheirs(t *testing.T) {
 	config := func(name string) runConfig {
 		r, err := recipeNamed(name)
@@ -152,5 +154,14 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 		if d := configDiff(want, got); d != "" {
 			t.Errorf("recipe %s differs from %s in %s (%s there)", s2, parent, d, configDiff(got, want))
 		}
+	}
+	// The page's Reptile is reptile-s2 with half its meta-iterations.
+	got, want := config("reptile"), config("reptile-s2")
+	if got.Episodes != want.Episodes/2 {
+		t.Errorf("recipe reptile: %d episodes, want half of reptile-s2's %d", got.Episodes, want.Episodes)
+	}
+	want.Episodes = got.Episodes
+	if d := configDiff(want, got); d != "" {
+		t.Errorf("recipe reptile differs from reptile-s2 in %s (%s there)", d, configDiff(got, want))
 	}
 }

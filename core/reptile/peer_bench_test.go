@@ -11,7 +11,7 @@ import (
 	"metaglot/core/learner/learnertest"
 )
 
-// BenchmarkPeerStep times one meta-step of the recipe `reptile` (metaglot
+// BenchmarkPeerStep times one meta-step of the recipe `reptile-conv4` (metaglot
 // recipes): a meta-batch of 5 tasks of 5-way 5-shot with 5 queries per
 // class, 5 SGD steps of 0.1 each, from a random Conv4 with a 5-way head,
 // with 1 and 2 workers (the tasks run in parallel, learner.TaskPool); and

@@ -106,11 +106,17 @@ func (s *State) BNNote() string {
 
 // BNText is BNNote's sentence for a model called label meta-trained with
 // the BatchNorm statistics bn (the Learn view's inner-loop step says it
-// too).
+// too). A transductive model is said to follow its paper's authors:
+// Finn et al. for first-order MAML, Nichol et al. for Reptile (their code
+// normalises the queries of a task together too).
 func BNText(label string, bn learner.BN) string {
 	switch bn {
 	case learner.TransductiveBN:
-		return label + " was meta-trained as Finn et al. did, with transductive BatchNorm: the drawings to classify of a task normalised together, by their own statistics. This page classifies one drawing at a time, so it normalises your drawing with the statistics of your examples (the support set) after the steps instead: on 5-way 1-shot Omniglot that is a few points below the transductive figure (the Learn view's table gives both)."
+		who := "Finn et al."
+		if label == AlgorithmLabel("reptile") {
+			who = "Nichol et al."
+		}
+		return label + " was meta-trained as " + who + " did, with transductive BatchNorm: the drawings to classify of a task normalised together, by their own statistics. This page classifies one drawing at a time, so it normalises your drawing with the statistics of your examples (the support set) after the steps instead: on 5-way 1-shot Omniglot that is a few points below the transductive figure (the Learn view's table gives both)."
 	case learner.RunningBN:
 		return label + " normalises every drawing with the BatchNorm statistics stored in the model (ProtoNet's), one drawing at a time."
 	}

@@ -93,27 +93,32 @@ func TestFineTunerTexts(t *testing.T) {
 // The page says which BatchNorm statistics a drawing is normalised with:
 // the bundled FOMAML was meta-trained with Finn et al.'s transductive
 // BatchNorm, and the page, classifying one drawing at a time, uses the
-// support set's statistics instead; the support-BN model was trained as
-// it is used. ProtoNet has no such note.
+// support set's statistics instead; the support-BN models were trained as
+// they are used. The note names the paper whose BatchNorm a model follows
+// (Finn et al.'s for FOMAML, Nichol et al.'s for Reptile). ProtoNet has no
+// such note.
 func TestBNNote(t *testing.T) {
 	for file, want := range map[string][]string{
-		"fomaml":                   {"transductive BatchNorm", "one drawing at a time", "statistics of your examples (the support set)"},
+		"fomaml":                   {"FOMAML was meta-trained as Finn et al. did, with transductive BatchNorm", "one drawing at a time", "statistics of your examples (the support set)"},
 		"fomaml-scratch-supportbn": {"statistics of your examples (the support set)", "as it was meta-trained", "one drawing at a time"},
+		"reptile":                  {"Reptile was meta-trained as Nichol et al. did, with transductive BatchNorm", "one drawing at a time", "statistics of your examples (the support set)"},
+		"reptile-conv4":            {"statistics of your examples (the support set)", "as it was meta-trained", "one drawing at a time"},
 	} {
 		data, err := os.ReadFile("../../assets/models/" + file + ".safetensors")
 		if err != nil {
 			t.Fatal(err)
 		}
+		a := strings.Split(file, "-")[0]
 		s := newState(t)
-		s.SetWeights(BundledWeights("fomaml", file, data, nil))
-		s.SetAlgorithm("fomaml")
+		s.SetWeights(BundledWeights(a, file, data, nil))
+		s.SetAlgorithm(a)
 		note := s.BNNote()
 		for _, w := range want {
 			if !strings.Contains(note, w) {
 				t.Errorf("%s: BN note %q lacks %q", file, note, w)
 			}
 		}
-		if file == "fomaml-scratch-supportbn" && strings.Contains(note, "transductive") {
+		if strings.Contains(file, "-") && strings.Contains(note, "transductive") {
 			t.Errorf("%s: BN note %q", file, note)
 		}
 	}

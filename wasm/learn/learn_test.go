@@ -101,57 +101,66 @@ func TestHeadline(t *testing.T) {
 	}
 }
 
-// TestHeadlineFOMAMLProtocols: the headline of the page's FOMAML is the
-// page's protocol, one drawing at a time (bench/eval-fomaml.jsonl's
-// "-protocol one" 5-way 1-shot line: 87.3 % at 239 200 tasks), and the
-// table says so, with the transductive figure beside it (91.6 %), at 5-
-// and 20-way. (That the bundled fomaml is the transductive-BN model:
-// cmd/metaglot TestBundledFOMAMLMatchesItsRecipe, app TestBNNote.) The figures are read from the
-// bench file, so that a newer snapshot's cells keep the test true.
-func TestHeadlineFOMAMLProtocols(t *testing.T) {
-	data, err := os.ReadFile("../../bench/eval-fomaml.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var one, trans *Eval
-	bench, err := ConvertEvals(map[string][]byte{"bench/eval-fomaml.jsonl": data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, e := range bench {
-		switch {
-		case e.Way == 5 && e.Shot == 1 && e.Extra == "":
-			one = &bench[i]
-		case e.Way == 5 && e.Shot == 1 && e.Extra == "-protocol transductive":
-			trans = &bench[i]
+// TestHeadlineAdaptingProtocols: the headline of the page's FOMAML and
+// Reptile is the page's protocol, one drawing at a time (their
+// bench/eval-*.jsonl "-protocol one" 5-way 1-shot line), and the table says
+// so, with the transductive figure beside it, at 5- and 20-way. (That the
+// bundled fomaml and reptile are transductive-BN models: cmd/metaglot
+// TestBundledMatchesItsRecipe, app TestBNNote.) The figures are read from
+// the bench files, so that a newer snapshot's cells keep the test true.
+func TestHeadlineAdaptingProtocols(t *testing.T) {
+	table := Evals()
+	rows5, _ := Headline(table, 5, 1)
+	h := AccuracyHTML(table, 5, 1)
+	for _, model := range []string{"fomaml", "reptile"} {
+		file := "bench/eval-" + model + ".jsonl"
+		data, err := os.ReadFile("../../" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one, trans *Eval
+		bench, err := ConvertEvals(map[string][]byte{file: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range bench {
+			switch {
+			case e.Way == 5 && e.Shot == 1 && e.Extra == "":
+				one = &bench[i]
+			case e.Way == 5 && e.Shot == 1 && e.Extra == "-protocol transductive":
+				trans = &bench[i]
+			}
+		}
+		if one == nil || trans == nil {
+			t.Fatalf("%s lacks the 5-way 1-shot cells of both protocols: %+v", file, bench)
+		}
+		var row *Eval
+		for i := range rows5 {
+			if rows5[i].Model == model {
+				row = &rows5[i]
+			}
+		}
+		if row == nil || row.Accuracy != one.Accuracy || row.Extra != "" {
+			t.Fatalf("%s 5-way 1-shot row %+v, want %s's one at a time, %v %%", model, row, file, one.Accuracy)
+		}
+		tr, ok := Transductive(table, *row)
+		if !ok || tr.Accuracy != trans.Accuracy {
+			t.Errorf("transductive row of %s 5-way 1-shot: %v %+v, want %v %%", model, ok, tr, trans.Accuracy)
+		}
+		if want := fmt.Sprintf("one drawing at a time, as this page classifies; %.1f %% ± %.1f with the drawings of an episode normalised together", trans.Accuracy, trans.CI95); !strings.Contains(h, want) {
+			t.Errorf("AccuracyHTML(5, 1) does not give %s's protocols (%q): %s", model, want, h)
 		}
 	}
-	if one == nil || trans == nil {
-		t.Fatalf("bench/eval-fomaml.jsonl lacks the 5-way 1-shot cells of both protocols: %+v", bench)
-	}
-	table := Evals()
-	rows, _ := Headline(table, 5, 1)
-	if rows[1].Model != "fomaml" || rows[1].Accuracy != one.Accuracy || rows[1].Extra != "" {
-		t.Fatalf("fomaml 5-way 1-shot row %+v, want bench/eval-fomaml.jsonl's one at a time, %v %%", rows[1], one.Accuracy)
-	}
-	tr, ok := Transductive(table, rows[1])
-	if !ok || tr.Accuracy != trans.Accuracy {
-		t.Errorf("transductive row of fomaml 5-way 1-shot: %v %+v, want %v %%", ok, tr, trans.Accuracy)
-	}
-	h := AccuracyHTML(table, 5, 1)
-	if want := fmt.Sprintf("one drawing at a time, as this page classifies; %.1f %% ± %.1f with the drawings of an episode normalised together", trans.Accuracy, trans.CI95); !strings.Contains(h, want) {
-		t.Errorf("AccuracyHTML(5, 1) does not give FOMAML's protocols (%q): %s", want, h)
-	}
-	rows, _ = Headline(table, 20, 1)
+	rows, _ := Headline(table, 20, 1)
 	for _, r := range rows {
-		if r.Model != "fomaml" {
+		if r.Model != "fomaml" && r.Model != "reptile" {
 			if _, ok := Transductive(table, r); ok {
 				t.Errorf("%s has no transductive cell, yet Transductive found one", r.Model)
 			}
 			continue
 		}
 		if tr, ok := Transductive(table, r); !ok || tr.Extra != "-protocol transductive -proto-head -inner-lr 0.1 -adapt-steps 5" {
-			t.Errorf("fomaml 20-way 1-shot %+v: transductive %v %+v", r, ok, tr)
+			t.Errorf("%s 20-way 1-shot %+v: transductive %v %+v", r.Model, r, ok, tr)
 		}
 	}
 }
