@@ -101,19 +101,20 @@ func (s *State) BNNote() string {
 	if !ok || s.Tuner() == nil {
 		return ""
 	}
-	return BNText(AlgorithmLabel(s.Algorithm), n.BN())
+	return BNText(s.Algorithm, n.BN())
 }
 
-// BNText is BNNote's sentence for a model called label meta-trained with
-// the BatchNorm statistics bn (the Learn view's inner-loop step says it
-// too). A transductive model is said to follow its paper's authors:
+// BNText is BNNote's sentence for a model of algorithm algo meta-trained
+// with the BatchNorm statistics bn (the Learn view's inner-loop step says
+// it too). A transductive model is said to follow its paper's authors:
 // Finn et al. for first-order MAML, Nichol et al. for Reptile (their code
 // normalises the queries of a task together too).
-func BNText(label string, bn learner.BN) string {
+func BNText(algo string, bn learner.BN) string {
+	label := AlgorithmLabel(algo)
 	switch bn {
 	case learner.TransductiveBN:
 		who := "Finn et al."
-		if label == AlgorithmLabel("reptile") {
+		if algo == "reptile" {
 			who = "Nichol et al."
 		}
 		return label + " was meta-trained as " + who + " did, with transductive BatchNorm: the drawings to classify of a task normalised together, by their own statistics. This page classifies one drawing at a time, so it normalises your drawing with the statistics of your examples (the support set) after the steps instead: on 5-way 1-shot Omniglot that is a few points below the transductive figure (the Learn view's table gives both)."

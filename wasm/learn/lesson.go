@@ -305,7 +305,7 @@ func (l *Lesson) innerBody(t Task) string {
 			b.WriteString(para("hint", "The support loss is already near 0: the meta-learned starting point fits these examples, so the steps change little. Try Omniglot, or classes that look alike."))
 		}
 	}
-	b.WriteString(`<p class="note bn-note">` + esc(app.BNText(app.AlgorithmLabel(l.Inner.Algo), l.Inner.BN())) + `</p>`)
+	b.WriteString(`<p class="note bn-note">` + esc(app.BNText(l.Inner.Algo, l.Inner.BN())) + `</p>`)
 	b.WriteString(`</div><div>`)
 	if v.Before != nil {
 		b.WriteString(`<p class="note">Before adaptation (the meta-learned weights, 0 steps):</p>` + BarsHTML(t.Names, v.Before, argmax(v.Before)))
