@@ -235,7 +235,9 @@ func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, fromModel bool,
 	var note string
 	var err error
 	s.l, s.par, m, err = loadCheckpoint(ckptPath, fromModel, func(m runMeta) (*gemm.Pool, error) {
-		s.threads, note = resumeThreads(m.Threads, o.threadsSet, s.threads, o.out)
+		spec, err := algo.Lookup(m.Config.Algo)
+		same := err == nil && spec.SameForAnyThreads(m.Config.Config)
+		s.threads, note = resumeThreads(m.Threads, o.threadsSet, s.threads, o.out, same)
 		return gemm.NewPool(s.threads), nil
 	})
 	if err != nil {
@@ -521,14 +523,20 @@ func readBest(path string, cfg runConfig) (train.Best, error) {
 }
 
 // resumeThreads returns the worker threads to resume a run with, and a
-// line to tell the user why (or "" when nothing needs saying): a run's
-// sums depend on how its convolutions are split among workers, so only
-// its own thread count, recorded in the checkpoint, continues it
-// bit-identically. recorded is the checkpoint's count (0: not recorded,
-// an older metaglot); given says whether -threads was given, th what it
+// line to tell the user why (or "" when nothing needs saying): the sums
+// of split convolutions depend on how they are split among workers, so
+// only a run's own thread count, recorded in the checkpoint, continues it
+// bit-identically, unless the run gives the same parameters for any
+// number of threads (anyThreads: algo.Spec.SameForAnyThreads), when any
+// count does. recorded is the checkpoint's count (0: not recorded, an
+// older metaglot); given says whether -threads was given, th what it
 // resolves to.
-func resumeThreads(recorded int, given bool, th int, dir string) (int, string) {
+func resumeThreads(recorded int, given bool, th int, dir string, anyThreads bool) (int, string) {
 	switch {
+	case anyThreads && (given || recorded == 0):
+		return th, ""
+	case anyThreads && recorded > maxThreads():
+		return maxThreads(), ""
 	case recorded == 0:
 		return th, fmt.Sprintf("note: the checkpoint in %s does not record its threads (written by an older metaglot): threads unknown; continuing with %d, so the result may differ from an uninterrupted run", dir, th)
 	case !given && recorded > maxThreads():

@@ -573,6 +573,49 @@ func TestResumeThreads(t *testing.T) {
 	}
 }
 
+// TestResumeOtherThreads: a Reptile or FOMAML run (meta-batch 2 or more)
+// gives the same parameters for any threads, so it may go on with other
+// threads than it started with, bit-identically and without a warning: a
+// run of 1 thread continued with 2 ends as the same run continued with 1
+// (which TestKillResume shows equal to an uninterrupted run). A ProtoNet
+// run may not (TestResumeThreads).
+func TestResumeOtherThreads(t *testing.T) {
+	for _, name := range []string{"reptile", "fomaml"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+			code, _, stderr := runCLI("train", "-algo", name, "-way", "3", "-shot", "1", "-query", "1", "-meta-batch", "3", "-inner-steps", "2",
+				"-val-every", "0", "-checkpoint-every", "2", "-assets", testAssets, "-threads", "1", "-progress=false", "-out", one, "-episodes", "6")
+			if code != 0 {
+				t.Fatal(stderr)
+			}
+			if err := os.CopyFS(two, os.DirFS(one)); err != nil {
+				t.Fatal(err)
+			}
+			for _, run := range []struct{ dir, threads string }{{one, "1"}, {two, "2"}} {
+				code, _, stderr := runCLI("train", "-out", run.dir, "-resume", "-episodes", "12", "-threads", run.threads, "-assets", testAssets, "-progress=false")
+				if code != 0 {
+					t.Fatal(stderr)
+				}
+				if !strings.Contains(stderr, "with "+run.threads+" threads") || strings.Contains(stderr, "warning") {
+					t.Errorf("resume with -threads %s: stderr %q, want it to go on with %[1]s threads, no warning", run.threads, stderr)
+				}
+			}
+			want, _, _, err := loadModel(filepath.Join(one, modelFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, _, err := loadModel(filepath.Join(two, modelFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := firstDiff(got, want); d != "" {
+				t.Fatalf("continued with 2 threads against with 1: %s", d)
+			}
+		})
+	}
+}
+
 // TestTrainValidationBeforeAdaptation: a FOMAML run's validation lines
 // carry the held-out accuracy before adaptation beside the adapted one;
 // they differ, since a learned head starts where the inner loop has not

@@ -224,3 +224,28 @@ func TestRequires(t *testing.T) {
 		t.Errorf("%d settings require another's value, want 2 (rotations, val_alphabets)", n)
 	}
 }
+
+// TestSameForAnyThreads: FOMAML and Reptile runs give the same parameters
+// for any threads with two tasks a step or more (one per worker), not with
+// one (its convolutions split over the workers); MANN's always (one
+// goroutine); ProtoNet's never (split convolutions).
+func TestSameForAnyThreads(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		metaBatch int
+		want      bool
+	}{
+		{"fomaml", 1, false}, {"fomaml", 2, true}, {"reptile", 1, false}, {"reptile", 5, true},
+		{"mann", 1, true}, {"protonet", 1, false},
+	} {
+		s, err := algo.Lookup(tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := s.Defaults
+		c.MetaBatch = tc.metaBatch
+		if got := s.SameForAnyThreads(c); got != tc.want {
+			t.Errorf("%s with meta-batch %d: SameForAnyThreads = %v, want %v", tc.name, tc.metaBatch, got, tc.want)
+		}
+	}
+}

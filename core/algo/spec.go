@@ -70,6 +70,13 @@ type Spec struct {
 	// LRAt returns the outer learning rate of the step that starts after
 	// ep episodes. Nil: LR halved every LRHalve episodes (never if 0).
 	LRAt func(c modelfile.Config, ep int) float64
+	// AnyThreads reports whether c's training steps give the same
+	// parameters for any number of workers, bit for bit (a learner that
+	// runs the tasks of a meta-batch one per worker and combines them in
+	// task order, or one that uses a single goroutine), so that a run may
+	// go on with other threads than it started with. Nil: never (the
+	// sums of split convolutions depend on the split).
+	AnyThreads func(c modelfile.Config) bool
 }
 
 // Applies reports whether the setting named name (Setting.Name) applies to
@@ -80,6 +87,17 @@ func (s Spec) Applies(name string) bool {
 	}
 	return slices.Contains(s.Settings, name)
 }
+
+// SameForAnyThreads reports whether c's run gives the same parameters for
+// any number of worker threads (the spec's AnyThreads; false without it).
+func (s Spec) SameForAnyThreads(c modelfile.Config) bool {
+	return s.AnyThreads != nil && s.AnyThreads(c)
+}
+
+// TasksInParallel is the AnyThreads of a learner whose meta-batch's tasks
+// run one per worker (learner.TaskPool, FOMAML and Reptile): true with two
+// tasks or more; a lone task spreads its convolutions over the workers.
+func TasksInParallel(c modelfile.Config) bool { return c.MetaBatch >= 2 }
 
 // HasHead reports whether c's model has a linear head of c.Way classes
 // (an algorithm with a learned head, without proto_head).

@@ -18,9 +18,10 @@ var Spec = algo.Spec{
 	Defaults:    reference,
 	Quick: modelfile.Config{Algo: "fomaml", Split: "vinyals", Way: 5, Shot: 1, Query: 5, Episodes: 1000,
 		LR: 1e-3, InnerSteps: 1, InnerLR: 0.4, AdaptSteps: 10, MetaBatch: 4, Seed: 1, CheckpointEvery: 100, ValEvery: 100, ValEpisodes: 20},
-	Suite:     modelfile.Config{Algo: "fomaml", LR: 1e-3, InnerSteps: 2, InnerLR: 0.1, AdaptSteps: 5},
-	Caps:      algo.Caps{LearnedHead: true, ProtoHead: true, BNModes: []string{"support", "running", "transductive"}, Adapts: true},
-	NewParams: algo.HeadNetParams,
+	Suite:      modelfile.Config{Algo: "fomaml", LR: 1e-3, InnerSteps: 2, InnerLR: 0.1, AdaptSteps: 5},
+	Caps:       algo.Caps{LearnedHead: true, ProtoHead: true, BNModes: []string{"support", "running", "transductive"}, Adapts: true},
+	NewParams:  algo.HeadNetParams,
+	AnyThreads: algo.TasksInParallel,
 	New: func(c modelfile.Config, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
 		bn, err := learner.ParseBN(c.BN)
 		if err != nil {

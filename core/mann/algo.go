@@ -35,6 +35,8 @@ var Spec = algo.Spec{
 		LR: 1e-3, MetaBatch: 8, Seed: 1, CheckpointEvery: 200, ValEvery: 200, ValEpisodes: 20},
 	Suite: modelfile.Config{Algo: "mann", LR: 1e-3},
 	Caps:  algo.Caps{},
+	// One goroutine whatever the threads: the same parameters for any.
+	AnyThreads: func(modelfile.Config) bool { return true },
 	NewParams: func(c modelfile.Config, rng *rand.Rand) *tensor.Set {
 		labels, err := ParseLabels(c.Labels)
 		if err != nil {

@@ -26,7 +26,8 @@ var Spec = algo.Spec{
 		}
 		return nil
 	},
-	NewParams: algo.HeadNetParams,
+	NewParams:  algo.HeadNetParams,
+	AnyThreads: algo.TasksInParallel,
 	New: func(c modelfile.Config, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
 		bn, err := learner.ParseBN(c.BN)
 		if err != nil {
