@@ -12,6 +12,7 @@ import (
 	"metaglot/core/checkpoint"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
+	"metaglot/core/mann"
 	"metaglot/core/modelfile"
 	"metaglot/core/nn"
 	"metaglot/core/tensor"
@@ -97,42 +98,41 @@ func newParams(c runConfig) *tensor.Set {
 }
 
 // initParams overwrites params with those of the model or checkpoint file
-// path for a run of algo (its -algo) on net (its -net), and returns the
-// provenance to record in the run's config: a MANN takes all of another
-// MANN's weights (initMANN), the others its Conv4 ones (initConv4).
-func initParams(params *tensor.Set, path, algo, net string) (string, error) {
-	if algo == "mann" {
-		return initMANN(params, path)
+// path for a run of the settings c (its -algo, -net, -labels), and returns
+// the provenance to record in the run's config and a note for the user
+// ("" if none): a MANN takes another MANN's weights (initMANN), the others
+// their Conv4 ones (initConv4).
+func initParams(params *tensor.Set, path string, c modelfile.Config) (prov, note string, err error) {
+	if c.Algo == "mann" {
+		return initMANN(params, path, c)
 	}
-	return initConv4(params, path, net)
+	prov, err = initConv4(params, path, c.Net)
+	return prov, "", err
 }
 
-// initMANN overwrites every tensor of the MANN parameters params with the
-// one of the same name in the MANN model or checkpoint file path, which must
-// have the same shape: the same classes, label code, controller and memory.
-// It is how a finished run continues with other settings (a lower -lr):
-// the optimizer's moments start from zero.
-func initMANN(params *tensor.Set, path string) (string, error) {
+// initMANN starts the MANN parameters params, of a run with the settings
+// c, from the MANN model or checkpoint file path (mann.Transfer): all of
+// its weights when the label codes agree (the way a finished run continues
+// with other settings, a lower -lr), all but the label code's when they do
+// not (a 5-class one-hot MANN starting the 15-class string-label setting),
+// which the note says. The controller and memory must be the same. The
+// optimizer's moments start from zero.
+func initMANN(params *tensor.Set, path string, c modelfile.Config) (prov, note string, err error) {
 	from, m, prov, err := readInit(path)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if m.Config.Algo != "mann" {
-		return "", usagef("-init %s is a %s model; a mann run starts only from a mann model", path, m.Config.Algo)
+		return "", "", usagef("-init %s is a %s model; a mann run starts only from a mann model", path, m.Config.Algo)
 	}
-	for i := range params.Len() {
-		name, t := params.At(i)
-		src := from.Get(name)
-		if src == nil || !slices.Equal(src.Shape, t.Shape) {
-			have := "missing"
-			if src != nil {
-				have = fmt.Sprint(src.Shape)
-			}
-			return "", usagef("-init %s: its %s is %s, the run's is %v (start from a MANN of the run's -way and -labels)", path, name, have, t.Shape)
-		}
-		copy(t.Data, src.Data)
+	left, err := mann.Transfer(params, c, from, m.Config.Config)
+	if err != nil {
+		return "", "", usagef("-init %s: %v", path, err)
 	}
-	return prov, nil
+	if left != "" {
+		note = fmt.Sprintf("note: -init %s: %s", path, left)
+	}
+	return prov, note, nil
 }
 
 // readInit reads the -init model or checkpoint file path: its parameters,

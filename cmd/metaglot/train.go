@@ -216,7 +216,7 @@ func (o *trainOpts) session(stderr io.Writer) (*trainSession, error) {
 	case o.from != "":
 		err = o.resumeInto(s, o.from, true, stderr)
 	default:
-		err = o.startInto(s)
+		err = o.startInto(s, stderr)
 	}
 	if err != nil {
 		return nil, err
@@ -279,15 +279,19 @@ func (o *trainOpts) resumeInto(s *trainSession, ckptPath string, fromModel bool,
 
 // startInto gives s the fresh (or -init) parameters and learner of a new
 // run.
-func (o *trainOpts) startInto(s *trainSession) error {
+func (o *trainOpts) startInto(s *trainSession, stderr io.Writer) error {
 	if err := truncateMetrics(o.out, 0); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	params := newParams(s.cfg)
 	if o.init != "" {
+		var note string
 		var err error
-		if s.cfg.Init, err = initParams(params, o.init, s.cfg.Algo, s.cfg.Net); err != nil {
+		if s.cfg.Init, note, err = initParams(params, o.init, s.cfg.Config); err != nil {
 			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
 		}
 	}
 	s.par = gemm.NewPool(s.threads)
