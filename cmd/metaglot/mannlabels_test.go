@@ -174,6 +174,7 @@ func TestMANN15Recipes(t *testing.T) {
 		}
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		algoName := fs.String("algo", "", "")
+		fs.String("init", "", "")
 		addSettingFlags(fs)
 		if err := fs.Parse(r.args); err != nil {
 			t.Fatal(err)
@@ -196,5 +197,17 @@ func TestMANN15Recipes(t *testing.T) {
 	o.Labels = "string"
 	if d := configDiff(s, o); d != "" {
 		t.Errorf("mann-15 and mann-15-onehot differ beyond the label code: %s", d)
+	}
+	// mann-15-from5 is mann-15 from the 5-class MANN, validated twice
+	// as often.
+	r, err := recipeNamed("mann-15-from5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(r.args, " "), "-init assets/models/mann.safetensors") {
+		t.Errorf("mann-15-from5 does not start from the bundled MANN: %v", r.args)
+	}
+	if d := configDiff(s, config("mann-15-from5")); d != "-val-every 1600" {
+		t.Errorf("mann-15-from5 differs from mann-15 in %q, want -val-every 1600 only", d)
 	}
 }
