@@ -291,14 +291,8 @@ func TestKillResume(t *testing.T) {
 	if code, _, stderr := runCLI(tinyTrain(ref, "-episodes", itoa(end), "-checkpoint-every", "2")...); code != 0 {
 		t.Fatal(stderr)
 	}
-	got, _, _, err := loadModel(filepath.Join(out, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _, _, err := loadModel(filepath.Join(ref, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := modelIn(t, out)
+	want := modelIn(t, ref)
 	if d := firstDiff(got, want); d != "" {
 		t.Fatalf("after kill and resume against uninterrupted: %s", d)
 	}
@@ -533,14 +527,8 @@ func TestResumeThreads(t *testing.T) {
 	if !strings.Contains(stderr, "with 3 threads") || strings.Contains(stderr, "warning") {
 		t.Errorf("resume without -threads: stderr %q, want it to continue with the run's 3 threads, no warning", stderr)
 	}
-	want, _, _, err := loadModel(filepath.Join(straight, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _, _, err := loadModel(filepath.Join(split, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := modelIn(t, straight)
+	got := modelIn(t, split)
 	for i := range want.Len() {
 		name, w := want.At(i)
 		if !slices.Equal(got.Get(name).Data, w.Data) {
@@ -601,14 +589,8 @@ func TestResumeOtherThreads(t *testing.T) {
 					t.Errorf("resume with -threads %s: stderr %q, want it to go on with %[1]s threads, no warning", run.threads, stderr)
 				}
 			}
-			want, _, _, err := loadModel(filepath.Join(one, modelFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _, _, err := loadModel(filepath.Join(two, modelFile))
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := modelIn(t, one)
+			got := modelIn(t, two)
 			if d := firstDiff(got, want); d != "" {
 				t.Fatalf("continued with 2 threads against with 1: %s", d)
 			}
@@ -701,10 +683,7 @@ func TestTrainInitMANN(t *testing.T) {
 	if code, _, stderr := runCLI(mannArgs(fresh, "-seed", "8", "-lr", "1e-30")...); code != 0 {
 		t.Fatal(stderr)
 	}
-	params, _, _, err := loadModel(filepath.Join(fresh, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	params := modelIn(t, fresh)
 	prov, note, err := initParams(params, srcModel, modelfile.Config{Algo: "mann"})
 	if err != nil || note != "" {
 		t.Fatal(err)
@@ -761,10 +740,7 @@ func TestTrainInitMANN(t *testing.T) {
 			t.Errorf("%v -init: exit %d, stderr %q; want a run and a note of what stays the run's own", extra, code, stderr)
 			continue
 		}
-		got, _, _, err := loadModel(filepath.Join(out, modelFile))
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := modelIn(t, out)
 		if !slices.Equal(want.Get("controller.weight_hh").Data, got.Get("controller.weight_hh").Data) {
 			t.Errorf("%v -init: the controller's recurrent weights are not the source's", extra)
 		}
@@ -848,10 +824,7 @@ func TestResumeFrom(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "at episode 4 of 8") {
 		t.Fatalf("-resume-from: exit %d: %s", code, stderr)
 	}
-	want, _, _, err := loadModel(filepath.Join(resumed, modelFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := modelIn(t, resumed)
 	got, _, m, err := loadModel(filepath.Join(from, modelFile))
 	if err != nil {
 		t.Fatal(err)
@@ -876,6 +849,16 @@ func TestResumeFrom(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "Adam's moments") {
 		t.Errorf("-resume-from a ProtoNet model: exit %d: %s", code, stderr)
 	}
+}
+
+// modelIn returns the parameters of the model file of the run in dir.
+func modelIn(t *testing.T, dir string) *tensor.Set {
+	t.Helper()
+	p, _, _, err := loadModel(filepath.Join(dir, modelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // firstDiff describes the first value where got differs from want (a
