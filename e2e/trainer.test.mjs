@@ -283,6 +283,37 @@ test("FOMAML from scratch with the paper's recipe, shorter: held-out accuracy be
   await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 60000 });
 });
 
+test("Reptile from scratch with Nichol et al.'s recipe, shorter: the stride-2 network, inner minibatches, held-out before and after", async () => {
+  const { page } = ctx;
+  await openTrain(page);
+  // Random weights and the bundled Reptile's recipe (Nichol et al.'s:
+  // conv4s2, meta-batches of 5 tasks of 5-way with 10 images per class,
+  // 5 inner steps on minibatches of 10, transductive BatchNorm), the
+  // page's run length; held-out accuracy every 2 meta-batches.
+  await fillTrainForm(page, { algo: "reptile", init: "recipe" });
+  await page.waitForFunction(() => window.metaglot.train.form.inner_batch === 10, null, { timeout: 30000 });
+  await fillTrainForm(page, { "val-every": 10, "val-episodes": 10 });
+  await page.getByRole("button", { name: "Start" }).click();
+  await page.waitForFunction(() => window.metaglot.train.algorithm === "reptile" && window.metaglot.train.state === "running" && window.metaglot.train.heldOut.length >= 2 ||
+    /Not started/.test(document.getElementById("train-error").textContent), null, { timeout: 240000 });
+  const st = await train(page);
+  assert.equal(await page.locator("#train-error").textContent(), "");
+  assert.equal(st.sent.init, "scratch");
+  assert.equal(st.sent.net, "conv4s2");
+  assert.equal(st.sent.shot, 10);
+  assert.equal(st.sent.inner_batch, 10);
+  assert.equal(st.sent.meta_batch, 5);
+  assert.equal(st.sent.bn, "transductive");
+  assert.equal(st.adapts, true);
+  for (const e of st.heldOut) {
+    assert.ok(Number.isFinite(e.acc) && Number.isFinite(e.before) && e.acc >= 0 && e.acc <= 1 && e.before >= 0 && e.before <= 1, `held-out ${JSON.stringify(e)}`);
+  }
+  console.log(`Reptile from scratch, held-out before → after adaptation: ${st.heldOut.map((e) => `episode ${e.episode}: ${(100 * e.before).toFixed(1)}% → ${(100 * e.acc).toFixed(1)}%`).join(", ")}`);
+  assert.match(await page.locator("#train-status").textContent(), /held-out [\d.]+% ± [\d.]+ \(before adaptation [\d.]+%\)/);
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.waitForFunction(() => window.metaglot.train.state === "stopped", null, { timeout: 60000 });
+});
+
 test("pause, resume, stop; a loss that becomes NaN stops training and says so", async () => {
   const { page } = ctx;
   await openTrain(page);
