@@ -90,7 +90,7 @@ func TestTrainRecipe(t *testing.T) {
 // transductive-BatchNorm ones.
 func TestBundledMatchesItsRecipe(t *testing.T) {
 	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
-		"reptile": "transductive", "reptile-conv4": "", "mann": "", "mann-stage1": ""} {
+		"reptile": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "mann": "", "mann-stage1": ""} {
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
