@@ -20,8 +20,8 @@ import (
 // the controller's input weights the columns of the image and of the
 // previous step's reads. The columns of the previous step's label and the
 // output layer are tied to the code (one unit per class, or Santoro et
-// al.'s five-character strings), so when the codes differ in width they
-// stay dst's. This is how a network that learned to bind images to
+// al.'s five-character strings), so when the codes differ (another code,
+// or one-hot labels of another number of classes) they stay dst's. This is how a network that learned to bind images to
 // labels in its memory on 5-class episodes starts the 15-class setting:
 // the binding mechanism is the same, only the label's code changes.
 //
