@@ -13,6 +13,7 @@ import (
 	"metaglot/core/episode/lakeruns"
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
+	"metaglot/core/nn"
 	"metaglot/core/omniglot"
 	"metaglot/core/train"
 )
@@ -176,8 +177,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := mf.check(); err != nil {
 		return err
 	}
-	par := gemm.NewPool(*mf.threads)
-	defer par.Close()
+	// The instances protocol runs its episodes in turn on one learner
+	// whose work spreads over the threads; the others give each thread
+	// whole episodes (below), on learners of their own.
+	var par nn.Parallel
+	if *protocol == instancesProtocol {
+		pool := gemm.NewPool(*mf.threads)
+		defer pool.Close()
+		par = pool
+	}
 	l, m, _, err := mf.load(*split, par)
 	if err != nil {
 		return err
@@ -226,22 +234,38 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if m.Config.hasHead() && m.Config.Way != *way {
 		return usagef("-way %d: the model's head has %d classes (use -way %d, or -proto-head)", *way, m.Config.Way, m.Config.Way)
 	}
+	// One learner per thread, each adapting to whole episodes on one
+	// goroutine (train.ForEpisodes): the figures are the same for any
+	// -threads.
+	ls := []learner.Learner{l}
+	for range resolveThreads(*mf.threads) - 1 {
+		l, _, _, err := mf.load(*split, nil)
+		if err != nil {
+			return err
+		}
+		ls = append(ls, l)
+	}
 	accs := make([]float64, *episodes)
-	var ep episode.Episode
-	for i := range accs {
+	next := func(i int, ep *episode.Episode) error {
 		if *lakeRuns {
 			e, err := lakeruns.Runs()[i].Episode(ds)
 			if err != nil {
 				return err
 			}
-			ep = *e
+			*ep = *e
 		} else {
-			sampler.SampleInto(&ep)
+			sampler.SampleInto(ep)
 		}
-		if accs[i], err = queryAccuracy(l, train.TaskOf(&ep), proto); err != nil {
-			return fmt.Errorf("episode %d: %w", i, err)
-		}
+		return nil
+	}
+	err = train.ForEpisodes(ls, *episodes, next, func(l learner.Learner, i int, t *learner.Task) error {
+		var err error
+		accs[i], err = queryAccuracy(l, t, proto)
 		bar.Add(1)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	bar.Finish()
 	mean, ci := learner.MeanCI95(accs)

@@ -92,3 +92,29 @@ func TestEvalErrors(t *testing.T) {
 		t.Errorf("fomaml -proto-head: exit %d: %s %s", code, stdout, stderr)
 	}
 }
+
+// eval spreads its episodes over one learner per thread: the figures are
+// the same for any -threads, for a learner that adapts by inner steps and
+// for one that does not, and for a count of episodes the threads do not
+// divide.
+func TestEvalAnyThreads(t *testing.T) {
+	for _, model := range []string{bundledProtoNet, testAssets + "/models/reptile.safetensors", testAssets + "/models/mann.safetensors"} {
+		args := []string{"eval", "-model", model, "-assets", testAssets, "-way", "5", "-shot", "1", "-query", "2", "-episodes", "5", "-json", "-progress=false"}
+		if strings.Contains(model, "reptile") {
+			args = append(args, "-adapt-steps", "3")
+		}
+		var want string
+		for _, th := range []string{"1", "2", "4"} {
+			code, stdout, stderr := runCLI(append(args, "-threads", th)...)
+			if code != 0 {
+				t.Fatalf("%s -threads %s: exit %d: %s", model, th, code, stderr)
+			}
+			if th == "1" {
+				want = stdout
+				t.Logf("%s: %s", filepath.Base(model), stdout)
+			} else if stdout != want {
+				t.Errorf("%s -threads %s: %s, want %s (-threads 1)", model, th, stdout, want)
+			}
+		}
+	}
+}

@@ -24,7 +24,7 @@ func maxThreads() int { return 4 * runtime.NumCPU() }
 
 // addThreadsFlag defines -threads on fs, the same for every command.
 func addThreadsFlag(fs *flag.FlagSet) *int {
-	return fs.Int("threads", 0, "worker threads (the convolutions of an episode; fomaml/reptile training: the tasks of a meta-batch), 0 to "+strconv.Itoa(maxThreads())+" (4 per CPU) (default 0: one per CPU)")
+	return fs.Int("threads", 0, "worker threads (eval and the held-out validation of train: one episode per thread; fomaml/reptile training: the tasks of a meta-batch; else the convolutions of an episode), 0 to "+strconv.Itoa(maxThreads())+" (4 per CPU) (default 0: one per CPU)")
 }
 
 // checkThreads returns a usage error unless n is a valid -threads: 0 (one

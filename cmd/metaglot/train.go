@@ -72,6 +72,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Validation adapts to its episodes one per thread (train.ForEpisodes).
+	r.SetValidationWorkers(s.threads)
 	return s.run(r, o.progress, stdout, stderr)
 }
 

@@ -94,6 +94,7 @@ type Run struct {
 	good  *tensor.Set // the weights after the last good step
 	last  int         // the meta-batch size of the last step (0: none yet)
 	val   *validator
+	valN  int       // learners validation spreads its episodes over (SetValidationWorkers)
 	held  []string  // the alphabets held out for validation (val_alphabets)
 	buf   []float32 // scratch of the distortions
 }
@@ -299,8 +300,27 @@ func (r *Run) Validate() (Validation, error) {
 	if r.val == nil {
 		return Validation{}, fmt.Errorf("train: no validation (val_every 0 or no held-out split)")
 	}
-	return r.val.accuracy(r.l)
+	ls := []learner.Learner{r.l}
+	if r.valN > 1 {
+		// Learners alike on the weights as they are now, each on one
+		// goroutine (ForEpisodes).
+		ls = ls[:0]
+		for range r.valN {
+			l, err := r.spec.New(r.cfg, r.l.Params(), nil)
+			if err != nil {
+				return Validation{}, fmt.Errorf("train: a validation learner: %w", err)
+			}
+			ls = append(ls, l)
+		}
+	}
+	return r.val.accuracy(ls)
 }
+
+// SetValidationWorkers makes Validate spread its episodes over n learners
+// at once, each on one goroutine (ForEpisodes), instead of running them one
+// after another on the run's learner (n ≤ 1, the default). With n > 1 the
+// figures are those of a serial learner, the same for every n.
+func (r *Run) SetValidationWorkers(n int) { r.valN = n }
 
 // TaskOf returns the learner's view of an episode (sharing its data).
 func TaskOf(ep *episode.Episode) *learner.Task {

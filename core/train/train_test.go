@@ -18,7 +18,7 @@ import (
 
 // synthetic returns Data over a small 1×28×28 synthetic data set: 12
 // classes of 8 items for training, 6 held out.
-func synthetic(t *testing.T) train.Data {
+func synthetic(t testing.TB) train.Data {
 	t.Helper()
 	ds := &episodetest.Synthetic{Classes: 18, Items: 8, Channels: 1, Height: 28, Width: 28}
 	var tr, te []int
@@ -41,7 +41,7 @@ func synthetic(t *testing.T) train.Data {
 }
 
 // config returns small settings of algorithm name.
-func config(t *testing.T, name string, edit func(*modelfile.Config)) modelfile.Config {
+func config(t testing.TB, name string, edit func(*modelfile.Config)) modelfile.Config {
 	t.Helper()
 	s, err := algo.Lookup(name)
 	if err != nil {
@@ -59,7 +59,7 @@ func config(t *testing.T, name string, edit func(*modelfile.Config)) modelfile.C
 }
 
 // newRun returns a Run of c from fresh parameters, at episode start.
-func newRun(t *testing.T, c modelfile.Config, d train.Data, start int) *train.Run {
+func newRun(t testing.TB, c modelfile.Config, d train.Data, start int) *train.Run {
 	t.Helper()
 	p, err := train.InitParams(c)
 	if err != nil {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"math/rand/v2"
+	"slices"
 
 	"metaglot/core/episode"
 	"metaglot/core/learner"
@@ -36,55 +37,58 @@ func newValidator(d Data, c modelfile.Config, sameDrawers bool) (*validator, err
 	return &validator{ds: d.Dataset, split: d.Test, cfg: cfg, n: c.ValEpisodes, seed: c.Seed, bn: bn}, nil
 }
 
-// accuracy returns the held-out accuracy of l (one query at a time) and,
+// accuracy returns the held-out accuracy of ls's learners (built alike;
+// ForEpisodes spreads the episodes over them), one query at a time, and,
 // for a learner that adapts by inner steps, the accuracy of the same
 // episodes before adaptation and, unless it uses running statistics, with
 // the queries of an episode classified together (transductive).
-func (v *validator) accuracy(l learner.Learner) (Validation, error) {
+func (v *validator) accuracy(ls []learner.Learner) (Validation, error) {
 	s, err := episode.NewSampler(v.ds, v.split, v.cfg, rand.New(rand.NewPCG(v.seed, 1<<62)))
 	if err != nil {
 		return Validation{}, err
 	}
-	sa, steps := l.(learner.StepsAdapter)
+	_, steps := ls[0].(learner.StepsAdapter)
 	accs := make([]float64, v.n)
 	pre := make([]float64, v.n)
-	trans := make([]float64, 0, v.n)
-	var ep episode.Episode
-	for i := range accs {
-		s.SampleInto(&ep)
-		t := TaskOf(&ep)
+	trans := make([]float64, v.n)
+	hasTrans := make([]bool, v.n)
+	next := func(_ int, ep *episode.Episode) error { s.SampleInto(ep); return nil }
+	err = ForEpisodes(ls, v.n, next, func(l learner.Learner, i int, t *learner.Task) error {
 		if err := t.Check(); err != nil {
-			return Validation{}, err
+			return err
 		}
 		c, err := l.Adapt(t)
 		if err != nil {
-			return Validation{}, err
+			return err
 		}
 		if accs[i], err = oneAtATime(c, t); err != nil {
-			return Validation{}, err
+			return err
 		}
 		// The same adaptation scored as the papers score it (the queries
 		// normalised together), for learners that adapt by inner steps
 		// and normalise with batch statistics.
 		if tc, ok := c.(learner.TransductiveClassifier); ok && steps && v.bn != learner.RunningBN {
-			a, err := learner.ClassifierAccuracy(tc, t, learner.Transductive)
-			if err != nil {
-				return Validation{}, err
+			if trans[i], err = learner.ClassifierAccuracy(tc, t, learner.Transductive); err != nil {
+				return err
 			}
-			trans = append(trans, a)
+			hasTrans[i] = true
 		}
 		if steps {
-			if pre[i], err = learner.AccuracyBefore(sa, TaskOf(&ep)); err != nil {
-				return Validation{}, err
+			if pre[i], err = learner.AccuracyBefore(l.(learner.StepsAdapter), t); err != nil {
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return Validation{}, err
 	}
 	out := Validation{Episodes: v.n}
 	out.Acc, out.CI95 = learner.MeanCI95(accs)
 	if steps {
 		out.Before, _ = learner.MeanCI95(pre)
 	}
-	if len(trans) == v.n {
+	if !slices.Contains(hasTrans, false) {
 		out.Transductive, _ = learner.MeanCI95(trans)
 	}
 	return out, nil
