@@ -100,7 +100,7 @@ func (g *Game) Update() error {
 	g.more = false
 	if down, _ := g.in.track.Down(); !down {
 		g.more = g.st.Warm(2) // embed new examples ahead of the next query
-		g.st.Tick()           // one fine-tuning step of FOMAML/Reptile
+		g.st.Tick()           // fine-tuning steps of FOMAML/Reptile (StepBudget)
 		g.more = g.more || g.st.Adapting
 	}
 	g.dom.render(g)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +310,57 @@ func TestAdaptInFrames(t *testing.T) {
 	}
 	if note := s.HeadNote(); !strings.Contains(note, "5-way head and you have 6 classes") || !strings.Contains(note, "prototype head") {
 		t.Errorf("6 classes: head note %q", note)
+	}
+}
+
+// TestAdaptStepBudget: with a StepBudget, a Tick runs steps while the
+// budget lasts (the test clock advances 3 ms a reading, so 7 ms allow
+// three steps a Tick) and the adaptation takes fewer frames to the same
+// result as one step a Tick.
+func TestAdaptStepBudget(t *testing.T) {
+	run := func(budget time.Duration) (ticks int, first int, probs []float64, timing string) {
+		s := newState(t)
+		s.StepBudget = budget
+		params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 3)), 5)
+		ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": `{"adapt_steps": 10}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Classifiers["fomaml"] = ft
+		for k := range 3 {
+			s.AddClass()
+			bar(s, DrawPad, float32(10+4*k))
+			s.AddExample()
+		}
+		s.SetAlgorithm("fomaml")
+		bar(s, QueryPad, 18)
+		for s.Adapting {
+			s.Tick()
+			if ticks++; ticks == 1 {
+				first = s.AdaptDone
+			}
+			if ticks > 20 {
+				t.Fatal("adaptation does not finish")
+			}
+		}
+		if !s.HaveResult {
+			t.Fatalf("budget %v: no result, hint %q", budget, s.Hint)
+		}
+		return ticks, first, s.Result.Probs, s.TimingText()
+	}
+	ticks1, first1, want, _ := run(0)
+	ticks, first, got, timing := run(7 * time.Millisecond)
+	if ticks1 != 11 || first1 != 1 {
+		t.Errorf("no budget: %d ticks, %d steps in the first, want 11 and 1", ticks1, first1)
+	}
+	if ticks != 4 || first != 3 {
+		t.Errorf("7 ms: %d ticks, %d steps in the first, want 4 (3+3+3+1 and the finish) and 3", ticks, first)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("7 ms: probabilities %v, want %v (one step a Tick)", got, want)
+	}
+	if !strings.HasSuffix(timing, "(10 steps, up to 7 ms of them per frame)") {
+		t.Errorf("timing %q", timing)
 	}
 }
 

@@ -65,9 +65,16 @@ type State struct {
 	Adapting              bool
 	AdaptDone, AdaptTotal int
 	// AdaptTime is how long the last finished adaptation took, from its
-	// start to its last step (it runs a step per frame).
+	// start to its last step (Tick runs its steps, StepBudget of them a
+	// frame).
 	AdaptTime  time.Duration
 	adaptStart time.Time
+	// StepBudget is how long one Tick may keep running fine-tuning steps:
+	// it runs one, then more while the time since it started is under the
+	// budget. 0 (New's) runs one step per Tick; the page gives part of a
+	// 60 Hz frame, so that steps cheaper than a frame do not each wait for
+	// one, and the page still draws between them.
+	StepBudget time.Duration
 	// AdaptLosses has the support loss at each inner step of the current
 	// adaptation so far (a fine-tuning classifier's Losses).
 	AdaptLosses []float64
@@ -519,16 +526,20 @@ func LossPoints(losses []float64, w, h float64) string {
 	return b.String()
 }
 
-// Tick runs one adaptation step of the current classifier if it is
-// adapting (the page calls it every frame, so a 10-step adaptation takes
-// 10 frames and never freezes the page) and classifies when the last step
-// is done.
+// Tick runs adaptation steps of the current classifier if it is
+// adapting: one, then more while StepBudget allows (the page calls it every
+// frame, so an adaptation spreads over frames and never freezes the page),
+// and classifies when the last step is done.
 func (s *State) Tick() {
 	st, ok := s.Classifiers[s.Algorithm].(Stepper)
 	if !ok || !s.Adapting {
 		return
 	}
+	start := s.now()
 	more := st.Step()
+	for more && s.now().Sub(start) < s.StepBudget {
+		more = st.Step()
+	}
 	s.AdaptDone, s.AdaptTotal = st.Progress()
 	s.recordLosses()
 	if more {

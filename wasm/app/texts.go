@@ -22,7 +22,11 @@ func (s *State) TimingText() string {
 	}
 	t := fmt.Sprintf("classified in %.1f ms", float64(s.ClassifyTime.Microseconds())/1000)
 	if s.Tuner() != nil && s.AdaptTime > 0 {
-		t += fmt.Sprintf(" after adapting for %.2f s (%d steps, one per frame)", s.AdaptTime.Seconds(), s.AdaptTotal)
+		how := "one per frame"
+		if s.StepBudget > 0 {
+			how = fmt.Sprintf("up to %.0f ms of them per frame", float64(s.StepBudget.Microseconds())/1000)
+		}
+		t += fmt.Sprintf(" after adapting for %.2f s (%d steps, %s)", s.AdaptTime.Seconds(), s.AdaptTotal, how)
 	}
 	return t
 }
