@@ -101,6 +101,9 @@ func (g *Game) Update() error {
 	if down, _ := g.in.track.Down(); !down {
 		g.more = g.st.Warm(2) // embed new examples ahead of the next query
 		g.st.Tick()           // fine-tuning steps of FOMAML/Reptile (StepBudget)
+		if a, model, ok := g.st.NeedWide(); ok {
+			go loadWide(g.dom, a, model)
+		}
 		g.more = g.more || g.st.Adapting
 	}
 	g.dom.render(g)

@@ -89,6 +89,14 @@ func loadBundled(d *dom, algo string) {
 	d.do(func(g *Game) { g.st.SetWeights(w) })
 }
 
+// loadWide fetches algo's wide model (app.WideModels) and puts it in place.
+func loadWide(d *dom, algo, model string) {
+	path := site.Weights(model)
+	data, err := browser.FetchBytes(path)
+	w := app.BundledWeights(algo, path, data, err)
+	d.do(func(g *Game) { g.st.SetWide(w) })
+}
+
 // fetchBundled fetches algo's bundled weights and makes its classifier.
 func fetchBundled(algo string) app.Weights {
 	path := site.Weights(algo)

@@ -148,8 +148,12 @@ type State struct {
 	bundled map[string]Weights
 	trained map[string]*trainedWeights
 	unsaved map[string]bool
-	trying  bool      // a Try Omniglot is fetching (StartTry … FinishTry)
-	trySrc  TrySource // the Omniglot assets fetched so far
+	trying  bool // a Try Omniglot is fetching (StartTry … FinishTry)
+	// wide has the wide models (WideModels) fetched so far, per
+	// algorithm; wideLoading those on their way (NeedWide, SetWide).
+	wide        map[string]Weights
+	wideLoading map[string]bool
+	trySrc      TrySource // the Omniglot assets fetched so far
 }
 
 // HeldOut is a real drawing not among a class's examples.
@@ -422,7 +426,8 @@ func (s *State) Warm(max int) bool {
 	if s.warmVersion == s.Version {
 		return false
 	}
-	w, ok := s.Classifiers[s.Algorithm].(Warmer)
+	c, _ := s.current()
+	w, ok := c.(Warmer)
 	if !ok {
 		return false
 	}
@@ -461,7 +466,8 @@ type InnerTuner interface {
 // Tuner returns the current classifier's inner-loop settings, or nil if it
 // has none (ProtoNet, or weights not loaded).
 func (s *State) Tuner() InnerTuner {
-	t, _ := s.Classifiers[s.Algorithm].(InnerTuner)
+	c, _ := s.current()
+	t, _ := c.(InnerTuner)
 	return t
 }
 
@@ -531,7 +537,8 @@ func LossPoints(losses []float64, w, h float64) string {
 // frame, so an adaptation spreads over frames and never freezes the page),
 // and classifies when the last step is done.
 func (s *State) Tick() {
-	st, ok := s.Classifiers[s.Algorithm].(Stepper)
+	c, _ := s.current()
+	st, ok := c.(Stepper)
 	if !ok || !s.Adapting {
 		return
 	}
@@ -602,7 +609,8 @@ func (s *State) AfterLabel() string {
 }
 
 func (s *State) adaptHint() {
-	if st, ok := s.Classifiers[s.Algorithm].(Stepper); ok {
+	c, _ := s.current()
+	if st, ok := c.(Stepper); ok {
 		s.AdaptDone, s.AdaptTotal = st.Progress()
 	}
 	s.Hint = fmt.Sprintf("Adapting %s to your classes: step %d of %d…", AlgorithmLabel(s.Algorithm), s.AdaptDone, s.AdaptTotal)
@@ -615,7 +623,8 @@ func (s *State) Reclassify() { s.reclassify() }
 // that says what is missing.
 func (s *State) reclassify() {
 	s.HaveResult = false
-	c, ok := s.Classifiers[s.Algorithm]
+	s.showNote() // the wide model's note when it applies (wide.go)
+	c, ok := s.current()
 	if !ok {
 		if why, ok := s.Unavailable[s.Algorithm]; ok {
 			s.Hint = AlgorithmLabel(s.Algorithm) + " is not available yet: " + why + ". Choose " + AlgorithmLabel(StartAlgorithm) + "."

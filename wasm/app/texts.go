@@ -63,7 +63,8 @@ type headed interface {
 // otherwise, as for a model without one, from the prototype head built
 // from the support set (classify.FineTuner.ProtoHead).
 func (s *State) HeadNote() string {
-	h, ok := s.Classifiers[s.Algorithm].(headed)
+	c, _ := s.current()
+	h, ok := c.(headed)
 	if !ok || s.Tuner() == nil {
 		return ""
 	}
@@ -101,7 +102,8 @@ type normed interface {
 // class examples instead: the table's "one at a time" protocol
 // (metaglot eval -protocol one).
 func (s *State) BNNote() string {
-	n, ok := s.Classifiers[s.Algorithm].(normed)
+	c, _ := s.current()
+	n, ok := c.(normed)
 	if !ok || s.Tuner() == nil {
 		return ""
 	}

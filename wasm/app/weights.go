@@ -195,7 +195,13 @@ func (s *State) SetWeights(w Weights) {
 }
 
 // showNote sets WeightsNote to the note of the algorithm in use.
-func (s *State) showNote() { s.WeightsNote = s.notes[s.Algorithm] }
+func (s *State) showNote() {
+	if note, ok := s.wideNote(); ok {
+		s.WeightsNote = note
+		return
+	}
+	s.WeightsNote = s.notes[s.Algorithm]
+}
 
 // UseTrained makes Draw & classify classify with algo's weights file data,
 // trained or loaded in the Train view, and selects algo. The weights are
