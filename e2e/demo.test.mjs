@@ -283,7 +283,8 @@ test("20 classes: FOMAML and Reptile adapt their 20-way models from the learned 
       continue;
     }
     assert.ok(st.wide, `${algo}: the 20-way model is not in use`);
-    assert.match(st.headNote, /meta-learned 20-way head/);
+    assert.equal(st.adapt.headWay, 20);
+    assert.match(st.adapt.headNote, /meta-learned 20-way head/);
     assert.match(st.weights, new RegExp(`20-way model \\(${algo}-20\\)`));
     assert.equal(st.probabilities.length, 20);
     assert.match(await page.locator("#head-note").textContent(), /20-way head/);

@@ -38,7 +38,6 @@ import (
 //	weights          what weights classify
 //	wide             whether FOMAML/Reptile adapt their 20-way model (20
 //	                 classes with examples: app.WideModels)
-//	headNote         which head the inner loop starts from (app.HeadNote)
 //	strokes          {draw, query}: strokes on each pad
 //	heldOut          number of real held-out drawings to pick from
 //	lakeRun          the Lake et al. run the set is, or null (app.LakeRunView)
@@ -112,7 +111,6 @@ func exposeState(g *Game) {
 	define("message", func() any { return st.Message })
 	define("weights", func() any { return st.WeightsNote })
 	define("wide", func() any { return st.WideInUse() })
-	define("headNote", func() any { return st.HeadNote() })
 	define("strokes", func() any {
 		return map[string]any{"draw": len(st.Draw.Strokes()), "query": len(st.Query.Strokes())}
 	})
