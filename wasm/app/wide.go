@@ -6,9 +6,9 @@ import "fmt"
 // bundled model meta-trained on WideWay-way tasks (a learned 20-way head;
 // fomaml-20 and reptile-20 in assets/models). A learned head answers only
 // its own number of classes: with 20 classes the 5-way model can only
-// start its inner loop from the prototype head (Reptile's scores 42.5 %
-// in 20-way 1-shot that way), while the 20-way model starts from its
-// meta-learned head (88 % and more: the README's table). So with WideWay
+// start its inner loop from the prototype head, which serves Reptile's
+// 5-way model poorly in 20-way tasks, while the 20-way model starts from
+// its meta-learned head (the README's accuracy table has both). So with WideWay
 // classes with examples the page adapts the wide model, fetched when
 // first needed (NeedWide); with any other number, the algorithm's own.
 var WideModels = map[string]string{"fomaml": "fomaml-20", "reptile": "reptile-20"}
