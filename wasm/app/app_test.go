@@ -263,21 +263,35 @@ func TestWarm(t *testing.T) {
 	}
 }
 
+// fineTuner returns a FOMAML fine-tuner of a seeded random network with a
+// way-way head that adapts in steps steps.
+func fineTuner(t *testing.T, way int, seed uint64, steps int) *classify.FineTuner {
+	t.Helper()
+	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(seed, seed)), way)
+	ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": fmt.Sprintf(`{"adapt_steps": %d}`, steps)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ft
+}
+
+// addBars adds n classes, each with one example: a bar of its own width.
+func addBars(s *State, n int) {
+	for range n {
+		k := s.Classes.Len()
+		s.AddClass()
+		bar(s, DrawPad, float32(6+2*(k%20)))
+		s.AddExample()
+	}
+}
+
 // TestAdaptInFrames classifies with a 5-way FOMAML model: the adaptation
 // runs one step per Tick, with progress in the hint, then classifies.
 func TestAdaptInFrames(t *testing.T) {
 	s := newState(t)
-	params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 3)), 5)
-	ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": `{"adapt_steps": 4}`})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ft := fineTuner(t, 5, 3, 4)
 	s.Classifiers["fomaml"] = ft
-	for k := range 5 {
-		s.AddClass()
-		bar(s, DrawPad, float32(10+4*k))
-		s.AddExample()
-	}
+	addBars(s, 5)
 	s.SetAlgorithm("fomaml")
 	bar(s, QueryPad, 18)
 	if !s.Adapting || s.HaveResult || !strings.Contains(s.Hint, "step 0 of 4") {
@@ -321,17 +335,8 @@ func TestAdaptStepBudget(t *testing.T) {
 	run := func(budget time.Duration) (ticks int, first int, probs []float64, timing string) {
 		s := newState(t)
 		s.StepBudget = budget
-		params := learner.NewHeadNetParams(rand.New(rand.NewPCG(3, 3)), 5)
-		ft, err := classify.NewFineTuner("fomaml", params, map[string]string{"config": `{"adapt_steps": 10}`})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Classifiers["fomaml"] = ft
-		for k := range 3 {
-			s.AddClass()
-			bar(s, DrawPad, float32(10+4*k))
-			s.AddExample()
-		}
+		s.Classifiers["fomaml"] = fineTuner(t, 5, 3, 10)
+		addBars(s, 3)
 		s.SetAlgorithm("fomaml")
 		bar(s, QueryPad, 18)
 		for s.Adapting {

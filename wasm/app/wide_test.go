@@ -2,12 +2,8 @@ package app
 
 import (
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"metaglot/core/learner"
-	"metaglot/wasm/classify"
 )
 
 // TestWideModel: with 20 classes FOMAML adapts its 20-way model, fetched
@@ -16,14 +12,7 @@ import (
 // had, the algorithm's own 5-way model.
 func TestWideModel(t *testing.T) {
 	s := newState(t)
-	tuner := func(way int, seed uint64) *classify.FineTuner {
-		ft, err := classify.NewFineTuner("fomaml", learner.NewHeadNetParams(rand.New(rand.NewPCG(seed, seed)), way), map[string]string{"config": `{"adapt_steps": 2}`})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ft
-	}
-	five, twenty := tuner(5, 3), tuner(20, 4)
+	five, twenty := fineTuner(t, 5, 3, 2), fineTuner(t, 20, 4, 2)
 	s.Classifiers["fomaml"] = five
 	s.notes["fomaml"] = "five-way weights."
 	s.SetAlgorithm("fomaml")
@@ -36,21 +25,13 @@ func TestWideModel(t *testing.T) {
 			}
 		}
 	}
-	addClasses := func(n int) {
-		for range n {
-			k := s.Classes.Len()
-			s.AddClass()
-			bar(s, DrawPad, float32(6+2*(k%20)))
-			s.AddExample()
-		}
-	}
 	bar(s, QueryPad, 18)
-	addClasses(5)
+	addBars(s, 5)
 	finish("5 classes")
 	if _, _, ok := s.NeedWide(); ok || s.WideInUse() || s.Tuner() != InnerTuner(five) {
 		t.Fatalf("5 classes: the wide model is wanted or used")
 	}
-	addClasses(15)
+	addBars(s, 15)
 	algo, model, ok := s.NeedWide()
 	if !ok || algo != "fomaml" || model != "fomaml-20" {
 		t.Fatalf("20 classes: NeedWide = %q, %q, %v", algo, model, ok)
@@ -83,7 +64,7 @@ func TestWideModel(t *testing.T) {
 	if s.WideInUse() || s.Tuner() != InnerTuner(five) || s.WeightsNote != "five-way weights." {
 		t.Errorf("19 classes: wide in use %v, note %q", s.WideInUse(), s.WeightsNote)
 	}
-	addClasses(1)
+	addBars(s, 1)
 	if !s.WideInUse() {
 		t.Error("20 classes again: the wide model, already here, is not in use")
 	}
