@@ -68,12 +68,7 @@ func (s *State) HeadNote() string {
 	if !ok || s.Tuner() == nil {
 		return ""
 	}
-	n := 0
-	for _, ex := range s.supportImages() {
-		if len(ex) > 0 {
-			n++
-		}
-	}
+	n := s.classesWithExamples()
 	if n == 0 {
 		return ""
 	}
