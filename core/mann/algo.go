@@ -24,7 +24,7 @@ var Spec = algo.Spec{
 	Description: "Memory-augmented neural network (Santoro et al. 2016): an LSTM with an external memory reads a task as one sequence, " +
 		"each image with the previous image's label, and answers the next image's class from what it wrote to memory.",
 	Order:    40,
-	Settings: []string{"lr_halve_every", "labels"},
+	Settings: []string{"lr_halve_every", "labels", "optimizer"},
 	// Santoro et al.: episodes of 5 classes × 10 instances (here 9 support
 	// + 1 query per class, all shuffled into one sequence of 50), batches
 	// of 16, 100 000 batches: 1 600 000 episodes, since Episodes counts
@@ -52,14 +52,18 @@ var Spec = algo.Spec{
 func init() { algo.Register(Spec) }
 
 // fromSettings returns a Learner for params, a MANN trained with the run
-// settings c (its learning rate and label code; the shapes come from
-// params).
+// settings c (its learning rate, optimizer and label code; the shapes
+// come from params).
 func fromSettings(c modelfile.Config, params *tensor.Set) (*Learner, error) {
 	labels, err := ParseLabels(c.Labels)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := ConfigOf(Config{LR: c.LR, Labels: labels}, params)
+	opt, err := ParseOptimizer(c.Optimizer)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ConfigOf(Config{LR: c.LR, Labels: labels, Optimizer: opt}, params)
 	if err != nil {
 		return nil, err
 	}

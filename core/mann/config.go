@@ -28,7 +28,11 @@ type Config struct {
 	Width  int     // memory width D (a slot, a key, a read vector); 0 means 40
 	Heads  int     // read heads; 0 means 4
 	Gamma  float64 // usage decay γ in (0, 1); 0 means 0.95
-	LR     float64 // Adam learning rate; 0 means 1e-3
+	LR     float64 // the optimizer's learning rate; 0 means 1e-3
+	// Optimizer updates the weights: Adam (the zero value; PyTorch's
+	// defaults) or RMSProp, with Santoro et al.'s decay 0.95 and momentum
+	// 0.9.
+	Optimizer Optimizer
 	// PermuteLabels makes Step permute each task's labels at random
 	// before running it. Santoro et al. shuffle the labels from episode to
 	// episode so that no class keeps a label and the network must bind
@@ -83,11 +87,51 @@ func (c Config) check() error {
 		return fmt.Errorf("mann: %d heads for %d slots: LRUA writes to as many least-used slots as there are heads", c.Heads, c.Slots)
 	case !(c.Gamma > 0 && c.Gamma < 1):
 		return fmt.Errorf("mann: usage decay γ %v, want a value in (0, 1)", c.Gamma)
+	case c.Optimizer != Adam && c.Optimizer != RMSProp:
+		return fmt.Errorf("mann: optimizer %v, want adam or rmsprop", c.Optimizer)
 	case !(c.LR >= 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("mann: learning rate %v, want a finite value ≥ 0", c.LR)
 	}
 	return nil
 }
+
+// Optimizer names the optimizer of a MANN's weights.
+type Optimizer int
+
+const (
+	Adam    Optimizer = iota // Adam (Kingma & Ba), PyTorch's β 0.9 / 0.999, ε 1e-8
+	RMSProp                  // RMSProp as Santoro et al. train: decay 0.95, momentum 0.9, ε 1e-8
+)
+
+var optimizerNames = [...]string{Adam: "adam", RMSProp: "rmsprop"}
+
+// String returns the optimizer's name as the setting spells it.
+func (o Optimizer) String() string {
+	if o >= 0 && int(o) < len(optimizerNames) {
+		return optimizerNames[o]
+	}
+	return fmt.Sprintf("Optimizer(%d)", int(o))
+}
+
+// ParseOptimizer returns the optimizer called s ("" means adam: files
+// written before the setting existed).
+func ParseOptimizer(s string) (Optimizer, error) {
+	if s == "" {
+		return Adam, nil
+	}
+	for i, n := range optimizerNames {
+		if s == n {
+			return Optimizer(i), nil
+		}
+	}
+	return 0, fmt.Errorf("mann: optimizer %q unknown (want adam or rmsprop)", s)
+}
+
+// Santoro et al.'s RMSProp settings (2016, section 4.1 and appendix).
+const (
+	rmspropDecay    = 0.95
+	rmspropMomentum = 0.9
+)
 
 // pixels is the size of the image part of the controller's input.
 func (c Config) pixels() int { return c.Side * c.Side }

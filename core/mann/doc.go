@@ -57,7 +57,7 @@
 // Learner.Step turns each task of a meta-batch into an episode: all its
 // images, support and queries alike, in a random order, with the mean
 // cross-entropy over every step as the loss (the paper's objective), and
-// takes one Adam step; the episodes of a meta-batch run in lockstep, so
+// takes one Adam (or RMSProp: Config.Optimizer) step; the episodes of a meta-batch run in lockstep, so
 // the controller's products are matrix products over the batch
 // (gemm's kernels) and the input projection of the images is one product
 // over the whole episode. Learner.Adapt feeds a task's support set as a

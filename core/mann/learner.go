@@ -12,8 +12,8 @@ import (
 	"metaglot/core/tensor"
 )
 
-// Learner meta-trains a MANN on few-shot tasks with Adam. It implements
-// learner.Learner.
+// Learner meta-trains a MANN on few-shot tasks with Adam or RMSProp
+// (Config.Optimizer). It implements learner.Learner.
 //
 // Step turns each task into one episode: all its images, support and
 // query alike, in a random order, each step's input the image and the
@@ -35,7 +35,7 @@ type Learner struct {
 	cfg       Config
 	params    *tensor.Set
 	grads     *tensor.Set
-	adam      *optim.Adam
+	opt       outerOptimizer
 	net       *net[float32]
 	ws        *gemm.Workspace
 	down      downscaler
@@ -55,7 +55,12 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 		return nil, err
 	}
 	l := &Learner{cfg: cfg, params: params, grads: params.ZerosLike(), ws: gemm.NewWorkspace(), down: newDownscaler(cfg.Side)}
-	l.adam = optim.NewAdam(params, optim.AdamConfig{LR: float32(cfg.LR)})
+	switch cfg.Optimizer {
+	case RMSProp:
+		l.opt = optim.NewRMSProp(params, optim.RMSPropConfig{LR: float32(cfg.LR), Alpha: rmspropDecay, Momentum: rmspropMomentum})
+	default:
+		l.opt = optim.NewAdam(params, optim.AdamConfig{LR: float32(cfg.LR)})
+	}
 	l.net = newFloat32Net(cfg, params, l.grads, l.ws)
 	l.rng = rand.New(&l.pcg)
 	return l, nil
@@ -81,14 +86,26 @@ func (l *Learner) Config() Config { return l.cfg }
 // Params returns the parameters, updated in place by Step.
 func (l *Learner) Params() *tensor.Set { return l.params }
 
-// OptimState returns a copy of the Adam state.
-func (l *Learner) OptimState() *tensor.Set { return l.adam.State() }
+// outerOptimizer is what the Learner needs of optim.Adam and
+// optim.RMSProp.
+type outerOptimizer interface {
+	Step(params, grads *tensor.Set) error
+	State() *tensor.Set
+	LoadState(s *tensor.Set) error
+	SetLR(lr float32)
+	Steps() int64
+}
 
-// LoadOptimState restores an Adam state returned by OptimState.
-func (l *Learner) LoadOptimState(s *tensor.Set) error { return l.adam.LoadState(s) }
+// OptimState returns a copy of the optimizer's state (Adam's or
+// RMSProp's, whose tensors are named for it: a checkpoint of one does not
+// load into the other).
+func (l *Learner) OptimState() *tensor.Set { return l.opt.State() }
 
-// SetLR sets Adam's learning rate.
-func (l *Learner) SetLR(lr float64) { l.adam.SetLR(float32(lr)) }
+// LoadOptimState restores an optimizer state returned by OptimState.
+func (l *Learner) LoadOptimState(s *tensor.Set) error { return l.opt.LoadState(s) }
+
+// SetLR sets the optimizer's learning rate.
+func (l *Learner) SetLR(lr float64) { l.opt.SetLR(float32(lr)) }
 
 // checkTask returns an error naming the problem if t is malformed or has
 // more classes than the network has outputs. It allocates only when it
@@ -200,10 +217,11 @@ func (l *Learner) shuffled(way, steps int) {
 }
 
 // Step runs each task as an episode (see Learner), backpropagates the mean
-// cross-entropy over all steps through time, and takes one Adam step. The
-// tasks of a meta-batch must have the same way and number of images. On
-// error the parameters and the Adam state are unchanged. Step allocates
-// nothing once its buffers have grown to the meta-batch's size.
+// cross-entropy over all steps through time, and takes one step of the
+// optimizer (Adam or RMSProp). The tasks of a meta-batch must have the
+// same way and number of images. On error the parameters and the
+// optimizer state are unchanged. Step allocates nothing once its buffers
+// have grown to the meta-batch's size.
 func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	n := l.net
 	way, steps, err := l.episodes(n, tasks)
@@ -212,7 +230,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	}
 	w := float32(1 / float64(steps*len(tasks)))
 	for b, t := range tasks {
-		l.pcg.Seed(uint64(l.adam.Steps()), uint64(b))
+		l.pcg.Seed(uint64(l.opt.Steps()), uint64(b))
 		l.shuffled(way, steps)
 		prev := -1
 		for s, i := range l.ord {
@@ -227,7 +245,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
 	}
 	n.backward()
-	if err := l.adam.Step(l.params, l.grads); err != nil {
+	if err := l.opt.Step(l.params, l.grads); err != nil {
 		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
 	}
 	return learner.Metrics{Loss: loss, Acc: n.accuracy()}, nil

@@ -102,6 +102,10 @@ type Config struct {
 	// Labels is the MANN's label code: "onehot" (also meant by "") or
 	// "string" (Santoro et al.'s five-character strings; core/mann.Labels).
 	Labels string `json:"labels,omitempty"`
+	// Optimizer is the MANN's outer optimizer: "adam" (also meant by "")
+	// or "rmsprop" (Santoro et al.'s: decay 0.95, momentum 0.9;
+	// core/optim.RMSProp).
+	Optimizer string `json:"optimizer,omitempty"`
 	// Init names the model the run started from (`metaglot train -init`):
 	// its file name, algorithm, episodes and the SHA-256 of its bytes, as
 	// Init.String writes them; empty for a random initialization.

@@ -1,7 +1,8 @@
 // Package optim updates a network's parameters from their gradients: SGD
-// (with optional momentum, Nesterov momentum and weight decay) and Adam.
+// (with optional momentum, Nesterov momentum and weight decay), Adam and
+// RMSProp.
 //
-// Both follow PyTorch's torch.optim exactly, step for step, so that a run
+// All three follow PyTorch's torch.optim exactly, step for step, so that a run
 // here and a run in PyTorch from the same weights and gradients agree to
 // float32 rounding. The tests check this against numbers produced by
 // torch.optim itself (testdata/gen_golden.py, run by hand).
@@ -29,6 +30,20 @@
 //	p = p − (η / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
 //
 // ε is added after the square root and the bias correction, as PyTorch does.
+//
+// # RMSProp
+//
+// Tieleman & Hinton (2012, Coursera lecture 6.5), in PyTorch's form
+// (torch.optim.RMSprop): with decay ρ (PyTorch's alpha) and momentum μ,
+//
+//	d = g + λ·p
+//	s = ρ·s + (1−ρ)·d²               (the mean square)
+//	a = √s + ε                       (centered: a = √(s − ḡ²) + ε, ḡ = ρ·ḡ + (1−ρ)·d)
+//	b = μ·b + d/a;  p = p − η·b      (with momentum)
+//	p = p − η·d/a                    (without)
+//
+// Santoro et al. (2016) trained their memory-augmented network with it
+// (ρ 0.95, μ 0.9, η 1e-4); package mann offers it beside Adam.
 // Each parameter keeps its own step count t, which advances only on the
 // steps that give it a gradient: a Step whose grads omit a parameter leaves
 // it, and its moments, exactly as they were (PyTorch's behaviour for a
@@ -70,6 +85,10 @@
 //	adam.m.<param>         shape of <param>: first moment
 //	adam.v.<param>         shape of <param>: second moment
 //	sgd.momentum.<param>   shape of <param>: momentum buffer (μ ≠ 0 only)
+//	rmsprop.step                [1]   number of Step calls
+//	rmsprop.square_avg.<param>  shape of <param>: mean square
+//	rmsprop.momentum.<param>    shape of <param>: momentum buffer (μ ≠ 0 only)
+//	rmsprop.grad_avg.<param>    shape of <param>: mean gradient (centered only)
 //
 // Step counts are stored as float32, exact up to 2²⁴ steps.
 //

@@ -22,8 +22,8 @@ type goldenCase struct {
 	Name      string
 	Optimizer string
 	Config    struct {
-		LR, Beta1, Beta2, Eps, WeightDecay, Momentum float32
-		Nesterov                                     bool
+		LR, Beta1, Beta2, Eps, WeightDecay, Momentum, Alpha float32
+		Nesterov, Centered                                  bool
 	}
 	Params []struct {
 		Name  string
@@ -54,7 +54,7 @@ func loadGolden(t *testing.T) golden {
 	return g
 }
 
-// optimizer is what the tests need of Adam and SGD.
+// optimizer is what the tests need of Adam, SGD and RMSProp.
 type optimizer interface {
 	Step(params, grads *tensor.Set) error
 	SetLR(lr float32)
@@ -80,6 +80,12 @@ func (c *goldenCase) build(t *testing.T) (*tensor.Set, optimizer) {
 		return params, NewAdam(params, ac)
 	case "sgd":
 		return params, NewSGD(params, SGDConfig{LR: cfg.LR, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, Nesterov: cfg.Nesterov})
+	case "rmsprop":
+		rc := RMSPropConfig{LR: cfg.LR, Alpha: cfg.Alpha, Eps: cfg.Eps, Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, Centered: cfg.Centered}
+		if c.Name == "rmsprop_default" {
+			rc = RMSPropConfig{} // the zero value must mean PyTorch's defaults
+		}
+		return params, NewRMSProp(params, rc)
 	}
 	t.Fatalf("case %s: unknown optimizer %q", c.Name, c.Optimizer)
 	return nil, nil
@@ -171,6 +177,10 @@ func TestAdamDefaults(t *testing.T) {
 	if got := NewSGD(&p, SGDConfig{}).LR(); got != 0.01 {
 		t.Errorf("SGD default LR = %v, want 0.01", got)
 	}
+	wantR := RMSPropConfig{LR: 0.01, Alpha: 0.99, Eps: 1e-8}
+	if got := NewRMSProp(&p, RMSPropConfig{}).Config(); got != wantR {
+		t.Errorf("RMSProp Config() = %+v, want %+v", got, wantR)
+	}
 }
 
 // TestResume checks that stopping after k steps, saving the state and the
@@ -234,6 +244,8 @@ func optimizers(p *tensor.Set) map[string]optimizer {
 		"adam":         NewAdam(p, AdamConfig{WeightDecay: 0.01}),
 		"sgd":          NewSGD(p, SGDConfig{}),
 		"sgd-momentum": NewSGD(p, SGDConfig{Momentum: 0.9, Nesterov: true}),
+		"rmsprop":      NewRMSProp(p, RMSPropConfig{}),
+		"rmsprop-all":  NewRMSProp(p, RMSPropConfig{Momentum: 0.9, Centered: true, WeightDecay: 0.01}),
 	}
 }
 
@@ -356,6 +368,20 @@ func TestLoadStateErrorsChangeNothing(t *testing.T) {
 		{"fractional step", "adam", func(s *tensor.Set) *tensor.Set { s.Get("adam.step.w").Data[0] = 0.5; return s }, `"adam.step.w"`},
 		{"step beyond total", "adam", func(s *tensor.Set) *tensor.Set { s.Get("adam.step.b").Data[0] = 7; return s }, `"adam.step.b"`},
 		{"negative v", "adam", func(s *tensor.Set) *tensor.Set { s.Get("adam.v.w").Data[1] = -1; return s }, `"adam.v.w" element 1`},
+		{"negative mean square", "rmsprop-all", func(s *tensor.Set) *tensor.Set {
+			s.Get("rmsprop.square_avg.b").Data[2] = -1
+			return s
+		}, `"rmsprop.square_avg.b" element 2`},
+		{"missing momentum", "rmsprop-all", func(s *tensor.Set) *tensor.Set {
+			var c tensor.Set
+			for i := range s.Len() {
+				if n, x := s.At(i); n != "rmsprop.momentum.w" {
+					c.Add(n, x)
+				}
+			}
+			return &c
+		}, `"rmsprop.momentum.w"`},
+		{"fractional rmsprop step", "rmsprop", func(s *tensor.Set) *tensor.Set { s.Get("rmsprop.step").Data[0] = 1.5; return s }, `"rmsprop.step"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -420,6 +446,10 @@ func TestConfigPanics(t *testing.T) {
 		"sgd nesterov alone": func() { NewSGD(p, SGDConfig{Nesterov: true}) },
 		"sgd negative decay": func() { NewSGD(p, SGDConfig{WeightDecay: -0.1}) },
 		"sgd SetLR negative": func() { NewSGD(p, SGDConfig{}).SetLR(-0.1) },
+		"rmsprop Alpha 1":    func() { NewRMSProp(p, RMSPropConfig{Alpha: 1}) },
+		"rmsprop momentum 1": func() { NewRMSProp(p, RMSPropConfig{Momentum: 1}) },
+		"rmsprop Eps Inf":    func() { NewRMSProp(p, RMSPropConfig{Eps: float32(math.Inf(1))}) },
+		"rmsprop SetLR NaN":  func() { NewRMSProp(p, RMSPropConfig{}).SetLR(float32(math.NaN())) },
 	}
 	for name, f := range bad {
 		func() {

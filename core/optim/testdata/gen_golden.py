@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Writes golden.json: parameters after each step of torch.optim.Adam and
-torch.optim.SGD on fixed gradients, the reference for optim's Go tests.
+"""Writes golden.json: parameters after each step of torch.optim.Adam,
+torch.optim.SGD and torch.optim.RMSprop on fixed gradients, the reference for optim's Go tests.
 
 Run by hand from this directory with Debian's PyTorch (apt-get install
 python3-torch), never from the tests:
@@ -44,6 +44,10 @@ def make_case(name, kind, config, steps, seed, omit=None, lrs=None):
     if kind == "adam":
         opt = torch.optim.Adam(params, lr=config["LR"], betas=(config["Beta1"], config["Beta2"]),
                                eps=config["Eps"], weight_decay=config["WeightDecay"])
+    elif kind == "rmsprop":
+        opt = torch.optim.RMSprop(params, lr=config["LR"], alpha=config["Alpha"], eps=config["Eps"],
+                                  momentum=config["Momentum"], weight_decay=config["WeightDecay"],
+                                  centered=config["Centered"])
     else:
         opt = torch.optim.SGD(params, lr=config["LR"], momentum=config["Momentum"],
                               weight_decay=config["WeightDecay"], nesterov=config["Nesterov"])
@@ -74,6 +78,12 @@ def make_case(name, kind, config, steps, seed, omit=None, lrs=None):
             state["adam.step." + n] = [float(st["step"])] if st else [0.0]
             state["adam.m." + n] = values(st["exp_avg"])
             state["adam.v." + n] = values(st["exp_avg_sq"])
+        elif kind == "rmsprop":
+            state["rmsprop.square_avg." + n] = values(st["square_avg"])
+            if config["Momentum"] != 0:
+                state["rmsprop.momentum." + n] = values(st["momentum_buffer"])
+            if config["Centered"]:
+                state["rmsprop.grad_avg." + n] = values(st["grad_avg"])
         elif config["Momentum"] != 0:
             state["sgd.momentum." + n] = values(st["momentum_buffer"])
     case["state"] = state
@@ -88,6 +98,11 @@ def sgd(lr, momentum=0.0, wd=0.0, nesterov=False):
     return {"LR": f32(lr), "Momentum": f32(momentum), "WeightDecay": f32(wd), "Nesterov": nesterov}
 
 
+def rmsprop(lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, wd=0.0, centered=False):
+    return {"LR": f32(lr), "Alpha": f32(alpha), "Eps": f32(eps), "Momentum": f32(momentum),
+            "WeightDecay": f32(wd), "Centered": centered}
+
+
 cases = [
     make_case("adam_default", "adam", adam(), 6, seed=1),
     make_case("adam_wd_lr_change", "adam", adam(lr=0.01, b1=0.8, b2=0.99, eps=1e-6, wd=0.1), 6, seed=2,
@@ -97,6 +112,12 @@ cases = [
     make_case("sgd_momentum_wd", "sgd", sgd(0.05, momentum=0.9, wd=0.01), 6, seed=5),
     make_case("sgd_nesterov_partial", "sgd", sgd(0.05, momentum=0.9, wd=0.001, nesterov=True), 6, seed=6,
               omit={2: ["w"]}, lrs={3: f32(0.02)}),
+    make_case("rmsprop_default", "rmsprop", rmsprop(), 6, seed=7),
+    # Santoro et al.'s MANN setting: decay 0.95, momentum 0.9.
+    make_case("rmsprop_santoro", "rmsprop", rmsprop(lr=1e-4, alpha=0.95, momentum=0.9), 6, seed=8,
+              lrs={4: f32(5e-5)}),
+    make_case("rmsprop_centered_wd_partial", "rmsprop", rmsprop(lr=0.005, alpha=0.9, eps=1e-6, momentum=0.5, wd=0.01, centered=True),
+              6, seed=9, omit={1: ["b"], 3: ["w"]}),
 ]
 
 with open("golden.json", "w") as f:
