@@ -106,25 +106,13 @@ const (
 var optimizerNames = [...]string{Adam: "adam", RMSProp: "rmsprop"}
 
 // String returns the optimizer's name as the setting spells it.
-func (o Optimizer) String() string {
-	if o >= 0 && int(o) < len(optimizerNames) {
-		return optimizerNames[o]
-	}
-	return fmt.Sprintf("Optimizer(%d)", int(o))
-}
+func (o Optimizer) String() string { return nameOf(optimizerNames[:], int(o), "Optimizer") }
 
 // ParseOptimizer returns the optimizer called s ("" means adam: files
 // written before the setting existed).
 func ParseOptimizer(s string) (Optimizer, error) {
-	if s == "" {
-		return Adam, nil
-	}
-	for i, n := range optimizerNames {
-		if s == n {
-			return Optimizer(i), nil
-		}
-	}
-	return 0, fmt.Errorf("mann: optimizer %q unknown (want adam or rmsprop)", s)
+	i, err := parseName(optimizerNames[:], s, "optimizer")
+	return Optimizer(i), err
 }
 
 // Santoro et al.'s RMSProp settings (2016, section 4.1 and appendix).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Labels is how a MANN codes the label of a class: in its input (the
@@ -57,26 +58,37 @@ const (
 var labelNames = [...]string{OneHot: "onehot", String: "string"}
 
 // String returns the code's name: "onehot" or "string".
-func (l Labels) String() string {
-	if l >= 0 && int(l) < len(labelNames) {
-		return labelNames[l]
-	}
-	return fmt.Sprintf("Labels(%d)", int(l))
-}
+func (l Labels) String() string { return nameOf(labelNames[:], int(l), "Labels") }
 
 // ParseLabels returns the label code called s ("" means onehot: files
 // written before the setting existed). Any other name is an error saying
 // which ones exist.
 func ParseLabels(s string) (Labels, error) {
-	if s == "" {
-		return OneHot, nil
+	i, err := parseName(labelNames[:], s, "label code")
+	return Labels(i), err
+}
+
+// nameOf returns names[i], or type(i) for an i out of range.
+func nameOf(names []string, i int, typ string) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
 	}
-	for i, n := range labelNames {
+	return fmt.Sprintf("%s(%d)", typ, i)
+}
+
+// parseName returns the index of s in names, 0 for "" (files written
+// before a choice existed mean the first), or an error naming what (a
+// "label code") and the names there are.
+func parseName(names []string, s, what string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	for i, n := range names {
 		if s == n {
-			return Labels(i), nil
+			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("mann: label code %q unknown (want onehot or string)", s)
+	return 0, fmt.Errorf("mann: %s %q unknown (want %s)", what, s, strings.Join(names, " or "))
 }
 
 // width returns the units a label takes in the input and the output: C

@@ -340,15 +340,7 @@ func TestLoadStateErrorsChangeNothing(t *testing.T) {
 		mutate func(s *tensor.Set) *tensor.Set
 		want   string
 	}{
-		{"missing", "adam", func(s *tensor.Set) *tensor.Set {
-			var c tensor.Set
-			for i := range s.Len() {
-				if n, x := s.At(i); n != "adam.v.b" {
-					c.Add(n, x)
-				}
-			}
-			return &c
-		}, `"adam.v.b"`},
+		{"missing", "adam", func(s *tensor.Set) *tensor.Set { return without(s, "adam.v.b") }, `"adam.v.b"`},
 		{"extra", "adam", func(s *tensor.Set) *tensor.Set { s.Add("adam.m.z", tensor.New(1)); return s }, `"adam.m.z"`},
 		{"shape", "sgd-momentum", func(s *tensor.Set) *tensor.Set {
 			var c tensor.Set
@@ -372,15 +364,7 @@ func TestLoadStateErrorsChangeNothing(t *testing.T) {
 			s.Get("rmsprop.square_avg.b").Data[2] = -1
 			return s
 		}, `"rmsprop.square_avg.b" element 2`},
-		{"missing momentum", "rmsprop-all", func(s *tensor.Set) *tensor.Set {
-			var c tensor.Set
-			for i := range s.Len() {
-				if n, x := s.At(i); n != "rmsprop.momentum.w" {
-					c.Add(n, x)
-				}
-			}
-			return &c
-		}, `"rmsprop.momentum.w"`},
+		{"missing momentum", "rmsprop-all", func(s *tensor.Set) *tensor.Set { return without(s, "rmsprop.momentum.w") }, `"rmsprop.momentum.w"`},
 		{"fractional rmsprop step", "rmsprop", func(s *tensor.Set) *tensor.Set { s.Get("rmsprop.step").Data[0] = 1.5; return s }, `"rmsprop.step"`},
 	}
 	for _, c := range cases {
@@ -405,6 +389,17 @@ func TestLoadStateErrorsChangeNothing(t *testing.T) {
 			sameSet(t, "state", opt.State(), before)
 		})
 	}
+}
+
+// without returns the tensors of s but the one called name.
+func without(s *tensor.Set, name string) *tensor.Set {
+	var c tensor.Set
+	for i := range s.Len() {
+		if n, x := s.At(i); n != name {
+			c.Add(n, x)
+		}
+	}
+	return &c
 }
 
 // TestPartialStepLeavesOthers checks that a parameter without a gradient,
