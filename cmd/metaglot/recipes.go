@@ -78,8 +78,10 @@ func recipeNamed(name string) (recipe, error) {
 
 // withRecipe returns the train arguments args with the flags of the recipe
 // that -recipe names in them put first, so that flags given on the command
-// line override the recipe's. With -resume, the recipe's -init is left
-// out: the run's checkpoint holds its weights. Without -recipe, args are
+// line override the recipe's. With -resume or -resume-from, the recipe's
+// own -init and -resume-from (a recipe may continue the run of a bundled
+// model file) are left out: the run's checkpoint, or the model file the
+// command line names, holds its weights. Without -recipe, args are
 // returned as they are.
 func withRecipe(args []string) ([]string, error) {
 	name, found := "", false
@@ -93,7 +95,7 @@ func withRecipe(args []string) ([]string, error) {
 			i++
 		case strings.HasPrefix(a, "recipe="):
 			name, found = strings.TrimPrefix(a, "recipe="), true
-		case a == "resume" || a == "resume=true":
+		case a == "resume" || a == "resume=true" || a == "resume-from" || strings.HasPrefix(a, "resume-from="):
 			resume = true
 		case a == "--":
 			i = len(args)
@@ -108,7 +110,7 @@ func withRecipe(args []string) ([]string, error) {
 	}
 	var out []string
 	for i := 0; i < len(r.args); i++ {
-		if resume && (r.args[i] == "-init" || r.args[i] == "--init") && i+1 < len(r.args) {
+		if f := strings.TrimLeft(r.args[i], "-"); resume && (f == "init" || f == "resume-from") && i+1 < len(r.args) {
 			i++
 			continue
 		}

@@ -165,3 +165,36 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 		t.Errorf("recipe reptile differs from reptile-s2 in %s (%s there)", d, configDiff(got, want))
 	}
 }
+
+// A recipe that starts from a model file (-init) can be continued: with
+// -resume from its run's checkpoint, or with -resume-from from a model
+// file of its run; either way the recipe's -init is left out, and nothing
+// else of it.
+func TestWithRecipeResumeDropsInit(t *testing.T) {
+	r, err := recipeNamed("reptile-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(r.args, " "), "-init ") {
+		t.Fatalf("recipe reptile-20 has no -init: %v", r.args)
+	}
+	for _, extra := range [][]string{nil, {"-resume"}, {"-resume-from", "x.safetensors"}, {"--resume-from=x.safetensors"}} {
+		args := append([]string{"-recipe", "reptile-20"}, extra...)
+		got, err := withRecipe(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined := " " + strings.Join(got, " ") + " "
+		hasInit := strings.Contains(joined, " -init ")
+		if want := extra == nil; hasInit != want {
+			t.Errorf("withRecipe(%v) = %v: -init there %v, want %v", args, got, hasInit, want)
+		}
+		wantLen := len(r.args) + len(args)
+		if extra != nil {
+			wantLen -= 2 // -init and its file
+		}
+		if len(got) != wantLen {
+			t.Errorf("withRecipe(%v) = %v: more than -init left out of recipe %v", args, got, r.args)
+		}
+	}
+}
