@@ -262,3 +262,39 @@ func interleave(dst []int, labels []int, way int) []int {
 		}
 	}
 }
+
+// InnerLoop is the setup FOMAML and Reptile share: the network their inner
+// loops adapt, how its head starts, its BatchNorm statistics, which of its
+// parameters the inner steps change and the workers a meta-batch's tasks
+// run on.
+type InnerLoop struct {
+	Net         string      // the backbone (NetNamed): "" or "conv4", "conv4s2"
+	ProtoHead   bool        // each task's head from the support prototypes (MetaParams)
+	BN          BN          // BatchNorm statistics of adaptation and prediction
+	InnerParams InnerParams // what the inner steps change
+	Par         nn.Parallel // the pool's workers; nil means one
+}
+
+// Setup checks the setup and returns the meta-parameters θ of params
+// (Net.MetaParams: with ProtoHead, the backbone alone), their trainable
+// tensors (θ without the BatchNorm buffers, sharing its memory) and a
+// TaskPool of the network with the setup's BatchNorm and inner
+// parameters.
+func (c InnerLoop) Setup(params *tensor.Set) (meta, trainable *tensor.Set, pool *TaskPool, err error) {
+	if c.InnerParams != AllParams && c.InnerParams != NoBNParams {
+		return nil, nil, nil, fmt.Errorf("unknown inner-loop parameters %v", c.InnerParams)
+	}
+	if !c.BN.Valid() {
+		return nil, nil, nil, fmt.Errorf("unknown BatchNorm statistics %v", c.BN)
+	}
+	net, err := NetNamed(c.Net)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if meta, err = net.MetaParams(params, c.ProtoHead); err != nil {
+		return nil, nil, nil, err
+	}
+	pool = net.NewTaskPool(c.Par, c.BN)
+	pool.SetInnerParams(c.InnerParams)
+	return meta, nn.Trainable(meta), pool, nil
+}

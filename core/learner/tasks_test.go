@@ -3,6 +3,7 @@ package learner
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"metaglot/core/tensor"
@@ -138,4 +139,33 @@ func equalSets(a, b *tensor.Set) bool {
 		}
 	}
 	return true
+}
+
+// InnerLoop.Setup refuses what it does not know, naming it, and gives θ
+// (without the head with ProtoHead), its trainable part sharing θ's memory
+// and a pool whose networks change the chosen parameters.
+func TestInnerLoopSetup(t *testing.T) {
+	params := NewHeadNetParams(rand.New(rand.NewPCG(1, 1)), 3)
+	for c, msg := range map[InnerLoop]string{
+		{InnerParams: 9}: "unknown inner-loop parameters",
+		{BN: 9}:          "unknown BatchNorm statistics",
+		{Net: "conv6"}:   "conv6",
+	} {
+		if _, _, _, err := c.Setup(params); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("Setup with %+v: %v, want %q", c, err, msg)
+		}
+	}
+	meta, tr, pool, err := InnerLoop{ProtoHead: true, InnerParams: NoBNParams}.Setup(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Get("head.weight") != nil {
+		t.Error("ProtoHead: θ keeps the head")
+	}
+	if tr.Len() >= meta.Len() || &tr.Get("encoder.0.0.weight").Data[0] != &meta.Get("encoder.0.0.weight").Data[0] {
+		t.Error("the trainable set is not θ's tensors without the BatchNorm buffers")
+	}
+	if pool.Single().Net.InnerParams() != NoBNParams {
+		t.Error("the pool's network does not have the setup's inner parameters")
+	}
 }

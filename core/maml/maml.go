@@ -78,23 +78,10 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.LR < 0 {
 		return nil, fmt.Errorf("maml: negative inner steps or learning rate in %+v", cfg)
 	}
-	if cfg.InnerParams != learner.AllParams && cfg.InnerParams != learner.NoBNParams {
-		return nil, fmt.Errorf("%s: unknown inner-loop parameters %v", "maml", cfg.InnerParams)
-	}
-	if !cfg.BN.Valid() {
-		return nil, fmt.Errorf("maml: unknown BatchNorm statistics %v", cfg.BN)
-	}
-	net, err := learner.NetNamed(cfg.Net)
+	meta, tr, pool, err := learner.InnerLoop{Net: cfg.Net, ProtoHead: cfg.ProtoHead, BN: cfg.BN, InnerParams: cfg.InnerParams, Par: cfg.Par}.Setup(params)
 	if err != nil {
 		return nil, fmt.Errorf("maml: %w", err)
 	}
-	meta, err := net.MetaParams(params, cfg.ProtoHead)
-	if err != nil {
-		return nil, fmt.Errorf("maml: %w", err)
-	}
-	tr := nn.Trainable(meta)
-	pool := net.NewTaskPool(cfg.Par, cfg.BN)
-	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, meta: meta, trainable: tr, sum: tr.ZerosLike(),
 		adam: optim.NewAdam(tr, optim.AdamConfig{LR: float32(cfg.LR)}),

@@ -83,23 +83,10 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	if cfg.InnerSteps < 0 || (cfg.AdaptSteps < 0 && cfg.AdaptSteps != learner.NoAdapt) || cfg.InnerLR < 0 || cfg.Epsilon < 0 || cfg.InnerBatch < 0 {
 		return nil, fmt.Errorf("reptile: negative inner steps or step size in %+v", cfg)
 	}
-	if cfg.InnerParams != learner.AllParams && cfg.InnerParams != learner.NoBNParams {
-		return nil, fmt.Errorf("%s: unknown inner-loop parameters %v", "reptile", cfg.InnerParams)
-	}
-	if !cfg.BN.Valid() {
-		return nil, fmt.Errorf("reptile: unknown BatchNorm statistics %v", cfg.BN)
-	}
-	net, err := learner.NetNamed(cfg.Net)
+	meta, tr, pool, err := learner.InnerLoop{Net: cfg.Net, ProtoHead: cfg.ProtoHead, BN: cfg.BN, InnerParams: cfg.InnerParams, Par: cfg.Par}.Setup(params)
 	if err != nil {
 		return nil, fmt.Errorf("reptile: %w", err)
 	}
-	meta, err := net.MetaParams(params, cfg.ProtoHead)
-	if err != nil {
-		return nil, fmt.Errorf("reptile: %w", err)
-	}
-	tr := nn.Trainable(meta)
-	pool := net.NewTaskPool(cfg.Par, cfg.BN)
-	pool.SetInnerParams(cfg.InnerParams)
 	return &Learner{
 		cfg: cfg, eps: cfg.Epsilon, meta: meta, trainable: tr, delta: tr.ZerosLike(),
 		pool: pool,
