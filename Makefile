@@ -77,7 +77,9 @@ bench:
 # (fomaml, reptile) start from a random initialisation; fo-proto-maml and
 # reptile-proto start from the bundled ProtoNet's Conv4 (-init), so they
 # come after it, as mann (a second stage at a lower learning rate) comes
-# after mann-stage1.
+# after mann-stage1. A run not yet finished that a session carried to
+# another machine has its checkpoint in checkpoints/<name>.safetensors, which
+# a run with no directory of its own continues from (-resume-from).
 RUNS     ?= ../runs
 PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann-stage1 mann
 pretrain:
@@ -85,7 +87,8 @@ pretrain:
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot
 	set -e; for name in $(PRETRAIN); do \
 	  out="$(RUNS)/$$name"; resume=; \
-	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; fi; \
+	  if [ -f "$$out/checkpoint.safetensors" ]; then resume=-resume; \
+	  elif [ -f "checkpoints/$$name.safetensors" ]; then resume="-resume-from checkpoints/$$name.safetensors"; fi; \
 	  build/metaglot train -recipe $$name $$resume -threads 2 -out "$$out"; \
 	  src="$$out/model.safetensors"; \
 	  if [ -f "$$out/model-best.safetensors" ]; then src="$$out/model-best.safetensors"; fi; \

@@ -792,8 +792,9 @@ func TestTrainInitHead(t *testing.T) {
 // -resume-from continues, in a new directory, the run that saved a model
 // file, exactly as -resume continues it from its checkpoint: for Reptile,
 // whose outer update keeps no optimizer state, the model is the run's whole
-// state. A learner with optimizer state (ProtoNet's Adam) is refused, as is
-// -resume-from into a directory that holds a run.
+// state. A model of a learner with optimizer state (ProtoNet's Adam) is
+// refused, its checkpoint taken, and -resume-from into a directory that
+// holds a run refused.
 func TestResumeFrom(t *testing.T) {
 	reptileRun := func(out string, extra ...string) []string {
 		args := []string{"train", "-algo", "reptile", "-way", "3", "-shot", "1", "-query", "1", "-meta-batch", "2", "-inner-steps", "2",
@@ -848,6 +849,20 @@ func TestResumeFrom(t *testing.T) {
 	code, _, stderr = runCLI("train", "-resume-from", filepath.Join(adam, modelFile), "-out", filepath.Join(t.TempDir(), "run"), "-assets", testAssets, "-progress=false")
 	if code == 0 || !strings.Contains(stderr, "Adam's moments") {
 		t.Errorf("-resume-from a ProtoNet model: exit %d: %s", code, stderr)
+	}
+	// A run's checkpoint holds its optimizer state: -resume-from it
+	// continues any learner's run where it was saved, as -resume does in
+	// the run's own directory (a run carried to another machine by its
+	// checkpoint alone).
+	adamFrom := filepath.Join(t.TempDir(), "run")
+	if code, _, stderr := runCLI(tinyTrain(adamFrom, "-resume-from", filepath.Join(adam, checkpointFile), "-episodes", "4")...); code != 0 || !strings.Contains(stderr, "at episode 2 of 4") {
+		t.Fatalf("-resume-from a ProtoNet checkpoint: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(tinyTrain(adam, "-resume", "-episodes", "4")...); code != 0 {
+		t.Fatalf("-resume: %s", stderr)
+	}
+	if d := firstDiff(modelIn(t, adamFrom), modelIn(t, adam)); d != "" {
+		t.Errorf("continued from the checkpoint file against in the run's directory: %s", d)
 	}
 }
 
