@@ -35,7 +35,8 @@ var Spec = algo.Spec{
 		LR: 1e-3, MetaBatch: 8, Seed: 1, CheckpointEvery: 200, ValEvery: 200, ValEpisodes: 20},
 	Suite: modelfile.Config{Algo: "mann", LR: 1e-3},
 	Caps:  algo.Caps{},
-	// One goroutine whatever the threads: the same parameters for any.
+	// A step's chunks run on the threads and are summed in chunk order:
+	// the same parameters for any number (Learner.Step).
 	AnyThreads: func(modelfile.Config) bool { return true },
 	NewParams: func(c modelfile.Config, rng *rand.Rand) *tensor.Set {
 		labels, err := ParseLabels(c.Labels)
@@ -44,8 +45,8 @@ var Spec = algo.Spec{
 		}
 		return NewParams(Config{Classes: c.Way, Labels: labels}, rng)
 	},
-	New: func(c modelfile.Config, params *tensor.Set, _ nn.Parallel) (learner.Learner, error) {
-		return fromSettings(c, params)
+	New: func(c modelfile.Config, params *tensor.Set, par nn.Parallel) (learner.Learner, error) {
+		return fromSettings(c, params, par)
 	},
 }
 
@@ -53,8 +54,8 @@ func init() { algo.Register(Spec) }
 
 // fromSettings returns a Learner for params, a MANN trained with the run
 // settings c (its learning rate, optimizer and label code; the shapes
-// come from params).
-func fromSettings(c modelfile.Config, params *tensor.Set) (*Learner, error) {
+// come from params), whose training steps run on par's workers.
+func fromSettings(c modelfile.Config, params *tensor.Set, par nn.Parallel) (*Learner, error) {
 	labels, err := ParseLabels(c.Labels)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func fromSettings(c modelfile.Config, params *tensor.Set) (*Learner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(params, cfg)
+	return NewParallel(params, cfg, par)
 }
 
 // Load returns a Learner for the tensors and string metadata of a model
@@ -88,7 +89,7 @@ func Load(params *tensor.Set, meta map[string]string) (*Learner, error) {
 		return nil, fmt.Errorf("mann: the file holds a %s model", c.Algo)
 	}
 	c.LR = 0 // Adam's: the paper's default; a loaded model is not trained further here
-	return fromSettings(c, params)
+	return fromSettings(c, params, nil)
 }
 
 // LoadOneHot is Load for callers that read the network's output units as

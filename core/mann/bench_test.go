@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"metaglot/core/gemm"
 	"metaglot/core/learner"
 	"metaglot/core/learner/learnertest"
+	"metaglot/core/nn"
 	"metaglot/core/tensor"
 )
 
@@ -117,4 +119,49 @@ func BenchmarkStep15Codes(b *testing.B) {
 	b.ReportMetric(eps/spent[0].Seconds(), "onehot-episodes/s")
 	b.ReportMetric(eps/spent[1].Seconds(), "string-episodes/s")
 	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "string/onehot")
+}
+
+// BenchmarkStepThreads is BenchmarkStep (the paper's meta-batch of 16
+// episodes: two chunks) with one worker and with two, interleaved step by
+// step so that both see the same machine; it reports each one's
+// episodes/s and their ratio.
+func BenchmarkStepThreads(b *testing.B) {
+	pool := gemm.NewPool(2)
+	defer pool.Close()
+	var ls [2]*Learner
+	rng := rand.New(rand.NewPCG(1, 1))
+	cfg := Default(5)
+	params := NewParams(cfg, rng)
+	for i, par := range []nn.Parallel{nil, pool} {
+		l, err := NewParallel(params.Clone(), cfg, par)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ls[i] = l
+	}
+	tasks := make([]*learner.Task, 16)
+	for i := range tasks {
+		tasks[i] = learnertest.Task(rng, 5, 10, 0)
+		tasks[i].Query, tasks[i].QueryLabels = nil, nil
+	}
+	for _, l := range ls {
+		if _, err := l.Step(tasks); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var spent [2]time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for i, l := range ls {
+			start := time.Now()
+			if _, err := l.Step(tasks); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(start)
+		}
+	}
+	eps := float64(b.N * len(tasks))
+	b.ReportMetric(eps/spent[0].Seconds(), "episodes/s-1thread")
+	b.ReportMetric(eps/spent[1].Seconds(), "episodes/s-2threads")
+	b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "speedup")
 }

@@ -8,6 +8,7 @@ import (
 
 	"metaglot/core/gemm"
 	"metaglot/core/learner"
+	"metaglot/core/nn"
 	"metaglot/core/optim"
 	"metaglot/core/tensor"
 )
@@ -43,6 +44,32 @@ type Learner struct {
 	rng       *rand.Rand
 	perm, ord []int
 	codes     []int // string labels of the classes of an episode
+
+	// Step's chunks of a meta-batch (chunkSize episodes each), chunk 0
+	// being net, grads and ws above; par runs them.
+	par    nn.Parallel
+	chunks []*chunk
+	run    func(worker, lo, hi int) // runChunks, made once
+	way    int                      // the way of the step runChunks runs
+}
+
+// chunkSize is how many episodes of a meta-batch one network runs in
+// lockstep in Step. The meta-batch is cut into chunks of at most
+// chunkSize episodes whatever the number of workers; each chunk's
+// gradient is computed on its own, on one worker, and the chunks' are
+// summed in chunk order, so that a step gives the same parameters for any
+// number of workers (the paper's batch of 16 is two chunks, which two
+// workers run at once).
+const chunkSize = 8
+
+// chunk is a network, its gradients and its gemm workspace, for one chunk
+// of a meta-batch, with the loss and accuracy of its last run.
+type chunk struct {
+	net   *net[float32]
+	grads *tensor.Set
+	ws    *gemm.Workspace
+	loss  float64
+	acc   float64
 }
 
 // New returns a Learner that meta-trains params in place (NewParams(cfg,
@@ -50,6 +77,13 @@ type Learner struct {
 // values; it returns an error if a field is out of range or params do not
 // have cfg's shapes.
 func New(params *tensor.Set, cfg Config) (*Learner, error) {
+	return NewParallel(params, cfg, nil)
+}
+
+// NewParallel is New with the workers that run the chunks of a training
+// step's meta-batch at once (chunkSize; nil means one). The parameters it
+// trains are the same for any number of workers.
+func NewParallel(params *tensor.Set, cfg Config, par nn.Parallel) (*Learner, error) {
 	cfg = cfg.withDefaults()
 	if err := checkParams(cfg, params); err != nil {
 		return nil, err
@@ -63,6 +97,12 @@ func New(params *tensor.Set, cfg Config) (*Learner, error) {
 	}
 	l.net = newFloat32Net(cfg, params, l.grads, l.ws)
 	l.rng = rand.New(&l.pcg)
+	if par == nil {
+		par = nn.Serial{}
+	}
+	l.par = par
+	l.chunks = []*chunk{{net: l.net, grads: l.grads, ws: l.ws}}
+	l.run = l.runChunks
 	return l, nil
 }
 
@@ -172,6 +212,17 @@ func (l *Learner) setStep(n *net[float32], t, b int, img []float32, prev, y int,
 // episodes checks tasks, which must all have the same way and number of
 // images, and sizes n for them. It returns the way and the length.
 func (l *Learner) episodes(n *net[float32], tasks []*learner.Task) (way, steps int, err error) {
+	if way, steps, err = l.checkEpisodes(tasks); err != nil {
+		return 0, 0, err
+	}
+	n.resize(steps, len(tasks))
+	n.resetState()
+	return way, steps, nil
+}
+
+// checkEpisodes checks tasks, which must all have the same way and number
+// of images, and returns the way and the length.
+func (l *Learner) checkEpisodes(tasks []*learner.Task) (way, steps int, err error) {
 	if len(tasks) == 0 {
 		return 0, 0, fmt.Errorf("mann: step on no tasks")
 	}
@@ -185,8 +236,6 @@ func (l *Learner) episodes(n *net[float32], tasks []*learner.Task) (way, steps i
 		}
 		way, steps = t.Way, length(t)
 	}
-	n.resize(steps, len(tasks))
-	n.resetState()
 	return way, steps, nil
 }
 
@@ -219,36 +268,72 @@ func (l *Learner) shuffled(way, steps int) {
 // Step runs each task as an episode (see Learner), backpropagates the mean
 // cross-entropy over all steps through time, and takes one step of the
 // optimizer (Adam or RMSProp). The tasks of a meta-batch must have the
-// same way and number of images. On error the parameters and the
+// same way and number of images; they run in chunks of chunkSize episodes,
+// in parallel over the learner's workers. On error the parameters and the
 // optimizer state are unchanged. Step allocates nothing once its buffers
 // have grown to the meta-batch's size.
 func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
-	n := l.net
-	way, steps, err := l.episodes(n, tasks)
+	way, steps, err := l.checkEpisodes(tasks)
 	if err != nil {
 		return learner.Metrics{}, err
 	}
+	nc := (len(tasks) + chunkSize - 1) / chunkSize
+	for len(l.chunks) < nc {
+		c := &chunk{grads: l.params.ZerosLike(), ws: gemm.NewWorkspace()}
+		c.net = newFloat32Net(l.cfg, l.params, c.grads, c.ws)
+		l.chunks = append(l.chunks, c)
+	}
 	w := float32(1 / float64(steps*len(tasks)))
 	for b, t := range tasks {
+		n := l.chunks[b/chunkSize].net
+		if b%chunkSize == 0 {
+			n.resize(steps, min(chunkSize, len(tasks)-b))
+			n.resetState()
+		}
 		l.pcg.Seed(uint64(l.opt.Steps()), uint64(b))
 		l.shuffled(way, steps)
 		prev := -1
 		for s, i := range l.ord {
 			img, y := image(t, i)
 			y = l.perm[y]
-			l.setStep(n, s, b, img, prev, y, w)
+			l.setStep(n, s, b%chunkSize, img, prev, y, w)
 			prev = y
 		}
 	}
-	loss := n.forward(way)
-	if err := learner.CheckLoss(loss); err != nil {
-		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
+	l.way = way
+	l.par.For(nc, l.run)
+	var m learner.Metrics
+	for i, c := range l.chunks[:nc] {
+		if err := learner.CheckLoss(c.loss); err != nil {
+			return learner.Metrics{}, fmt.Errorf("mann: %w", err)
+		}
+		m.Loss += c.loss
+		m.Acc += c.acc * float64(c.net.batch) / float64(len(tasks))
+		if i > 0 {
+			// The chunks' gradients, summed in chunk order.
+			for j := range l.grads.Len() {
+				_, g := l.grads.At(j)
+				_, d := c.grads.At(j)
+				axpy32(g.Data, 1, d.Data)
+			}
+		}
 	}
-	n.backward()
 	if err := l.opt.Step(l.params, l.grads); err != nil {
 		return learner.Metrics{}, fmt.Errorf("mann: %w", err)
 	}
-	return learner.Metrics{Loss: loss, Acc: n.accuracy()}, nil
+	return m, nil
+}
+
+// runChunks runs chunks lo…hi−1 of a step forward and, where the loss is
+// finite, backward (nn.Parallel.For's body).
+func (l *Learner) runChunks(_, lo, hi int) {
+	for _, c := range l.chunks[lo:hi] {
+		c.loss = c.net.forward(l.way)
+		if learner.CheckLoss(c.loss) == nil {
+			c.net.backward()
+		}
+		c.acc = c.net.accuracy()
+	}
 }
 
 // accuracy returns the fraction of the steps of the last forward whose
