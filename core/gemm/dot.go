@@ -21,9 +21,10 @@ const dotThin = 16
 // (32 KB) stay in L1 cache while the loop runs down the rows of A.
 const dotKC = 2048
 
-// useDot reports whether the product goes to the dot algorithm.
-func (kn *kernel) useDot(transA, transB bool, m, n int) bool {
-	return kn.dot != nil && !transA && transB && min(m, n) < dotThin
+// useDot reports whether the product goes to the dot algorithm, for a
+// product thinner than thin (dotThin, or a Workspace's SetDotThin).
+func (kn *kernel) useDot(transA, transB bool, m, n, thin int) bool {
+	return kn.dot != nil && !transA && transB && min(m, n) < thin
 }
 
 // gemmDot computes C = alpha*A*Bᵀ + beta*C (A m×k, B n×k, both stored

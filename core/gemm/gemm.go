@@ -44,6 +44,10 @@ type Workspace struct {
 	// packed, during SgemmPacked, is A already packed: gemmAs reads its
 	// blocks instead of packing.
 	packed *PackedA
+
+	// thin is the width below which a C = A·Bᵀ product goes to the dot
+	// algorithm (SetDotThin); 0 means dotThin.
+	thin int
 }
 
 // NewWorkspace returns a Workspace that uses the fastest kernel the CPU
@@ -51,6 +55,15 @@ type Workspace struct {
 func NewWorkspace() *Workspace {
 	return &Workspace{k: bestKernel()}
 }
+
+// SetDotThin sets the width below which w's C = A·Bᵀ products go to the
+// dot algorithm, min(m, n) < thin (16 by default, which thin ≤ 0
+// restores; 1 means never). The default suits products whose B is used
+// once, as a convolution's; a caller that multiplies the same weights by a
+// few rows at a time, many times over (a recurrent network's batch of 8
+// sequences, step after step), may find the packed algorithm faster from
+// fewer rows, as the MANN does from 8.
+func (w *Workspace) SetDotThin(thin int) { w.thin = thin }
 
 // Kernel returns the name of the micro-kernel w runs: "avx512", "avx2",
 // "simd128" or "plain".
@@ -108,7 +121,11 @@ func lower(name string) string {
 
 // gemm is Sgemm on checked arguments.
 func (w *Workspace) gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	w.gemmAs(w.k.useDot(transA, transB, m, n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	thin := w.thin
+	if thin <= 0 {
+		thin = dotThin
+	}
+	w.gemmAs(w.k.useDot(transA, transB, m, n, thin), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmAs is gemm with the choice of algorithm made by the caller: a Pool

@@ -14,8 +14,9 @@ import (
 type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
 // implementations returns one Sgemm per kernel this CPU can run, as a
-// single-threaded Workspace and as Pools of 2 and 3 threads, plus the
-// package-level Sgemm.
+// single-threaded Workspace (with the default dot width and with the dot
+// algorithm off) and as Pools of 2 and 3 threads, plus the package-level
+// Sgemm.
 func implementations(t testing.TB) (names []string, fns []sgemmFunc, closers []func()) {
 	names = append(names, "Sgemm")
 	fns = append(fns, Sgemm)
@@ -23,6 +24,10 @@ func implementations(t testing.TB) (names []string, fns []sgemmFunc, closers []f
 		w := &Workspace{k: kn}
 		names = append(names, "Workspace/"+kn.name)
 		fns = append(fns, w.Sgemm)
+		packed := &Workspace{k: kn}
+		packed.SetDotThin(1) // thin products packed too
+		names = append(names, "WorkspaceNoDot/"+kn.name)
+		fns = append(fns, packed.Sgemm)
 		for _, threads := range []int{2, 3} {
 			p := newPoolWith(threads, kn)
 			names = append(names, fmt.Sprintf("Pool%d/%s", threads, kn.name))
@@ -262,5 +267,29 @@ func TestWorkspaceZeroAlloc(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Workspace.Sgemm: %v allocations per call, want 0", allocs)
+	}
+}
+
+// SetDotThin moves a thin C = A·Bᵀ product between the two algorithms:
+// 8 rows go to the dot kernel by default, to the packed one from
+// SetDotThin(8), and back with SetDotThin(0).
+func TestSetDotThin(t *testing.T) {
+	for _, kn := range kernels() {
+		if kn.dot == nil {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(3, 3))
+		tc := gemmCase{transB: true, m: 8, n: 40, k: 30, alpha: 1}
+		a, lda, b, ldb, c, ldc := operands(rng, tc)
+		w := &Workspace{k: kn}
+		usedDot := func(thin int) bool {
+			w.SetDotThin(thin)
+			w.dotOut = [8]float32{}
+			w.Sgemm(false, true, tc.m, tc.n, tc.k, 1, a, lda, b, ldb, 0, c, ldc)
+			return w.dotOut != [8]float32{}
+		}
+		if !usedDot(0) || usedDot(8) || !usedDot(9) || !usedDot(0) {
+			t.Errorf("%s: an 8-row product's algorithm does not follow SetDotThin", kn.name)
+		}
 	}
 }

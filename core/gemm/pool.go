@@ -218,7 +218,7 @@ func (p *Pool) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float3
 	tilesN, tilesM := (n+kn.nr-1)/kn.nr, (m+kn.mr-1)/kn.mr
 	p.job = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, splitN: tilesN >= tilesM, step: kn.nr, units: tilesN,
-		dot: kn.useDot(transA, transB, m, n)}
+		dot: kn.useDot(transA, transB, m, n, dotThin)}
 	if !p.job.splitN {
 		p.job.step, p.job.units = kn.mr, tilesM
 	}

@@ -62,6 +62,17 @@ type Learner struct {
 // workers run at once).
 const chunkSize = 8
 
+// newChunkWorkspace returns a gemm workspace for a chunk's network, whose
+// products of chunkSize rows by the same weights, step after step, run
+// faster packed than as the dot products gemm gives thin products by
+// default (gemm.Workspace.SetDotThin; BenchmarkStep, two chunks on one
+// thread of an idle machine: 154–157 episodes/s against 141–142).
+func newChunkWorkspace() *gemm.Workspace {
+	ws := gemm.NewWorkspace()
+	ws.SetDotThin(chunkSize)
+	return ws
+}
+
 // chunk is a network, its gradients and its gemm workspace, for one chunk
 // of a meta-batch, with the loss and accuracy of its last run.
 type chunk struct {
@@ -88,7 +99,7 @@ func NewParallel(params *tensor.Set, cfg Config, par nn.Parallel) (*Learner, err
 	if err := checkParams(cfg, params); err != nil {
 		return nil, err
 	}
-	l := &Learner{cfg: cfg, params: params, grads: params.ZerosLike(), ws: gemm.NewWorkspace(), down: newDownscaler(cfg.Side)}
+	l := &Learner{cfg: cfg, params: params, grads: params.ZerosLike(), ws: newChunkWorkspace(), down: newDownscaler(cfg.Side)}
 	switch cfg.Optimizer {
 	case RMSProp:
 		l.opt = optim.NewRMSProp(params, optim.RMSPropConfig{LR: float32(cfg.LR), Alpha: rmspropDecay, Momentum: rmspropMomentum})
@@ -279,7 +290,7 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	}
 	nc := (len(tasks) + chunkSize - 1) / chunkSize
 	for len(l.chunks) < nc {
-		c := &chunk{grads: l.params.ZerosLike(), ws: gemm.NewWorkspace()}
+		c := &chunk{grads: l.params.ZerosLike(), ws: newChunkWorkspace()}
 		c.net = newFloat32Net(l.cfg, l.params, c.grads, c.ws)
 		l.chunks = append(l.chunks, c)
 	}
