@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,7 @@ func TestRecipesAreValid(t *testing.T) {
 		fs.SetOutput(io.Discard)
 		algoName := fs.String("algo", "", "")
 		fs.String("init", "", "")
+		fs.String("resume-from", "", "")
 		addSettingFlags(fs)
 		if err := fs.Parse(r.args); err != nil || fs.NArg() > 0 {
 			t.Errorf("recipe %s: %v (args left: %v)", r.name, err, fs.Args())
@@ -90,7 +92,7 @@ func TestTrainRecipe(t *testing.T) {
 // transductive-BatchNorm ones.
 func TestBundledMatchesItsRecipe(t *testing.T) {
 	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
-		"reptile": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "mann": "", "mann-stage1": ""} {
+		"reptile": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "mann": "", "mann-stage1": ""} {
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
@@ -98,6 +100,7 @@ func TestBundledMatchesItsRecipe(t *testing.T) {
 		fs := flag.NewFlagSet(r.name, flag.ContinueOnError)
 		algoName := fs.String("algo", "", "")
 		fs.String("init", "", "")
+		fs.String("resume-from", "", "")
 		addSettingFlags(fs)
 		if err := fs.Parse(r.args); err != nil {
 			t.Fatalf("recipe %s: %v", name, err)
@@ -131,6 +134,7 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 		fs := flag.NewFlagSet(r.name, flag.ContinueOnError)
 		algoName := fs.String("algo", "", "")
 		fs.String("init", "", "")
+		fs.String("resume-from", "", "")
 		addSettingFlags(fs)
 		if err := fs.Parse(r.args); err != nil {
 			t.Fatalf("recipe %s: %v", name, err)
@@ -166,35 +170,37 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 	}
 }
 
-// A recipe that starts from a model file (-init) can be continued: with
-// -resume from its run's checkpoint, or with -resume-from from a model
-// file of its run; either way the recipe's -init is left out, and nothing
-// else of it.
+// A recipe that starts from a model file (-init, or -resume-from to go on
+// with the run of one) can be continued: with -resume from its run's
+// checkpoint, or with -resume-from from a model or checkpoint file of its
+// run; either way the recipe's own start is left out, and nothing else of
+// it.
 func TestWithRecipeResumeDropsInit(t *testing.T) {
-	r, err := recipeNamed("reptile-20")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(strings.Join(r.args, " "), "-init ") {
-		t.Fatalf("recipe reptile-20 has no -init: %v", r.args)
-	}
-	for _, extra := range [][]string{nil, {"-resume"}, {"-resume-from", "x.safetensors"}, {"--resume-from=x.safetensors"}} {
-		args := append([]string{"-recipe", "reptile-20"}, extra...)
-		got, err := withRecipe(args)
+	for name, start := range map[string]string{"reptile-20-stage1": "-init", "reptile-20": "-resume-from"} {
+		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		joined := " " + strings.Join(got, " ") + " "
-		hasInit := strings.Contains(joined, " -init ")
-		if want := extra == nil; hasInit != want {
-			t.Errorf("withRecipe(%v) = %v: -init there %v, want %v", args, got, hasInit, want)
+		if !slices.Contains(r.args, start) {
+			t.Fatalf("recipe %s has no %s: %v", name, start, r.args)
 		}
-		wantLen := len(r.args) + len(args)
-		if extra != nil {
-			wantLen -= 2 // -init and its file
-		}
-		if len(got) != wantLen {
-			t.Errorf("withRecipe(%v) = %v: more than -init left out of recipe %v", args, got, r.args)
+		for _, extra := range [][]string{nil, {"-resume"}, {"-resume-from", "x.safetensors"}, {"--resume-from=x.safetensors"}} {
+			args := append([]string{"-recipe", name}, extra...)
+			got, err := withRecipe(args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := slices.Contains(got[:len(got)-len(args)], start)
+			if want := extra == nil; kept != want {
+				t.Errorf("withRecipe(%v) = %v: the recipe's %s there %v, want %v", args, got, start, kept, want)
+			}
+			wantLen := len(r.args) + len(args)
+			if extra != nil {
+				wantLen -= 2 // the recipe's start and its file
+			}
+			if len(got) != wantLen {
+				t.Errorf("withRecipe(%v) = %v: more than %s left out of recipe %v", args, got, start, r.args)
+			}
 		}
 	}
 }
