@@ -89,10 +89,23 @@ func TestTrainRecipe(t *testing.T) {
 // and the run-time settings aside), so that `make pretrain PRETRAIN=NAME`,
 // which resumes ../runs/NAME with -recipe NAME, continues the very run of
 // the file. The page's FOMAML and Reptile (fomaml, reptile) are the
-// transductive-BatchNorm ones.
+// transductive-BatchNorm ones. So are the checkpoints of unfinished runs in
+// checkpoints/, which make pretrain continues with their recipes.
 func TestBundledMatchesItsRecipe(t *testing.T) {
+	files := map[string]string{}
 	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
 		"reptile": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "mann": "", "mann-stage1": ""} {
+		files[filepath.Join(testAssets, "models", name+".safetensors")] = bn
+	}
+	ckpts, err := filepath.Glob("../../checkpoints/*.safetensors")
+	if err != nil || len(ckpts) == 0 {
+		t.Fatalf("no checkpoints in ../../checkpoints (%v)", err)
+	}
+	for _, f := range ckpts {
+		files[f] = "any"
+	}
+	for file, bn := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".safetensors")
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
@@ -107,11 +120,11 @@ func TestBundledMatchesItsRecipe(t *testing.T) {
 		}
 		want := defaultConfig(*algoName)
 		applyFlags(&want, fs)
-		_, _, m, err := loadModel(filepath.Join(testAssets, "models", name+".safetensors"))
+		_, _, m, err := loadModel(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Config.BN != bn {
+		if bn != "any" && m.Config.BN != bn {
 			t.Errorf("%s.safetensors: bn %q, want %q", name, m.Config.BN, bn)
 		}
 		runTimeOnly(&want, m.Config.Config)
