@@ -46,7 +46,7 @@ type Learner struct {
 	codes     []int // string labels of the classes of an episode
 
 	// Step's chunks of a meta-batch (chunkSize episodes each), chunk 0
-	// being net, grads and ws above; par runs them.
+	// being net and grads above; par runs them.
 	par    nn.Parallel
 	chunks []*chunk
 	run    func(worker, lo, hi int) // runChunks, made once
@@ -73,12 +73,11 @@ func newChunkWorkspace() *gemm.Workspace {
 	return ws
 }
 
-// chunk is a network, its gradients and its gemm workspace, for one chunk
-// of a meta-batch, with the loss and accuracy of its last run.
+// chunk is a network (on its own gemm workspace) and its gradients, for
+// one chunk of a meta-batch, with the loss and accuracy of its last run.
 type chunk struct {
 	net   *net[float32]
 	grads *tensor.Set
-	ws    *gemm.Workspace
 	loss  float64
 	acc   float64
 }
@@ -112,7 +111,7 @@ func NewParallel(params *tensor.Set, cfg Config, par nn.Parallel) (*Learner, err
 		par = nn.Serial{}
 	}
 	l.par = par
-	l.chunks = []*chunk{{net: l.net, grads: l.grads, ws: l.ws}}
+	l.chunks = []*chunk{{net: l.net, grads: l.grads}}
 	l.run = l.runChunks
 	return l, nil
 }
@@ -290,8 +289,8 @@ func (l *Learner) Step(tasks []*learner.Task) (learner.Metrics, error) {
 	}
 	nc := (len(tasks) + chunkSize - 1) / chunkSize
 	for len(l.chunks) < nc {
-		c := &chunk{grads: l.params.ZerosLike(), ws: newChunkWorkspace()}
-		c.net = newFloat32Net(l.cfg, l.params, c.grads, c.ws)
+		c := &chunk{grads: l.params.ZerosLike()}
+		c.net = newFloat32Net(l.cfg, l.params, c.grads, newChunkWorkspace())
 		l.chunks = append(l.chunks, c)
 	}
 	w := float32(1 / float64(steps*len(tasks)))
