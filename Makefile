@@ -99,19 +99,24 @@ pretrain:
 # line per cell into bench/eval-<model>.jsonl: {"model","flags","result":{eval
 # -json}}. The cells are data, with why each is there: cmd/metaglot/evaltable.txt
 # (`metaglot evalcells MODEL` prints them with their episodes). The cells of a
-# model run side by side, one thread each; EVAL_MODELS picks models, EVAL_SLOW
-# the episodes of the cells that are slow on a CPU.
+# model run side by side, one thread each, at most EVAL_JOBS at a time (the
+# CPUs by default; EVAL_JOBS=1 leaves a training run its other cores); the
+# lines keep the cells' order. EVAL_MODELS picks models, EVAL_SLOW the
+# episodes of the cells that are slow on a CPU.
 EVAL_EPISODES ?= 1000
 EVAL_SLOW     ?= 1000
+EVAL_JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 EVAL_MODELS   ?= protonet fomaml reptile protonet-background protonet-background-aug mann
 evaltable: $(EVAL_MODELS:%=bench/eval-%.jsonl)
 build/metaglot-eval: FORCE
 	mkdir -p build
 	$(FAST) $(GO) build -o $@ ./cmd/metaglot
+bench/eval-%.jsonl: SHELL := /bin/bash
 bench/eval-%.jsonl: build/metaglot-eval FORCE
 	mkdir -p bench
 	set -e; n=0; \
-	row() { n=$$((n+1)); ( r=$$(build/metaglot-eval eval -json -query 15 -seed 1 -threads 1 $$1 -episodes $$2) && \
+	row() { while [ "$$(jobs -pr | wc -l)" -ge $(EVAL_JOBS) ]; do wait -n || true; done; \
+	  n=$$((n+1)); ( r=$$(build/metaglot-eval eval -json -query 15 -seed 1 -threads 1 $$1 -episodes $$2) && \
 	  printf '{"model":"%s","flags":"%s","result":%s}\n' "$*" "$$1" "$$r" > $@.$$n.tmp ) & }; \
 	build/metaglot-eval evalcells -episodes $(EVAL_EPISODES) -slow $(EVAL_SLOW) $* > $@.cells; \
 	while read -r eps flags; do row "$$flags" $$eps; done < $@.cells; rm -f $@.cells; \
