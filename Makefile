@@ -77,11 +77,12 @@ bench:
 # (fomaml, reptile) start from a random initialisation; fo-proto-maml and
 # reptile-proto start from the bundled ProtoNet's Conv4 (-init), so they
 # come after it, as mann (a second stage at a lower learning rate) comes
-# after mann-stage1. A run not yet finished that a session carried to
+# after mann-stage1 and reptile (its run continued to 500 000 tasks) after
+# reptile-stage1. A run not yet finished that a session carried to
 # another machine has its checkpoint in checkpoints/<name>.safetensors, which
 # a run with no directory of its own continues from (-resume-from).
 RUNS     ?= ../runs
-PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann-stage1 mann
+PRETRAIN ?= protonet-5shot protonet fo-proto-maml reptile-proto fomaml reptile-stage1 reptile protonet-background protonet-background-aug-5shot protonet-background-aug mann-stage1 mann
 pretrain:
 	mkdir -p build assets/models
 	$(FAST) $(GO) build -o build/metaglot ./cmd/metaglot

@@ -94,7 +94,7 @@ func TestTrainRecipe(t *testing.T) {
 func TestBundledMatchesItsRecipe(t *testing.T) {
 	files := map[string]string{}
 	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
-		"reptile": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "mann": "", "mann-stage1": ""} {
+		"reptile": "transductive", "reptile-stage1": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "mann": "", "mann-stage1": ""} {
 		files[filepath.Join(testAssets, "models", name+".safetensors")] = bn
 	}
 	ckpts, err := filepath.Glob("../../checkpoints/*.safetensors")
@@ -137,7 +137,8 @@ func TestBundledMatchesItsRecipe(t *testing.T) {
 // TestS2RecipesFollowTheirs: the bundled FOMAML's first stage (fomaml-stage1) is
 // fomaml-conv4 on the stride-2 network, and reptile-s2 is reptile-nichol
 // on it with Nichol et al.'s inner minibatches of 10, every other setting
-// the same; the bundled Reptile's recipe is reptile-s2, shorter.
+// the same; the bundled Reptile is reptile-s2 in two sittings
+// (reptile-stage1, then reptile).
 func TestS2RecipesFollowTheirs(t *testing.T) {
 	config := func(name string) runConfig {
 		r, err := recipeNamed(name)
@@ -172,14 +173,18 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 			t.Errorf("recipe %s differs from %s in %s (%s there)", s2, parent, d, configDiff(got, want))
 		}
 	}
-	// The page's Reptile is reptile-s2 with half its meta-iterations.
-	got, want := config("reptile"), config("reptile-s2")
+	// The page's Reptile is reptile-s2, trained in two sittings: its first
+	// stage has half the meta-iterations, the second goes on to all of them.
+	got, want := config("reptile-stage1"), config("reptile-s2")
 	if got.Episodes != want.Episodes/2 {
-		t.Errorf("recipe reptile: %d episodes, want half of reptile-s2's %d", got.Episodes, want.Episodes)
+		t.Errorf("recipe reptile-stage1: %d episodes, want half of reptile-s2's %d", got.Episodes, want.Episodes)
 	}
 	want.Episodes = got.Episodes
 	if d := configDiff(want, got); d != "" {
-		t.Errorf("recipe reptile differs from reptile-s2 in %s (%s there)", d, configDiff(got, want))
+		t.Errorf("recipe reptile-stage1 differs from reptile-s2 in %s (%s there)", d, configDiff(got, want))
+	}
+	if d := configDiff(config("reptile-s2"), config("reptile")); d != "" {
+		t.Errorf("recipe reptile differs from reptile-s2 in %s", d)
 	}
 }
 
@@ -189,7 +194,7 @@ func TestS2RecipesFollowTheirs(t *testing.T) {
 // run; either way the recipe's own start is left out, and nothing else of
 // it.
 func TestWithRecipeResumeDropsInit(t *testing.T) {
-	for name, start := range map[string]string{"reptile-20-stage1": "-init", "reptile-20": "-resume-from"} {
+	for name, start := range map[string]string{"reptile-20-stage1": "-init", "reptile-20": "-resume-from", "reptile": "-resume-from"} {
 		r, err := recipeNamed(name)
 		if err != nil {
 			t.Fatal(err)
