@@ -94,7 +94,7 @@ func TestTrainRecipe(t *testing.T) {
 func TestBundledMatchesItsRecipe(t *testing.T) {
 	files := map[string]string{}
 	for name, bn := range map[string]string{"fomaml": "transductive", "fomaml-stage1": "transductive", "fomaml-conv4": "transductive", "fomaml-scratch-supportbn": "",
-		"reptile": "transductive", "reptile-stage1": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "fomaml-20-long": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "mann": "", "mann-stage1": ""} {
+		"reptile": "transductive", "reptile-stage1": "transductive", "reptile-conv4": "", "fomaml-20": "transductive", "fomaml-20-long": "transductive", "reptile-20": "transductive", "reptile-20-stage1": "transductive", "reptile-20-long": "transductive", "mann": "", "mann-stage1": ""} {
 		files[filepath.Join(testAssets, "models", name+".safetensors")] = bn
 	}
 	ckpts, err := filepath.Glob("../../checkpoints/*.safetensors")
